@@ -1,0 +1,17 @@
+import type { InstancesQuery } from '../lib/schema-types.js';
+import { listResponse, pages } from '../lib/stream.js';
+import type { Deps, HandlerRequest } from '../runtime/types.js';
+
+/** GET /v1/instances: filters by id prefix, state (id or prefix) and image. */
+export async function listInstances(req: HandlerRequest<InstancesQuery>, deps: Deps) {
+  const filter = {
+    idPrefix: req.query.id_prefix?.toLowerCase(),
+    statePrefix: req.query.state?.toLowerCase(),
+    image: req.query.image,
+  };
+  const rows = pages(
+    (after, limit) => deps.store.listInstances(filter, { after, limit }),
+    (row) => row.instance_id,
+  );
+  return listResponse(rows, req.headers.accept);
+}

@@ -1,0 +1,11 @@
+import { notFound } from '../lib/errors.js';
+import { resolveStateId } from '../lib/registry.js';
+import type { Deps, HandlerRequest } from '../runtime/types.js';
+
+/** GET /v1/states/{stateId}: a full id or a unique prefix of 8+ hex characters. */
+export async function getState(req: HandlerRequest, deps: Deps) {
+  const id = resolveStateId(deps.store, req.params.stateId as string);
+  const entry = deps.store.stateEntry(id);
+  if (!entry) throw notFound(`state ${id} not found`);
+  return { status: 200, body: entry };
+}

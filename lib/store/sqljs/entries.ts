@@ -1,0 +1,147 @@
+import type { Database } from 'sql.js';
+import type { InstanceEntry, NameEntry, StateEntry } from '../../schema-types.js';
+import type { InstanceFilter, NameFilter, Page, StateFilter, StateRow } from '../types.js';
+import { all, type Params, prefixRange, where } from './sql.js';
+
+/** Read queries that shape catalog rows into the API's entries (SPEC §4 shapes). */
+
+type StateEntryRow = StateRow & { refcount: number };
+
+const STATE_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM instances i WHERE i.state_id = s.state_id)
+  AS refcount FROM states s`;
+
+export function stateEntries(db: Database, filter: StateFilter, page: Page): StateEntry[] {
+  const [clause, params] = where([
+    filter.idPrefix ? prefixRange('s.state_id', filter.idPrefix) : undefined,
+    filter.kind ? ['s.prepare_kind = ?', [filter.kind]] : undefined,
+    filter.image ? ['s.image_id = ?', [filter.image]] : undefined,
+    filter.parentPrefix ? prefixRange('s.parent_state_id', filter.parentPrefix) : undefined,
+    page.after ? ['s.state_id > ?', [page.after]] : undefined,
+  ]);
+  const sql = `${STATE_SELECT} ${clause} ORDER BY s.state_id LIMIT ?`;
+  return all<StateEntryRow>(db, sql, [...params, page.limit]).map(toStateEntry);
+}
+
+export function toStateEntry(row: StateEntryRow): StateEntry {
+  const entry: StateEntry = {
+    state_id: row.state_id,
+    parent_state_id: row.parent_state_id,
+    image_id: row.image_id,
+    prepare_kind: row.prepare_kind,
+    prepare_args_normalized: row.prepare_args_normalized,
+    created_at: row.created_at,
+    refcount: row.refcount,
+  };
+  if (row.size_bytes !== null) entry.size_bytes = row.size_bytes;
+  if (row.last_used_at !== null) entry.last_used_at = row.last_used_at;
+  return entry;
+}
+
+interface InstanceEntryRow {
+  instance_id: string;
+  image_id: string;
+  state_id: string;
+  dsn: string;
+  created_at: string;
+  expires_at: string | null;
+  name: string | null;
+}
+
+const INSTANCE_SELECT = `SELECT i.instance_id, i.image_id, i.state_id, i.dsn, i.created_at,
+  i.expires_at, (SELECT MIN(n.name) FROM names n WHERE n.instance_id = i.instance_id) AS name
+  FROM instances i`;
+
+export function instanceEntries(
+  db: Database,
+  filter: InstanceFilter,
+  page: Page,
+  now: string,
+): InstanceEntry[] {
+  const [clause, params] = where([
+    filter.idPrefix ? prefixRange('i.instance_id', filter.idPrefix) : undefined,
+    filter.statePrefix ? prefixRange('i.state_id', filter.statePrefix) : undefined,
+    filter.image ? ['i.image_id = ?', [filter.image]] : undefined,
+    page.after ? ['i.instance_id > ?', [page.after]] : undefined,
+  ]);
+  const sql = `${INSTANCE_SELECT} ${clause} ORDER BY i.instance_id LIMIT ?`;
+  return all<InstanceEntryRow>(db, sql, [...params, page.limit]).map((r) => toInstanceEntry(r, now));
+}
+
+function toInstanceEntry(row: InstanceEntryRow, now: string): InstanceEntry {
+  const expired = row.expires_at !== null && row.expires_at <= now;
+  const entry: InstanceEntry = {
+    instance_id: row.instance_id,
+    image_id: row.image_id,
+    state_id: row.state_id,
+    dsn: row.dsn,
+    created_at: row.created_at,
+    status: expired ? 'expired' : row.name !== null ? 'active' : 'orphaned',
+  };
+  if (row.name !== null) entry.name = row.name;
+  if (row.expires_at !== null) entry.expires_at = row.expires_at;
+  return entry;
+}
+
+interface NameEntryRow {
+  name: string;
+  instance_id: string;
+  image_id: string;
+  state_id: string;
+  last_used_at: string | null;
+  present: number;
+  expires_at: string | null;
+}
+
+const NAME_SELECT = `SELECT n.name, n.instance_id, n.image_id, n.state_id, n.last_used_at,
+  (i.instance_id IS NOT NULL) AS present, i.expires_at
+  FROM names n LEFT JOIN instances i ON i.instance_id = n.instance_id`;
+
+export function nameEntries(db: Database, filter: NameFilter, page: Page, now: string): NameEntry[] {
+  const [clause, params] = where([
+    filter.instancePrefix ? prefixRange('n.instance_id', filter.instancePrefix) : undefined,
+    filter.statePrefix ? prefixRange('n.state_id', filter.statePrefix) : undefined,
+    filter.image ? ['n.image_id = ?', [filter.image]] : undefined,
+    page.after ? ['n.name > ?', [page.after]] : undefined,
+  ]);
+  const sql = `${NAME_SELECT} ${clause} ORDER BY n.name LIMIT ?`;
+  return all<NameEntryRow>(db, sql, [...params, page.limit]).map((r) => toNameEntry(r, now));
+}
+
+export function nameEntry(db: Database, name: string, now: string): NameEntry | undefined {
+  const rows = all<NameEntryRow>(db, `${NAME_SELECT} WHERE n.name = ?`, [name]);
+  return rows[0] && toNameEntry(rows[0], now);
+}
+
+export function instanceEntry(db: Database, id: string, now: string): InstanceEntry | undefined {
+  const rows = all<InstanceEntryRow>(db, `${INSTANCE_SELECT} WHERE i.instance_id = ?`, [id]);
+  return rows[0] && toInstanceEntry(rows[0], now);
+}
+
+export function stateEntry(db: Database, id: string): StateEntry | undefined {
+  const rows = all<StateEntryRow>(db, `${STATE_SELECT} WHERE s.state_id = ?`, [id]);
+  return rows[0] && toStateEntry(rows[0]);
+}
+
+function toNameEntry(row: NameEntryRow, now: string): NameEntry {
+  const expired = row.expires_at !== null && row.expires_at <= now;
+  const entry: NameEntry = {
+    name: row.name,
+    instance_id: row.instance_id,
+    image_id: row.image_id,
+    state_id: row.state_id,
+    status: !row.present ? 'missing' : expired ? 'expired' : 'active',
+  };
+  if (row.last_used_at !== null) entry.last_used_at = row.last_used_at;
+  return entry;
+}
+
+export function idsWithPrefix(db: Database, table: 'states' | 'instances', prefix: string, limit: number) {
+  const column = table === 'states' ? 'state_id' : 'instance_id';
+  const [cond, params]: [string, Params] = prefixRange(column, prefix);
+  const rows = all<Record<string, string>>(
+    db,
+    `SELECT ${column} AS id FROM ${table} WHERE ${cond} ORDER BY ${column} LIMIT ?`,
+    [...params, limit],
+  );
+  return rows.map((r) => r.id as string);
+}

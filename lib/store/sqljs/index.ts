@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { newCatalogId } from '../../id.js';
+import type { InstanceRow, NameRow, PendingRow, StateRow, Store, StoreWriter } from '../types.js';
+import { removeStaleTemps, writeFileDurable } from './durable-file.js';
+import * as entries from './entries.js';
+import { GroupFlusher } from './group-flusher.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { all, one } from './sql.js';
+import { sqljsWriter } from './writer.js';
+
+let sqlJs: Promise<SqlJsStatic> | undefined;
+const loadSqlJs = () => {
+  sqlJs ??= initSqlJs();
+  return sqlJs;
+};
+
+export interface SqljsStoreOptions {
+  /** The state directory; the catalog is `<dir>/state.db`. */
+  dir: string;
+  /** The clock, for entry statuses that depend on time (expired). */
+  now?: () => Date;
+}
+
+export const STATE_DB = 'state.db';
+
+/**
+ * Opens (or creates) the catalog. A file that exists but cannot be read as a sqlrs catalog is
+ * never overwritten: opening fails and says why (SPEC §7).
+ */
+export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
+  const SQL = await loadSqlJs();
+  const path = join(opts.dir, STATE_DB);
+  await removeStaleTemps(path);
+  const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw new Error(`cannot read catalog ${path}: ${err.message}; refusing to start`);
+  });
+  const db = bytes === undefined ? new SQL.Database() : openExisting(SQL, bytes, path);
+  const fresh = bytes === undefined;
+  const store = new SqljsStore(db, path, opts.now ?? (() => new Date()));
+  if (fresh || store.schemaVersion < SCHEMA_VERSION) await store.migrate(fresh);
+  return store;
+}
+
+function openExisting(SQL: SqlJsStatic, bytes: Uint8Array, path: string): Database {
+  const refuse = (why: string) =>
+    new Error(`catalog ${path} cannot be used (${why}); refusing to start and leaving it untouched`);
+  if (bytes.length === 0) throw refuse('the file is empty');
+  const db = new SQL.Database(bytes);
+  try {
+    const check = one<{ quick_check: string }>(db, 'PRAGMA quick_check');
+    if (check?.quick_check !== 'ok') throw new Error(check?.quick_check ?? 'integrity check failed');
+    const version = readVersion(db);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`schema version ${version} is newer than this engine's ${SCHEMA_VERSION}`);
+    }
+  } catch (err) {
+    db.close();
+    throw refuse((err as Error).message);
+  }
+  return db;
+}
+
+function readVersion(db: Database): number {
+  const row = one<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!row) throw new Error('not a sqlrs catalog: no schema version');
+  return Number(row.value);
+}
+
+class SqljsStore implements Store {
+  catalogId: string;
+  schemaVersion: number;
+  private readonly flusher: GroupFlusher<Uint8Array>;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    path: string,
+    private readonly now: () => Date,
+  ) {
+    const hasMeta = one(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    this.schemaVersion = hasMeta ? readVersion(db) : 0;
+    this.catalogId = hasMeta ? this.meta('catalog_id') : '';
+    this.flusher = new GroupFlusher(
+      () => this.db.export(),
+      (data) => writeFileDurable(path, data),
+    );
+  }
+
+  private meta(key: string): string {
+    return one<{ value: string }>(this.db, 'SELECT value FROM meta WHERE key = ?', [key])?.value ?? '';
+  }
+
+  async migrate(fresh: boolean): Promise<void> {
+    this.transaction(() => {
+      for (let v = this.schemaVersion; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v] as string);
+      if (fresh) this.db.run("INSERT INTO meta VALUES ('catalog_id', ?)", [newCatalogId()]);
+      this.db.run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [String(SCHEMA_VERSION)]);
+    });
+    this.schemaVersion = SCHEMA_VERSION;
+    this.catalogId = this.meta('catalog_id');
+    await this.flusher.flush();
+  }
+
+  private nowIso = () => this.now().toISOString();
+
+  getState = (id: string) => one<StateRow>(this.db, 'SELECT * FROM states WHERE state_id = ?', [id]);
+  stateEntry = (id: string) => entries.stateEntry(this.db, id);
+  listStates: Store['listStates'] = (f, p) => entries.stateEntries(this.db, f, p);
+  childStateIds = (id: string) =>
+    all<{ state_id: string }>(this.db, 'SELECT state_id FROM states WHERE parent_state_id = ?', [
+      id,
+    ]).map((r) => r.state_id);
+
+  getInstance = (id: string) =>
+    one<InstanceRow>(this.db, 'SELECT * FROM instances WHERE instance_id = ?', [id]);
+  instanceEntry = (id: string) => entries.instanceEntry(this.db, id, this.nowIso());
+  listInstances: Store['listInstances'] = (f, p) =>
+    entries.instanceEntries(this.db, f, p, this.nowIso());
+  instanceIdsWithPrefix = (p: string, n: number) => entries.idsWithPrefix(this.db, 'instances', p, n);
+  stateIdsWithPrefix = (p: string, n: number) => entries.idsWithPrefix(this.db, 'states', p, n);
+
+  getName = (name: string) => one<NameRow>(this.db, 'SELECT * FROM names WHERE name = ?', [name]);
+  nameEntry = (name: string) => entries.nameEntry(this.db, name, this.nowIso());
+  listNames: Store['listNames'] = (f, p) => entries.nameEntries(this.db, f, p, this.nowIso());
+
+  listPending = () => all<PendingRow>(this.db, 'SELECT * FROM pending ORDER BY created_at, op_id');
+
+  async write<T>(fn: (w: StoreWriter) => T): Promise<T> {
+    if (this.closed) throw new Error('catalog is closed');
+    const result = this.transaction(() => fn(sqljsWriter(this.db)));
+    await this.flusher.flush();
+    return result;
+  }
+
+  private transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flusher.idle();
+    this.db.close();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Forward-only schema migrations. MIGRATIONS[i] takes a catalog from version i to i + 1; the
+ * current version is MIGRATIONS.length. A catalog newer than this code is refused at open.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE states (
+    state_id TEXT PRIMARY KEY,
+    parent_state_id TEXT,
+    image_id TEXT NOT NULL,
+    resolved_image_id TEXT NOT NULL,
+    prepare_kind TEXT NOT NULL,
+    prepare_args_normalized TEXT NOT NULL,
+    db_name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    size_bytes INTEGER,
+    last_used_at TEXT
+  );
+  CREATE INDEX states_parent ON states(parent_state_id);
+  CREATE TABLE instances (
+    instance_id TEXT PRIMARY KEY,
+    image_id TEXT NOT NULL,
+    state_id TEXT NOT NULL,
+    db_name TEXT NOT NULL,
+    dsn TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT
+  );
+  CREATE INDEX instances_state ON instances(state_id);
+  CREATE TABLE names (
+    name TEXT PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    image_id TEXT NOT NULL,
+    state_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+  );
+  CREATE INDEX names_instance ON names(instance_id);
+  CREATE TABLE pending (
+    op_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    image_id TEXT NOT NULL,
+    db_name TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    job_id TEXT,
+    created_at TEXT NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

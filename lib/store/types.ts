@@ -1,0 +1,116 @@
+import type { InstanceEntry, NameEntry, StateEntry } from '../schema-types.js';
+
+/**
+ * The catalog's interface. Reads are synchronous (the catalog lives in the owning thread's
+ * memory); every change goes through `write`, which commits one transaction and resolves only
+ * after the change is durable on disk (SPEC §7). Implementations: store/sqljs.
+ */
+
+export interface StateRow {
+  state_id: string;
+  parent_state_id: string | null;
+  image_id: string;
+  resolved_image_id: string;
+  prepare_kind: 'psql' | 'mysql';
+  prepare_args_normalized: string;
+  db_name: string;
+  created_at: string;
+  size_bytes: number | null;
+  last_used_at: string | null;
+}
+
+export interface InstanceRow {
+  instance_id: string;
+  image_id: string;
+  state_id: string;
+  db_name: string;
+  dsn: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface NameRow {
+  name: string;
+  instance_id: string;
+  image_id: string;
+  state_id: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/**
+ * A database the engine is about to create or drop, recorded before it touches the server so
+ * that reconciliation after a crash knows what may be half-done (SPEC §6.3, §6.4).
+ */
+export interface PendingRow {
+  op_id: string;
+  kind: 'state_build' | 'instance_create' | 'drop';
+  image_id: string;
+  db_name: string;
+  target_id: string;
+  job_id: string | null;
+  created_at: string;
+}
+
+export interface NameFilter {
+  instancePrefix?: string;
+  statePrefix?: string;
+  image?: string;
+}
+
+export interface InstanceFilter {
+  idPrefix?: string;
+  statePrefix?: string;
+  image?: string;
+}
+
+export interface StateFilter {
+  idPrefix?: string;
+  kind?: string;
+  image?: string;
+  parentPrefix?: string;
+}
+
+/** Keyset paging: rows strictly after `after` in key order, at most `limit` of them. */
+export interface Page {
+  after?: string;
+  limit: number;
+}
+
+export interface StoreWriter {
+  insertState(row: StateRow): void;
+  deleteState(stateId: string): void;
+  touchState(stateId: string, at: string): void;
+  insertInstance(row: InstanceRow): void;
+  deleteInstance(instanceId: string): void;
+  putName(row: NameRow): void;
+  deleteName(name: string): void;
+  addPending(row: PendingRow): void;
+  removePending(opId: string): void;
+}
+
+export interface Store {
+  readonly catalogId: string;
+  readonly schemaVersion: number;
+
+  getState(stateId: string): StateRow | undefined;
+  stateEntry(stateId: string): StateEntry | undefined;
+  listStates(filter: StateFilter, page: Page): StateEntry[];
+  childStateIds(stateId: string): string[];
+
+  getInstance(instanceId: string): InstanceRow | undefined;
+  instanceEntry(instanceId: string): InstanceEntry | undefined;
+  listInstances(filter: InstanceFilter, page: Page): InstanceEntry[];
+  instanceIdsWithPrefix(prefix: string, limit: number): string[];
+  stateIdsWithPrefix(prefix: string, limit: number): string[];
+
+  getName(name: string): NameRow | undefined;
+  nameEntry(name: string): NameEntry | undefined;
+  listNames(filter: NameFilter, page: Page): NameEntry[];
+
+  listPending(): PendingRow[];
+
+  /** Runs `fn` in one transaction, then waits until the change is durable. */
+  write<T>(fn: (w: StoreWriter) => T): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,64 @@
+/**
+ * List responses: a JSON array, or NDJSON when the client asks for it (SPEC §4). Rows come from
+ * the catalog a page at a time and leave as chunks, so a listing of any size is never built in
+ * memory as a whole.
+ */
+
+export const NDJSON = 'application/x-ndjson';
+export const PAGE_SIZE = 500;
+
+export function wantsNdjson(accept: string | undefined): boolean {
+  return accept?.toLowerCase().includes(NDJSON) ?? false;
+}
+
+/** Keyset pagination over a synchronous page reader; yields to the event loop between pages. */
+export async function* pages<T>(
+  read: (after: string | undefined, limit: number) => T[],
+  key: (row: T) => string,
+  pageSize = PAGE_SIZE,
+): AsyncGenerator<T[]> {
+  let after: string | undefined;
+  for (;;) {
+    const page = read(after, pageSize);
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
+    after = key(page[page.length - 1] as T);
+  }
+}
+
+export async function* ndjsonChunks(source: AsyncIterable<unknown[]>): AsyncGenerator<string> {
+  for await (const page of source) {
+    let chunk = '';
+    for (const row of page) chunk += `${JSON.stringify(row)}\n`;
+    yield chunk;
+  }
+}
+
+export async function* jsonArrayChunks(source: AsyncIterable<unknown[]>): AsyncGenerator<string> {
+  let first = true;
+  yield '[';
+  for await (const page of source) {
+    let chunk = '';
+    for (const row of page) {
+      chunk += first ? JSON.stringify(row) : `,${JSON.stringify(row)}`;
+      first = false;
+    }
+    yield chunk;
+  }
+  yield ']';
+}
+
+export interface StreamedList {
+  status: number;
+  headers: Record<string, string>;
+  stream: AsyncIterable<string>;
+}
+
+export function listResponse(source: AsyncIterable<unknown[]>, accept?: string): StreamedList {
+  const nd = wantsNdjson(accept);
+  return {
+    status: 200,
+    headers: { 'content-type': nd ? NDJSON : 'application/json' },
+    stream: nd ? ndjsonChunks(source) : jsonArrayChunks(source),
+  };
+}

@@ -1,0 +1,37 @@
+import { errorCode } from '../lib/errors.js';
+import { startEngine } from './engine.js';
+import { parseEngineFlags } from './flags.js';
+import { resolveStateDir } from './state-dir.js';
+
+/** The sqlrs-engine process: flags, start, and a graceful stop on SIGINT/SIGTERM or idleness. */
+async function main(argv: string[]): Promise<number> {
+  let flags: ReturnType<typeof parseEngineFlags>;
+  try {
+    flags = parseEngineFlags(argv);
+  } catch (err) {
+    process.stderr.write(`sqlrs-engine: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const engine = await startEngine({
+    host: flags.listen.host,
+    port: flags.listen.port,
+    stateDir: resolveStateDir(flags.engineJson, flags.stateDir),
+    engineJson: flags.engineJson,
+    idleTimeoutMs: flags.idleTimeoutMs,
+    version: flags.version,
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void engine.stop(signal));
+  }
+  await engine.closed;
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const code = errorCode(err);
+    process.stderr.write(`sqlrs-engine: ${(err as Error).message ?? err}\n`);
+    process.exit(code === 'invalid_argument' ? 2 : 1);
+  },
+);

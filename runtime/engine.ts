@@ -1,0 +1,118 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { newAuthToken, newEngineInstanceId } from '../lib/id.js';
+import { compileSchemas } from '../lib/schemas.js';
+import { openSqljsStore } from '../lib/store/sqljs/index.js';
+import type { Store } from '../lib/store/types.js';
+import { createDispatcher } from './dispatch.js';
+import { removeEngineJson, writeEngineJson } from './engine-json.js';
+import { createHttpServer } from './http-server.js';
+import { createIdleTimer } from './idle-timer.js';
+import { acquireLock, LOCK_FILE } from './lock.js';
+import { createFileLogger } from './logger.js';
+import { packageVersion } from './package-info.js';
+import { ROUTES } from './routes.js';
+import { prepareStateDir } from './state-dir.js';
+import type { Deps } from './types.js';
+
+export interface EngineOptions {
+  host: string;
+  port: number;
+  stateDir: string;
+  engineJson: string;
+  idleTimeoutMs: number;
+  version?: string;
+  maxBodyBytes?: number;
+  clock?: () => Date;
+}
+
+export interface RunningEngine {
+  endpoint: string;
+  authToken: string;
+  instanceId: string;
+  store: Store;
+  deps: Deps;
+  /** Resolves when the engine has shut down (idle timeout, signal or stop()). */
+  closed: Promise<void>;
+  stop(reason?: string): Promise<void>;
+}
+
+/** Starts an engine: lock, catalog, HTTP server, engine.json. Everything undone by stop(). */
+export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
+  const clock = opts.clock ?? (() => new Date());
+  const { logs } = await prepareStateDir(opts.stateDir);
+  const release = await acquireLock(join(opts.stateDir, LOCK_FILE));
+  const logger = createFileLogger(join(logs, 'engine.log'), clock);
+  let store: Store;
+  try {
+    store = await openSqljsStore({ dir: opts.stateDir, now: clock });
+  } catch (err) {
+    await logger.close();
+    await release();
+    throw err;
+  }
+  const instanceId = newEngineInstanceId();
+  const authToken = newAuthToken();
+  const version = opts.version ?? packageVersion();
+  const deps: Deps = {
+    store,
+    validators: compileSchemas(),
+    clock,
+    logger,
+    engine: { version, instanceId, pid: process.pid },
+  };
+  const dispatch = createDispatcher({ routes: ROUTES, deps, authToken, maxBodyBytes: opts.maxBodyBytes });
+  let stop: (reason?: string) => Promise<void> = async () => undefined;
+  const idle = createIdleTimer(opts.idleTimeoutMs, () => void stop('idle timeout'));
+  const server = createHttpServer(dispatch, {
+    maxBodyBytes: opts.maxBodyBytes,
+    onActivity: idle.activity,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const endpoint = `${host}:${address.port}`;
+  await writeEngineJson(opts.engineJson, {
+    endpoint,
+    pid: process.pid,
+    startedAt: clock().toISOString(),
+    authToken,
+    version,
+    instanceId,
+  });
+  logger.info('engine_started', { endpoint, pid: process.pid, stateDir: opts.stateDir, version });
+
+  let resolveClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+  let stopping: Promise<void> | undefined;
+  stop = (reason = 'stop') => {
+    stopping ??= (async () => {
+      logger.info('engine_stopping', { reason });
+      idle.stop();
+      await closeServer(server, idle.inFlight);
+      await store.close();
+      await removeEngineJson(opts.engineJson, instanceId);
+      logger.info('engine_stopped', { reason });
+      await logger.close();
+      await release();
+      resolveClosed();
+    })();
+    return stopping;
+  };
+  return { endpoint, authToken, instanceId, store, deps, closed, stop };
+}
+
+/** Stops accepting, lets requests in flight finish (bounded), then cuts what remains. */
+async function closeServer(server: ReturnType<typeof createHttpServer>, inFlight: () => number) {
+  const done = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = Date.now() + 10_000;
+  while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  server.closeAllConnections();
+  await done;
+}

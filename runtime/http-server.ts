@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { toErrorBody, sqlrsError } from '../lib/errors.js';
+import { DEFAULT_MAX_BODY_BYTES, type Dispatch } from './dispatch.js';
+import type { HandlerResponse } from './types.js';
+
+export interface HttpServerOptions {
+  maxBodyBytes?: number;
+  /** Called with +1 when a request arrives and -1 when its response is finished or aborted. */
+  onActivity?: (delta: 1 | -1) => void;
+}
+
+/** The node:http adapter: reads the body (bounded), dispatches, writes JSON or a stream. */
+export function createHttpServer(dispatch: Dispatch, opts: HttpServerOptions = {}): Server {
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return createServer((req, res) => {
+    opts.onActivity?.(1);
+    res.once('close', () => opts.onActivity?.(-1));
+    serve(req, res, dispatch, maxBody).catch(() => res.destroy());
+  });
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, max: number) {
+  const body = await readBody(req, max);
+  if (body === 'too_large') {
+    const err = sqlrsError('payload_too_large', `request body larger than ${max} bytes`);
+    // The rest of the upload is not read; closing the connection is the only honest answer.
+    res.setHeader('connection', 'close');
+    return writeResponse(res, { status: 413, body: toErrorBody(err) });
+  }
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  const response = await dispatch({
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers,
+    body: body.length > 0 ? body : undefined,
+  });
+  await writeResponse(res, response);
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) return 'too_large';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return 'too_large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function writeResponse(res: ServerResponse, r: HandlerResponse): Promise<void> {
+  for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
+  if (r.stream) return writeStream(res, r.status, r.stream);
+  if (r.body === undefined) {
+    res.writeHead(r.status).end();
+    return;
+  }
+  const text = JSON.stringify(r.body);
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.writeHead(r.status).end(text);
+}
+
+/** Streams chunks with backpressure; stops pulling (and closes the source) if the client leaves. */
+async function writeStream(res: ServerResponse, status: number, stream: AsyncIterable<string>) {
+  res.writeHead(status);
+  const iterator = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (res.destroyed) return;
+      const next = await iterator.next();
+      if (next.done) break;
+      if (!res.write(next.value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    res.end();
+  } catch {
+    // The response has started: the only way to tell the client it is incomplete is to cut it.
+    res.destroy();
+  } finally {
+    await iterator.return?.();
+  }
+}

@@ -1,0 +1,68 @@
+import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+
+export const LOCK_FILE = 'engine.lock';
+
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else; it is alive all the same.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readPid(path: string): Promise<number | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : Number.parseInt(text.trim(), 10);
+}
+
+/**
+ * One engine per state directory. The lock is created atomically with link(2) from a private
+ * file holding our pid; a lock whose pid is dead is moved aside with rename(2) (atomic, so two
+ * engines taking over the same stale lock cannot both win) and then replaced.
+ */
+export async function acquireLock(path: string, pid = process.pid): Promise<() => Promise<void>> {
+  const mine = `${path}.${pid}`;
+  await writeFile(mine, `${pid}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(mine, path);
+        return () => releaseLock(path, pid);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const owner = await readPid(path);
+      if (owner !== undefined && pidAlive(owner) && owner !== pid) {
+        throw new Error(`another engine (pid ${owner}) is using this state directory (${path})`);
+      }
+      await takeOverStale(path, pid);
+    }
+    throw new Error(`could not take the lock ${path}`);
+  } finally {
+    await unlink(mine).catch(() => undefined);
+  }
+}
+
+async function takeOverStale(path: string, pid: number): Promise<void> {
+  const aside = `${path}.stale-${pid}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return; // someone else moved it first; retry the link
+  }
+  const owner = await readPid(aside);
+  if (owner !== undefined && owner !== pid && pidAlive(owner)) {
+    // We moved a live engine's fresh lock: put it back and give up.
+    await link(aside, path).catch(() => undefined);
+    await unlink(aside).catch(() => undefined);
+    throw new Error(`another engine (pid ${owner}) is using this state directory (${path})`);
+  }
+  await unlink(aside).catch(() => undefined);
+}
+
+async function releaseLock(path: string, pid: number): Promise<void> {
+  if ((await readPid(path)) === pid) await unlink(path).catch(() => undefined);
+}

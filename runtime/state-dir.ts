@@ -1,0 +1,16 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+/** The state directory (SPEC §3): --state-dir, else SQLRS_STATE_STORE, else engine.json's dir. */
+export function resolveStateDir(engineJson: string, flag?: string, env = process.env): string {
+  return resolve(flag ?? env.SQLRS_STATE_STORE ?? dirname(engineJson));
+}
+
+/** Creates the state directory layout with owner-only permissions. */
+export async function prepareStateDir(dir: string): Promise<{ logs: string }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const logs = join(dir, 'logs');
+  await mkdir(logs, { recursive: true, mode: 0o700 });
+  return { logs };
+}

@@ -1,0 +1,73 @@
+import type { Validators } from '../lib/schemas.js';
+import type { Store } from '../lib/store/types.js';
+
+/** A request as every adapter (node:http, Fetch, Lambda) hands it to the dispatcher. */
+export interface RawRequest {
+  method: string;
+  /** Path and query string, exactly as received (not normalized). */
+  url: string;
+  headers: Record<string, string | undefined>;
+  body?: Uint8Array | string;
+}
+
+/** What a handler sees: plain data, already authenticated, parsed and validated. */
+export interface HandlerRequest<Q = Record<string, string>, B = unknown> {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: Q;
+  headers: Record<string, string | undefined>;
+  body: B;
+}
+
+/** A plain response. `stream` (string chunks) is for lists and event streams; else `body` is JSON. */
+export interface HandlerResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  stream?: AsyncIterable<string>;
+}
+
+export interface Logger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+export interface EngineInfo {
+  version: string;
+  instanceId: string;
+  pid: number;
+}
+
+/** Everything a handler may use. Supplied by the engine, a test or a cloud wrapper. */
+export interface Deps {
+  store: Store;
+  validators: Validators;
+  clock: () => Date;
+  logger: Logger;
+  engine: EngineInfo;
+  /** Databases in the catalog's namespace that the catalog does not know (SPEC §6.4). */
+  unknownDatabases?: () => string[];
+}
+
+export type Handler<Q = never, B = never> = (
+  req: HandlerRequest<Q, B>,
+  deps: Deps,
+) => Promise<HandlerResponse>;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path pattern with `:param` segments, e.g. `/v1/states/:stateId`. */
+  pattern: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the table holds handlers of many request types
+  handler: Handler<any, any>;
+  /** false only for /v1/health. */
+  auth: boolean;
+  /** Schema file that validates the query string (every route has one: unknown params are 400). */
+  query: string;
+  /** Schema file that validates the JSON body; routes without one take no body. */
+  body?: string;
+  /** Documented responses: status to schema file (or null for no body); used in tests and docs. */
+  responses: Record<number, string | null>;
+  summary: string;
+}
