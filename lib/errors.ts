@@ -77,7 +77,10 @@ export type TaskResult<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody }
 export function taskFailure(err: unknown): { ok: false; error: ErrorBody } {
   const code = errorCode(err);
   if (code === undefined) {
-    return { ok: false, error: { code: 'internal_error', message: String((err as Error)?.message ?? err) } };
+    return {
+      ok: false,
+      error: { code: 'internal_error', message: String((err as Error)?.message ?? err) },
+    };
   }
   const e = err as CodedError;
   const error: ErrorBody = { code, message: e.message };

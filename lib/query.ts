@@ -18,7 +18,8 @@ export function parseBoolean(value: string | undefined, name: string): boolean {
 export function parseQuery(search: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(search)) {
-    if (Object.hasOwn(out, key)) throw invalidArgument(`query parameter "${key}" given more than once`);
+    if (Object.hasOwn(out, key))
+      throw invalidArgument(`query parameter "${key}" given more than once`);
     out[key] = value;
   }
   return out;

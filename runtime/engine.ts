@@ -61,7 +61,12 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
     logger,
     engine: { version, instanceId, pid: process.pid },
   };
-  const dispatch = createDispatcher({ routes: ROUTES, deps, authToken, maxBodyBytes: opts.maxBodyBytes });
+  const dispatch = createDispatcher({
+    routes: ROUTES,
+    deps,
+    authToken,
+    maxBodyBytes: opts.maxBodyBytes,
+  });
   let stop: (reason?: string) => Promise<void> = async () => undefined;
   const idle = createIdleTimer(opts.idleTimeoutMs, () => void stop('idle timeout'));
   const server = createHttpServer(dispatch, {

@@ -24,7 +24,8 @@ export function parseDuration(text: string): number {
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(.+):(\d{1,5})$/.exec(text);
   const port = Number(m?.[2]);
-  if (!m || port > 65535) throw invalidArgument(`--listen must be HOST:PORT, got ${JSON.stringify(text)}`);
+  if (!m || port > 65535)
+    throw invalidArgument(`--listen must be HOST:PORT, got ${JSON.stringify(text)}`);
   return { host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port };
 }
 

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { toErrorBody, sqlrsError } from '../lib/errors.js';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { sqlrsError, toErrorBody } from '../lib/errors.js';
 import { DEFAULT_MAX_BODY_BYTES, type Dispatch } from './dispatch.js';
 import type { HandlerResponse } from './types.js';
 
@@ -29,7 +29,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispat
     return writeResponse(res, { status: 413, body: toErrorBody(err) });
   }
   const headers: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    headers[k] = Array.isArray(v) ? v.join(', ') : v;
   const response = await dispatch({
     method: req.method ?? 'GET',
     url: req.url ?? '/',

@@ -9,7 +9,11 @@ export interface FileLogger extends Logger {
  * JSON log lines (SPEC §3) appended to the engine log, and echoed to stderr when it is a
  * terminal. Writes are buffered by the stream so logging never blocks a request.
  */
-export function createFileLogger(path: string, clock: () => Date, echo = process.stderr.isTTY): FileLogger {
+export function createFileLogger(
+  path: string,
+  clock: () => Date,
+  echo = process.stderr.isTTY,
+): FileLogger {
   const out: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o600 });
   out.on('error', () => undefined); // a full disk must not take the engine down with it
   const write = (level: string, event: string, fields?: Record<string, unknown>) => {

@@ -16,7 +16,10 @@ interface Compiled {
  * (no normalization: `..` is just a segment), and parameters are percent-decoded afterwards.
  */
 export function createRouter(routes: readonly Route[]) {
-  const compiled: Compiled[] = routes.map((route) => ({ route, segments: route.pattern.split('/') }));
+  const compiled: Compiled[] = routes.map((route) => ({
+    route,
+    segments: route.pattern.split('/'),
+  }));
 
   return function match(method: string, path: string): Match {
     const segments = path.split('/');

@@ -64,7 +64,9 @@ export function instanceEntries(
     page.after ? ['i.instance_id > ?', [page.after]] : undefined,
   ]);
   const sql = `${INSTANCE_SELECT} ${clause} ORDER BY i.instance_id LIMIT ?`;
-  return all<InstanceEntryRow>(db, sql, [...params, page.limit]).map((r) => toInstanceEntry(r, now));
+  return all<InstanceEntryRow>(db, sql, [...params, page.limit]).map((r) =>
+    toInstanceEntry(r, now),
+  );
 }
 
 function toInstanceEntry(row: InstanceEntryRow, now: string): InstanceEntry {
@@ -96,7 +98,12 @@ const NAME_SELECT = `SELECT n.name, n.instance_id, n.image_id, n.state_id, n.las
   (i.instance_id IS NOT NULL) AS present, i.expires_at
   FROM names n LEFT JOIN instances i ON i.instance_id = n.instance_id`;
 
-export function nameEntries(db: Database, filter: NameFilter, page: Page, now: string): NameEntry[] {
+export function nameEntries(
+  db: Database,
+  filter: NameFilter,
+  page: Page,
+  now: string,
+): NameEntry[] {
   const [clause, params] = where([
     filter.instancePrefix ? prefixRange('n.instance_id', filter.instancePrefix) : undefined,
     filter.statePrefix ? prefixRange('n.state_id', filter.statePrefix) : undefined,
@@ -135,7 +142,12 @@ function toNameEntry(row: NameEntryRow, now: string): NameEntry {
   return entry;
 }
 
-export function idsWithPrefix(db: Database, table: 'states' | 'instances', prefix: string, limit: number) {
+export function idsWithPrefix(
+  db: Database,
+  table: 'states' | 'instances',
+  prefix: string,
+  limit: number,
+) {
   const column = table === 'states' ? 'state_id' : 'instance_id';
   const [cond, params]: [string, Params] = prefixRange(column, prefix);
   const rows = all<Record<string, string>>(

@@ -46,12 +46,15 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
 
 function openExisting(SQL: SqlJsStatic, bytes: Uint8Array, path: string): Database {
   const refuse = (why: string) =>
-    new Error(`catalog ${path} cannot be used (${why}); refusing to start and leaving it untouched`);
+    new Error(
+      `catalog ${path} cannot be used (${why}); refusing to start and leaving it untouched`,
+    );
   if (bytes.length === 0) throw refuse('the file is empty');
   const db = new SQL.Database(bytes);
   try {
     const check = one<{ quick_check: string }>(db, 'PRAGMA quick_check');
-    if (check?.quick_check !== 'ok') throw new Error(check?.quick_check ?? 'integrity check failed');
+    if (check?.quick_check !== 'ok')
+      throw new Error(check?.quick_check ?? 'integrity check failed');
     const version = readVersion(db);
     if (version > SCHEMA_VERSION) {
       throw new Error(`schema version ${version} is newer than this engine's ${SCHEMA_VERSION}`);
@@ -80,7 +83,10 @@ class SqljsStore implements Store {
     path: string,
     private readonly now: () => Date,
   ) {
-    const hasMeta = one(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    const hasMeta = one(
+      db,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+    );
     this.schemaVersion = hasMeta ? readVersion(db) : 0;
     this.catalogId = hasMeta ? this.meta('catalog_id') : '';
     this.flusher = new GroupFlusher(
@@ -90,14 +96,19 @@ class SqljsStore implements Store {
   }
 
   private meta(key: string): string {
-    return one<{ value: string }>(this.db, 'SELECT value FROM meta WHERE key = ?', [key])?.value ?? '';
+    return (
+      one<{ value: string }>(this.db, 'SELECT value FROM meta WHERE key = ?', [key])?.value ?? ''
+    );
   }
 
   async migrate(fresh: boolean): Promise<void> {
     this.transaction(() => {
-      for (let v = this.schemaVersion; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v] as string);
+      for (let v = this.schemaVersion; v < SCHEMA_VERSION; v++)
+        this.db.exec(MIGRATIONS[v] as string);
       if (fresh) this.db.run("INSERT INTO meta VALUES ('catalog_id', ?)", [newCatalogId()]);
-      this.db.run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [String(SCHEMA_VERSION)]);
+      this.db.run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [
+        String(SCHEMA_VERSION),
+      ]);
     });
     this.schemaVersion = SCHEMA_VERSION;
     this.catalogId = this.meta('catalog_id');
@@ -106,7 +117,8 @@ class SqljsStore implements Store {
 
   private nowIso = () => this.now().toISOString();
 
-  getState = (id: string) => one<StateRow>(this.db, 'SELECT * FROM states WHERE state_id = ?', [id]);
+  getState = (id: string) =>
+    one<StateRow>(this.db, 'SELECT * FROM states WHERE state_id = ?', [id]);
   stateEntry = (id: string) => entries.stateEntry(this.db, id);
   listStates: Store['listStates'] = (f, p) => entries.stateEntries(this.db, f, p);
   childStateIds = (id: string) =>
@@ -119,7 +131,8 @@ class SqljsStore implements Store {
   instanceEntry = (id: string) => entries.instanceEntry(this.db, id, this.nowIso());
   listInstances: Store['listInstances'] = (f, p) =>
     entries.instanceEntries(this.db, f, p, this.nowIso());
-  instanceIdsWithPrefix = (p: string, n: number) => entries.idsWithPrefix(this.db, 'instances', p, n);
+  instanceIdsWithPrefix = (p: string, n: number) =>
+    entries.idsWithPrefix(this.db, 'instances', p, n);
   stateIdsWithPrefix = (p: string, n: number) => entries.idsWithPrefix(this.db, 'states', p, n);
 
   getName = (name: string) => one<NameRow>(this.db, 'SELECT * FROM names WHERE name = ?', [name]);

@@ -1,0 +1,37 @@
+import t from 'tap';
+import { NDJSON } from '../../lib/stream.js';
+import { testEngine } from '../helpers/engine.js';
+import { conforms } from '../helpers/schema.js';
+import { seedCatalog } from '../helpers/seed.js';
+
+t.test('GET /v1/states with filters', async (t) => {
+  const e = await testEngine(t);
+  const { root, child, other } = await seedCatalog(e.store);
+  const all = await e.get('/v1/states');
+  t.equal(all.status, 200);
+  conforms(t, 'state-list.json', all.json());
+  t.equal(all.json().length, 3);
+  const byParent = await e.get(`/v1/states?parent=${root.state_id.slice(0, 8)}`);
+  t.same(
+    byParent.json().map((s: { state_id: string }) => s.state_id),
+    [child.state_id],
+  );
+  t.match(byParent.json(), [{ refcount: 2, parent_state_id: root.state_id }]);
+  t.same(
+    (await e.get('/v1/states?kind=mysql')).json().map((s: { state_id: string }) => s.state_id),
+    [other.state_id],
+  );
+  t.equal((await e.get('/v1/states?image=postgres:15')).json().length, 2);
+  t.equal((await e.get(`/v1/states?id_prefix=${root.state_id.slice(0, 20)}`)).json().length, 1);
+  const nd = await e.get('/v1/states', { accept: `text/plain, ${NDJSON}` });
+  t.equal(nd.headers['content-type'], NDJSON);
+  const lines = nd.text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  t.equal(lines.length, 3);
+  for (const line of lines) conforms(t, 'state-entry.json', line);
+  for (const bad of ['kind=oracle', 'id_prefix=123', 'parent=xyz', 'limit=1']) {
+    t.equal((await e.get(`/v1/states?${bad}`)).status, 400, bad);
+  }
+});

@@ -1,0 +1,50 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import type { EngineJson } from '../../runtime/engine-json.js';
+
+export const ENGINE_BIN = fileURLToPath(new URL('../../../bin/sqlrs-engine.js', import.meta.url));
+
+export interface EngineProcess {
+  child: ChildProcess;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns the real sqlrs-engine binary; killed at test end if still running. */
+export function spawnEngine(t: Test, args: string[], env: NodeJS.ProcessEnv = {}): EngineProcess {
+  const child = spawn(process.execPath, [ENGINE_BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, stderr: () => err, exit };
+}
+
+/** Waits until engine.json exists and names `pid` (or any pid when not given). */
+export async function waitForEngineJson(
+  path: string,
+  pid?: number,
+  timeoutMs = 10_000,
+): Promise<EngineJson> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (text) {
+      const info = JSON.parse(text) as EngineJson;
+      if (pid === undefined || info.pid === pid) return info;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`engine.json did not appear at ${path}`);
+}

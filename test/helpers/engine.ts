@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import { request } from 'undici';
+import { type RunningEngine, startEngine } from '../../runtime/engine.js';
+import { tempDir } from './tmp.js';
+
+export interface TestEngine extends RunningEngine {
+  stateDir: string;
+  url: (path: string) => string;
+  get(path: string, headers?: Record<string, string>): Promise<Reply>;
+  call(method: string, path: string, opts?: CallOptions): Promise<Reply>;
+}
+
+export interface CallOptions {
+  headers?: Record<string, string>;
+  body?: string;
+  token?: string | null;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into replies freely
+  json: () => any;
+}
+
+/** An engine in this process, on port 0 with its own state dir, stopped at test end. */
+export async function testEngine(t: Test, opts: { stateDir?: string } = {}): Promise<TestEngine> {
+  const stateDir = opts.stateDir ?? (await tempDir(t));
+  const engine = await startEngine({
+    host: '127.0.0.1',
+    port: 0,
+    stateDir,
+    engineJson: join(stateDir, 'engine.json'),
+    idleTimeoutMs: 0,
+  });
+  t.teardown(() => engine.stop('test end'));
+  const url = (path: string) => `http://${engine.endpoint}${path}`;
+  const call = async (method: string, path: string, o: CallOptions = {}): Promise<Reply> => {
+    const headers: Record<string, string> = { ...o.headers };
+    const token = o.token === undefined ? engine.authToken : o.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    const res = await request(url(path), { method: method as 'GET', headers, body: o.body });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) };
+  };
+  return {
+    ...engine,
+    stateDir,
+    url,
+    call,
+    get: (path, headers) => call('GET', path, { headers }),
+  };
+}

@@ -1,0 +1,183 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import initSqlJs from 'sql.js';
+import t from 'tap';
+import { openSqljsStore, STATE_DB } from '../../../../lib/store/sqljs/index.js';
+import { SCHEMA_VERSION } from '../../../../lib/store/sqljs/migrations.js';
+import { instanceRow, nameRow, stateRow } from '../../../helpers/rows.js';
+import { tempDir } from '../../../helpers/tmp.js';
+
+t.test('a new catalog has an id, a schema version and a file on disk', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  t.match(store.catalogId, /^[0-9a-f]{8}$/);
+  t.equal(store.schemaVersion, SCHEMA_VERSION);
+  const st = await stat(join(dir, STATE_DB));
+  t.equal(st.mode & 0o777, 0o600, 'state.db is owner-only');
+  await store.close();
+  const again = await openSqljsStore({ dir });
+  t.equal(again.catalogId, store.catalogId, 'the catalog id survives a restart');
+  await again.close();
+});
+
+t.test('rows written, store closed, opened again: rows are there', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  const parent = stateRow();
+  const child = stateRow({
+    parent_state_id: parent.state_id,
+    prepare_kind: 'mysql',
+    image_id: 'mariadb:10.11',
+  });
+  const inst = instanceRow(child.state_id);
+  await store.write((w) => {
+    w.insertState(parent);
+    w.insertState(child);
+    w.insertInstance(inst);
+    w.putName(nameRow('dev', inst));
+    w.addPending({
+      op_id: 'op1',
+      kind: 'state_build',
+      image_id: 'postgres:15',
+      db_name: 'x',
+      target_id: parent.state_id,
+      job_id: null,
+      created_at: '2026-01-01T00:00:00.000Z',
+    });
+  });
+  await store.close();
+
+  const s = await openSqljsStore({ dir });
+  t.same(s.getState(parent.state_id), parent);
+  t.same(s.childStateIds(parent.state_id), [child.state_id]);
+  t.equal(s.stateEntry(child.state_id)?.refcount, 1);
+  t.equal(s.stateEntry(parent.state_id)?.refcount, 0);
+  t.same(s.getInstance(inst.instance_id), inst);
+  t.equal(s.instanceEntry(inst.instance_id)?.status, 'active');
+  t.equal(s.instanceEntry(inst.instance_id)?.name, 'dev');
+  t.equal(s.nameEntry('dev')?.status, 'active');
+  t.equal(s.listPending().length, 1);
+  await s.write((w) => {
+    w.deleteInstance(inst.instance_id);
+    w.removePending('op1');
+    w.touchState(parent.state_id, '2026-02-01T00:00:00.000Z');
+  });
+  t.equal(s.nameEntry('dev')?.status, 'missing', 'a name whose instance is gone is missing');
+  t.equal(s.stateEntry(parent.state_id)?.last_used_at, '2026-02-01T00:00:00.000Z');
+  t.same(s.listPending(), []);
+  await s.close();
+});
+
+t.test('filters and keyset pages', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  const states = Array.from({ length: 25 }, (_, i) =>
+    stateRow({ prepare_kind: i % 2 ? 'mysql' : 'psql', image_id: i % 5 ? 'postgres:15' : 'pg:16' }),
+  );
+  await store.write((w) => {
+    for (const s of states) w.insertState(s);
+  });
+  const sorted = states.map((s) => s.state_id).sort();
+  const page1 = store.listStates({}, { limit: 10 });
+  const page2 = store.listStates({}, { limit: 10, after: page1.at(-1)?.state_id });
+  t.same(
+    [...page1, ...page2].map((s) => s.state_id),
+    sorted.slice(0, 20),
+  );
+  t.equal(store.listStates({ kind: 'mysql' }, { limit: 100 }).length, 12);
+  t.equal(store.listStates({ image: 'pg:16' }, { limit: 100 }).length, 5);
+  const target = sorted[7] as string;
+  t.same(
+    store.listStates({ idPrefix: target.slice(0, 12) }, { limit: 100 }).map((s) => s.state_id),
+    [target],
+  );
+  t.same(store.stateIdsWithPrefix(target.slice(0, 10), 5), [target]);
+  await store.close();
+});
+
+t.test('expired instances and names', async (t) => {
+  const dir = await tempDir(t);
+  const now = new Date('2026-06-01T00:00:00.000Z');
+  const store = await openSqljsStore({ dir, now: () => now });
+  const s = stateRow();
+  const old = instanceRow(s.state_id, { expires_at: '2026-05-01T00:00:00.000Z' });
+  const plain = instanceRow(s.state_id);
+  await store.write((w) => {
+    w.insertState(s);
+    w.insertInstance(old);
+    w.insertInstance(plain);
+    w.putName(nameRow('old', old));
+  });
+  t.equal(store.instanceEntry(old.instance_id)?.status, 'expired');
+  t.equal(store.instanceEntry(plain.instance_id)?.status, 'orphaned');
+  t.equal(store.nameEntry('old')?.status, 'expired');
+  t.equal(store.listInstances({ statePrefix: s.state_id.slice(0, 8) }, { limit: 10 }).length, 2);
+  t.equal(store.listNames({ instancePrefix: old.instance_id }, { limit: 10 }).length, 1);
+  await store.close();
+});
+
+t.test('a failed write rolls back and changes nothing', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  const s = stateRow();
+  await store.write((w) => w.insertState(s));
+  await t.rejects(
+    store.write((w) => {
+      w.insertState(stateRow());
+      w.insertState(s); // duplicate key
+    }),
+  );
+  t.equal(store.listStates({}, { limit: 10 }).length, 1);
+  await store.close();
+  await t.rejects(
+    store.write(() => undefined),
+    /closed/,
+  );
+});
+
+t.test('writes that arrive together share flushes', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  const before = (await stat(join(dir, STATE_DB))).mtimeMs;
+  await Promise.all(
+    Array.from({ length: 50 }, () => store.write((w) => w.insertState(stateRow()))),
+  );
+  t.equal(store.listStates({}, { limit: 100 }).length, 50);
+  t.ok((await stat(join(dir, STATE_DB))).mtimeMs >= before);
+  await store.close();
+  const again = await openSqljsStore({ dir });
+  t.equal(again.listStates({}, { limit: 100 }).length, 50, 'every answered write is on disk');
+  await again.close();
+});
+
+t.test('an unreadable state.db is refused and left untouched', async (t) => {
+  const cases: Record<string, Uint8Array> = {
+    garbage: Buffer.from('this is not sqlite at all, just some text '.repeat(200)),
+    empty: new Uint8Array(0),
+  };
+  const SQL = await initSqlJs();
+  const foreign = new SQL.Database();
+  foreign.run('CREATE TABLE other (x)');
+  cases['foreign sqlite'] = foreign.export();
+  const newer = new SQL.Database();
+  newer.run(
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES ('schema_version', '999')",
+  );
+  cases['newer schema'] = newer.export();
+  for (const [label, bytes] of Object.entries(cases)) {
+    const dir = await tempDir(t);
+    const path = join(dir, STATE_DB);
+    await writeFile(path, bytes);
+    await t.rejects(openSqljsStore({ dir }), /refusing to start/, label);
+    t.same(await readFile(path), Buffer.from(bytes), `${label}: file unchanged`);
+  }
+});
+
+t.test('temp files of a crashed flush are removed at open', async (t) => {
+  const dir = await tempDir(t);
+  (await openSqljsStore({ dir })).close();
+  await writeFile(join(dir, `${STATE_DB}.tmp-99999`), 'half');
+  const store = await openSqljsStore({ dir });
+  await t.rejects(stat(join(dir, `${STATE_DB}.tmp-99999`)));
+  await store.close();
+});

@@ -1,0 +1,26 @@
+import t from 'tap';
+import { testEngine } from '../helpers/engine.js';
+import { seedCatalog } from '../helpers/seed.js';
+import { tempDir } from '../helpers/tmp.js';
+
+t.test('catalog rows survive an engine restart', async (t) => {
+  const stateDir = await tempDir(t);
+  const first = await testEngine(t, { stateDir });
+  const { root, named } = await seedCatalog(first.store);
+  await first.stop();
+  const second = await testEngine(t, { stateDir });
+  t.not(second.authToken, first.authToken, 'a new token on every start');
+  t.not(second.instanceId, first.instanceId);
+  t.equal(second.store.catalogId, first.store.catalogId);
+  t.equal((await second.get(`/v1/states/${root.state_id}`)).status, 200);
+  t.match((await second.get(`/v1/instances/${named.instance_id}`)).json(), { name: 'dev' });
+  t.equal((await second.get('/v1/states')).json().length, 3);
+});
+
+t.test('stop is idempotent; a stopped engine answers nothing', async (t) => {
+  const e = await testEngine(t);
+  t.equal((await e.get('/v1/health')).status, 200);
+  await Promise.all([e.stop('test'), e.stop('again')]);
+  await e.closed;
+  await t.rejects(e.get('/v1/health'), /ECONNREFUSED/);
+});
