@@ -8,11 +8,40 @@ export interface EmptyQuery {
 
 }
 
+// engine-config.json
+/**
+ * <state dir>/config.json (SPEC §6.1). Every field is optional.
+ */
+export interface EngineConfig {
+/**
+ * Image id to server URL (postgres://, postgresql://, mysql://, mariadb://).
+ */
+images?: {
+[k: string]: string
+}
+default_image?: string
+max_concurrent_jobs?: number
+queue_limit?: number
+clone_strategy?: ("wal_log" | "file_copy" | "auto")
+psql_path?: string
+max_log_lines?: number
+max_body_bytes?: number
+worker_threads?: number
+}
+
 // error.json
 export interface ErrorBody {
 code: ("invalid_argument" | "unauthorized" | "not_found" | "method_not_allowed" | "conflict" | "ambiguous" | "payload_too_large" | "busy" | "unavailable" | "cancelled" | "internal_error")
 message: string
 details?: string
+}
+
+// events-query.json
+/**
+ * since: index of the first event to send (0-based); earlier events are skipped.
+ */
+export interface EventsQuery {
+since?: string
 }
 
 // health.json
@@ -48,6 +77,48 @@ state?: string
 image?: string
 }
 
+// job-entry.json
+export interface JobEntry {
+job_id: string
+status: ("queued" | "running" | "succeeded" | "failed")
+prepare_kind: ("psql" | "mysql")
+image_id: string
+plan_only: boolean
+created_at: string
+started_at?: string
+finished_at?: string
+}
+
+// job-event.json
+export interface JobEvent {
+type: ("status" | "task" | "log" | "result" | "error")
+ts: string
+status?: string
+task_id?: string
+message?: string
+result?: PrepareResult
+error?: ErrorBody
+}
+
+// job-list.json
+export type JobList = JobEntry[]
+
+// job-status.json
+export type JobStatus = (JobEntry & {
+prepare_args_normalized?: string
+tasks?: TaskEntry[]
+result?: PrepareResult
+error?: ErrorBody
+})
+
+// jobs-query.json
+/**
+ * Query of GET /v1/prepare-jobs and GET /v1/tasks: job is an exact job id.
+ */
+export interface JobsQuery {
+job?: string
+}
+
 // name-entry.json
 export interface NameEntry {
 name: string
@@ -71,6 +142,34 @@ state?: string
 image?: string
 }
 
+// plan-task.json
+/**
+ * One task of a job's plan (SPEC §4, §5.4).
+ */
+export interface PlanTask {
+task_id: string
+type: ("plan" | "resolve_image" | "state_execute" | "prepare_instance")
+planner_kind?: ("psql" | "mysql")
+image_id?: string
+resolved_image_id?: string
+input?: {
+kind: ("image" | "state")
+id: string
+}
+task_hash?: string
+output_state_id?: string
+cached?: boolean
+instance_mode?: "ephemeral"
+}
+
+// prepare-accepted.json
+export interface PrepareAccepted {
+job_id: string
+status_url: string
+events_url: string
+status: "queued"
+}
+
 // prepare-request.json
 export interface PrepareRequest {
 prepare_kind: ("psql" | "mysql")
@@ -86,6 +185,16 @@ mysql_args?: string[]
 stdin?: string
 plan_only?: boolean
 name?: string
+}
+
+// prepare-result.json
+export interface PrepareResult {
+dsn: string
+instance_id: string
+state_id: string
+image_id: string
+prepare_kind: ("psql" | "mysql")
+prepare_args_normalized: string
 }
 
 // state-entry.json
@@ -111,3 +220,15 @@ kind?: ("psql" | "mysql")
 image?: string
 parent?: string
 }
+
+// task-entry.json
+/**
+ * A plan task with its job and status. Tasks never run after a failure are skipped.
+ */
+export type TaskEntry = (PlanTask & {
+job_id: string
+status: ("queued" | "running" | "succeeded" | "failed" | "skipped")
+})
+
+// task-list.json
+export type TaskList = TaskEntry[]

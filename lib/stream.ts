@@ -26,6 +26,11 @@ export async function* pages<T>(
   }
 }
 
+/** A list that is already in memory (jobs, tasks), as the page source list responses take. */
+export async function* onePage<T>(rows: T[]): AsyncGenerator<T[]> {
+  if (rows.length > 0) yield rows;
+}
+
 export async function* ndjsonChunks(source: AsyncIterable<unknown[]>): AsyncGenerator<string> {
   for await (const page of source) {
     let chunk = '';

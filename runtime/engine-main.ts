@@ -19,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
     engineJson: flags.engineJson,
     idleTimeoutMs: flags.idleTimeoutMs,
     version: flags.version,
+    runDir: flags.runDir,
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void engine.stop(signal));

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { loadConfig } from '../lib/config.js';
 import { newAuthToken, newEngineInstanceId } from '../lib/id.js';
 import { compileSchemas } from '../lib/schemas.js';
 import { openSqljsStore } from '../lib/store/sqljs/index.js';
@@ -11,12 +12,17 @@ import { createIdleTimer } from './idle-timer.js';
 import { acquireLock, LOCK_FILE } from './lock.js';
 import { createFileLogger } from './logger.js';
 import { packageVersion } from './package-info.js';
+import { createPrepareServices, type PrepareServices } from './prepare-services.js';
 import { ROUTES } from './routes.js';
 import { prepareStateDir } from './state-dir.js';
 import type { Deps } from './types.js';
 
 export interface EngineOptions {
   host: string;
+  /** Working directory for steps without a -f file; default `<state dir>/run`. */
+  runDir?: string;
+  /** Environment for config overrides (SQLRS_IMAGES, ...); default process.env. */
+  env?: NodeJS.ProcessEnv;
   port: number;
   stateDir: string;
   engineJson: string;
@@ -54,12 +60,25 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const instanceId = newEngineInstanceId();
   const authToken = newAuthToken();
   const version = opts.version ?? packageVersion();
+  const validators = compileSchemas();
+  let prepare: PrepareServices;
+  try {
+    const config = loadConfig(opts.stateDir, validators, opts.env);
+    const runDir = opts.runDir ?? join(opts.stateDir, 'run');
+    prepare = createPrepareServices({ store, config, clock, logger, runDir });
+  } catch (err) {
+    await store.close();
+    await logger.close();
+    await release();
+    throw err;
+  }
   const deps: Deps = {
     store,
-    validators: compileSchemas(),
+    validators,
     clock,
     logger,
     engine: { version, instanceId, pid: process.pid },
+    jobs: prepare.jobs,
   };
   const dispatch = createDispatcher({
     routes: ROUTES,
@@ -99,7 +118,8 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
     stopping ??= (async () => {
       logger.info('engine_stopping', { reason });
       idle.stop();
-      await closeServer(server, idle.inFlight);
+      await closeServer(server, idle.inFlight, () => prepare.jobs.shutdown());
+      await prepare.close();
       await store.close();
       await removeEngineJson(opts.engineJson, instanceId);
       logger.info('engine_stopped', { reason });
@@ -113,9 +133,15 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
 }
 
 /** Stops accepting, lets requests in flight finish (bounded), then cuts what remains. */
-async function closeServer(server: ReturnType<typeof createHttpServer>, inFlight: () => number) {
+async function closeServer(
+  server: ReturnType<typeof createHttpServer>,
+  inFlight: () => number,
+  cancelJobs: () => Promise<void>,
+) {
   const done = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  // Running jobs are cancelled so that event streams reach their end and close.
+  await cancelJobs();
   const deadline = Date.now() + 10_000;
   while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   server.closeAllConnections();

@@ -3,8 +3,13 @@ import { getInstance } from '../handlers/instances-get.js';
 import { listInstances } from '../handlers/instances-list.js';
 import { getName } from '../handlers/names-get.js';
 import { listNames } from '../handlers/names-list.js';
+import { createPrepareJob } from '../handlers/prepare-jobs-create.js';
+import { streamJobEvents } from '../handlers/prepare-jobs-events.js';
+import { getPrepareJob } from '../handlers/prepare-jobs-get.js';
+import { listPrepareJobs } from '../handlers/prepare-jobs-list.js';
 import { getState } from '../handlers/states-get.js';
 import { listStates } from '../handlers/states-list.js';
+import { listTasks } from '../handlers/tasks-list.js';
 import type { Route } from './types.js';
 
 const E = 'error.json';
@@ -74,5 +79,51 @@ export const ROUTES: readonly Route[] = [
     query: 'empty-query.json',
     responses: { 200: 'state-entry.json', ...guarded, 404: E, 409: E },
     summary: 'Get a state by id or unique prefix',
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/prepare-jobs',
+    handler: createPrepareJob,
+    auth: true,
+    query: 'empty-query.json',
+    body: 'prepare-request.json',
+    responses: { 202: 'prepare-accepted.json', ...guarded, 409: E, 413: E, 503: E },
+    summary: 'Start a prepare (or plan) job',
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/prepare-jobs',
+    handler: listPrepareJobs,
+    auth: true,
+    query: 'jobs-query.json',
+    responses: { 200: 'job-list.json', ...guarded },
+    summary: 'List jobs in memory',
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/prepare-jobs/:jobId',
+    handler: getPrepareJob,
+    auth: true,
+    query: 'empty-query.json',
+    responses: { 200: 'job-status.json', ...guarded, 404: E },
+    summary: 'Job status, plan, result or error',
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/prepare-jobs/:jobId/events',
+    handler: streamJobEvents,
+    auth: true,
+    query: 'events-query.json',
+    responses: { 200: 'job-event.json', ...guarded, 404: E },
+    summary: 'NDJSON stream of job events until the terminal event',
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/tasks',
+    handler: listTasks,
+    auth: true,
+    query: 'jobs-query.json',
+    responses: { 200: 'task-list.json', ...guarded },
+    summary: 'List tasks of jobs in memory',
   },
 ];

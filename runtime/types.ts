@@ -1,3 +1,4 @@
+import type { JobManager } from '../lib/prepare/jobs.js';
 import type { Validators } from '../lib/schemas.js';
 import type { Store } from '../lib/store/types.js';
 
@@ -46,6 +47,7 @@ export interface Deps {
   clock: () => Date;
   logger: Logger;
   engine: EngineInfo;
+  jobs: JobManager;
   /** Databases in the catalog's namespace that the catalog does not know (SPEC §6.4). */
   unknownDatabases?: () => string[];
 }

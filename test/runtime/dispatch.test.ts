@@ -19,6 +19,8 @@ async function setup(t: Test, maxBodyBytes?: number) {
     clock: () => new Date(),
     logger,
     engine: { version: 'test', instanceId: 'a'.repeat(32), pid: 1 },
+    // The dispatcher never reaches the job manager in these routes.
+    jobs: undefined as never,
   };
   const routes: Route[] = [
     {

@@ -1,0 +1,9 @@
+import type { JobsQuery } from '../lib/schema-types.js';
+import { listResponse, onePage } from '../lib/stream.js';
+import type { Deps, HandlerRequest } from '../runtime/types.js';
+
+/** GET /v1/tasks: the tasks of every job in memory, or of one exact `job`. */
+export async function listTasks(req: HandlerRequest<JobsQuery>, deps: Deps) {
+  const tasks = deps.jobs.list(req.query.job).flatMap((j) => j.tasks.map((t) => ({ ...t })));
+  return listResponse(onePage(tasks), req.headers.accept);
+}

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { invalidArgument } from './errors.js';
+import type { EngineConfig } from './schema-types.js';
+import type { Validators } from './schemas.js';
+
+export type { EngineConfig };
+export type DbmsKind = 'postgres' | 'mysql';
+
+export interface ImageTarget {
+  imageId: string;
+  kind: DbmsKind;
+  /** Server URL with its credentials; never logged or returned as is (see redactUrl). */
+  url: string;
+}
+
+/**
+ * Loads `<state dir>/config.json` and the environment overrides: SQLRS_IMAGES (a JSON object of
+ * image id to URL, merged over the file's), SQLRS_DEFAULT_IMAGE and SQLRS_PSQL.
+ */
+export function loadConfig(
+  stateDir: string,
+  validators: Validators,
+  env = process.env,
+): EngineConfig {
+  const path = join(stateDir, 'config.json');
+  let fromFile: unknown = {};
+  try {
+    fromFile = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`config ${path} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  const config = { ...(fromFile as EngineConfig) };
+  if (env.SQLRS_IMAGES) {
+    try {
+      config.images = { ...config.images, ...JSON.parse(env.SQLRS_IMAGES) };
+    } catch {
+      throw new Error('SQLRS_IMAGES must be a JSON object of image id to server URL');
+    }
+  }
+  if (env.SQLRS_DEFAULT_IMAGE) config.default_image = env.SQLRS_DEFAULT_IMAGE;
+  if (env.SQLRS_PSQL) config.psql_path = env.SQLRS_PSQL;
+  try {
+    return validators.check<EngineConfig>('engine-config.json', config, 'body');
+  } catch (err) {
+    throw new Error(`config ${path}: ${(err as Error).message.replace(/^body/, 'config')}`);
+  }
+}
+
+/** The local servers used when no config names an image (SPEC §6.1), found as libpq would. */
+export function defaultUrl(kind: DbmsKind, env = process.env): string {
+  if (kind === 'postgres') {
+    const user = encodeURIComponent(env.PGUSER ?? 'postgres');
+    const pass = env.PGPASSWORD ? `:${encodeURIComponent(env.PGPASSWORD)}` : '';
+    const host = env.PGHOST ?? '127.0.0.1';
+    const port = env.PGPORT ?? '5432';
+    if (host.startsWith('/'))
+      return `postgres://${user}${pass}@/postgres?host=${encodeURIComponent(host)}&port=${port}`;
+    return `postgres://${user}${pass}@${host}:${port}/postgres`;
+  }
+  const user = encodeURIComponent(env.MYSQL_USER ?? 'root');
+  const pass = env.MYSQL_PASSWORD ? `:${encodeURIComponent(env.MYSQL_PASSWORD)}` : '';
+  return `mysql://${user}${pass}@${env.MYSQL_HOST ?? '127.0.0.1'}:${env.MYSQL_PORT ?? '3306'}/`;
+}
+
+export const kindOfUrl = (url: string): DbmsKind =>
+  /^(mysql|mariadb):/.test(url) ? 'mysql' : 'postgres';
+
+/**
+ * The server an image id names: the configured URL, else (for ids named postgres, mysql or
+ * mariadb, with or without a version tag) the local default server.
+ */
+export function imageTarget(
+  config: EngineConfig,
+  requested: string | undefined,
+  env = process.env,
+): ImageTarget {
+  const imageId = requested ?? config.default_image ?? 'postgres';
+  const configured = config.images?.[imageId];
+  if (configured) return { imageId, kind: kindOfUrl(configured), url: configured };
+  const family = imageId.split(':')[0];
+  if (family === 'postgres') return { imageId, kind: 'postgres', url: defaultUrl('postgres', env) };
+  if (family === 'mysql' || family === 'mariadb')
+    return { imageId, kind: 'mysql', url: defaultUrl('mysql', env) };
+  throw invalidArgument(
+    `image_id ${imageId} is not configured`,
+    'configure it in config.json "images"',
+  );
+}
+
+/** A URL with its password removed, fit for logs and error details. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '';
+    return u.toString().replace(/^(\w+:\/\/[^@/]*):@/, '$1@');
+  } catch {
+    return '<invalid url>';
+  }
+}

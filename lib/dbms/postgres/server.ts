@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { redactUrl } from '../../config.js';
+import { invalidArgument, sqlrsError } from '../../errors.js';
+import { assertOwnName } from '../names.js';
+import type { DbmsServer } from '../types.js';
+import { type CloneStrategy, chooseStrategy } from './strategy.js';
+
+const APP_NAME = 'sqlrs-engine';
+
+/** Connection refused, host unknown, auth failed...: the server cannot be used right now. */
+function unavailable(url: string, err: unknown) {
+  return sqlrsError(
+    'unavailable',
+    `database server unavailable: ${(err as Error).message}`,
+    redactUrl(url),
+  );
+}
+
+/**
+ * A PostgreSQL server: states are sealed template databases, instances are
+ * `CREATE DATABASE ... TEMPLATE` copies (SPEC §6.2, §6.3). DDL runs on a small pool of
+ * connections to the URL's maintenance database.
+ */
+export class PostgresServer implements DbmsServer {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly target: URL;
+
+  constructor(
+    private readonly url: string,
+    private readonly strategy: CloneStrategy = 'auto',
+  ) {
+    this.target = new URL(url);
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      application_name: APP_NAME,
+      idleTimeoutMillis: 10_000,
+    });
+    this.pool.on('error', () => undefined); // an idle client dying is not the engine's problem
+  }
+
+  private async q<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
+    try {
+      return await this.pool.query<T>(sql, params);
+    } catch (err) {
+      if (isConnectionError(err)) throw unavailable(this.url, err);
+      throw err;
+    }
+  }
+
+  async resolve(imageId: string): Promise<string> {
+    const { rows } = await this.q<{ num: string; version: string; sysid: string | null }>(
+      `SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version,
+        (SELECT system_identifier::text FROM pg_control_system()) AS sysid`,
+    );
+    const row = rows[0] as { num: string; version: string; sysid: string | null };
+    const version = row.version.split(' ')[0] as string;
+    const major = String(Math.floor(Number(row.num) / 10000));
+    const tag = imageId.includes(':') ? imageId.slice(imageId.indexOf(':') + 1) : undefined;
+    if (tag !== undefined && tag !== major && !version.startsWith(`${tag}.`) && tag !== version) {
+      throw invalidArgument(`image ${imageId} wants version ${tag} but the server runs ${version}`);
+    }
+    return `${imageId}@${version}/${row.sysid ?? `${this.target.hostname}:${this.target.port}`}`;
+  }
+
+  async createFrom(db: string, parent: string | null): Promise<void> {
+    const template = parent === null ? 'template0' : ident(parent);
+    await this.q(`CREATE DATABASE ${ident(db)} TEMPLATE ${template}`);
+  }
+
+  async publish(buildDb: string, stateDb: string): Promise<number> {
+    await this.q(`ALTER DATABASE ${ident(buildDb)} RENAME TO ${ident(stateDb)}`);
+    await this.q(`ALTER DATABASE ${ident(stateDb)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+    const { rows } = await this.q<{ size: string }>('SELECT pg_database_size($1) AS size', [
+      stateDb,
+    ]);
+    return Number(rows[0]?.size ?? 0);
+  }
+
+  async cloneInstance(
+    stateDb: string,
+    instanceDb: string,
+    sizeBytes: number | null,
+  ): Promise<void> {
+    const strategy = chooseStrategy(this.strategy, sizeBytes);
+    await this.q(
+      `CREATE DATABASE ${ident(instanceDb)} TEMPLATE ${ident(stateDb)} STRATEGY ${strategy}`,
+    );
+  }
+
+  async drop(db: string, force: boolean): Promise<void> {
+    // A sealed template cannot be dropped; unseal first (a no-op for ordinary databases).
+    const exists = await this.existing([db]);
+    if (!exists.has(db)) return;
+    await this.q(`ALTER DATABASE ${ident(db)} WITH IS_TEMPLATE false`);
+    await this.q(`DROP DATABASE IF EXISTS ${ident(db)}${force ? ' WITH (FORCE)' : ''}`);
+  }
+
+  async existing(dbs: string[]): Promise<Set<string>> {
+    if (dbs.length === 0) return new Set();
+    const { rows } = await this.q<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname = ANY($1::text[])',
+      [dbs],
+    );
+    return new Set(rows.map((r) => r.datname));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const { rows } = await this.q<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname',
+      [prefix],
+    );
+    return rows.map((r) => r.datname);
+  }
+
+  async lockState(stateDb: string): Promise<() => Promise<void>> {
+    // A dedicated connection: the lock is held for the whole build and must not starve the pool.
+    const client = new pg.Client({ connectionString: this.url, application_name: APP_NAME });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT pg_advisory_lock($1::bigint)', [advisoryKey(stateDb)]);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw isConnectionError(err) ? unavailable(this.url, err) : err;
+    }
+    return () => client.end().catch(() => undefined);
+  }
+
+  async cancelQueries(db: string): Promise<void> {
+    await this.q(
+      'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [db],
+    );
+  }
+
+  dsn(db: string): string {
+    const u = new URL(this.url);
+    u.pathname = `/${db}`;
+    return u.toString();
+  }
+
+  toolEnv(db: string): Record<string, string> {
+    const u = this.target;
+    const env: Record<string, string> = {
+      PGHOST: u.searchParams.get('host') ?? (u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1'),
+      PGPORT: u.port || u.searchParams.get('port') || '5432',
+      PGUSER: decodeURIComponent(u.username) || 'postgres',
+      PGDATABASE: db,
+      PGAPPNAME: 'sqlrs',
+    };
+    if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
+    return env;
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+function ident(db: string): string {
+  return `"${assertOwnName(db)}"`;
+}
+
+/** A signed 64-bit key for pg_advisory_lock, derived from the state database name. */
+export function advisoryKey(name: string): string {
+  return createHash('sha256').update(`sqlrs:${name}`).digest().readBigInt64BE(0).toString();
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  '28P01',
+  '28000',
+  '3D000',
+  '57P03',
+]);
+
+function isConnectionError(err: unknown): boolean {
+  return CONNECTION_CODES.has(String((err as { code?: unknown }).code));
+}

@@ -1,0 +1,33 @@
+import type { DbmsKind } from '../config.js';
+
+/**
+ * What prepare needs from a database server, whatever the DBMS. Database names passed in are
+ * always built by the engine from its own hex ids (see names.ts), never from user input.
+ */
+export interface DbmsServer {
+  readonly kind: DbmsKind;
+  /** Connects, reads version and identity, checks the image's version tag (SPEC §6.1). */
+  resolve(imageId: string): Promise<string>;
+  /** Creates `db` as a copy of `parent`, or empty when parent is null. */
+  createFrom(db: string, parent: string | null): Promise<void>;
+  /** Renames a finished build to its state name and seals it; returns its size in bytes. */
+  publish(buildDb: string, stateDb: string): Promise<number>;
+  /** A private, writable copy of a sealed state. */
+  cloneInstance(stateDb: string, instanceDb: string, sizeBytes: number | null): Promise<void>;
+  drop(db: string, force: boolean): Promise<void>;
+  /** Which of these databases exist. */
+  existing(dbs: string[]): Promise<Set<string>>;
+  /** Databases whose names start with `prefix`. */
+  list(prefix: string): Promise<string[]>;
+  /** Serializes builds of one state across engine processes on this server. */
+  lockState(stateDb: string): Promise<() => Promise<void>>;
+  /** Cancels whatever runs in `db` (its sessions' queries). */
+  cancelQueries(db: string): Promise<void>;
+  /** The user's connection string for a database. */
+  dsn(db: string): string;
+  /** Environment for the command-line tool to reach `db` (PGHOST, ... or MYSQL_*). */
+  toolEnv(db: string): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export type ServerFactory = (url: string, kind: DbmsKind) => DbmsServer;

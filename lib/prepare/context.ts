@@ -1,0 +1,36 @@
+import type { EngineConfig, ImageTarget } from '../config.js';
+import type { DbNames } from '../dbms/names.js';
+import type { DbmsServer } from '../dbms/types.js';
+import type { Store } from '../store/types.js';
+import type { KeyedMutex } from './keyed-mutex.js';
+
+/** The pool as prepare sees it (runtime/pool.ts implements it). */
+export interface TaskRunner {
+  readonly size: number;
+  // biome-ignore lint/suspicious/noExplicitAny: task inputs and outputs are typed at runtime/pool.ts
+  run(task: string, input: any, transferList?: any[]): Promise<any>;
+}
+
+export interface PrepareLogger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+/** Everything the job manager, planner and executor share; built once by the engine. */
+export interface PrepareContext {
+  store: Store;
+  pool: TaskRunner;
+  config: EngineConfig;
+  clock: () => Date;
+  logger: PrepareLogger;
+  server: (target: ImageTarget) => DbmsServer;
+  names: DbNames;
+  stateLocks: KeyedMutex;
+  /** Image id to resolved image id, filled by resolve_image tasks. */
+  resolved: Map<string, string>;
+  /** Working directory for steps that have no -f file. */
+  runDir: string;
+  psqlPath: string;
+  maxLogLines: number;
+  killGraceMs: number;
+}

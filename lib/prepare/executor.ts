@@ -1,0 +1,113 @@
+import type { StepHash } from '../../runtime/tasks/hash-psql-steps.js';
+import type { ImageTarget } from '../config.js';
+import { sqlrsError } from '../errors.js';
+import type { PsqlStep } from '../psql/args.js';
+import { buildState } from './build.js';
+import type { PrepareContext } from './context.js';
+import { createInstance } from './instance.js';
+import type { Job } from './job.js';
+import { chainStates, markCached, type PlannedStep, planTasks } from './planner.js';
+import { psqlArgs } from './psql-step.js';
+
+/** What a validated, hashed prepare request carries into its job. */
+export interface JobSpec {
+  target: ImageTarget;
+  steps: PsqlStep[];
+  hashes: StepHash[];
+  stdin?: string;
+  cwd: string;
+  name?: string;
+}
+
+/**
+ * Runs a job to its end (SPEC §5.4): plan (resolving the image when needed), then each step
+ * from cache or built, then a private instance. Throws on failure; the manager records it.
+ */
+export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): Promise<void> {
+  const server = ctx.server(spec.target);
+  const imageId = spec.target.imageId;
+  job.setStatus('running');
+  job.setPlan([{ task_id: 'plan', type: 'plan', planner_kind: job.kind }]);
+  job.setTask('plan', 'running');
+  const known = ctx.resolved.get(imageId);
+  const resolved = known ?? (await resolveImage(ctx, job, imageId, server.resolve.bind(server)));
+  const planned = chainStates(
+    ctx,
+    resolved,
+    spec.hashes.map((h) => h.task_hash),
+  );
+  markCached(ctx, planned, await server.existing(planned.map((p) => p.stateDb)));
+  job.setPlan(
+    planTasks(
+      job.kind,
+      imageId,
+      { id: resolved, needed: known === undefined },
+      planned,
+      job.planOnly,
+    ),
+  );
+  job.setTask('plan', 'succeeded');
+  if (job.planOnly) return job.succeed();
+
+  let parent: PlannedStep | undefined;
+  for (const p of planned) {
+    if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
+    if (p.cached) {
+      job.setTask(p.taskId, 'succeeded', { cached: true });
+    } else {
+      job.setTask(p.taskId, 'running');
+      const built = await buildState(ctx, job, {
+        server,
+        imageId,
+        resolvedImageId: resolved,
+        planned: p,
+        parentDb: parent?.stateDb ?? null,
+        parentStateId: parent?.stateId ?? null,
+        step: spec.steps[p.index] as PsqlStep,
+        stdin: spec.stdin,
+        cwd: spec.cwd,
+        argsNormalized: psqlArgs(spec.steps[p.index] as PsqlStep).join(' '),
+      });
+      if (built) job.setTask(p.taskId, 'succeeded');
+      else
+        job.setTask(
+          p.taskId,
+          'succeeded',
+          { cached: true },
+          'reused the state another job built meanwhile',
+        );
+    }
+    parent = p;
+  }
+  const last = planned.at(-1) as PlannedStep;
+  job.setTask('prepare-instance', 'running');
+  const state = ctx.store.getState(last.stateId);
+  if (!state) throw sqlrsError('conflict', `state ${last.stateId} was removed while the job ran`);
+  const instance = await createInstance(ctx, server, state, job.id, spec.name);
+  job.setTask('prepare-instance', 'succeeded');
+  job.succeed({
+    dsn: instance.dsn,
+    instance_id: instance.instanceId,
+    state_id: state.state_id,
+    image_id: imageId,
+    prepare_kind: job.kind,
+    prepare_args_normalized: job.argsNormalized,
+  });
+}
+
+async function resolveImage(
+  ctx: PrepareContext,
+  job: Job,
+  imageId: string,
+  resolve: (imageId: string) => Promise<string>,
+): Promise<string> {
+  job.setPlan([
+    { task_id: 'plan', type: 'plan', planner_kind: job.kind },
+    { task_id: 'resolve-image', type: 'resolve_image', image_id: imageId },
+  ]);
+  job.setTask('resolve-image', 'running');
+  const resolved = await resolve(imageId);
+  ctx.resolved.set(imageId, resolved);
+  job.setTask('resolve-image', 'succeeded', { resolved_image_id: resolved });
+  return resolved;
+}

@@ -1,0 +1,196 @@
+import { dirname } from 'node:path';
+import { imageTarget } from '../config.js';
+import {
+  type ErrorBody,
+  errorCode,
+  fromErrorBody,
+  invalidArgument,
+  sqlrsError,
+  toErrorBody,
+} from '../errors.js';
+import { H } from '../hash.js';
+import { newJobId } from '../id.js';
+import { normalizePsqlArgs } from '../psql/args.js';
+import type { PrepareRequest } from '../schema-types.js';
+import type { PrepareContext } from './context.js';
+import { executeJob, type JobSpec } from './executor.js';
+import { Job } from './job.js';
+
+export interface JobLimits {
+  maxConcurrent: number;
+  queueLimit: number;
+  /** Finished jobs kept per identical request signature, and in all (SPEC §5.4). */
+  keepPerSignature: number;
+  keepTotal: number;
+}
+
+/**
+ * The job manager: validates and hashes a request before accepting it (so every argument and
+ * include error is a 400), queues jobs, runs at most `maxConcurrent` at once, trims finished
+ * jobs, and cancels.
+ */
+export class JobManager {
+  private readonly jobs = new Map<string, Job>();
+  private readonly specs = new Map<string, JobSpec>();
+  private readonly queue: Job[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly reservedNames = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: PrepareContext,
+    private readonly limits: JobLimits,
+  ) {}
+
+  async submit(req: PrepareRequest): Promise<Job> {
+    if (req.prepare_kind !== 'psql') {
+      throw invalidArgument(`prepare_kind ${req.prepare_kind} is not supported by this engine yet`);
+    }
+    if (req.mysql_args !== undefined)
+      throw invalidArgument('mysql_args is for prepare_kind "mysql"');
+    if (req.psql_args === undefined) throw invalidArgument('missing field body.psql_args');
+    const target = imageTarget(this.ctx.config, req.image_id);
+    const normalized = normalizePsqlArgs(req.psql_args, req.stdin);
+    this.checkName(req);
+    if (this.queue.length >= this.limits.queueLimit) {
+      throw sqlrsError('busy', `the job queue is full (${this.limits.queueLimit} waiting)`);
+    }
+    const cwd = normalized.firstFile ? dirname(normalized.firstFile) : this.ctx.runDir;
+    const hashed = await this.ctx.pool.run('hashPsqlSteps', {
+      steps: normalized.steps,
+      stdin: req.stdin,
+      cwd,
+    });
+    if (!hashed.ok) throw fromErrorBody(hashed.error);
+    this.checkName(req); // hashing yields the thread: check again before taking the name
+    const args = normalized.args.join(' ');
+    const job = new Job(
+      newJobId(),
+      'psql',
+      target.imageId,
+      req.plan_only ?? false,
+      args,
+      H([
+        ['kind', 'psql'],
+        ['image', target.imageId],
+        ['args', JSON.stringify(normalized.args)],
+        ['stdin', req.stdin ?? ''],
+        ['plan_only', String(req.plan_only ?? false)],
+        ['name', req.name ?? ''],
+      ]),
+      this.ctx.clock().toISOString(),
+      this.ctx.clock,
+    );
+    if (req.name) this.reservedNames.set(req.name, job.id);
+    this.jobs.set(job.id, job);
+    this.specs.set(job.id, {
+      target,
+      steps: normalized.steps,
+      hashes: hashed.steps,
+      stdin: req.stdin,
+      cwd,
+      name: req.name,
+    });
+    job.emit({ type: 'status', status: 'queued' });
+    this.queue.push(job);
+    this.ctx.logger.info('job_queued', { job_id: job.id, args });
+    this.pump();
+    return job;
+  }
+
+  /** A name bound to an instance that still exists, or claimed by an active job, is taken. */
+  private checkName(req: PrepareRequest): void {
+    if (!req.name) return;
+    if (req.plan_only)
+      throw invalidArgument('name cannot be used with plan_only (nothing is created)');
+    const bound = this.ctx.store.getName(req.name);
+    if (bound && this.ctx.store.getInstance(bound.instance_id)) {
+      throw sqlrsError('conflict', `name ${req.name} is bound to instance ${bound.instance_id}`);
+    }
+    const claimant = this.reservedNames.get(req.name);
+    if (claimant)
+      throw sqlrsError('conflict', `name ${req.name} is being bound by job ${claimant}`);
+  }
+
+  private pump(): void {
+    while (this.running.size < this.limits.maxConcurrent && this.queue.length > 0) {
+      const job = this.queue.shift() as Job;
+      this.running.set(job.id, this.run(job));
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    const spec = this.specs.get(job.id) as JobSpec;
+    try {
+      if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
+      await executeJob(this.ctx, job, spec);
+      this.ctx.logger.info('job_succeeded', { job_id: job.id });
+    } catch (err) {
+      job.fail(this.jobError(job, err));
+    } finally {
+      if (spec.name && this.reservedNames.get(spec.name) === job.id)
+        this.reservedNames.delete(spec.name);
+      this.specs.delete(job.id);
+      this.running.delete(job.id);
+      this.trim();
+      this.pump();
+    }
+  }
+
+  private jobError(job: Job, err: unknown): ErrorBody {
+    const code = job.abort.signal.aborted ? 'cancelled' : errorCode(err);
+    if (code === 'cancelled') return { code, message: 'job cancelled' };
+    this.ctx.logger.error('job_failed', {
+      job_id: job.id,
+      code: code ?? 'internal_error',
+      error: String((err as Error)?.stack ?? err),
+    });
+    return toErrorBody(err);
+  }
+
+  get(id: string): Job | undefined {
+    return this.jobs.get(id);
+  }
+
+  list(jobId?: string): Job[] {
+    if (jobId !== undefined) return this.jobs.has(jobId) ? [this.jobs.get(jobId) as Job] : [];
+    return [...this.jobs.values()];
+  }
+
+  /** Asks a job to stop; resolves once it has ended. Finished jobs are left as they are. */
+  async cancel(id: string): Promise<void> {
+    const job = this.jobs.get(id);
+    if (!job || job.finished) return;
+    job.abort.abort();
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.running.set(job.id, this.run(job));
+    }
+    await this.running.get(id);
+  }
+
+  remove(id: string): boolean {
+    const job = this.jobs.get(id);
+    if (!job?.finished) return false;
+    return this.jobs.delete(id);
+  }
+
+  /** Cancels everything (engine shutdown): running builds are stopped and their databases dropped. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id)));
+  }
+
+  /** Keeps the newest finished jobs: `keepPerSignature` per request signature, `keepTotal` in all. */
+  private trim(): void {
+    const finished = [...this.jobs.values()].filter((j) => j.finished).reverse();
+    const perSignature = new Map<string, number>();
+    let kept = 0;
+    for (const job of finished) {
+      const n = (perSignature.get(job.signature) ?? 0) + 1;
+      perSignature.set(job.signature, n);
+      if (n > this.limits.keepPerSignature || kept >= this.limits.keepTotal)
+        this.jobs.delete(job.id);
+      else kept++;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { invalidArgument } from '../errors.js';
+import { type MetaCommand, scanMetaCommands, splitMetaArgs } from './scanner.js';
+
+/** Where a piece of SQL came from: a label for errors and the directory `\ir` is relative to. */
+export interface Origin {
+  label: string;
+  dir: string;
+}
+
+export interface Expansion {
+  /** The expanded content, byte for byte; its SHA-256 is the step's content hash. */
+  chunks: Buffer[];
+  /** Every file read (includes and \copy sources), for cache invalidation by file identity. */
+  files: string[];
+}
+
+const MAX_DEPTH = 32;
+const INCLUDE = new Set(['i', 'include']);
+const INCLUDE_RELATIVE = new Set(['ir', 'include_relative']);
+/** Meta-commands that leave the build database or touch the engine host (SPEC §5.3). */
+const FORBIDDEN = new Set([
+  'c',
+  'connect',
+  '!',
+  'o',
+  'out',
+  'w',
+  'write',
+  'lo_export',
+  'lo_import',
+  'cd',
+  'e',
+  'edit',
+  'ef',
+  'ev',
+  'password',
+  'getenv',
+]);
+/** Commands whose optional file argument would write on the host. */
+const NO_FILE_ARG = new Set(['g', 'gx', 's']);
+
+// Markers are not valid SQL or psql input, so expanded content cannot collide with plain text.
+const BEGIN = Buffer.from('\n\u0000sqlrs:include-begin\u0000\n', 'latin1');
+const END = Buffer.from('\n\u0000sqlrs:include-end\u0000\n', 'latin1');
+const COPY_FILE = Buffer.from('\n\u0000sqlrs:copy-file\u0000\n', 'latin1');
+
+/**
+ * Expands includes recursively and hashes `\copy ... from 'file'` sources, rejecting every
+ * meta-command that escapes the build database or touches the host, naming file and line.
+ * `cwd` is the step's working directory (what `\i` and `\copy` paths are relative to).
+ */
+export function expandSql(text: string, origin: Origin, cwd: string): Expansion {
+  const exp: Expansion = { chunks: [], files: [] };
+  expandInto(exp, text, origin, cwd, []);
+  return exp;
+}
+
+function expandInto(exp: Expansion, text: string, origin: Origin, cwd: string, stack: string[]) {
+  let pos = 0;
+  for (const cmd of scanMetaCommands(text)) {
+    exp.chunks.push(Buffer.from(text.slice(pos, cmd.start), 'latin1'));
+    pos = cmd.end;
+    const where = `${origin.label}:${cmd.line}`;
+    const fail = (why: string) =>
+      invalidArgument(`${where}: \\${cmd.name}: ${why}`, `${where}: ${oneLine(cmd)}`);
+    if (cmd.args.includes('`')) throw fail('backquotes run shell commands on the engine host');
+    if (FORBIDDEN.has(cmd.name))
+      throw fail('not allowed: it leaves the build database or touches the host');
+    if (NO_FILE_ARG.has(cmd.name) && hasFileArgument(cmd.args))
+      throw fail('writing to a file or pipe is not allowed');
+    if (INCLUDE.has(cmd.name) || INCLUDE_RELATIVE.has(cmd.name)) {
+      const base = INCLUDE.has(cmd.name) ? cwd : origin.dir;
+      includeFile(exp, fileArgument(cmd, fail), base, cwd, stack, fail);
+    } else if (cmd.name === 'copy') {
+      copySource(exp, cmd, cwd, fail);
+    } else {
+      exp.chunks.push(Buffer.from(text.slice(cmd.start, cmd.end), 'latin1'));
+    }
+  }
+  exp.chunks.push(Buffer.from(text.slice(pos), 'latin1'));
+}
+
+type Fail = (why: string) => Error;
+
+function fileArgument(cmd: MetaCommand, fail: Fail): string {
+  const arg = splitMetaArgs(cmd.args)[0];
+  if (!arg) throw fail('missing file name');
+  if (arg.dynamic) throw fail('file names built from psql variables cannot be hashed');
+  return arg.value;
+}
+
+function includeFile(
+  exp: Expansion,
+  name: string,
+  base: string,
+  cwd: string,
+  stack: string[],
+  fail: Fail,
+) {
+  const path = resolve(base, name);
+  const real = realFile(path, fail);
+  if (stack.includes(real)) throw fail(`include cycle: ${[...stack, real].join(' -> ')}`);
+  if (stack.length >= MAX_DEPTH) throw fail(`includes nested deeper than ${MAX_DEPTH}`);
+  const content = readFileSync(real).toString('latin1');
+  exp.files.push(real);
+  exp.chunks.push(BEGIN);
+  expandInto(exp, content, { label: path, dir: dirname(real) }, cwd, [...stack, real]);
+  exp.chunks.push(END);
+}
+
+function realFile(path: string, fail: Fail): string {
+  try {
+    const real = realpathSync(path);
+    readFileSync(real, { flag: 'r' }).subarray(0, 0);
+    return real;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw fail(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot be read (${code})`);
+  }
+}
+
+/**
+ * `\copy t from 'file'` reads a file on the host: its content enters the hash (the path does
+ * not). `from stdin`/`pstdin` is fine; `to ...` and `program` are refused.
+ */
+function copySource(exp: Expansion, cmd: MetaCommand, cwd: string, fail: Fail) {
+  const tokens = splitMetaArgs(cmd.args);
+  const dir = tokens.findIndex((t) => /^(from|to)$/i.test(t.value));
+  if (dir < 0) throw fail('expected FROM or TO');
+  if (/^to$/i.test(tokens[dir]?.value ?? '')) throw fail('\\copy ... to writes on the engine host');
+  const source = tokens[dir + 1];
+  if (!source) throw fail('missing source after FROM');
+  if (/^program$/i.test(source.value))
+    throw fail('\\copy ... program runs a command on the engine host');
+  const line = `\\copy ${tokens
+    .slice(0, dir + 1)
+    .map((t) => t.value)
+    .join(' ')}`;
+  if (/^p?stdin$/i.test(source.value)) {
+    exp.chunks.push(Buffer.from(`\\copy ${cmd.args.trim()}`, 'latin1'));
+    return;
+  }
+  if (source.dynamic) throw fail('file names built from psql variables cannot be hashed');
+  const real = realFile(resolve(cwd, source.value), fail);
+  const rest = tokens
+    .slice(dir + 2)
+    .map((t) => t.value)
+    .join(' ');
+  exp.files.push(real);
+  exp.chunks.push(
+    Buffer.from(`${line} <file> ${rest}`, 'latin1'),
+    COPY_FILE,
+    readFileSync(real),
+    COPY_FILE,
+  );
+}
+
+/** `\g`, `\gx`, `\s`: any argument outside `(options)` is a file or a pipe. */
+function hasFileArgument(args: string): boolean {
+  return args.replace(/\([^)]*\)/g, '').trim() !== '';
+}
+
+const oneLine = (cmd: MetaCommand) => `\\${cmd.name}${cmd.args}`.slice(0, 200);

@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import type { EngineConfig, ImageTarget } from '../lib/config.js';
+import { dbNames } from '../lib/dbms/names.js';
+import { PostgresServer } from '../lib/dbms/postgres/server.js';
+import type { DbmsServer } from '../lib/dbms/types.js';
+import { invalidArgument } from '../lib/errors.js';
+import type { PrepareContext } from '../lib/prepare/context.js';
+import { JobManager } from '../lib/prepare/jobs.js';
+import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
+import type { Store } from '../lib/store/types.js';
+import { createWorkerPool } from './pool.js';
+import type { Logger } from './types.js';
+
+export interface PrepareServices {
+  jobs: JobManager;
+  ctx: PrepareContext;
+  close(): Promise<void>;
+}
+
+export interface PrepareServicesOptions {
+  store: Store;
+  config: EngineConfig;
+  clock: () => Date;
+  logger: Logger;
+  runDir: string;
+}
+
+/** Wires the job manager to its pool, servers and catalog; close() cancels jobs and frees all. */
+export function createPrepareServices(opts: PrepareServicesOptions): PrepareServices {
+  const { config } = opts;
+  mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
+  const pool = createWorkerPool(config.worker_threads);
+  const servers = new Map<string, DbmsServer>();
+  const server = (target: ImageTarget): DbmsServer => {
+    let s = servers.get(target.url);
+    if (!s) {
+      if (target.kind !== 'postgres') {
+        throw invalidArgument(
+          `image ${target.imageId}: ${target.kind} servers are not supported by this engine yet`,
+        );
+      }
+      s = new PostgresServer(target.url, config.clone_strategy ?? 'auto');
+      servers.set(target.url, s);
+    }
+    return s;
+  };
+  const ctx: PrepareContext = {
+    store: opts.store,
+    pool,
+    config,
+    clock: opts.clock,
+    logger: opts.logger,
+    server,
+    names: dbNames(opts.store.catalogId),
+    stateLocks: new KeyedMutex(),
+    resolved: new Map(),
+    runDir: opts.runDir,
+    psqlPath: config.psql_path ?? 'psql',
+    maxLogLines: config.max_log_lines ?? 1000,
+    killGraceMs: 2000,
+  };
+  const jobs = new JobManager(ctx, {
+    maxConcurrent: config.max_concurrent_jobs ?? pool.size,
+    queueLimit: config.queue_limit ?? 64,
+    keepPerSignature: 2,
+    keepTotal: 1000,
+  });
+  return {
+    jobs,
+    ctx,
+    async close() {
+      await jobs.shutdown();
+      await pool.close();
+      await Promise.all([...servers.values()].map((s) => s.close().catch(() => undefined)));
+    },
+  };
+}

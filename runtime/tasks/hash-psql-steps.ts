@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
+import { sha256Hex, taskHash } from '../../lib/hash.js';
+import type { PsqlStep } from '../../lib/psql/args.js';
+import { expandSql } from '../../lib/psql/expand.js';
+
+export interface HashPsqlInput {
+  steps: PsqlStep[];
+  stdin?: string;
+  /** Working directory of every step (SPEC §5.2). */
+  cwd: string;
+}
+
+export interface StepHash {
+  index: number;
+  content_hash: string;
+  task_hash: string;
+  /** Files read for this step, the -f file first. */
+  files: string[];
+}
+
+/**
+ * Worker task: expands and hashes every step (SPEC §5.3). Pure over cloneable data; errors come
+ * back as `{ok:false, error}` because a thrown error would lose its code crossing threads.
+ */
+export function hashPsqlSteps(input: HashPsqlInput): TaskResult<{ steps: StepHash[] }> {
+  try {
+    return { ok: true, steps: input.steps.map((step) => hashStep(step, input)) };
+  } catch (err) {
+    return taskFailure(err);
+  }
+}
+
+function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
+  const { source } = step;
+  let text: string;
+  let origin: { label: string; dir: string };
+  const files: string[] = [];
+  if (source.kind === 'file') {
+    text = readStepFile(source.path);
+    origin = { label: source.path, dir: dirname(source.path) };
+    files.push(source.path);
+  } else if (source.kind === 'stdin') {
+    text = Buffer.from(input.stdin ?? '', 'utf8').toString('latin1');
+    origin = { label: 'stdin', dir: input.cwd };
+  } else {
+    text = Buffer.from(source.sql, 'utf8').toString('latin1');
+    origin = { label: `-c (step ${step.index + 1})`, dir: input.cwd };
+  }
+  const expansion = expandSql(text, origin, input.cwd);
+  const content = sha256Hex(expansion.chunks);
+  const stepFlag = source.kind === 'command' ? '-c' : '-f';
+  return {
+    index: step.index,
+    content_hash: content,
+    task_hash: taskHash('psql', content, [...step.flags, stepFlag]),
+    files: [...files, ...expansion.files],
+  };
+}
+
+function readStepFile(path: string): string {
+  try {
+    return readFileSync(path).toString('latin1');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw invalidArgument(`-f ${path}: cannot be read (${code})`, `argument: -f ${path}`);
+  }
+}

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import type { MessagePort } from 'node:worker_threads';
+import { type TaskResult, taskFailure } from '../../lib/errors.js';
+import { LineSplitter } from '../../lib/lines.js';
+
+export interface RunPsqlInput {
+  psql: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  stdin?: string;
+  /** Log lines go out on this port; a 'cancel' message coming in stops psql. */
+  port: MessagePort;
+  maxLogLines: number;
+  killGraceMs: number;
+}
+
+export interface RunPsqlOutput {
+  exitCode: number | null;
+  signal: string | null;
+  stderrTail: string[];
+  cancelled: boolean;
+}
+
+export type LogMessage = { type: 'log'; stream: 'stdout' | 'stderr'; line: string };
+
+const TAIL_LINES = 20;
+const MAX_LINE = 4096;
+
+/**
+ * Worker task: runs one psql step and streams its output as log lines. The number of lines
+ * sent is bounded (a runaway script cannot flood the engine); the last stderr lines are kept
+ * for the error details. Cancel: SIGTERM, then SIGKILL after the grace period (SPEC §5.4).
+ */
+export async function runPsql(input: RunPsqlInput): Promise<TaskResult<RunPsqlOutput>> {
+  try {
+    return { ok: true, ...(await run(input)) };
+  } catch (err) {
+    return taskFailure(err);
+  } finally {
+    input.port.close();
+  }
+}
+
+function run(input: RunPsqlInput): Promise<RunPsqlOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(input.psql, input.args, {
+      cwd: input.cwd,
+      env: input.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let cancelled = false;
+    const tail: string[] = [];
+    const send = boundedSender(input);
+    const emit = (stream: 'stdout' | 'stderr') => (line: string) => {
+      const text = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}...` : line;
+      if (stream === 'stderr') {
+        tail.push(text);
+        if (tail.length > TAIL_LINES) tail.shift();
+      }
+      send(stream, text);
+    };
+    const out = new LineSplitter(emit('stdout'));
+    const err = new LineSplitter(emit('stderr'));
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    input.port.on('message', (msg) => {
+      if (msg !== 'cancel' || cancelled) return;
+      cancelled = true;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), input.killGraceMs).unref();
+    });
+    child.on('error', reject);
+    child.stdin.on('error', () => undefined); // psql may exit before reading all of stdin
+    child.stdin.end(input.stdin ?? '');
+    child.on('close', (exitCode, signal) => {
+      out.end();
+      err.end();
+      resolve({ exitCode, signal, stderrTail: tail, cancelled });
+    });
+  });
+}
+
+/** Sends at most `maxLogLines` lines, then one notice that the rest is not shown. */
+function boundedSender(input: RunPsqlInput) {
+  let sent = 0;
+  return (stream: 'stdout' | 'stderr', line: string) => {
+    sent++;
+    if (sent <= input.maxLogLines) input.port.postMessage({ type: 'log', stream, line });
+    else if (sent === input.maxLogLines + 1) {
+      input.port.postMessage({ type: 'log', stream, line: '[sqlrs: further output not shown]' });
+    }
+  };
+}

@@ -1,0 +1,11 @@
+import { hashPsqlSteps } from './tasks/hash-psql-steps.js';
+import { runPsql } from './tasks/run-psql.js';
+
+/** The task modules a pool worker can run, by name. Each is a pure function over cloneable data. */
+export const TASKS = { hashPsqlSteps, runPsql };
+
+export type TaskName = keyof typeof TASKS;
+
+export default function runTask({ task, input }: { task: TaskName; input: never }) {
+  return (TASKS[task] as (input: never) => unknown)(input);
+}
