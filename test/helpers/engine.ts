@@ -1,7 +1,9 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { request } from 'undici';
 import { type RunningEngine, startEngine } from '../../runtime/engine.js';
+import { dropCatalogDatabases } from './pg.js';
 import { tempDir } from './tmp.js';
 
 export interface TestEngine extends RunningEngine {
@@ -26,8 +28,12 @@ export interface Reply {
 }
 
 /** An engine in this process, on port 0 with its own state dir, stopped at test end. */
-export async function testEngine(t: Test, opts: { stateDir?: string } = {}): Promise<TestEngine> {
+export async function testEngine(
+  t: Test,
+  opts: { stateDir?: string; config?: Record<string, unknown> } = {},
+): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await tempDir(t));
+  if (opts.config) await writeFile(join(stateDir, 'config.json'), JSON.stringify(opts.config));
   const engine = await startEngine({
     host: '127.0.0.1',
     port: 0,
@@ -35,7 +41,10 @@ export async function testEngine(t: Test, opts: { stateDir?: string } = {}): Pro
     engineJson: join(stateDir, 'engine.json'),
     idleTimeoutMs: 0,
   });
-  t.teardown(() => engine.stop('test end'));
+  t.teardown(async () => {
+    await engine.stop('test end');
+    await dropCatalogDatabases(engine.store.catalogId);
+  });
   const url = (path: string) => `http://${engine.endpoint}${path}`;
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...o.headers };

@@ -1,0 +1,40 @@
+import pg from 'pg';
+
+export const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  return withClient(url, async (c) => (await c.query<T>(sql, params)).rows);
+}
+
+/** The engine's databases of one catalog on the local server. */
+export async function catalogDatabases(catalogId: string): Promise<string[]> {
+  const rows = await query<{ datname: string }>(
+    ADMIN_URL,
+    'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname',
+    [`sqlrs_${catalogId}_`],
+  );
+  return rows.map((r) => r.datname);
+}
+
+/** Test clean-up: drops every database of a catalog (each test has its own catalog id). */
+export async function dropCatalogDatabases(catalogId: string): Promise<void> {
+  if (!/^[0-9a-f]{8}$/.test(catalogId)) throw new Error('bad catalog id');
+  for (const db of await catalogDatabases(catalogId)) {
+    await query(ADMIN_URL, `ALTER DATABASE "${db}" WITH IS_TEMPLATE false`);
+    await query(ADMIN_URL, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+  }
+}

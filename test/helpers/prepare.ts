@@ -1,0 +1,34 @@
+import type { JobEvent, JobStatus, PrepareResult } from '../../lib/schema-types.js';
+import type { TestEngine } from './engine.js';
+
+export interface Prepared {
+  status: number;
+  jobId: string;
+  events: JobEvent[];
+  /** The job's status right after it ended (finished jobs may be trimmed later). */
+  job: JobStatus;
+  /** The result as the events stream delivered it. */
+  result?: PrepareResult;
+}
+
+/** POSTs a prepare, follows its events to the end and returns the final JobStatus. */
+export async function prepare(e: TestEngine, body: Record<string, unknown>): Promise<Prepared> {
+  const res = await e.call('POST', '/v1/prepare-jobs', { body: JSON.stringify({ prepare_kind: 'psql', ...body }) });
+  if (res.status !== 202) throw Object.assign(new Error(`prepare answered ${res.status}: ${res.text}`), { res });
+  const jobId = res.json().job_id as string;
+  const events = await followEvents(e, jobId);
+  const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json() as JobStatus;
+  const result = events.find((ev) => ev.type === 'result')?.result;
+  return { status: res.status, jobId, events, job, result };
+}
+
+export async function followEvents(e: TestEngine, jobId: string, since?: number): Promise<JobEvent[]> {
+  const q = since === undefined ? '' : `?since=${since}`;
+  const res = await e.get(`/v1/prepare-jobs/${jobId}/events${q}`);
+  return res.text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JobEvent);
+}
+
+export const psqlArgsOf = (...steps: string[][]) => steps.flat();
