@@ -43,9 +43,9 @@ export function loadConfig(
   if (env.SQLRS_DEFAULT_IMAGE) config.default_image = env.SQLRS_DEFAULT_IMAGE;
   if (env.SQLRS_PSQL) config.psql_path = env.SQLRS_PSQL;
   try {
-    return validators.check<EngineConfig>('engine-config.json', config, 'body');
+    return validators.check<EngineConfig>('engine-config.json', config, 'config');
   } catch (err) {
-    throw new Error(`config ${path}: ${(err as Error).message.replace(/^body/, 'config')}`);
+    throw new Error(`config ${path}: ${(err as Error).message}`);
   }
 }
 
@@ -56,8 +56,10 @@ export function defaultUrl(kind: DbmsKind, env = process.env): string {
     const pass = env.PGPASSWORD ? `:${encodeURIComponent(env.PGPASSWORD)}` : '';
     const host = env.PGHOST ?? '127.0.0.1';
     const port = env.PGPORT ?? '5432';
-    if (host.startsWith('/'))
-      return `postgres://${user}${pass}@/postgres?host=${encodeURIComponent(host)}&port=${port}`;
+    // A socket directory goes in the query: a WHATWG URL cannot have a user and an empty host.
+    if (host.startsWith('/')) {
+      return `postgres://${user}${pass}@localhost:${port}/postgres?host=${encodeURIComponent(host)}`;
+    }
     return `postgres://${user}${pass}@${host}:${port}/postgres`;
   }
   const user = encodeURIComponent(env.MYSQL_USER ?? 'root');

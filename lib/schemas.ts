@@ -28,7 +28,7 @@ export function loadSchemaFiles(dir = schemaDir()): Record<string, unknown>[] {
 }
 
 /** Where a value came from, so a validation error can name the field the user got wrong. */
-export type Origin = 'body' | 'query' | 'response';
+export type Origin = 'body' | 'query' | 'response' | 'config';
 
 export interface Validators {
   /** Throws invalid_argument naming the first failing field; returns the value typed as T. */

@@ -9,7 +9,8 @@ import { tempDir } from '../helpers/tmp.js';
 t.test('argument and script rejections answer 400 and create nothing', async (t) => {
   const e = await testEngine(t);
   const dir = await tempDir(t);
-  const f = (name: string, content: string) => writeFile(join(dir, name), content).then(() => join(dir, name));
+  const f = (name: string, content: string) =>
+    writeFile(join(dir, name), content).then(() => join(dir, name));
   await f('ok.sql', 'select 1;\n');
   await mkdir(join(dir, 'sub'));
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -25,43 +26,83 @@ t.test('argument and script rejections answer 400 and create nothing', async (t)
     ['positional', { psql_args: ['-c', 'select 1', 'mydb'] }, /mydb: positional/],
     ['--', { psql_args: ['-c', 'select 1', '--', '-x'] }, /--: arguments after --/],
     ['relative -f', { psql_args: ['-f', 'ok.sql'] }, /-f ok.sql: file paths must be absolute/],
-    ['missing -f', { psql_args: ['-f', join(dir, 'nope.sql')] }, /nope\.sql: cannot be read \(ENOENT\)/],
+    [
+      'missing -f',
+      { psql_args: ['-f', join(dir, 'nope.sql')] },
+      /nope\.sql: cannot be read \(ENOENT\)/,
+    ],
     ['directory -f', { psql_args: ['-f', join(dir, 'sub')] }, /sub: cannot be read/],
-    ['ON_ERROR_STOP=0', { psql_args: ['-v', 'ON_ERROR_STOP=0', '-c', 'select 1'] }, /ON_ERROR_STOP must be 1/],
-    ['--set ON_ERROR_STOP', { psql_args: ['--set=ON_ERROR_STOP=off', '-c', 'x'] }, /ON_ERROR_STOP must be 1/],
+    [
+      'ON_ERROR_STOP=0',
+      { psql_args: ['-v', 'ON_ERROR_STOP=0', '-c', 'select 1'] },
+      /ON_ERROR_STOP must be 1/,
+    ],
+    [
+      '--set ON_ERROR_STOP',
+      { psql_args: ['--set=ON_ERROR_STOP=off', '-c', 'x'] },
+      /ON_ERROR_STOP must be 1/,
+    ],
     ['-f - without stdin', { psql_args: ['-f', '-'] }, /-f - needs the request field stdin/],
     ['stdin without -f -', { psql_args: ['-c', 'select 1'], stdin: 'x' }, /no step reads it/],
     ['two -f -', { psql_args: ['-f', '-', '-f', '-'], stdin: 'x' }, /one step only/],
     ['missing value', { psql_args: ['-c'] }, /-c: flag is missing its value/],
     ['-o', { psql_args: ['-o', '/tmp/x', '-c', 'select 1'] }, /-o: flags that write files/],
-    ['--log-file', { psql_args: ['--log-file=/tmp/x', '-c', 'select 1'] }, /-L: flags that write files/],
+    [
+      '--log-file',
+      { psql_args: ['--log-file=/tmp/x', '-c', 'select 1'] },
+      /-L: flags that write files/,
+    ],
     ['no step', { psql_args: ['-q'] }, /no step/],
     ['trailing flag', { psql_args: ['-c', 'select 1', '-q'] }, /-q: flags after the last step/],
     ['unknown short flag', { psql_args: ['-K', '-c', 'select 1'] }, /unknown psql flag -K/],
     ['no psql_args', {}, /psql_args/],
   ];
-  const script = async (name: string, content: string) => ({ psql_args: ['-f', await f(name, content)] });
+  const script = async (name: string, content: string) => ({
+    psql_args: ['-f', await f(name, content)],
+  });
   const scripts: Array<[string, Record<string, unknown>, RegExp]> = [
     ['\\c', await script('c.sql', 'select 1;\n\\c other\n'), /c\.sql:2: \\c: not allowed/],
     ['\\connect', await script('conn.sql', '\\connect x'), /conn\.sql:1: \\connect/],
     ['\\!', await script('bang.sql', 'select 1;\nselect 2;\n\\! rm -rf /\n'), /bang\.sql:3: \\!/],
     ['\\o', await script('o.sql', '\\o /tmp/out'), /o\.sql:1: \\o: not allowed/],
     ['\\w', await script('w.sql', '\\w /tmp/out'), /\\w: not allowed/],
-    ['\\copy to', await script('ct.sql', "\\copy t to '/tmp/x'"), /ct\.sql:1: \\copy: \\copy \.\.\. to/],
-    ['\\copy program', await script('cp.sql', "\\copy t from program 'ls'"), /\\copy \.\.\. program/],
-    ['\\g file', await script('g.sql', 'select 1 \\g /tmp/out'), /g\.sql:1: \\g: writing to a file/],
+    [
+      '\\copy to',
+      await script('ct.sql', "\\copy t to '/tmp/x'"),
+      /ct\.sql:1: \\copy: \\copy \.\.\. to/,
+    ],
+    [
+      '\\copy program',
+      await script('cp.sql', "\\copy t from program 'ls'"),
+      /\\copy \.\.\. program/,
+    ],
+    [
+      '\\g file',
+      await script('g.sql', 'select 1 \\g /tmp/out'),
+      /g\.sql:1: \\g: writing to a file/,
+    ],
     ['\\g pipe', await script('gp.sql', 'select 1 \\g |cat'), /\\g: writing to a file or pipe/],
     ['\\lo_export', await script('lo.sql', '\\lo_export 1 /tmp/x'), /\\lo_export/],
     ['\\lo_import', await script('li.sql', '\\lo_import /etc/passwd'), /\\lo_import/],
     ['backquote', await script('bq.sql', '\\set x `id`'), /bq\.sql:1: \\set: backquotes/],
-    ['missing include', await script('mi.sql', 'select 1;\n\\i nowhere.sql\n'), /mi\.sql:2: \\i: .*nowhere\.sql: file not found/],
+    [
+      'missing include',
+      await script('mi.sql', 'select 1;\n\\i nowhere.sql\n'),
+      /mi\.sql:2: \\i: .*nowhere\.sql: file not found/,
+    ],
     ['include cycle', await script('cy.sql', '\\ir cy.sql\n'), /cy\.sql:1: \\ir: include cycle/],
     ['-c meta', { psql_args: ['-c', '\\! ls'] }, /-c \(step 1\):1: \\!/],
     ['stdin meta', { psql_args: ['-f', '-'], stdin: 'select 1;\n\\o x\n' }, /stdin:2: \\o/],
-    ['variable include', await script('vi.sql', '\\i :dir/x.sql'), /psql variables cannot be hashed/],
+    [
+      'variable include',
+      await script('vi.sql', '\\i :dir/x.sql'),
+      /psql variables cannot be hashed/,
+    ],
   ];
   for (const [label, body, message] of [...cases, ...scripts]) {
-    const res = await e.call('POST', '/v1/prepare-jobs', { body: JSON.stringify({ prepare_kind: 'psql', ...body }) });
+    const res = await e.call('POST', '/v1/prepare-jobs', {
+      body: JSON.stringify({ prepare_kind: 'psql', ...body }),
+    });
     t.equal(res.status, 400, `${label}: ${res.text}`);
     t.match(res.json(), { code: 'invalid_argument', message }, label);
   }
@@ -72,12 +113,12 @@ t.test('argument and script rejections answer 400 and create nothing', async (t)
 t.test('backslashes in literals, dollar quotes and comments are not meta-commands', async (t) => {
   const e = await testEngine(t);
   const sql = [
-    "create table t(s text);",
+    'create table t(s text);',
     "insert into t values ('\\c not a command');",
     "insert into t values (E'\\\\! still not');",
     "do $body$ begin perform '\\o nope'; end $body$;",
-    "-- \\! a comment",
-    "/* \\connect /* nested */ x */ select 1;",
+    '-- \\! a comment',
+    '/* \\connect /* nested */ x */ select 1;',
   ].join('\n');
   const res = await e.call('POST', '/v1/prepare-jobs', {
     body: JSON.stringify({ prepare_kind: 'psql', psql_args: ['-f', '-'], stdin: sql }),

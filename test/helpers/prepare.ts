@@ -13,8 +13,11 @@ export interface Prepared {
 
 /** POSTs a prepare, follows its events to the end and returns the final JobStatus. */
 export async function prepare(e: TestEngine, body: Record<string, unknown>): Promise<Prepared> {
-  const res = await e.call('POST', '/v1/prepare-jobs', { body: JSON.stringify({ prepare_kind: 'psql', ...body }) });
-  if (res.status !== 202) throw Object.assign(new Error(`prepare answered ${res.status}: ${res.text}`), { res });
+  const res = await e.call('POST', '/v1/prepare-jobs', {
+    body: JSON.stringify({ prepare_kind: 'psql', ...body }),
+  });
+  if (res.status !== 202)
+    throw Object.assign(new Error(`prepare answered ${res.status}: ${res.text}`), { res });
   const jobId = res.json().job_id as string;
   const events = await followEvents(e, jobId);
   const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json() as JobStatus;
@@ -22,7 +25,11 @@ export async function prepare(e: TestEngine, body: Record<string, unknown>): Pro
   return { status: res.status, jobId, events, job, result };
 }
 
-export async function followEvents(e: TestEngine, jobId: string, since?: number): Promise<JobEvent[]> {
+export async function followEvents(
+  e: TestEngine,
+  jobId: string,
+  since?: number,
+): Promise<JobEvent[]> {
   const q = since === undefined ? '' : `?since=${since}`;
   const res = await e.get(`/v1/prepare-jobs/${jobId}/events${q}`);
   return res.text

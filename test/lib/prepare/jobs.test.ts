@@ -3,40 +3,65 @@ import { testEngine } from '../../helpers/engine.js';
 import { catalogDatabases } from '../../helpers/pg.js';
 import { followEvents, prepare } from '../../helpers/prepare.js';
 
-t.test('a failing script fails the job with psql message and exit code, leaving nothing', async (t) => {
-  const e = await testEngine(t);
-  const { job } = await prepare(e, { psql_args: ['-f', '-'], stdin: 'create table ok(x int);\ncreate tabel oops;\n' });
-  t.equal(job.status, 'failed');
-  t.match(job.error, {
-    code: 'invalid_argument',
-    message: /psql failed in step 1 \(execute-0\) with exit code 3/,
-    details: /exit code: 3[\s\S]*syntax error at or near "tabel"/,
-  });
-  t.match(job.tasks?.find((x) => x.task_id === 'execute-0'), { status: 'failed' });
-  t.match(job.tasks?.find((x) => x.task_id === 'prepare-instance'), { status: 'skipped' });
-  t.same((await e.get('/v1/states')).json(), [], 'no state');
-  t.same((await e.get('/v1/instances')).json(), [], 'no instance');
-  t.same(await catalogDatabases(e.store.catalogId), [], 'no build database left on the server');
-  t.same(e.store.listPending(), [], 'no pending record left');
-});
+t.test(
+  'a failing script fails the job with psql message and exit code, leaving nothing',
+  async (t) => {
+    const e = await testEngine(t);
+    const { job } = await prepare(e, {
+      psql_args: ['-f', '-'],
+      stdin: 'create table ok(x int);\ncreate tabel oops;\n',
+    });
+    t.equal(job.status, 'failed');
+    t.match(job.error, {
+      code: 'invalid_argument',
+      message: /psql failed in step 1 \(execute-0\) with exit code 3/,
+      details: /exit code: 3[\s\S]*syntax error at or near "tabel"/,
+    });
+    t.match(
+      job.tasks?.find((x) => x.task_id === 'execute-0'),
+      { status: 'failed' },
+    );
+    t.match(
+      job.tasks?.find((x) => x.task_id === 'prepare-instance'),
+      { status: 'skipped' },
+    );
+    t.same((await e.get('/v1/states')).json(), [], 'no state');
+    t.same((await e.get('/v1/instances')).json(), [], 'no instance');
+    t.same(await catalogDatabases(e.store.catalogId), [], 'no build database left on the server');
+    t.same(e.store.listPending(), [], 'no pending record left');
+  },
+);
 
-t.test('eight concurrent identical prepares build the state once and give eight instances', async (t) => {
-  const e = await testEngine(t, { config: { max_concurrent_jobs: 4 } });
-  const body = { psql_args: ['-c', 'create table t(x int); select pg_sleep(0.3)', '-c', 'insert into t values (1)'] };
-  const results = await Promise.all(Array.from({ length: 8 }, () => prepare(e, body)));
-  // Results come from the event streams: finished jobs beyond two per identical request are trimmed.
-  t.ok(results.every((r) => r.events.at(-1)?.type === 'result'), 'every job succeeded');
-  t.equal(new Set(results.map((r) => r.result?.state_id)).size, 1, 'one state');
-  t.equal(new Set(results.map((r) => r.result?.instance_id)).size, 8, 'eight instances');
-  const builds = results.flatMap((r) =>
-    r.events.filter((ev) => ev.type === 'log' && ev.message?.startsWith('building ')),
-  );
-  t.equal(builds.length, 2, 'each of the two states was built exactly once');
-  t.equal((await e.get('/v1/states')).json().length, 2);
-  const dbs = await catalogDatabases(e.store.catalogId);
-  t.equal(dbs.filter((d) => d.includes('_i_')).length, 8);
-  t.equal(dbs.filter((d) => d.includes('_b_')).length, 0);
-});
+t.test(
+  'eight concurrent identical prepares build the state once and give eight instances',
+  async (t) => {
+    const e = await testEngine(t, { config: { max_concurrent_jobs: 4 } });
+    const body = {
+      psql_args: [
+        '-c',
+        'create table t(x int); select pg_sleep(0.3)',
+        '-c',
+        'insert into t values (1)',
+      ],
+    };
+    const results = await Promise.all(Array.from({ length: 8 }, () => prepare(e, body)));
+    // Results come from the event streams: finished jobs beyond two per identical request are trimmed.
+    t.ok(
+      results.every((r) => r.events.at(-1)?.type === 'result'),
+      'every job succeeded',
+    );
+    t.equal(new Set(results.map((r) => r.result?.state_id)).size, 1, 'one state');
+    t.equal(new Set(results.map((r) => r.result?.instance_id)).size, 8, 'eight instances');
+    const builds = results.flatMap((r) =>
+      r.events.filter((ev) => ev.type === 'log' && ev.message?.startsWith('building ')),
+    );
+    t.equal(builds.length, 2, 'each of the two states was built exactly once');
+    t.equal((await e.get('/v1/states')).json().length, 2);
+    const dbs = await catalogDatabases(e.store.catalogId);
+    t.equal(dbs.filter((d) => d.includes('_i_')).length, 8);
+    t.equal(dbs.filter((d) => d.includes('_b_')).length, 0);
+  },
+);
 
 t.test('two engines with separate catalogs on one server do not interfere', async (t) => {
   const a = await testEngine(t);
@@ -83,14 +108,21 @@ t.test('finished jobs are trimmed to the newest two per identical request', asyn
 
 t.test('an unreachable server fails the job as unavailable, without the password', async (t) => {
   const e = await testEngine(t, {
-    config: { images: { 'pg-down': 'postgres://u:s3cret@127.0.0.1:1/postgres' }, default_image: 'pg-down' },
+    config: {
+      images: { 'pg-down': 'postgres://u:s3cret@127.0.0.1:1/postgres' },
+      default_image: 'pg-down',
+    },
   });
   const { job } = await prepare(e, { psql_args: ['-c', 'select 1'] });
   t.equal(job.status, 'failed');
   t.match(job.error, { code: 'unavailable', details: 'postgres://u@127.0.0.1:1/postgres' });
   t.notMatch(JSON.stringify(job), /s3cret/);
   const unknown = await e.call('POST', '/v1/prepare-jobs', {
-    body: JSON.stringify({ prepare_kind: 'psql', image_id: 'oracle:23', psql_args: ['-c', 'select 1'] }),
+    body: JSON.stringify({
+      prepare_kind: 'psql',
+      image_id: 'oracle:23',
+      psql_args: ['-c', 'select 1'],
+    }),
   });
   t.equal(unknown.status, 400);
   t.match(unknown.json(), { message: /image_id oracle:23 is not configured/ });
@@ -100,10 +132,16 @@ t.test('an image whose version tag does not match the server fails the job', asy
   const e = await testEngine(t);
   const { job } = await prepare(e, { image_id: 'postgres:9', psql_args: ['-c', 'select 1'] });
   t.equal(job.status, 'failed');
-  t.match(job.error, { code: 'invalid_argument', message: /wants version 9 but the server runs 15\./ });
+  t.match(job.error, {
+    code: 'invalid_argument',
+    message: /wants version 9 but the server runs 15\./,
+  });
   const ok = await prepare(e, { image_id: 'postgres:15', psql_args: ['-c', 'select 1'] });
   t.equal(ok.job.status, 'succeeded');
-  t.match(ok.job.tasks?.find((x) => x.type === 'resolve_image'), { resolved_image_id: /^postgres:15@15\.\d+\/\d+$/ });
+  t.match(
+    ok.job.tasks?.find((x) => x.type === 'resolve_image'),
+    { resolved_image_id: /^postgres:15@15\.\d+\/\d+$/ },
+  );
 });
 
 function stepsCached(job: { tasks?: Array<{ type: string; cached?: boolean }> }) {

@@ -1,0 +1,73 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { defaultUrl, imageTarget, kindOfUrl, loadConfig, redactUrl } from '../../lib/config.js';
+import { compileSchemas } from '../../lib/schemas.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const validators = compileSchemas();
+
+t.test('config file, environment overrides, validation', async (t) => {
+  const dir = await tempDir(t);
+  t.same(loadConfig(dir, validators, {}), {}, 'no file: empty config');
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ images: { a: 'postgres://x@h/db' }, default_image: 'a' }),
+  );
+  const env = {
+    SQLRS_IMAGES: '{"b":"mysql://root@h:3306/"}',
+    SQLRS_DEFAULT_IMAGE: 'b',
+    SQLRS_PSQL: '/opt/psql',
+  };
+  t.same(loadConfig(dir, validators, env), {
+    images: { a: 'postgres://x@h/db', b: 'mysql://root@h:3306/' },
+    default_image: 'b',
+    psql_path: '/opt/psql',
+  });
+  t.throws(
+    () => loadConfig(dir, validators, { SQLRS_IMAGES: 'nope' }),
+    /SQLRS_IMAGES must be a JSON object/,
+  );
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ imagez: {} }));
+  t.throws(() => loadConfig(dir, validators, {}), /unknown field config\.imagez/);
+  await writeFile(join(dir, 'config.json'), '{');
+  t.throws(() => loadConfig(dir, validators, {}), /cannot be read/);
+});
+
+t.test('image targets and default servers', async (t) => {
+  t.same(imageTarget({}, undefined, {}), {
+    imageId: 'postgres',
+    kind: 'postgres',
+    url: 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
+  t.match(imageTarget({}, 'postgres:15', {}), { imageId: 'postgres:15', kind: 'postgres' });
+  t.match(imageTarget({}, 'mariadb:10.11', {}), {
+    kind: 'mysql',
+    url: 'mysql://root@127.0.0.1:3306/',
+  });
+  t.match(imageTarget({ images: { x: 'mysql://u@h/' } }, 'x', {}), { kind: 'mysql' });
+  t.match(
+    imageTarget({ default_image: 'pg', images: { pg: 'postgresql://a@b/c' } }, undefined, {}),
+    { imageId: 'pg' },
+  );
+  t.throws(() => imageTarget({}, 'oracle', {}), { code: 'invalid_argument' });
+  t.equal(
+    defaultUrl('postgres', { PGUSER: 'me', PGPASSWORD: 'p w', PGHOST: 'db', PGPORT: '6000' }),
+    'postgres://me:p%20w@db:6000/postgres',
+  );
+  t.equal(
+    defaultUrl('postgres', { PGHOST: '/run/pg' }),
+    'postgres://postgres@localhost:5432/postgres?host=%2Frun%2Fpg',
+  );
+  t.equal(
+    defaultUrl('mysql', { MYSQL_USER: 'u', MYSQL_PASSWORD: 'x', MYSQL_HOST: 'm', MYSQL_PORT: '1' }),
+    'mysql://u:x@m:1/',
+  );
+  t.equal(kindOfUrl('mariadb://x'), 'mysql');
+});
+
+t.test('redaction', async (t) => {
+  t.equal(redactUrl('postgres://u:secret@h:1/db'), 'postgres://u@h:1/db');
+  t.equal(redactUrl('postgres://u@h/db'), 'postgres://u@h/db');
+  t.equal(redactUrl('not a url'), '<invalid url>');
+});

@@ -1,0 +1,101 @@
+import t, { type Test } from 'tap';
+import { dbNames } from '../../../../lib/dbms/names.js';
+import { advisoryKey, PostgresServer } from '../../../../lib/dbms/postgres/server.js';
+import { newCatalogId, newInstanceId, newJobId } from '../../../../lib/id.js';
+import { ADMIN_URL, catalogDatabases, dropCatalogDatabases, query } from '../../../helpers/pg.js';
+import { stateIdFor } from '../../../helpers/rows.js';
+
+function setup(t: Test) {
+  const catalog = newCatalogId();
+  const names = dbNames(catalog);
+  const server = new PostgresServer(ADMIN_URL, 'auto');
+  t.teardown(async () => {
+    await server.close();
+    await dropCatalogDatabases(catalog);
+  });
+  return { catalog, names, server };
+}
+
+t.test('build, publish, clone, drop', async (t) => {
+  const { catalog, names, server } = setup(t);
+  const build = names.build(newJobId(), 0);
+  const state = names.state(stateIdFor('s1'));
+  const inst = names.instance(newInstanceId());
+  await server.createFrom(build, null);
+  await query(server.dsn(build), 'create table t(x int); insert into t values (5)');
+  const size = await server.publish(build, state);
+  t.ok(size > 0);
+  const [row] = await query(
+    ADMIN_URL,
+    'select datistemplate, datallowconn from pg_database where datname = $1',
+    [state],
+  );
+  t.same(row, { datistemplate: true, datallowconn: false }, 'sealed');
+  await server.cloneInstance(state, inst, size);
+  t.same(await query(server.dsn(inst), 'select x from t'), [{ x: 5 }]);
+  t.same([...(await server.existing([state, inst, build]))].sort(), [inst, state].sort());
+  t.same(await server.list(`sqlrs_${catalog}_`), await catalogDatabases(catalog));
+  await server.drop(state, false);
+  await server.drop(inst, true);
+  await server.drop(inst, true);
+  t.same(await catalogDatabases(catalog), [], 'dropped, and dropping again is a no-op');
+});
+
+t.test('resolve: version, identity, tag check', async (t) => {
+  const { server } = setup(t);
+  t.match(await server.resolve('postgres'), /^postgres@15\.\d+\/\d+$/);
+  t.match(await server.resolve('postgres:15'), /^postgres:15@15\.\d+\//);
+  await t.rejects(server.resolve('postgres:16'), { code: 'invalid_argument' });
+});
+
+t.test('the advisory lock serializes holders across connections', async (t) => {
+  const { names, server } = setup(t);
+  const db = names.state(stateIdFor('lock'));
+  const order: string[] = [];
+  const release = await server.lockState(db);
+  const second = server.lockState(db).then(async (r) => {
+    order.push('second');
+    await r();
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  order.push('first released');
+  await release();
+  await second;
+  t.same(order, ['first released', 'second']);
+  t.match(advisoryKey(db), /^-?\d+$/);
+});
+
+t.test('identifiers that are not ours never reach DDL', async (t) => {
+  const { server } = setup(t);
+  await t.rejects(server.createFrom('postgres"; drop database x; --', null), /refusing to touch/);
+  await t.rejects(server.drop('template1', true), /refusing to touch/);
+});
+
+t.test('an unreachable server is unavailable, with the password removed', async (t) => {
+  const down = new PostgresServer('postgres://u:pw@127.0.0.1:1/postgres');
+  t.teardown(() => down.close());
+  await t.rejects(down.resolve('postgres'), {
+    code: 'unavailable',
+    details: 'postgres://u@127.0.0.1:1/postgres',
+  });
+  await t.rejects(down.lockState('sqlrs_00000000_s_00'), { code: 'unavailable' });
+});
+
+t.test('tool environment and DSN', async (t) => {
+  const s = new PostgresServer('postgres://alice:p%40ss@db.example:6543/maint');
+  t.teardown(() => s.close());
+  t.same(s.toolEnv('sqlrs_x'), {
+    PGHOST: 'db.example',
+    PGPORT: '6543',
+    PGUSER: 'alice',
+    PGDATABASE: 'sqlrs_x',
+    PGAPPNAME: 'sqlrs',
+    PGPASSWORD: 'p@ss',
+  });
+  t.equal(s.dsn('sqlrs_y'), 'postgres://alice:p%40ss@db.example:6543/sqlrs_y');
+  const socket = new PostgresServer(
+    'postgres://postgres@localhost/postgres?host=%2Fvar%2Frun%2Fpostgresql',
+  );
+  t.teardown(() => socket.close());
+  t.match(socket.toolEnv('d'), { PGHOST: '/var/run/postgresql', PGPORT: '5432' });
+});

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { expandSql } from '../../../lib/psql/expand.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const digest = (chunks: Buffer[]) =>
+  createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
+
+t.test('includes expand recursively; paths never enter the content', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'sub'));
+  await writeFile(join(dir, 'a.sql'), 'A;\n\\ir sub/b.sql\n');
+  await writeFile(join(dir, 'sub', 'b.sql'), 'B;\n\\ir c.sql\n\\include top.sql\n');
+  await writeFile(join(dir, 'sub', 'c.sql'), 'C;\n');
+  await writeFile(join(dir, 'top.sql'), 'TOP;\n');
+  const origin = { label: join(dir, 'a.sql'), dir };
+  const exp = expandSql('A;\n\\ir sub/b.sql\n', origin, dir);
+  const text = Buffer.concat(exp.chunks).toString('latin1');
+  for (const piece of ['A;', 'B;', 'C;', 'TOP;']) t.match(text, piece);
+  t.notMatch(text, /sub\/b\.sql|c\.sql|top\.sql/, 'no file names in the hashed content');
+  t.same(
+    exp.files.map((f) => f.slice(dir.length)),
+    ['/sub/b.sql', '/sub/c.sql', '/top.sql'],
+  );
+
+  const other = await tempDir(t);
+  await mkdir(join(other, 'sub'));
+  await writeFile(join(other, 'sub', 'b.sql'), 'B;\n\\ir c.sql\n\\include top.sql\n');
+  await writeFile(join(other, 'sub', 'c.sql'), 'C;\n');
+  await writeFile(join(other, 'top.sql'), 'TOP;\n');
+  const moved = expandSql('A;\n\\ir sub/b.sql\n', { label: 'x', dir: other }, other);
+  t.equal(digest(moved.chunks), digest(exp.chunks), 'same content elsewhere, same hash');
+});
+
+t.test('an include differs from the same text inline', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'x.sql'), 'X;');
+  const included = expandSql('\\i x.sql', { label: 'l', dir }, dir);
+  const inline = expandSql('X;', { label: 'l', dir }, dir);
+  t.not(digest(included.chunks), digest(inline.chunks));
+});
+
+t.test('\\copy from a file hashes its content; stdin is fine', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'rows.csv'), '1\n2\n');
+  const a = expandSql("\\copy t from 'rows.csv' with csv", { label: 'l', dir }, dir);
+  t.same(a.files, [join(dir, 'rows.csv')]);
+  await writeFile(join(dir, 'rows.csv'), '1\n3\n');
+  const b = expandSql("\\copy t from 'rows.csv' with csv", { label: 'l', dir }, dir);
+  t.not(digest(a.chunks), digest(b.chunks), 'editing the data file changes the hash');
+  const s = expandSql('\\copy t from stdin\n1\n\\.\n', { label: 'l', dir }, dir);
+  t.same(s.files, []);
+  t.throws(() => expandSql("\\copy t from 'missing.csv'", { label: 'f.sql', dir }, dir), {
+    message: /f\.sql:1: \\copy: .*missing\.csv: file not found/,
+  });
+  t.throws(() => expandSql('\\copy t', { label: 'f.sql', dir }, dir), {
+    message: /expected FROM or TO/,
+  });
+  t.throws(() => expandSql('\\copy t from', { label: 'f.sql', dir }, dir), {
+    message: /missing source/,
+  });
+  t.throws(() => expandSql('\\copy t from :f', { label: 'f.sql', dir }, dir), {
+    message: /variables/,
+  });
+});
+
+t.test('errors name file and line', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'inner.sql'), 'ok;\nok;\n\\! touch /tmp/x\n');
+  t.throws(() => expandSql('select 1;\n\\i inner.sql', { label: 'outer.sql', dir }, dir), {
+    code: 'invalid_argument',
+    message: new RegExp(`${join(dir, 'inner.sql')}:3: \\\\!`),
+  });
+  t.throws(() => expandSql('\\i', { label: 'o.sql', dir }, dir), {
+    message: /o\.sql:1: \\i: missing file name/,
+  });
+  await writeFile(join(dir, 'loop1.sql'), '\\ir loop2.sql');
+  await writeFile(join(dir, 'loop2.sql'), '\\ir loop1.sql');
+  t.throws(() => expandSql('\\i loop1.sql', { label: 'o.sql', dir }, dir), {
+    message: /include cycle/,
+  });
+  await symlink(join(dir, 'loop1.sql'), join(dir, 'alias.sql'));
+  t.throws(() => expandSql('\\i loop1.sql', { label: 'o.sql', dir }, dir), {
+    message: /loop1\.sql/,
+  });
+  await mkdir(join(dir, 'adir'));
+  t.throws(() => expandSql('\\i adir', { label: 'o.sql', dir }, dir), {
+    message: /adir: cannot be read \(EISDIR\)/,
+  });
+  for (const cmd of [
+    '\\cd /',
+    '\\e',
+    '\\password',
+    '\\getenv x HOME',
+    '\\s /tmp/h',
+    '\\gx /tmp/o',
+    '\\out x',
+  ]) {
+    t.throws(() => expandSql(cmd, { label: 'o.sql', dir }, dir), { code: 'invalid_argument' }, cmd);
+  }
+  t.doesNotThrow(() =>
+    expandSql('select 1 \\g\nselect 2 \\g (format=csv)\n\\s\n', { label: 'o', dir }, dir),
+  );
+});
