@@ -66,6 +66,7 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
     const config = loadConfig(opts.stateDir, validators, opts.env);
     const runDir = opts.runDir ?? join(opts.stateDir, 'run');
     prepare = createPrepareServices({ store, config, clock, logger, runDir });
+    await prepare.deletion.reconcile();
   } catch (err) {
     await store.close();
     await logger.close();
@@ -79,6 +80,8 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
     logger,
     engine: { version, instanceId, pid: process.pid },
     jobs: prepare.jobs,
+    deletion: prepare.deletion,
+    unknownDatabases: () => prepare.deletion.unknownDatabases(),
   };
   const dispatch = createDispatcher({
     routes: ROUTES,

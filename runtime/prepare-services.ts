@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { EngineConfig, ImageTarget } from '../lib/config.js';
 import { dbNames } from '../lib/dbms/names.js';
+import { DeletionService } from '../lib/deletion/service.js';
 import { PostgresServer } from '../lib/dbms/postgres/server.js';
 import type { DbmsServer } from '../lib/dbms/types.js';
 import { invalidArgument } from '../lib/errors.js';
@@ -13,6 +14,7 @@ import type { Logger } from './types.js';
 
 export interface PrepareServices {
   jobs: JobManager;
+  deletion: DeletionService;
   ctx: PrepareContext;
   close(): Promise<void>;
 }
@@ -67,6 +69,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   });
   return {
     jobs,
+    deletion: new DeletionService(ctx, jobs),
     ctx,
     async close() {
       await jobs.shutdown();

@@ -1,4 +1,8 @@
 import { health } from '../handlers/health.js';
+import { deleteInstance } from '../handlers/instances-delete.js';
+import { cancelPrepareJob } from '../handlers/prepare-jobs-cancel.js';
+import { deletePrepareJob } from '../handlers/prepare-jobs-delete.js';
+import { deleteState } from '../handlers/states-delete.js';
 import { getInstance } from '../handlers/instances-get.js';
 import { listInstances } from '../handlers/instances-list.js';
 import { getName } from '../handlers/names-get.js';
@@ -125,5 +129,41 @@ export const ROUTES: readonly Route[] = [
     query: 'jobs-query.json',
     responses: { 200: 'task-list.json', ...guarded },
     summary: 'List tasks of jobs in memory',
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/prepare-jobs/:jobId',
+    handler: deletePrepareJob,
+    auth: true,
+    query: 'delete-query.json',
+    responses: { 200: 'delete-result.json', ...guarded, 404: E, 409: 'delete-result.json' },
+    summary: 'Forget a finished job; a running one is blocked unless forced (cancels it)',
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/prepare-jobs/:jobId/cancel',
+    handler: cancelPrepareJob,
+    auth: true,
+    query: 'empty-query.json',
+    responses: { 200: 'job-status.json', 202: 'job-status.json', ...guarded, 404: E },
+    summary: 'Cancel a queued or running job',
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/instances/:instanceId',
+    handler: deleteInstance,
+    auth: true,
+    query: 'delete-query.json',
+    responses: { 200: 'delete-result.json', ...guarded, 404: E, 409: 'delete-result.json' },
+    summary: 'Drop an instance; blocked by open sessions unless forced',
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/states/:stateId',
+    handler: deleteState,
+    auth: true,
+    query: 'state-delete-query.json',
+    responses: { 200: 'delete-result.json', ...guarded, 404: E, 409: 'delete-result.json' },
+    summary: 'Drop a state, or with recurse its whole subtree',
   },
 ];

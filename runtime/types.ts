@@ -1,3 +1,4 @@
+import type { DeletionService } from '../lib/deletion/service.js';
 import type { JobManager } from '../lib/prepare/jobs.js';
 import type { Validators } from '../lib/schemas.js';
 import type { Store } from '../lib/store/types.js';
@@ -48,6 +49,7 @@ export interface Deps {
   logger: Logger;
   engine: EngineInfo;
   jobs: JobManager;
+  deletion: DeletionService;
   /** Databases in the catalog's namespace that the catalog does not know (SPEC §6.4). */
   unknownDatabases?: () => string[];
 }

@@ -14,11 +14,19 @@ export interface DbmsServer {
   publish(buildDb: string, stateDb: string): Promise<number>;
   /** A private, writable copy of a sealed state. */
   cloneInstance(stateDb: string, instanceDb: string, sizeBytes: number | null): Promise<void>;
-  drop(db: string, force: boolean): Promise<void>;
+  /**
+   * Drops a database. With force, its sessions are terminated; without, a database someone
+   * is connected to is left alone and the answer is 'busy' (SPEC §6.5).
+   */
+  drop(db: string, force: boolean): Promise<'dropped' | 'busy'>;
+  /** Sessions per database, not counting the engine's own (conntrack). */
+  sessions(dbs: string[]): Promise<Map<string, number>>;
+  /** Stops (false) or allows (true) new connections to instance databases. */
+  allowConnections(dbs: string[], allow: boolean): Promise<void>;
   /** Which of these databases exist. */
   existing(dbs: string[]): Promise<Set<string>>;
-  /** Databases whose names start with `prefix`. */
-  list(prefix: string): Promise<string[]>;
+  /** Databases whose names start with `prefix`, and whether they take connections. */
+  list(prefix: string): Promise<Array<{ name: string; allowConnections: boolean }>>;
   /** Serializes builds of one state across engine processes on this server. */
   lockState(stateDb: string): Promise<() => Promise<void>>;
   /** Cancels whatever runs in `db` (its sessions' queries). */

@@ -156,17 +156,30 @@ export class JobManager {
     return [...this.jobs.values()];
   }
 
-  /** Asks a job to stop; resolves once it has ended. Finished jobs are left as they are. */
-  async cancel(id: string): Promise<void> {
+  /**
+   * Asks a job to stop (SPEC §5.4): the running psql gets SIGTERM then SIGKILL, its query is
+   * cancelled on the server, the build database dropped; the job ends failed/cancelled.
+   * Returns false for a job that had already finished.
+   */
+  requestCancel(id: string): boolean {
     const job = this.jobs.get(id);
-    if (!job || job.finished) return;
+    if (!job || job.finished) return false;
     job.abort.abort();
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
       this.running.set(job.id, this.run(job));
     }
-    await this.running.get(id);
+    return true;
+  }
+
+  /** Cancels and resolves once the job has ended. */
+  async cancel(id: string): Promise<void> {
+    if (this.requestCancel(id)) await this.running.get(id);
+  }
+
+  activeJobIds(): Set<string> {
+    return new Set([...this.jobs.values()].filter((j) => !j.finished).map((j) => j.id));
   }
 
   remove(id: string): boolean {

@@ -21,6 +21,7 @@ async function setup(t: Test, maxBodyBytes?: number) {
     engine: { version: 'test', instanceId: 'a'.repeat(32), pid: 1 },
     // The dispatcher never reaches the job manager in these routes.
     jobs: undefined as never,
+    deletion: undefined as never,
   };
   const routes: Route[] = [
     {

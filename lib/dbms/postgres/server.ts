@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { redactUrl } from '../../config.js';
+import { pgSessionCounts } from '../../conntrack/postgres.js';
 import { invalidArgument, sqlrsError } from '../../errors.js';
 import { assertOwnName } from '../names.js';
 import type { DbmsServer } from '../types.js';
@@ -90,12 +91,27 @@ export class PostgresServer implements DbmsServer {
     );
   }
 
-  async drop(db: string, force: boolean): Promise<void> {
+  async drop(db: string, force: boolean): Promise<'dropped' | 'busy'> {
     // A sealed template cannot be dropped; unseal first (a no-op for ordinary databases).
     const exists = await this.existing([db]);
-    if (!exists.has(db)) return;
-    await this.q(`ALTER DATABASE ${ident(db)} WITH IS_TEMPLATE false`);
-    await this.q(`DROP DATABASE IF EXISTS ${ident(db)}${force ? ' WITH (FORCE)' : ''}`);
+    if (!exists.has(db)) return 'dropped';
+    try {
+      await this.q(`ALTER DATABASE ${ident(db)} WITH IS_TEMPLATE false`);
+      await this.q(`DROP DATABASE IF EXISTS ${ident(db)}${force ? ' WITH (FORCE)' : ''}`);
+      return 'dropped';
+    } catch (err) {
+      // 55006: "database is being accessed by other users" (a session came in after the check).
+      if ((err as { code?: string }).code === '55006') return 'busy';
+      throw err;
+    }
+  }
+
+  sessions(dbs: string[]): Promise<Map<string, number>> {
+    return pgSessionCounts({ query: (sql, params) => this.q(sql, params) as never }, dbs);
+  }
+
+  async allowConnections(dbs: string[], allow: boolean): Promise<void> {
+    for (const db of dbs) await this.q(`ALTER DATABASE ${ident(db)} WITH ALLOW_CONNECTIONS ${allow}`);
   }
 
   async existing(dbs: string[]): Promise<Set<string>> {
@@ -107,12 +123,12 @@ export class PostgresServer implements DbmsServer {
     return new Set(rows.map((r) => r.datname));
   }
 
-  async list(prefix: string): Promise<string[]> {
-    const { rows } = await this.q<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname',
+  async list(prefix: string): Promise<Array<{ name: string; allowConnections: boolean }>> {
+    const { rows } = await this.q<{ datname: string; datallowconn: boolean }>(
+      'SELECT datname, datallowconn FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname',
       [prefix],
     );
-    return rows.map((r) => r.datname);
+    return rows.map((r) => ({ name: r.datname, allowConnections: r.datallowconn }));
   }
 
   async lockState(stateDb: string): Promise<() => Promise<void>> {

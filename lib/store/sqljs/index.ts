@@ -139,6 +139,14 @@ class SqljsStore implements Store {
   nameEntry = (name: string) => entries.nameEntry(this.db, name, this.nowIso());
   listNames: Store['listNames'] = (f, p) => entries.nameEntries(this.db, f, p, this.nowIso());
 
+  instancesOfState = (stateId: string) =>
+    all<InstanceRow>(this.db, 'SELECT * FROM instances WHERE state_id = ? ORDER BY instance_id', [stateId]);
+  catalogDatabases = () =>
+    all<{ kind: 'state' | 'instance'; id: string; db_name: string; image_id: string }>(
+      this.db,
+      `SELECT 'state' AS kind, state_id AS id, db_name, image_id FROM states
+        UNION ALL SELECT 'instance', instance_id, db_name, image_id FROM instances`,
+    );
   listPending = () => all<PendingRow>(this.db, 'SELECT * FROM pending ORDER BY created_at, op_id');
 
   async write<T>(fn: (w: StoreWriter) => T): Promise<T> {

@@ -1,0 +1,13 @@
+import { parseBoolean } from '../lib/query.js';
+import type { DeleteQuery } from '../lib/schema-types.js';
+import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { deleteResponse } from './delete-response.js';
+
+/** DELETE /v1/instances/{instanceId}: blocked by sessions unless `force` (SPEC §6.5, §8). */
+export async function deleteInstance(req: HandlerRequest<DeleteQuery>, deps: Deps) {
+  const result = await deps.deletion.deleteInstance(req.params.instanceId as string, {
+    force: parseBoolean(req.query.force, 'force'),
+    dryRun: parseBoolean(req.query.dry_run, 'dry_run'),
+  });
+  return deleteResponse(result);
+}

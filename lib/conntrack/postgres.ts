@@ -1,0 +1,23 @@
+/**
+ * Connection tracking on PostgreSQL (SPEC §6.5): sessions per database from pg_stat_activity,
+ * not counting the engine's own (its admin connections and the psql it runs).
+ */
+export const ENGINE_APP_NAMES = ['sqlrs-engine', 'sqlrs'];
+
+export interface Queryable {
+  query<T>(sql: string, params: unknown[]): Promise<{ rows: T[] }>;
+}
+
+export async function pgSessionCounts(db: Queryable, dbs: string[]): Promise<Map<string, number>> {
+  const counts = new Map(dbs.map((d) => [d, 0]));
+  if (dbs.length === 0) return counts;
+  const { rows } = await db.query<{ datname: string; n: string }>(
+    `SELECT datname, count(*) AS n FROM pg_stat_activity
+      WHERE datname = ANY($1::text[]) AND pid <> pg_backend_pid()
+        AND NOT (application_name = ANY($2::text[]))
+      GROUP BY datname`,
+    [dbs, ENGINE_APP_NAMES],
+  );
+  for (const r of rows) counts.set(r.datname, Number(r.n));
+  return counts;
+}

@@ -1,0 +1,61 @@
+import type { DeleteResult } from '../schema-types.js';
+import type { PrepareContext } from '../prepare/context.js';
+import { countSessions, type DeletePlan, propagateBlocked } from './plan.js';
+
+/**
+ * Carries out a deletion plan all-or-nothing (SPEC §8). Without force, instance databases are
+ * first fenced (no new connections) and their sessions counted again, so a session that came
+ * in after the check turns the result into `blocked` before anything is dropped.
+ */
+export async function executeDelete(
+  ctx: PrepareContext,
+  plan: DeletePlan,
+  opts: { force: boolean; dryRun: boolean },
+): Promise<DeleteResult> {
+  const blocked = propagateBlocked(plan.root);
+  if (opts.dryRun) return { dry_run: true, outcome: blocked ? 'blocked' : 'would_delete', root: plan.root };
+  if (blocked) return { dry_run: false, outcome: 'blocked', root: plan.root };
+  const instances = plan.drops.filter((d) => d.kind === 'instance');
+  if (!opts.force && !(await fenceAndRecheck(plan))) {
+    return { dry_run: false, outcome: 'blocked', root: plan.root };
+  }
+  for (const drop of plan.drops) {
+    const outcome = await drop.server.drop(drop.db, opts.force);
+    if (outcome === 'busy') {
+      // Only possible for a session that got past the fence; report it, keep what remains.
+      drop.node.blocked = 'active_connections';
+      await forgetDropped(ctx, plan, drop);
+      const rest = plan.drops.slice(plan.drops.indexOf(drop)).filter((d) => d.kind === 'instance');
+      for (const d of rest) await d.server.allowConnections([d.db], true);
+      propagateBlocked(plan.root);
+      return { dry_run: false, outcome: 'blocked', root: plan.root };
+    }
+  }
+  await forgetDropped(ctx, plan);
+  ctx.logger.info('deleted', { root: plan.root.id, databases: plan.drops.length, instances: instances.length });
+  return { dry_run: false, outcome: 'deleted', root: plan.root };
+}
+
+async function fenceAndRecheck(plan: DeletePlan): Promise<boolean> {
+  const instances = plan.drops.filter((d) => d.kind === 'instance');
+  const fence = async (allow: boolean) => {
+    for (const d of instances) await d.server.allowConnections([d.db], allow);
+  };
+  await fence(false);
+  await countSessions(plan, false);
+  if (!propagateBlocked(plan.root)) return true;
+  await fence(true);
+  return false;
+}
+
+/** Removes the catalog rows of the databases dropped so far (all of them, or those before `stop`). */
+async function forgetDropped(ctx: PrepareContext, plan: DeletePlan, stop?: DeletePlan['drops'][number]) {
+  const upTo = stop ? plan.drops.indexOf(stop) : plan.drops.length;
+  const dropped = plan.drops.slice(0, upTo);
+  await ctx.store.write((w) => {
+    for (const d of dropped) {
+      if (d.kind === 'instance') w.deleteInstance(d.id);
+      else w.deleteState(d.id);
+    }
+  });
+}

@@ -1,0 +1,108 @@
+import { imageTarget } from '../config.js';
+import type { DbmsServer } from '../dbms/types.js';
+import type { PrepareContext } from '../prepare/context.js';
+import type { PendingRow } from '../store/types.js';
+
+export interface ReconcileReport {
+  /** Databases in our namespace that the catalog does not know: reported, never dropped. */
+  unknown: string[];
+  /** Half-built databases of pending records that were dropped. */
+  dropped: string[];
+  /** Catalog rows whose database was gone. */
+  forgotten: string[];
+  /** Image ids whose server could not be reached (their rows are left as they are). */
+  unreachable: string[];
+}
+
+interface ServerWork {
+  server: DbmsServer;
+  images: Set<string>;
+}
+
+/**
+ * Makes the catalog and the servers agree (SPEC §6.4): pending records are resolved (their
+ * half-built databases dropped), rows whose database is gone are removed, fenced instances are
+ * opened again, and unknown databases in this catalog's namespace are reported.
+ */
+export async function reconcile(ctx: PrepareContext, activeJobs = new Set<string>()): Promise<ReconcileReport> {
+  const report: ReconcileReport = { unknown: [], dropped: [], forgotten: [], unreachable: [] };
+  for (const work of serversInUse(ctx, report).values()) {
+    try {
+      await reconcileServer(ctx, work, report, activeJobs);
+    } catch (err) {
+      report.unreachable.push(...work.images);
+      ctx.logger.error('reconcile_failed', { images: [...work.images], error: String((err as Error).message) });
+    }
+  }
+  ctx.logger.info('reconciled', { ...report });
+  return report;
+}
+
+function serversInUse(ctx: PrepareContext, report: ReconcileReport): Map<string, ServerWork> {
+  const imageIds = new Set([
+    ...ctx.store.catalogDatabases().map((d) => d.image_id),
+    ...ctx.store.listPending().map((p) => p.image_id),
+  ]);
+  const servers = new Map<string, ServerWork>();
+  for (const imageId of imageIds) {
+    try {
+      const target = imageTarget(ctx.config, imageId);
+      const work = servers.get(target.url) ?? { server: ctx.server(target), images: new Set<string>() };
+      work.images.add(imageId);
+      servers.set(target.url, work);
+    } catch {
+      report.unreachable.push(imageId); // no longer configured: leave its rows alone
+    }
+  }
+  return servers;
+}
+
+async function reconcileServer(
+  ctx: PrepareContext,
+  work: ServerWork,
+  report: ReconcileReport,
+  activeJobs: Set<string>,
+) {
+  const { server, images } = work;
+  const onServer = new Map((await server.list(ctx.names.prefix)).map((d) => [d.name, d]));
+  const all = ctx.store.listPending().filter((p) => images.has(p.image_id));
+  // Work of jobs still running in this process is not half-done: leave it to them.
+  const inFlight = all.filter((p) => p.job_id !== null && activeJobs.has(p.job_id));
+  const pending = all.filter((p) => !inFlight.includes(p));
+  for (const p of inFlight) onServer.delete(p.db_name);
+  for (const p of pending) {
+    for (const db of halfDone(ctx, p)) {
+      if (!onServer.has(db)) continue;
+      await server.drop(db, true);
+      onServer.delete(db);
+      report.dropped.push(db);
+    }
+  }
+  const known = ctx.store.catalogDatabases().filter((d) => images.has(d.image_id));
+  const gone = known.filter((d) => !onServer.has(d.db_name));
+  await ctx.store.write((w) => {
+    for (const p of pending) w.removePending(p.op_id);
+    for (const d of gone) {
+      if (d.kind === 'state') w.deleteState(d.id);
+      else w.deleteInstance(d.id);
+    }
+  });
+  report.forgotten.push(...gone.map((d) => d.db_name));
+  const fenced = known.filter((d) => d.kind === 'instance' && onServer.get(d.db_name)?.allowConnections === false);
+  await server.allowConnections(
+    fenced.map((d) => d.db_name),
+    true,
+  );
+  const knownNames = new Set(known.map((d) => d.db_name));
+  report.unknown.push(...[...onServer.keys()].filter((name) => !knownNames.has(name)));
+}
+
+/** The databases a pending operation may have left half-done. */
+function halfDone(ctx: PrepareContext, p: PendingRow): string[] {
+  if (p.kind === 'state_build') {
+    // The build database, and the state database too if the rename happened but the row did not.
+    return ctx.store.getState(p.target_id) ? [p.db_name] : [p.db_name, ctx.names.state(p.target_id)];
+  }
+  if (p.kind === 'instance_create') return ctx.store.getInstance(p.target_id) ? [] : [p.db_name];
+  return [p.db_name];
+}

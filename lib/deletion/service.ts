@@ -1,0 +1,58 @@
+import { sqlrsError } from '../errors.js';
+import type { PrepareContext } from '../prepare/context.js';
+import type { JobManager } from '../prepare/jobs.js';
+import { resolveInstanceIdPrefix, resolveStateId } from '../registry.js';
+import type { DeleteResult } from '../schema-types.js';
+import { executeDelete } from './execute.js';
+import { planInstanceDelete, planStateDelete } from './plan.js';
+import { type ReconcileReport, reconcile } from './reconcile.js';
+
+export interface DeleteOptions {
+  force: boolean;
+  dryRun: boolean;
+  recurse?: boolean;
+}
+
+/** Deletion of instances, states and jobs, and reconciliation; what the DELETE handlers call. */
+export class DeletionService {
+  private lastReport: ReconcileReport = { unknown: [], dropped: [], forgotten: [], unreachable: [] };
+
+  constructor(
+    private readonly ctx: PrepareContext,
+    private readonly jobs: JobManager,
+  ) {}
+
+  async deleteInstance(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
+    const id = resolveInstanceIdPrefix(this.ctx.store, ref);
+    return executeDelete(this.ctx, await planInstanceDelete(this.ctx, id, opts.force), opts);
+  }
+
+  async deleteState(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
+    const id = resolveStateId(this.ctx.store, ref);
+    const plan = await planStateDelete(this.ctx, id, { recurse: opts.recurse ?? false, force: opts.force });
+    return executeDelete(this.ctx, plan, opts);
+  }
+
+  /** A job is blocked while it runs (or waits) unless forced; force cancels it first. */
+  async deleteJob(jobId: string, opts: DeleteOptions): Promise<DeleteResult> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw sqlrsError('not_found', `job ${jobId} not found`);
+    const active = !job.finished;
+    const root = { kind: 'job' as const, id: jobId, ...(active && !opts.force ? { blocked: 'active_tasks' as const } : {}) };
+    if (opts.dryRun) return { dry_run: true, outcome: root.blocked ? 'blocked' : 'would_delete', root };
+    if (root.blocked) return { dry_run: false, outcome: 'blocked', root };
+    if (active) await this.jobs.cancel(jobId);
+    this.jobs.remove(jobId);
+    return { dry_run: false, outcome: 'deleted', root };
+  }
+
+  /** At start-up, and on demand (tests): never touches the work of jobs running now. */
+  async reconcile(): Promise<ReconcileReport> {
+    this.lastReport = await reconcile(this.ctx, this.jobs.activeJobIds());
+    return this.lastReport;
+  }
+
+  unknownDatabases(): string[] {
+    return this.lastReport.unknown;
+  }
+}
