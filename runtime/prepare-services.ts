@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import type { EngineConfig, ImageTarget } from '../lib/config.js';
 import { dbNames } from '../lib/dbms/names.js';
-import { DeletionService } from '../lib/deletion/service.js';
 import { PostgresServer } from '../lib/dbms/postgres/server.js';
 import type { DbmsServer } from '../lib/dbms/types.js';
+import { DeletionService } from '../lib/deletion/service.js';
 import { invalidArgument } from '../lib/errors.js';
 import type { PrepareContext } from '../lib/prepare/context.js';
 import { JobManager } from '../lib/prepare/jobs.js';

@@ -1,5 +1,5 @@
-import type { DeleteResult } from '../schema-types.js';
 import type { PrepareContext } from '../prepare/context.js';
+import type { DeleteResult } from '../schema-types.js';
 import { countSessions, type DeletePlan, propagateBlocked } from './plan.js';
 
 /**
@@ -13,7 +13,8 @@ export async function executeDelete(
   opts: { force: boolean; dryRun: boolean },
 ): Promise<DeleteResult> {
   const blocked = propagateBlocked(plan.root);
-  if (opts.dryRun) return { dry_run: true, outcome: blocked ? 'blocked' : 'would_delete', root: plan.root };
+  if (opts.dryRun)
+    return { dry_run: true, outcome: blocked ? 'blocked' : 'would_delete', root: plan.root };
   if (blocked) return { dry_run: false, outcome: 'blocked', root: plan.root };
   const instances = plan.drops.filter((d) => d.kind === 'instance');
   if (!opts.force && !(await fenceAndRecheck(plan))) {
@@ -32,7 +33,11 @@ export async function executeDelete(
     }
   }
   await forgetDropped(ctx, plan);
-  ctx.logger.info('deleted', { root: plan.root.id, databases: plan.drops.length, instances: instances.length });
+  ctx.logger.info('deleted', {
+    root: plan.root.id,
+    databases: plan.drops.length,
+    instances: instances.length,
+  });
   return { dry_run: false, outcome: 'deleted', root: plan.root };
 }
 
@@ -49,7 +54,11 @@ async function fenceAndRecheck(plan: DeletePlan): Promise<boolean> {
 }
 
 /** Removes the catalog rows of the databases dropped so far (all of them, or those before `stop`). */
-async function forgetDropped(ctx: PrepareContext, plan: DeletePlan, stop?: DeletePlan['drops'][number]) {
+async function forgetDropped(
+  ctx: PrepareContext,
+  plan: DeletePlan,
+  stop?: DeletePlan['drops'][number],
+) {
   const upTo = stop ? plan.drops.indexOf(stop) : plan.drops.length;
   const dropped = plan.drops.slice(0, upTo);
   await ctx.store.write((w) => {

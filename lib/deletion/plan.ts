@@ -19,14 +19,30 @@ export interface DeletePlan {
   drops: Drop[];
 }
 
-const serverOf = (ctx: PrepareContext, imageId: string) => ctx.server(imageTarget(ctx.config, imageId));
+const serverOf = (ctx: PrepareContext, imageId: string) =>
+  ctx.server(imageTarget(ctx.config, imageId));
 
 /** The plan for one instance: a single node with its session count. */
-export async function planInstanceDelete(ctx: PrepareContext, instanceId: string, force: boolean): Promise<DeletePlan> {
+export async function planInstanceDelete(
+  ctx: PrepareContext,
+  instanceId: string,
+  force: boolean,
+): Promise<DeletePlan> {
   const row = ctx.store.getInstance(instanceId);
   if (!row) throw new Error(`instance ${instanceId} vanished`);
   const root: DeleteNode = { kind: 'instance', id: instanceId };
-  const plan = { root, drops: [{ node: root, kind: 'instance' as const, id: instanceId, db: row.db_name, server: serverOf(ctx, row.image_id) }] };
+  const plan = {
+    root,
+    drops: [
+      {
+        node: root,
+        kind: 'instance' as const,
+        id: instanceId,
+        db: row.db_name,
+        server: serverOf(ctx, row.image_id),
+      },
+    ],
+  };
   await countSessions(plan, force);
   return plan;
 }
@@ -68,7 +84,13 @@ function collect(ctx: PrepareContext, stateId: string, drops: Drop[]): DeleteNod
   const children: DeleteNode[] = [];
   for (const inst of ctx.store.instancesOfState(stateId)) {
     const node: DeleteNode = { kind: 'instance', id: inst.instance_id };
-    drops.push({ node, kind: 'instance', id: inst.instance_id, db: inst.db_name, server: serverOf(ctx, inst.image_id) });
+    drops.push({
+      node,
+      kind: 'instance',
+      id: inst.instance_id,
+      db: inst.db_name,
+      server: serverOf(ctx, inst.image_id),
+    });
     children.push(node);
   }
   for (const child of ctx.store.childStateIds(stateId)) children.push(collect(ctx, child, drops));

@@ -24,14 +24,20 @@ interface ServerWork {
  * half-built databases dropped), rows whose database is gone are removed, fenced instances are
  * opened again, and unknown databases in this catalog's namespace are reported.
  */
-export async function reconcile(ctx: PrepareContext, activeJobs = new Set<string>()): Promise<ReconcileReport> {
+export async function reconcile(
+  ctx: PrepareContext,
+  activeJobs = new Set<string>(),
+): Promise<ReconcileReport> {
   const report: ReconcileReport = { unknown: [], dropped: [], forgotten: [], unreachable: [] };
   for (const work of serversInUse(ctx, report).values()) {
     try {
       await reconcileServer(ctx, work, report, activeJobs);
     } catch (err) {
       report.unreachable.push(...work.images);
-      ctx.logger.error('reconcile_failed', { images: [...work.images], error: String((err as Error).message) });
+      ctx.logger.error('reconcile_failed', {
+        images: [...work.images],
+        error: String((err as Error).message),
+      });
     }
   }
   ctx.logger.info('reconciled', { ...report });
@@ -47,7 +53,10 @@ function serversInUse(ctx: PrepareContext, report: ReconcileReport): Map<string,
   for (const imageId of imageIds) {
     try {
       const target = imageTarget(ctx.config, imageId);
-      const work = servers.get(target.url) ?? { server: ctx.server(target), images: new Set<string>() };
+      const work = servers.get(target.url) ?? {
+        server: ctx.server(target),
+        images: new Set<string>(),
+      };
       work.images.add(imageId);
       servers.set(target.url, work);
     } catch {
@@ -88,7 +97,9 @@ async function reconcileServer(
     }
   });
   report.forgotten.push(...gone.map((d) => d.db_name));
-  const fenced = known.filter((d) => d.kind === 'instance' && onServer.get(d.db_name)?.allowConnections === false);
+  const fenced = known.filter(
+    (d) => d.kind === 'instance' && onServer.get(d.db_name)?.allowConnections === false,
+  );
   await server.allowConnections(
     fenced.map((d) => d.db_name),
     true,
@@ -101,7 +112,9 @@ async function reconcileServer(
 function halfDone(ctx: PrepareContext, p: PendingRow): string[] {
   if (p.kind === 'state_build') {
     // The build database, and the state database too if the rename happened but the row did not.
-    return ctx.store.getState(p.target_id) ? [p.db_name] : [p.db_name, ctx.names.state(p.target_id)];
+    return ctx.store.getState(p.target_id)
+      ? [p.db_name]
+      : [p.db_name, ctx.names.state(p.target_id)];
   }
   if (p.kind === 'instance_create') return ctx.store.getInstance(p.target_id) ? [] : [p.db_name];
   return [p.db_name];

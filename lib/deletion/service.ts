@@ -15,7 +15,12 @@ export interface DeleteOptions {
 
 /** Deletion of instances, states and jobs, and reconciliation; what the DELETE handlers call. */
 export class DeletionService {
-  private lastReport: ReconcileReport = { unknown: [], dropped: [], forgotten: [], unreachable: [] };
+  private lastReport: ReconcileReport = {
+    unknown: [],
+    dropped: [],
+    forgotten: [],
+    unreachable: [],
+  };
 
   constructor(
     private readonly ctx: PrepareContext,
@@ -29,7 +34,10 @@ export class DeletionService {
 
   async deleteState(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
     const id = resolveStateId(this.ctx.store, ref);
-    const plan = await planStateDelete(this.ctx, id, { recurse: opts.recurse ?? false, force: opts.force });
+    const plan = await planStateDelete(this.ctx, id, {
+      recurse: opts.recurse ?? false,
+      force: opts.force,
+    });
     return executeDelete(this.ctx, plan, opts);
   }
 
@@ -38,8 +46,13 @@ export class DeletionService {
     const job = this.jobs.get(jobId);
     if (!job) throw sqlrsError('not_found', `job ${jobId} not found`);
     const active = !job.finished;
-    const root = { kind: 'job' as const, id: jobId, ...(active && !opts.force ? { blocked: 'active_tasks' as const } : {}) };
-    if (opts.dryRun) return { dry_run: true, outcome: root.blocked ? 'blocked' : 'would_delete', root };
+    const root = {
+      kind: 'job' as const,
+      id: jobId,
+      ...(active && !opts.force ? { blocked: 'active_tasks' as const } : {}),
+    };
+    if (opts.dryRun)
+      return { dry_run: true, outcome: root.blocked ? 'blocked' : 'would_delete', root };
     if (root.blocked) return { dry_run: false, outcome: 'blocked', root };
     if (active) await this.jobs.cancel(jobId);
     this.jobs.remove(jobId);
@@ -54,5 +67,9 @@ export class DeletionService {
 
   unknownDatabases(): string[] {
     return this.lastReport.unknown;
+  }
+
+  lastReconcile(): ReconcileReport {
+    return this.lastReport;
   }
 }

@@ -113,9 +113,16 @@ export class JobManager {
 
   private pump(): void {
     while (this.running.size < this.limits.maxConcurrent && this.queue.length > 0) {
-      const job = this.queue.shift() as Job;
-      this.running.set(job.id, this.run(job));
+      this.start(this.queue.shift() as Job);
     }
+  }
+
+  /** Registers the run before it starts: run() removes itself from `running` when it ends. */
+  private start(job: Job): void {
+    this.running.set(
+      job.id,
+      Promise.resolve().then(() => this.run(job)),
+    );
   }
 
   private async run(job: Job): Promise<void> {
@@ -168,7 +175,7 @@ export class JobManager {
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      this.running.set(job.id, this.run(job));
+      this.start(job);
     }
     return true;
   }

@@ -41,10 +41,17 @@ export async function runPsqlStep(
   run: StepRun,
   onCancel: () => Promise<void>,
 ): Promise<void> {
+  if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
   const channel = new MessageChannel();
+  let linesDone: () => void = () => undefined;
+  const allLines = new Promise<void>((resolve) => {
+    linesDone = resolve;
+  });
   channel.port1.on('message', (msg: { type: string; line: string }) => {
     if (msg.type === 'log') job.log(taskId, msg.line);
+    else if (msg.type === 'end') linesDone();
   });
+  channel.port1.once('close', () => linesDone());
   const cancel = () => {
     channel.port1.postMessage('cancel');
     onCancel().catch(() => undefined);
@@ -65,6 +72,7 @@ export async function runPsqlStep(
       },
       [channel.port2],
     );
+    await allLines;
     if (!res.ok) throw fromErrorBody(res.error);
     if (res.cancelled || job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
     if (res.exitCode !== 0) {

@@ -111,7 +111,12 @@ export interface Store {
   listPending(): PendingRow[];
   instancesOfState(stateId: string): InstanceRow[];
   /** Every database the catalog knows, for reconciliation with the servers. */
-  catalogDatabases(): Array<{ kind: 'state' | 'instance'; id: string; db_name: string; image_id: string }>;
+  catalogDatabases(): Array<{
+    kind: 'state' | 'instance';
+    id: string;
+    db_name: string;
+    image_id: string;
+  }>;
 
   /** Runs `fn` in one transaction, then waits until the change is durable. */
   write<T>(fn: (w: StoreWriter) => T): Promise<T>;

@@ -22,7 +22,9 @@ export interface RunPsqlOutput {
   cancelled: boolean;
 }
 
-export type LogMessage = { type: 'log'; stream: 'stdout' | 'stderr'; line: string };
+export type LogMessage =
+  | { type: 'log'; stream: 'stdout' | 'stderr'; line: string }
+  | { type: 'end' };
 
 const TAIL_LINES = 20;
 const MAX_LINE = 4096;
@@ -38,6 +40,9 @@ export async function runPsql(input: RunPsqlInput): Promise<TaskResult<RunPsqlOu
   } catch (err) {
     return taskFailure(err);
   } finally {
+    // Lines and the task result travel on different ports: 'end' tells the caller it has
+    // every line before it reads the result.
+    input.port.postMessage({ type: 'end' });
     input.port.close();
   }
 }

@@ -34,7 +34,7 @@ export async function catalogDatabases(catalogId: string): Promise<string[]> {
 export async function dropCatalogDatabases(catalogId: string): Promise<void> {
   if (!/^[0-9a-f]{8}$/.test(catalogId)) throw new Error('bad catalog id');
   for (const db of await catalogDatabases(catalogId)) {
-    await query(ADMIN_URL, `ALTER DATABASE "${db}" WITH IS_TEMPLATE false`);
+    await query(ADMIN_URL, `ALTER DATABASE "${db}" WITH IS_TEMPLATE false`).catch(() => undefined);
     await query(ADMIN_URL, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   }
 }

@@ -5,10 +5,14 @@ import { tempDir } from '../helpers/tmp.js';
 
 t.test('catalog rows survive an engine restart', async (t) => {
   const stateDir = await tempDir(t);
-  const first = await testEngine(t, { stateDir });
+  // The seeded rows name databases that do not exist: with their server unreachable,
+  // start-up reconciliation keeps them (a reachable server would have them forgotten).
+  const config = { images: { 'postgres:15': 'postgres://x@127.0.0.1:1/postgres' } };
+  const first = await testEngine(t, { stateDir, config });
   const { root, named } = await seedCatalog(first.store);
   await first.stop();
   const second = await testEngine(t, { stateDir });
+  t.same(second.deps.deletion.lastReconcile().unreachable.sort(), ['mariadb:10.11', 'postgres:15']);
   t.not(second.authToken, first.authToken, 'a new token on every start');
   t.not(second.instanceId, first.instanceId);
   t.equal(second.store.catalogId, first.store.catalogId);

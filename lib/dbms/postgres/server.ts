@@ -92,11 +92,16 @@ export class PostgresServer implements DbmsServer {
   }
 
   async drop(db: string, force: boolean): Promise<'dropped' | 'busy'> {
-    // A sealed template cannot be dropped; unseal first (a no-op for ordinary databases).
-    const exists = await this.existing([db]);
-    if (!exists.has(db)) return 'dropped';
+    const { rows } = await this.q<{ datistemplate: boolean }>(
+      'SELECT datistemplate FROM pg_database WHERE datname = $1',
+      [db],
+    );
+    if (rows.length === 0) return 'dropped';
     try {
-      await this.q(`ALTER DATABASE ${ident(db)} WITH IS_TEMPLATE false`);
+      // A sealed template cannot be dropped: unseal it first. (A database left invalid by an
+      // interrupted DROP is never a template, and accepts nothing but DROP.)
+      if (rows[0]?.datistemplate)
+        await this.q(`ALTER DATABASE ${ident(db)} WITH IS_TEMPLATE false`);
       await this.q(`DROP DATABASE IF EXISTS ${ident(db)}${force ? ' WITH (FORCE)' : ''}`);
       return 'dropped';
     } catch (err) {
@@ -111,7 +116,8 @@ export class PostgresServer implements DbmsServer {
   }
 
   async allowConnections(dbs: string[], allow: boolean): Promise<void> {
-    for (const db of dbs) await this.q(`ALTER DATABASE ${ident(db)} WITH ALLOW_CONNECTIONS ${allow}`);
+    for (const db of dbs)
+      await this.q(`ALTER DATABASE ${ident(db)} WITH ALLOW_CONNECTIONS ${allow}`);
   }
 
   async existing(dbs: string[]): Promise<Set<string>> {

@@ -140,7 +140,9 @@ class SqljsStore implements Store {
   listNames: Store['listNames'] = (f, p) => entries.nameEntries(this.db, f, p, this.nowIso());
 
   instancesOfState = (stateId: string) =>
-    all<InstanceRow>(this.db, 'SELECT * FROM instances WHERE state_id = ? ORDER BY instance_id', [stateId]);
+    all<InstanceRow>(this.db, 'SELECT * FROM instances WHERE state_id = ? ORDER BY instance_id', [
+      stateId,
+    ]);
   catalogDatabases = () =>
     all<{ kind: 'state' | 'instance'; id: string; db_name: string; image_id: string }>(
       this.db,

@@ -13,8 +13,10 @@ const env = {
 
 function input(args: string[], extra: Partial<Parameters<typeof runPsql>[0]> = {}) {
   const channel = new MessageChannel();
-  const lines: LogMessage[] = [];
-  channel.port1.on('message', (m: LogMessage) => lines.push(m));
+  const lines: Array<Extract<LogMessage, { type: 'log' }>> = [];
+  channel.port1.on('message', (m: LogMessage) => {
+    if (m.type === 'log') lines.push(m);
+  });
   return {
     lines,
     channel,

@@ -34,7 +34,10 @@ t.test('build, publish, clone, drop', async (t) => {
   await server.cloneInstance(state, inst, size);
   t.same(await query(server.dsn(inst), 'select x from t'), [{ x: 5 }]);
   t.same([...(await server.existing([state, inst, build]))].sort(), [inst, state].sort());
-  t.same((await server.list(`sqlrs_${catalog}_`)).map((d) => d.name), await catalogDatabases(catalog));
+  t.same(
+    (await server.list(`sqlrs_${catalog}_`)).map((d) => d.name),
+    await catalogDatabases(catalog),
+  );
   await server.drop(state, false);
   await server.drop(inst, true);
   await server.drop(inst, true);

@@ -1,0 +1,66 @@
+import t from 'tap';
+import { testEngine } from '../helpers/engine.js';
+import { ADMIN_URL, catalogDatabases, query } from '../helpers/pg.js';
+import { followEvents, prepare } from '../helpers/prepare.js';
+import { conforms } from '../helpers/schema.js';
+
+async function startSlowJob(e: Awaited<ReturnType<typeof testEngine>>) {
+  const res = await e.call('POST', '/v1/prepare-jobs', {
+    body: JSON.stringify({ prepare_kind: 'psql', psql_args: ['-c', 'select pg_sleep(40)'] }),
+  });
+  const jobId = res.json().job_id as string;
+  // Wait until psql runs its query on the build database.
+  for (let i = 0; i < 200; i++) {
+    const rows = await query(
+      ADMIN_URL,
+      "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'select pg_sleep(40)%' AND starts_with(datname, $1)",
+      [`sqlrs_${e.store.catalogId}_b_`],
+    );
+    if (rows.length > 0) return jobId;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the slow step never started');
+}
+
+t.test(
+  'cancel during pg_sleep(40) ends the job within 5 s, leaving no build database or query',
+  async (t) => {
+    const e = await testEngine(t);
+    const jobId = await startSlowJob(e);
+    const started = Date.now();
+    const res = await e.call('POST', `/v1/prepare-jobs/${jobId}/cancel`);
+    t.equal(res.status, 202);
+    conforms(t, 'job-status.json', res.json());
+    const events = await followEvents(e, jobId);
+    const elapsed = Date.now() - started;
+    t.ok(elapsed < 5000, `ended in ${elapsed} ms`);
+    t.match(events.at(-1), { type: 'error', error: { code: 'cancelled' } });
+    const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json();
+    t.match(job, { status: 'failed', error: { code: 'cancelled' } });
+    t.same(await catalogDatabases(e.store.catalogId), [], 'no build database');
+    const running = await query(
+      ADMIN_URL,
+      "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'select pg_sleep(40)%'",
+    );
+    t.same(running, [], 'no running query');
+    t.same(e.store.listPending(), []);
+    const again = await e.call('POST', `/v1/prepare-jobs/${jobId}/cancel`);
+    t.equal(again.status, 200, 'cancelling a finished job answers 200');
+    t.equal((await e.call('POST', `/v1/prepare-jobs/${'0'.repeat(32)}/cancel`)).status, 404);
+  },
+);
+
+t.test('a queued job can be cancelled before it starts', async (t) => {
+  const e = await testEngine(t, { config: { max_concurrent_jobs: 1 } });
+  const first = await startSlowJob(e);
+  const queued = await e.call('POST', '/v1/prepare-jobs', {
+    body: JSON.stringify({ prepare_kind: 'psql', psql_args: ['-c', 'select 1'] }),
+  });
+  const id = queued.json().job_id;
+  t.equal((await e.call('POST', `/v1/prepare-jobs/${id}/cancel`)).status, 202);
+  t.match((await followEvents(e, id)).at(-1), { type: 'error', error: { code: 'cancelled' } });
+  await e.call('POST', `/v1/prepare-jobs/${first}/cancel`);
+  await followEvents(e, first);
+  const ok = await prepare(e, { psql_args: ['-c', 'select 1'] });
+  t.equal(ok.job.status, 'succeeded', 'the engine goes on');
+});

@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import t from 'tap';
+import { request } from 'undici';
+import { startEngine } from '../../../runtime/engine.js';
+import { spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js';
+import { catalogDatabases, dropCatalogDatabases } from '../../helpers/pg.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const ROUNDS = 30;
+type Kind = 'build' | 'clone' | 'delete';
+
+/**
+ * SIGKILL the engine binary during a build, an instance clone or a recursive delete, at random
+ * points; after each restart the catalog and the server must agree, with no build database left.
+ */
+t.test(
+  `crash-safety: random SIGKILLs during builds, clones and deletes (${ROUNDS} rounds)`,
+  async (t) => {
+    const stateDir = await tempDir(t);
+    const json = join(stateDir, 'engine.json');
+    let catalogId = '';
+    t.teardown(() => (catalogId ? dropCatalogDatabases(catalogId) : undefined));
+    const kinds: Kind[] = ['build', 'clone', 'delete'];
+    let repaired = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const kind = kinds[round % 3] as Kind;
+      const e = spawnEngine(t, [
+        '--listen',
+        '127.0.0.1:0',
+        '--write-engine-json',
+        json,
+        '--idle-timeout',
+        '0',
+      ]);
+      const info = await waitForEngineJson(json, e.child.pid);
+      const api = client(info.endpoint, info.authToken);
+      const killAfter = await setUp(api, kind, round);
+      setTimeout(() => e.child.kill('SIGKILL'), killAfter);
+      await act(api, kind, round).catch(() => undefined); // the engine dies under it
+      await e.exit;
+
+      const engine = await startEngine({
+        host: '127.0.0.1',
+        port: 0,
+        stateDir,
+        engineJson: json,
+        idleTimeoutMs: 0,
+      });
+      catalogId = engine.store.catalogId;
+      const onServer = await catalogDatabases(catalogId);
+      const inCatalog = engine.store
+        .catalogDatabases()
+        .map((d) => d.db_name)
+        .sort();
+      const unknown = engine.deps.deletion.unknownDatabases();
+      const pending = engine.store.listPending();
+      const report = engine.deps.deletion.lastReconcile();
+      if (report.dropped.length + report.forgotten.length > 0) repaired++;
+      await engine.stop();
+      if (JSON.stringify(onServer) !== JSON.stringify(inCatalog) || unknown.length > 0) {
+        t.fail(`round ${round} (${kind}, kill at ${killAfter} ms): server and catalog disagree`, {
+          onServer,
+          inCatalog,
+          unknown,
+        });
+      }
+      if (onServer.some((d) => d.includes('_b_')))
+        t.fail(`round ${round}: a build database was left`);
+      if (pending.length > 0) t.fail(`round ${round}: pending records left`);
+    }
+    t.pass(`${ROUNDS} rounds agree`);
+    t.ok(
+      repaired > 0,
+      `kills landed mid-operation: ${repaired} restarts had half-done work to repair`,
+    );
+  },
+);
+
+function client(endpoint: string, token: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await request(`http://${endpoint}${path}`, {
+      method: method as 'GET',
+      headers: { authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, json: () => JSON.parse(text) };
+  };
+}
+type Api = ReturnType<typeof client>;
+
+const prepareBody = (round: number) => ({
+  prepare_kind: 'psql',
+  psql_args: [
+    '-c',
+    `create table t(x int); select pg_sleep(0.05)`,
+    '-c',
+    `insert into t select generate_series(1, ${round + 1})`,
+  ],
+});
+
+async function finish(api: Api, body: unknown) {
+  const res = await api('POST', '/v1/prepare-jobs', body);
+  await api('GET', `/v1/prepare-jobs/${res.json().job_id}/events`);
+}
+
+/** Brings the catalog to where the action is interesting; returns when to kill (ms). */
+async function setUp(api: Api, kind: Kind, round: number): Promise<number> {
+  if (kind === 'build') return Math.floor(Math.random() * 400);
+  await finish(api, prepareBody(round));
+  if (kind === 'clone') return Math.floor(Math.random() * 60);
+  await finish(api, prepareBody(round));
+  await finish(api, prepareBody(round));
+  return Math.floor(Math.random() * 80);
+}
+
+async function act(api: Api, kind: Kind, round: number): Promise<void> {
+  if (kind !== 'delete') {
+    for (let i = 0; i < 5; i++) await finish(api, prepareBody(round + i * 1000));
+    return;
+  }
+  const states = (await api('GET', '/v1/states')).json() as Array<{
+    state_id: string;
+    parent_state_id: string | null;
+  }>;
+  for (const root of states.filter((s) => s.parent_state_id === null)) {
+    await api('DELETE', `/v1/states/${root.state_id}?recurse=true&force=true`);
+  }
+}
