@@ -1,0 +1,88 @@
+import { isAbsolute, resolve } from 'node:path';
+import { bool, parseArgs, str } from '../args.js';
+import { apiError } from '../client.js';
+import { type CliContext, json, readAll } from '../context.js';
+import { EXIT, usage } from '../errors.js';
+import { watchJob } from '../watch.js';
+
+const SPECS = [{ name: 'image', value: true }, { name: 'name', value: true }, { name: 'no-watch' }];
+
+/** `prepare:psql`, `plan:psql`, `prepare:mysql`, `plan:mysql`. */
+export function prepareCommand(kind: 'psql' | 'mysql', planOnly: boolean) {
+  return async (ctx: CliContext): Promise<number> => {
+    const p = parseArgs(ctx.argv, SPECS, { passThrough: true });
+    const toolArgs = [...p.positionals, ...p.rest];
+    if (toolArgs.length === 0)
+      throw usage(
+        `${planOnly ? 'plan' : 'prepare'}:${kind} needs ${kind} arguments, e.g. -- -f schema.sql`,
+      );
+    const body = await requestBody(ctx, kind, toolArgs, planOnly, p);
+    const client = await ctx.client();
+    const reply = await client.call('POST', '/v1/prepare-jobs', body);
+    if (reply.status !== 202) throw apiError(reply);
+    const { job_id: jobId, status_url: statusUrl, events_url: eventsUrl } = reply.body;
+    if (bool(p, 'no-watch')) {
+      if (ctx.output === 'json') ctx.out(json(reply.body));
+      else
+        ctx.out(
+          `JOB_ID=${jobId}\nSTATUS_URL=${client.url(statusUrl)}\nEVENTS_URL=${client.url(eventsUrl)}\n`,
+        );
+      return EXIT.ok;
+    }
+    return watchJob(ctx, client, jobId);
+  };
+}
+
+async function requestBody(
+  ctx: CliContext,
+  kind: 'psql' | 'mysql',
+  toolArgs: string[],
+  planOnly: boolean,
+  p: ReturnType<typeof parseArgs>,
+): Promise<Record<string, unknown>> {
+  const resolver = kind === 'psql' ? resolvePsqlFiles : resolveMysqlFiles;
+  const { args, readsStdin } = resolver(toolArgs, ctx.cwd);
+  const body: Record<string, unknown> = { prepare_kind: kind, [`${kind}_args`]: args };
+  if (readsStdin) body.stdin = await readAll(ctx.stdin);
+  if (str(p, 'image')) body.image_id = str(p, 'image');
+  if (str(p, 'name')) body.name = str(p, 'name');
+  if (planOnly) body.plan_only = true;
+  return body;
+}
+
+/** Relative -f paths are resolved against the current directory (SPEC §9); `-f -` is stdin. */
+export function resolvePsqlFiles(
+  args: string[],
+  cwd: string,
+): { args: string[]; readsStdin: boolean } {
+  const out: string[] = [];
+  let readsStdin = false;
+  const abs = (f: string) => {
+    if (f === '-') readsStdin = true;
+    return f === '-' || isAbsolute(f) ? f : resolve(cwd, f);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if ((a === '-f' || a === '--file') && i + 1 < args.length)
+      out.push(a, abs(args[++i] as string));
+    else if (a.startsWith('--file=')) out.push(`--file=${abs(a.slice(7))}`);
+    else if (/^-f./.test(a)) out.push(`-f${abs(a.slice(2))}`);
+    else out.push(a);
+  }
+  return { args: out, readsStdin };
+}
+
+/** mysql steps are positional .sql files (or `-` for stdin), resolved like psql's -f. */
+export function resolveMysqlFiles(
+  args: string[],
+  cwd: string,
+): { args: string[]; readsStdin: boolean } {
+  let readsStdin = false;
+  const out = args.map((a, i) => {
+    const prev = args[i - 1];
+    if (a === '-') readsStdin = true;
+    const isValue = prev === '-e' || prev === '--execute';
+    return !isValue && !a.startsWith('-') && !isAbsolute(a) ? resolve(cwd, a) : a;
+  });
+  return { args: out, readsStdin };
+}

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { parseArgs, str } from '../args.js';
+import { apiError } from '../client.js';
+import type { CliContext } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
+import { resolveOne } from './ls.js';
+
+const PSQL_CONNECTION = /^(-[hpUd].*|--(host|port|username|dbname|database)(=.*)?)$/;
+const MYSQL_CONNECTION = /^(-[hPuSpD].*|--(host|port|user|socket|password|database)(=.*)?)$/;
+
+/**
+ * `run:psql` / `run:mysql`: runs the local client against an instance (id prefix or name),
+ * with the user's arguments, inheriting stdio, and exits with the client's exit code.
+ */
+export function runCommand(kind: 'psql' | 'mysql') {
+  return async (ctx: CliContext): Promise<number> => {
+    const p = parseArgs(ctx.argv, [{ name: 'instance', value: true }], { passThrough: true });
+    const toolArgs = [...p.positionals, ...p.rest];
+    const bad = toolArgs.find((a) =>
+      (kind === 'psql' ? PSQL_CONNECTION : MYSQL_CONNECTION).test(a),
+    );
+    if (bad)
+      throw new CliError(
+        `${bad}: connection flags are not accepted; the instance decides where to connect`,
+        EXIT.usage,
+      );
+    const client = await ctx.client();
+    const ref = str(p, 'instance') ?? (await onlyInstance(client));
+    const id = await resolveOne(client, 'instances', ref);
+    const reply = await client.call('GET', `/v1/instances/${id}`);
+    if (reply.status !== 200) throw apiError(reply);
+    const dsn = reply.body.dsn as string;
+    const [bin, args] =
+      kind === 'psql'
+        ? [ctx.env.SQLRS_PSQL ?? 'psql', [dsn, ...toolArgs]]
+        : mysqlInvocation(dsn, toolArgs, ctx.env);
+    return new Promise((resolve, reject) => {
+      const child = spawn(bin, args, { stdio: 'inherit', env: ctx.env });
+      child.on('error', (err) =>
+        reject(new CliError(`cannot run ${bin}: ${err.message}`, EXIT.engine)),
+      );
+      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+    });
+  };
+}
+
+async function onlyInstance(client: Awaited<ReturnType<CliContext['client']>>): Promise<string> {
+  const reply = await client.call('GET', '/v1/instances');
+  const all = reply.body as Array<{ instance_id: string }>;
+  if (all.length === 1) return (all[0] as { instance_id: string }).instance_id;
+  throw new CliError(`give --instance ID|NAME (${all.length} instances exist)`, EXIT.usage);
+}
+
+function mysqlInvocation(dsn: string, args: string[], env: NodeJS.ProcessEnv): [string, string[]] {
+  const u = new URL(dsn);
+  const conn = [
+    `--host=${u.hostname}`,
+    `--port=${u.port || '3306'}`,
+    `--user=${decodeURIComponent(u.username)}`,
+  ];
+  if (u.password) conn.push(`--password=${decodeURIComponent(u.password)}`);
+  return [env.SQLRS_MYSQL ?? 'mariadb', [...conn, ...args, u.pathname.slice(1)]];
+}

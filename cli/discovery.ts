@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import type { EngineRef } from './client.js';
+import { CliError, EXIT } from './errors.js';
+
+const HEALTH_WAIT_MS = 5000;
+const SPAWN_LOCK_STALE_MS = 15_000;
+
+interface EngineJson {
+  endpoint: string;
+  pid: number;
+  authToken: string;
+  version: string;
+  instanceId: string;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readEngineJson(path: string): EngineJson | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as EngineJson;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine named by engine.json, if it is alive and answers health with the same identity. */
+export async function liveEngine(stateDir: string): Promise<EngineRef | undefined> {
+  const info = readEngineJson(join(stateDir, 'engine.json'));
+  if (!info || !pidAlive(info.pid)) return undefined;
+  try {
+    const res = await request(`http://${info.endpoint}/v1/health`, {
+      headersTimeout: 2000,
+      bodyTimeout: 2000,
+    });
+    const body = (await res.body.json()) as { instanceId?: string };
+    if (res.statusCode !== 200 || body.instanceId !== info.instanceId) return undefined;
+  } catch {
+    return undefined;
+  }
+  return { ...info, stateDir };
+}
+
+/**
+ * Finds the engine of a state dir, or starts one (SPEC §9): under a spawn lock so that
+ * parallel first calls start a single engine, then waits for it to answer health.
+ */
+export async function findOrStartEngine(stateDir: string, env = process.env): Promise<EngineRef> {
+  const live = await liveEngine(stateDir);
+  if (live) return live;
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const unlock = await spawnLock(join(stateDir, 'spawn.lock'));
+  try {
+    const started = await liveEngine(stateDir); // another CLI may have started it meanwhile
+    if (started) return started;
+    startDetached(stateDir, env);
+    return await waitForHealth(stateDir);
+  } finally {
+    unlock();
+  }
+}
+
+function enginePath(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'sqlrs-engine.js');
+}
+
+function startDetached(stateDir: string, env: NodeJS.ProcessEnv) {
+  const args = [
+    '--listen',
+    '127.0.0.1:0',
+    '--write-engine-json',
+    join(stateDir, 'engine.json'),
+    '--idle-timeout',
+    '120s',
+  ];
+  const custom = env.SQLRS_DAEMON_PATH;
+  const child = custom
+    ? spawn(custom, args, { detached: true, stdio: 'ignore', env })
+    : spawn(process.execPath, [enginePath(), ...args], { detached: true, stdio: 'ignore', env });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+async function waitForHealth(stateDir: string): Promise<EngineRef> {
+  const deadline = Date.now() + HEALTH_WAIT_MS;
+  while (Date.now() < deadline) {
+    const live = await liveEngine(stateDir);
+    if (live) return live;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new CliError(
+    `the engine did not start within ${HEALTH_WAIT_MS / 1000} s`,
+    EXIT.engine,
+    `see ${join(stateDir, 'logs', 'engine.log')}`,
+  );
+}
+
+/** An exclusive lock file; a lock older than SPAWN_LOCK_STALE_MS or of a dead pid is stale. */
+async function spawnLock(path: string): Promise<() => void> {
+  const deadline = Date.now() + HEALTH_WAIT_MS * 2;
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (isStale(path)) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // someone else removed it
+      }
+      continue;
+    }
+    if (Date.now() > deadline) throw new CliError(`timed out waiting for ${path}`, EXIT.engine);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isStale(path: string): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    return !pidAlive(pid) || Date.now() - statSync(path).mtimeMs > SPAWN_LOCK_STALE_MS;
+  } catch {
+    return false;
+  }
+}

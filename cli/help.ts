@@ -1,0 +1,84 @@
+/** --help text of every command (SPEC §9). */
+export const GLOBAL_HELP = `Global flags:
+  --state-dir DIR        state directory (default $XDG_STATE_HOME/sqlrs or ~/.local/state/sqlrs)
+  --output human|json    output format (default human)
+  -v, --verbose          one progress line per event, with the tools' output
+  -h, --help             help for a command
+Exit codes: 0 ok, 2 invalid arguments or ambiguous id, 3 engine or internal error, 4 blocked.
+`;
+
+const prepareHelp = (
+  kind: string,
+  plan: boolean,
+) => `Usage: sqlrs ${plan ? 'plan' : 'prepare'}:${kind} [--image ID]${plan ? '' : ' [--name N] [--no-watch]'} [--] ${kind.toUpperCase()}_ARGS
+
+${plan ? 'Shows the plan of a prepare (which steps are cached) without creating anything.' : 'Prepares a database state from the scripts and prints DSN=<dsn> of a private copy.'}
+${kind === 'psql' ? 'Each -c SQL, -f FILE and -f - (stdin) is one step. Relative -f paths are resolved\nagainst the current directory. psql flags that sqlrs also has (-v) go after --.' : 'Each -e SQL, FILE.sql and - (stdin) is one step. Relative paths are resolved against\nthe current directory.'}
+
+  --image ID     image to prepare on (default: the engine's default image)
+${plan ? '' : '  --name N       bind the new instance to a name\n  --no-watch     print JOB_ID=, STATUS_URL=, EVENTS_URL= and return at once\n'}
+Progress goes to stderr; Ctrl+C asks whether to cancel the job.
+`;
+
+export const HELP: Record<string, string> = {
+  '': `Usage: sqlrs COMMAND [FLAGS]
+
+Commands:
+  status          the engine, its state dir and whether each image's server answers
+  prepare:psql    prepare a PostgreSQL state from psql scripts; prints DSN=...
+  plan:psql       show what prepare:psql would build or reuse
+  prepare:mysql   prepare a MySQL/MariaDB state from mysql scripts
+  plan:mysql      show what prepare:mysql would build or reuse
+  ls              list names, instances, states, jobs, tasks
+  rm              remove an instance, a state (tree) or a job
+  watch           follow a job started with --no-watch
+  run:psql        run psql against an instance
+  run:mysql       run the mariadb/mysql client against an instance
+
+Run 'sqlrs COMMAND --help' for a command's flags.
+`,
+  status: `Usage: sqlrs status
+
+Finds (or starts) the engine and shows its endpoint, version, pid and state dir, and each
+configured image with whether its server answers. --output json prints
+{ok, endpoint, version, instanceId, pid, stateDir, images}.
+`,
+  'prepare:psql': prepareHelp('psql', false),
+  'plan:psql': prepareHelp('psql', true),
+  'prepare:mysql': prepareHelp('mysql', false),
+  'plan:mysql': prepareHelp('mysql', true),
+  ls: `Usage: sqlrs ls [-n] [-i] [-s] [-j] [-t] [--all] [FILTERS] [--long] [--no-header] [--quiet]
+
+Lists names and instances (default), or the sections picked:
+  -n names  -i instances  -s states (as a tree)  -j jobs  -t tasks  --all everything
+Filters: --name N, --instance ID|NAME, --state ID, --job JOB_ID, --kind psql|mysql, --image ID
+(ids may be prefixes of 8+ hex characters; an ambiguous prefix is an error).
+  --long       full ids instead of 12 characters
+  --no-header  tables without their header line
+  --quiet      ids only
+--output json prints {names, instances, states, jobs, tasks} with the selected arrays.
+`,
+  rm: `Usage: sqlrs rm [-r] [-f] [--dry-run] ID_PREFIX|JOB_ID
+
+Removes the instance, state or job the id names (a prefix of 8+ hex characters, matched
+across instances, states and jobs). Prints the deletion tree.
+  -r, --recurse  remove a state with everything built on it
+  -f, --force    remove even if sessions are connected (they are terminated), or a job runs
+  --dry-run      only show what would be removed
+Nothing matching is a warning (exit 0); an ambiguous prefix exits 2; blocked exits 4.
+`,
+  watch: `Usage: sqlrs watch JOB_ID
+
+Follows a job's progress to the end and prints DSN=... like prepare.
+`,
+  'run:psql': `Usage: sqlrs run:psql [--instance ID|NAME] [--] [PSQL_ARGS]
+
+Runs the local psql against the instance (the only one if there is just one) with your
+arguments, and exits with psql's exit code. Connection flags are not accepted.
+`,
+  'run:mysql': `Usage: sqlrs run:mysql [--instance ID|NAME] [--] [MYSQL_ARGS]
+
+Runs the local mariadb (or $SQLRS_MYSQL) client against the instance with your arguments,
+and exits with its exit code. Connection flags are not accepted.
+`,
+};

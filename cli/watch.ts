@@ -1,0 +1,116 @@
+import { createInterface } from 'node:readline';
+import type { JobEvent, JobStatus } from '../lib/schema-types.js';
+import type { EngineClient } from './client.js';
+import { type CliContext, json } from './context.js';
+import { CliError, EXIT } from './errors.js';
+import { Progress } from './progress.js';
+
+/**
+ * Follows a job's events to the end with progress on stderr, then prints `DSN=...` (or the
+ * plan) on stdout. Ctrl+C asks whether to cancel the job (on a terminal; elsewhere it cancels).
+ */
+export async function watchJob(
+  ctx: CliContext,
+  client: EngineClient,
+  jobId: string,
+): Promise<number> {
+  const progress = new Progress({ tty: ctx.stderrIsTTY, verbose: ctx.verbose, write: ctx.err });
+  const onSigint = () => void askToCancel(ctx, client, jobId, progress);
+  process.on('SIGINT', onSigint);
+  let last: JobEvent | undefined;
+  let steps = 0;
+  try {
+    for await (const raw of client.lines(`/v1/prepare-jobs/${jobId}/events`)) {
+      const ev = raw as JobEvent;
+      if (ev.type === 'task' && ev.task_id === 'plan' && ev.status === 'succeeded')
+        steps = await stepCount(client, jobId);
+      progress.event(ev, steps || undefined);
+      last = ev;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.done();
+  }
+  return finish(ctx, client, jobId, last);
+}
+
+/** Once the plan is known, the number of steps (for "step n of m"). */
+async function stepCount(client: EngineClient, jobId: string): Promise<number> {
+  const status = (await client.call('GET', `/v1/prepare-jobs/${jobId}`)).body as
+    | JobStatus
+    | undefined;
+  return (status?.tasks ?? []).filter((t) => t.type === 'state_execute').length;
+}
+
+async function finish(
+  ctx: CliContext,
+  client: EngineClient,
+  jobId: string,
+  last: JobEvent | undefined,
+) {
+  if (last?.type === 'error' && last.error) {
+    const e = last.error;
+    throw new CliError(
+      `job ${jobId} failed: ${e.message}`,
+      e.code === 'cancelled' ? EXIT.engine : EXIT.engine,
+      e.details,
+    );
+  }
+  if (last?.type !== 'result')
+    throw new CliError(`the event stream of job ${jobId} ended early`, EXIT.engine);
+  if (last.result) {
+    if (ctx.output === 'json') ctx.out(json(last.result));
+    else ctx.out(`DSN=${last.result.dsn}\n`);
+    return EXIT.ok;
+  }
+  // A plan: show its tasks.
+  const status = (await client.call('GET', `/v1/prepare-jobs/${jobId}`)).body as JobStatus;
+  printPlan(ctx, status);
+  return EXIT.ok;
+}
+
+export function printPlan(ctx: CliContext, status: JobStatus): void {
+  const tasks = status.tasks ?? [];
+  if (ctx.output === 'json') {
+    ctx.out(json(tasks));
+    return;
+  }
+  for (const t of tasks) {
+    if (t.type === 'state_execute') {
+      const mark = t.cached ? 'cached' : 'build';
+      ctx.out(
+        `${t.task_id.padEnd(12)} ${mark.padEnd(7)} state ${t.output_state_id?.slice(0, 12)}\n`,
+      );
+    } else {
+      ctx.out(
+        `${t.task_id.padEnd(12)} ${t.type}${t.resolved_image_id ? ` ${t.resolved_image_id}` : ''}\n`,
+      );
+    }
+  }
+}
+
+let asking = false;
+async function askToCancel(
+  ctx: CliContext,
+  client: EngineClient,
+  jobId: string,
+  progress: Progress,
+) {
+  if (asking) return;
+  asking = true;
+  try {
+    if (ctx.stdin.isTTY) {
+      progress.done();
+      const rl = createInterface({ input: ctx.stdin, output: process.stderr });
+      const answer = await new Promise<string>((resolve) =>
+        rl.question(`Cancel job ${jobId}? [y/N] `, resolve),
+      );
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) return;
+    }
+    ctx.err(`cancelling job ${jobId}\n`);
+    await client.call('POST', `/v1/prepare-jobs/${jobId}/cancel`);
+  } finally {
+    asking = false;
+  }
+}

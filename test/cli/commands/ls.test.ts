@@ -1,0 +1,67 @@
+import t from 'tap';
+import { cliIn, cliStateDir } from '../../helpers/cli.js';
+
+t.test('ls: tables, long ids, quiet, no header, JSON, filters', async (t) => {
+  const cli = cliIn(await cliStateDir(t));
+  await cli(['prepare:psql', '--name', 'one', '--', '-c', 'create table t(x int)']);
+  await cli([
+    'prepare:psql',
+    '--',
+    '-c',
+    'create table t(x int)',
+    '-c',
+    'insert into t values (1)',
+  ]);
+  const def = await cli(['ls']);
+  t.equal(def.code, 0, def.stderr);
+  t.match(
+    def.stdout,
+    /^NAME\s+INSTANCE\s+STATE\s+IMAGE\s+STATUS\s+LAST USED\none\s+[0-9a-f]{12}\s/,
+  );
+  t.match(def.stdout, /\nINSTANCE\s+NAME\s+STATE/);
+  const instanceLines = def.stdout.split('\n\n')[1]?.trim().split('\n').slice(1) ?? [];
+  t.equal(instanceLines.length, 2);
+  t.ok(
+    instanceLines.every((l) => /^[0-9a-f]{12}\s/.test(l)),
+    '12-character ids',
+  );
+  t.match((await cli(['ls', '-i', '--long'])).stdout, /\n[0-9a-f]{32}\s/);
+  const quiet = (await cli(['ls', '-i', '--quiet'])).stdout.trim().split('\n');
+  t.equal(quiet.length, 2);
+  t.ok(quiet.every((l) => /^[0-9a-f]{12}$/.test(l)));
+  t.notMatch((await cli(['ls', '-i', '--no-header'])).stdout, /INSTANCE/);
+  const tree = (await cli(['ls', '-s'])).stdout;
+  t.match(tree, /\n[0-9a-f]{12}\s+postgres[^\n]*\n└── [0-9a-f]{12}\s+postgres/, 'states as a tree');
+  const all = JSON.parse((await cli(['ls', '--all', '--output', 'json'])).stdout);
+  t.same(Object.keys(all).sort(), ['instances', 'jobs', 'names', 'states', 'tasks']);
+  t.equal(all.states.length, 2);
+  const sel = JSON.parse((await cli(['ls', '-s', '-j', '--output', 'json'])).stdout);
+  t.same(Object.keys(sel).sort(), ['jobs', 'states'], 'only the selected arrays');
+  const child = all.states.find(
+    (s: { parent_state_id: string | null }) => s.parent_state_id !== null,
+  );
+  const byState = JSON.parse(
+    (await cli(['ls', '-i', '--state', child.state_id.slice(0, 10), '--output', 'json'])).stdout,
+  );
+  t.equal(byState.instances.length, 1);
+  const byName = JSON.parse(
+    (await cli(['ls', '-i', '--instance', 'one', '--output', 'json'])).stdout,
+  );
+  t.equal(byName.instances[0].name, 'one');
+  t.equal(
+    JSON.parse((await cli(['ls', '-n', '--name', 'nobody', '--output', 'json'])).stdout).names
+      .length,
+    0,
+  );
+  const jobId = all.jobs[0].job_id;
+  t.equal(
+    JSON.parse((await cli(['ls', '-t', '--job', jobId, '--output', 'json'])).stdout).tasks[0]
+      .job_id,
+    jobId,
+  );
+  t.equal((await cli(['ls', '--state', 'zz'])).code, 2);
+  const none = await cli(['ls', '--state', 'abababab']);
+  t.equal(none.code, 2);
+  t.match(none.stderr, /no state matches abababab/);
+  t.equal((await cli(['ls', 'extra'])).code, 2);
+});
