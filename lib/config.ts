@@ -15,18 +15,19 @@ export interface ImageTarget {
 }
 
 /**
- * Loads `<state dir>/config.json` and the environment overrides: SQLRS_IMAGES (a JSON object of
+ * Loads `<state dir>/config.json` (or takes `given` instead, for cloud functions) and the environment overrides: SQLRS_IMAGES (a JSON object of
  * image id to URL, merged over the file's), SQLRS_DEFAULT_IMAGE and SQLRS_PSQL.
  */
 export function loadConfig(
   stateDir: string,
   validators: Validators,
   env = process.env,
+  given?: EngineConfig,
 ): EngineConfig {
   const path = join(stateDir, 'config.json');
-  let fromFile: unknown = {};
+  let fromFile: unknown = given ?? {};
   try {
-    fromFile = JSON.parse(readFileSync(path, 'utf8'));
+    if (!given) fromFile = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new Error(`config ${path} cannot be read: ${(err as Error).message}`);

@@ -167,6 +167,20 @@ state?: string
 image?: string
 }
 
+// openapi-document.json
+/**
+ * The engine's OpenAPI 3.1 document (validated in tests by an OpenAPI validator).
+ */
+export interface OpenApiDocument {
+openapi: "3.1.0"
+info: {
+
+}
+paths: {
+
+}
+}
+
 // plan-task.json
 /**
  * One task of a job's plan (SPEC §4, §5.4).

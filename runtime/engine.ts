@@ -1,19 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { loadConfig } from '../lib/config.js';
-import { newAuthToken, newEngineInstanceId } from '../lib/id.js';
-import { compileSchemas } from '../lib/schemas.js';
-import { openSqljsStore } from '../lib/store/sqljs/index.js';
 import type { Store } from '../lib/store/types.js';
-import { createDispatcher } from './dispatch.js';
+import { createEngineCore, type EngineCore } from './engine-core.js';
 import { removeEngineJson, writeEngineJson } from './engine-json.js';
 import { createHttpServer } from './http-server.js';
 import { createIdleTimer } from './idle-timer.js';
 import { acquireLock, LOCK_FILE } from './lock.js';
-import { createFileLogger } from './logger.js';
-import { packageVersion } from './package-info.js';
-import { createPrepareServices, type PrepareServices } from './prepare-services.js';
-import { ROUTES } from './routes.js';
 import { prepareStateDir } from './state-dir.js';
 import type { Deps } from './types.js';
 
@@ -46,53 +38,22 @@ export interface RunningEngine {
 /** Starts an engine: lock, catalog, HTTP server, engine.json. Everything undone by stop(). */
 export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const clock = opts.clock ?? (() => new Date());
-  const { logs } = await prepareStateDir(opts.stateDir);
+  await prepareStateDir(opts.stateDir);
   const release = await acquireLock(join(opts.stateDir, LOCK_FILE));
-  const logger = createFileLogger(join(logs, 'engine.log'), clock);
-  let store: Store;
+  let core: EngineCore;
   try {
-    store = await openSqljsStore({ dir: opts.stateDir, now: clock });
+    core = await createEngineCore({ ...opts, clock });
   } catch (err) {
-    await logger.close();
     await release();
     throw err;
   }
-  const instanceId = newEngineInstanceId();
-  const authToken = newAuthToken();
-  const version = opts.version ?? packageVersion();
-  const validators = compileSchemas();
-  let prepare: PrepareServices;
-  try {
-    const config = loadConfig(opts.stateDir, validators, opts.env);
-    const runDir = opts.runDir ?? join(opts.stateDir, 'run');
-    prepare = createPrepareServices({ store, config, clock, logger, runDir });
-    await prepare.deletion.reconcile();
-  } catch (err) {
-    await store.close();
-    await logger.close();
-    await release();
-    throw err;
-  }
-  const deps: Deps = {
-    store,
-    validators,
-    clock,
-    logger,
-    engine: { version, instanceId, pid: process.pid },
-    jobs: prepare.jobs,
-    deletion: prepare.deletion,
-    unknownDatabases: () => prepare.deletion.unknownDatabases(),
-  };
-  const dispatch = createDispatcher({
-    routes: ROUTES,
-    deps,
-    authToken,
-    maxBodyBytes: opts.maxBodyBytes,
-  });
+  const { deps, dispatch, authToken, store } = core;
+  const logger = deps.logger;
+  const { version, instanceId } = deps.engine;
   let stop: (reason?: string) => Promise<void> = async () => undefined;
   const idle = createIdleTimer(opts.idleTimeoutMs, () => void stop('idle timeout'));
   const server = createHttpServer(dispatch, {
-    maxBodyBytes: opts.maxBodyBytes,
+    maxBodyBytes: core.maxBodyBytes,
     onActivity: idle.activity,
   });
   await new Promise<void>((resolve, reject) => {
@@ -121,12 +82,10 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
     stopping ??= (async () => {
       logger.info('engine_stopping', { reason });
       idle.stop();
-      await closeServer(server, idle.inFlight, () => prepare.jobs.shutdown());
-      await prepare.close();
-      await store.close();
+      await closeServer(server, idle.inFlight, () => deps.jobs.shutdown());
       await removeEngineJson(opts.engineJson, instanceId);
       logger.info('engine_stopped', { reason });
-      await logger.close();
+      await core.close();
       await release();
       resolveClosed();
     })();

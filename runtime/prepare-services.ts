@@ -41,7 +41,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
           `image ${target.imageId}: ${target.kind} servers are not supported by this engine yet`,
         );
       }
-      s = new PostgresServer(target.url, config.clone_strategy ?? 'auto');
+      s = new PostgresServer(target.url, config.clone_strategy ?? 'auto', opts.store.catalogId);
       servers.set(target.url, s);
     }
     return s;

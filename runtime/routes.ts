@@ -4,6 +4,7 @@ import { getInstance } from '../handlers/instances-get.js';
 import { listInstances } from '../handlers/instances-list.js';
 import { getName } from '../handlers/names-get.js';
 import { listNames } from '../handlers/names-list.js';
+import { getOpenApi } from '../handlers/openapi.js';
 import { cancelPrepareJob } from '../handlers/prepare-jobs-cancel.js';
 import { createPrepareJob } from '../handlers/prepare-jobs-create.js';
 import { deletePrepareJob } from '../handlers/prepare-jobs-delete.js';
@@ -29,6 +30,15 @@ export const ROUTES: readonly Route[] = [
     query: 'empty-query.json',
     responses: { 200: 'health.json' },
     summary: 'Engine liveness, version and identity',
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/openapi.json',
+    handler: getOpenApi,
+    auth: false,
+    query: 'empty-query.json',
+    responses: { 200: 'openapi-document.json' },
+    summary: 'This API as an OpenAPI 3.1 document',
   },
   {
     method: 'GET',

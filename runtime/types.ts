@@ -50,6 +50,8 @@ export interface Deps {
   engine: EngineInfo;
   jobs: JobManager;
   deletion: DeletionService;
+  /** The OpenAPI document of this engine's routes (GET /v1/openapi.json). */
+  openapi?: () => unknown;
   /** Databases in the catalog's namespace that the catalog does not know (SPEC §6.4). */
   unknownDatabases?: () => string[];
 }

@@ -19,6 +19,8 @@ export interface DbmsServer {
    * is connected to is left alone and the answer is 'busy' (SPEC §6.5).
    */
   drop(db: string, force: boolean): Promise<'dropped' | 'busy'>;
+  /** Waits until DDL left running by a crashed earlier engine of this catalog has ended. */
+  settle(): Promise<void>;
   /** Sessions per database, not counting the engine's own (conntrack). */
   sessions(dbs: string[]): Promise<Map<string, number>>;
   /** Stops (false) or allows (true) new connections to instance databases. */

@@ -1,6 +1,7 @@
+import { randomHex } from '../id.js';
 import type { PrepareContext } from '../prepare/context.js';
 import type { DeleteResult } from '../schema-types.js';
-import { countSessions, type DeletePlan, propagateBlocked } from './plan.js';
+import { countSessions, type DeletePlan, type Drop, propagateBlocked } from './plan.js';
 
 /**
  * Carries out a deletion plan all-or-nothing (SPEC §8). Without force, instance databases are
@@ -20,19 +21,20 @@ export async function executeDelete(
   if (!opts.force && !(await fenceAndRecheck(plan))) {
     return { dry_run: false, outcome: 'blocked', root: plan.root };
   }
+  const opIds = await recordDrops(ctx, plan);
   for (const drop of plan.drops) {
     const outcome = await drop.server.drop(drop.db, opts.force);
     if (outcome === 'busy') {
       // Only possible for a session that got past the fence; report it, keep what remains.
       drop.node.blocked = 'active_connections';
-      await forgetDropped(ctx, plan, drop);
+      await forgetDropped(ctx, plan, opIds, drop);
       const rest = plan.drops.slice(plan.drops.indexOf(drop)).filter((d) => d.kind === 'instance');
       for (const d of rest) await d.server.allowConnections([d.db], true);
       propagateBlocked(plan.root);
       return { dry_run: false, outcome: 'blocked', root: plan.root };
     }
   }
-  await forgetDropped(ctx, plan);
+  await forgetDropped(ctx, plan, opIds);
   ctx.logger.info('deleted', {
     root: plan.root.id,
     databases: plan.drops.length,
@@ -53,15 +55,38 @@ async function fenceAndRecheck(plan: DeletePlan): Promise<boolean> {
   return false;
 }
 
-/** Removes the catalog rows of the databases dropped so far (all of them, or those before `stop`). */
-async function forgetDropped(
-  ctx: PrepareContext,
-  plan: DeletePlan,
-  stop?: DeletePlan['drops'][number],
-) {
+/**
+ * Records every drop as pending before the first one starts: an engine killed in the middle
+ * (or a DROP still running on the server when it restarts) is finished by reconciliation.
+ */
+async function recordDrops(ctx: PrepareContext, plan: DeletePlan): Promise<string[]> {
+  const now = ctx.clock().toISOString();
+  const ids = plan.drops.map(() => randomHex(8));
+  const imageOf = (d: Drop) =>
+    (d.kind === 'instance' ? ctx.store.getInstance(d.id) : ctx.store.getState(d.id))?.image_id ??
+    '';
+  await ctx.store.write((w) => {
+    for (const [i, d] of plan.drops.entries()) {
+      w.addPending({
+        op_id: ids[i] as string,
+        kind: 'drop',
+        image_id: imageOf(d),
+        db_name: d.db,
+        target_id: d.id,
+        job_id: null,
+        created_at: now,
+      });
+    }
+  });
+  return ids;
+}
+
+/** Removes the rows of the databases dropped so far (all, or those before `stop`) and the pending drops. */
+async function forgetDropped(ctx: PrepareContext, plan: DeletePlan, opIds: string[], stop?: Drop) {
   const upTo = stop ? plan.drops.indexOf(stop) : plan.drops.length;
   const dropped = plan.drops.slice(0, upTo);
   await ctx.store.write((w) => {
+    for (const id of opIds) w.removePending(id);
     for (const d of dropped) {
       if (d.kind === 'instance') w.deleteInstance(d.id);
       else w.deleteState(d.id);

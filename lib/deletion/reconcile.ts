@@ -73,6 +73,7 @@ async function reconcileServer(
   activeJobs: Set<string>,
 ) {
   const { server, images } = work;
+  await server.settle();
   const onServer = new Map((await server.list(ctx.names.prefix)).map((d) => [d.name, d]));
   const all = ctx.store.listPending().filter((p) => images.has(p.image_id));
   // Work of jobs still running in this process is not half-done: leave it to them.
@@ -88,7 +89,9 @@ async function reconcileServer(
     }
   }
   const known = ctx.store.catalogDatabases().filter((d) => images.has(d.image_id));
-  const gone = known.filter((d) => !onServer.has(d.db_name));
+  // An interrupted delete: its databases were going; finish the job (dropped above).
+  const dropping = new Set(pending.filter((p) => p.kind === 'drop').map((p) => p.db_name));
+  const gone = known.filter((d) => !onServer.has(d.db_name) || dropping.has(d.db_name));
   await ctx.store.write((w) => {
     for (const p of pending) w.removePending(p.op_id);
     for (const d of gone) {

@@ -7,7 +7,12 @@ import { assertOwnName } from '../names.js';
 import type { DbmsServer } from '../types.js';
 import { type CloneStrategy, chooseStrategy } from './strategy.js';
 
-const APP_NAME = 'sqlrs-engine';
+/**
+ * The engine's own sessions are named `sqlrs-engine:<catalog>:<pid>`: conntrack leaves them
+ * out, and after a crash the next engine of the same catalog can wait for what its dead
+ * predecessor left running on the server (a DROP or CREATE DATABASE goes on without its client).
+ */
+export const appName = (catalogId: string, pid = process.pid) => `sqlrs-engine:${catalogId}:${pid}`;
 
 /** Connection refused, host unknown, auth failed...: the server cannot be used right now. */
 function unavailable(url: string, err: unknown) {
@@ -28,15 +33,19 @@ export class PostgresServer implements DbmsServer {
   private readonly pool: pg.Pool;
   private readonly target: URL;
 
+  private readonly appName: string;
+
   constructor(
     private readonly url: string,
     private readonly strategy: CloneStrategy = 'auto',
+    private readonly catalogId = '00000000',
   ) {
+    this.appName = appName(catalogId);
     this.target = new URL(url);
     this.pool = new pg.Pool({
       connectionString: url,
       max: 4,
-      application_name: APP_NAME,
+      application_name: this.appName,
       idleTimeoutMillis: 10_000,
     });
     this.pool.on('error', () => undefined); // an idle client dying is not the engine's problem
@@ -111,6 +120,24 @@ export class PostgresServer implements DbmsServer {
     }
   }
 
+  /**
+   * Waits (up to `timeoutMs`) until no statement of an earlier engine process of this catalog
+   * still runs on the server, so reconciliation sees the outcome of a crashed engine's DDL.
+   */
+  async settle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const others = `sqlrs-engine:${this.catalogId}:%`;
+    for (;;) {
+      const { rows } = await this.q<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity
+          WHERE application_name LIKE $1 AND application_name <> $2 AND state = 'active'`,
+        [others, this.appName],
+      );
+      if (Number(rows[0]?.n ?? 0) === 0 || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   sessions(dbs: string[]): Promise<Map<string, number>> {
     return pgSessionCounts({ query: (sql, params) => this.q(sql, params) as never }, dbs);
   }
@@ -139,7 +166,7 @@ export class PostgresServer implements DbmsServer {
 
   async lockState(stateDb: string): Promise<() => Promise<void>> {
     // A dedicated connection: the lock is held for the whole build and must not starve the pool.
-    const client = new pg.Client({ connectionString: this.url, application_name: APP_NAME });
+    const client = new pg.Client({ connectionString: this.url, application_name: this.appName });
     client.on('error', () => undefined);
     try {
       await client.connect();

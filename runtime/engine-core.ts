@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { type EngineConfig, loadConfig } from '../lib/config.js';
+import { newAuthToken, newEngineInstanceId } from '../lib/id.js';
+import { compileSchemas } from '../lib/schemas.js';
+import { openSqljsStore } from '../lib/store/sqljs/index.js';
+import type { Store } from '../lib/store/types.js';
+import { createDispatcher, DEFAULT_MAX_BODY_BYTES, type Dispatch } from './dispatch.js';
+import { createFileLogger } from './logger.js';
+import { buildOpenApi } from './openapi.js';
+import { packageVersion } from './package-info.js';
+import { createPrepareServices } from './prepare-services.js';
+import { ROUTES } from './routes.js';
+import { prepareStateDir } from './state-dir.js';
+import type { Deps } from './types.js';
+
+export interface CoreOptions {
+  stateDir: string;
+  /** The bearer token; a new random one when not given. */
+  authToken?: string;
+  /** Engine config; replaces `<state dir>/config.json` when given (environment still applies). */
+  config?: EngineConfig;
+  env?: NodeJS.ProcessEnv;
+  runDir?: string;
+  version?: string;
+  maxBodyBytes?: number;
+  clock?: () => Date;
+}
+
+/** The engine without its process: catalog, jobs, handlers' deps and the dispatcher. */
+export interface EngineCore {
+  deps: Deps;
+  dispatch: Dispatch;
+  authToken: string;
+  maxBodyBytes: number;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds everything the handlers need. Used by the local engine process (which adds the lock,
+ * the node:http server and engine.json) and by the cloud adapters (Fetch, Lambda).
+ */
+export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
+  const clock = opts.clock ?? (() => new Date());
+  const { logs } = await prepareStateDir(opts.stateDir);
+  const logger = createFileLogger(join(logs, 'engine.log'), clock);
+  const validators = compileSchemas();
+  let store: Store | undefined;
+  try {
+    store = await openSqljsStore({ dir: opts.stateDir, now: clock });
+    const config = loadConfig(opts.stateDir, validators, opts.env, opts.config);
+    const runDir = opts.runDir ?? join(opts.stateDir, 'run');
+    const prepare = createPrepareServices({ store, config, clock, logger, runDir });
+    await prepare.deletion.reconcile();
+    const authToken = opts.authToken ?? newAuthToken();
+    const maxBodyBytes = opts.maxBodyBytes ?? config.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;
+    const version = opts.version ?? packageVersion();
+    const deps: Deps = {
+      store,
+      validators,
+      clock,
+      logger,
+      engine: { version, instanceId: newEngineInstanceId(), pid: process.pid },
+      jobs: prepare.jobs,
+      deletion: prepare.deletion,
+      unknownDatabases: () => prepare.deletion.unknownDatabases(),
+      openapi: () => buildOpenApi(ROUTES, validators.schemas, version),
+    };
+    const dispatch = createDispatcher({ routes: ROUTES, deps, authToken, maxBodyBytes });
+    const openStore = store;
+    return {
+      deps,
+      dispatch,
+      authToken,
+      maxBodyBytes,
+      store,
+      async close() {
+        await prepare.close();
+        await openStore.close();
+        await logger.close();
+      },
+    };
+  } catch (err) {
+    await store?.close();
+    await logger.close();
+    throw err;
+  }
+}
