@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import type { EngineConfig, ImageTarget } from '../lib/config.js';
+import { MysqlServer } from '../lib/dbms/mysql/server.js';
 import { dbNames } from '../lib/dbms/names.js';
 import { PostgresServer } from '../lib/dbms/postgres/server.js';
 import type { DbmsServer } from '../lib/dbms/types.js';
 import { DeletionService } from '../lib/deletion/service.js';
-import { invalidArgument } from '../lib/errors.js';
 import type { PrepareContext } from '../lib/prepare/context.js';
 import { JobManager } from '../lib/prepare/jobs.js';
 import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
@@ -36,12 +36,10 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   const server = (target: ImageTarget): DbmsServer => {
     let s = servers.get(target.url);
     if (!s) {
-      if (target.kind !== 'postgres') {
-        throw invalidArgument(
-          `image ${target.imageId}: ${target.kind} servers are not supported by this engine yet`,
-        );
-      }
-      s = new PostgresServer(target.url, config.clone_strategy ?? 'auto', opts.store.catalogId);
+      s =
+        target.kind === 'mysql'
+          ? new MysqlServer(target.url)
+          : new PostgresServer(target.url, config.clone_strategy ?? 'auto', opts.store.catalogId);
       servers.set(target.url, s);
     }
     return s;

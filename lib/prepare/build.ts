@@ -1,10 +1,8 @@
 import type { DbmsServer } from '../dbms/types.js';
 import { randomHex } from '../id.js';
-import type { PsqlStep } from '../psql/args.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
-import { psqlEnv, runPsqlStep } from './psql-step.js';
 
 export interface BuildInput {
   server: DbmsServer;
@@ -13,9 +11,8 @@ export interface BuildInput {
   planned: PlannedStep;
   parentDb: string | null;
   parentStateId: string | null;
-  step: PsqlStep;
-  stdin?: string;
-  cwd: string;
+  /** Runs the step's script in the build database. */
+  run: (buildDb: string) => Promise<void>;
   argsNormalized: string;
 }
 
@@ -65,13 +62,7 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   try {
     await server.createFrom(buildDb, b.parentDb);
     job.log(planned.taskId, `building ${planned.stateId.slice(0, 12)} in ${buildDb}`);
-    await runPsqlStep(
-      ctx,
-      job,
-      planned.taskId,
-      { step: b.step, stdin: b.stdin, cwd: b.cwd, buildDb, env: psqlEnv(server.toolEnv(buildDb)) },
-      () => server.cancelQueries(buildDb),
-    );
+    await b.run(buildDb);
     const size = await server.publish(buildDb, planned.stateDb);
     await ctx.store.write((w) => {
       w.insertState({

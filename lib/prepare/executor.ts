@@ -1,21 +1,13 @@
-import type { StepHash } from '../../runtime/tasks/hash-psql-steps.js';
-import type { ImageTarget } from '../config.js';
 import { sqlrsError } from '../errors.js';
-import type { PsqlStep } from '../psql/args.js';
 import { buildState } from './build.js';
 import type { PrepareContext } from './context.js';
 import { createInstance } from './instance.js';
 import type { Job } from './job.js';
 import { chainStates, markCached, type PlannedStep, planTasks } from './planner.js';
-import { psqlArgs } from './psql-step.js';
+import type { AcceptedRequest } from './requests.js';
 
 /** What a validated, hashed prepare request carries into its job. */
-export interface JobSpec {
-  target: ImageTarget;
-  steps: PsqlStep[];
-  hashes: StepHash[];
-  stdin?: string;
-  cwd: string;
+export interface JobSpec extends AcceptedRequest {
   name?: string;
 }
 
@@ -31,11 +23,7 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
   job.setTask('plan', 'running');
   const known = ctx.resolved.get(imageId);
   const resolved = known ?? (await resolveImage(ctx, job, imageId, server.resolve.bind(server)));
-  const planned = chainStates(
-    ctx,
-    resolved,
-    spec.hashes.map((h) => h.task_hash),
-  );
+  const planned = chainStates(ctx, resolved, spec.taskHashes);
   markCached(ctx, planned, await server.existing(planned.map((p) => p.stateDb)));
   job.setPlan(
     planTasks(
@@ -63,10 +51,8 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
         planned: p,
         parentDb: parent?.stateDb ?? null,
         parentStateId: parent?.stateId ?? null,
-        step: spec.steps[p.index] as PsqlStep,
-        stdin: spec.stdin,
-        cwd: spec.cwd,
-        argsNormalized: psqlArgs(spec.steps[p.index] as PsqlStep).join(' '),
+        run: (buildDb) => spec.runStep(job, p.index, p.taskId, buildDb, server),
+        argsNormalized: spec.stepArgs[p.index] as string,
       });
       if (built) job.setTask(p.taskId, 'succeeded');
       else

@@ -1,20 +1,11 @@
-import { dirname } from 'node:path';
-import { imageTarget } from '../config.js';
-import {
-  type ErrorBody,
-  errorCode,
-  fromErrorBody,
-  invalidArgument,
-  sqlrsError,
-  toErrorBody,
-} from '../errors.js';
+import { type ErrorBody, errorCode, invalidArgument, sqlrsError, toErrorBody } from '../errors.js';
 import { H } from '../hash.js';
 import { newJobId } from '../id.js';
-import { normalizePsqlArgs } from '../psql/args.js';
 import type { PrepareRequest } from '../schema-types.js';
 import type { PrepareContext } from './context.js';
 import { executeJob, type JobSpec } from './executor.js';
 import { Job } from './job.js';
+import { acceptRequest } from './requests.js';
 
 export interface JobLimits {
   maxConcurrent: number;
@@ -42,37 +33,23 @@ export class JobManager {
   ) {}
 
   async submit(req: PrepareRequest): Promise<Job> {
-    if (req.prepare_kind !== 'psql') {
-      throw invalidArgument(`prepare_kind ${req.prepare_kind} is not supported by this engine yet`);
-    }
-    if (req.mysql_args !== undefined)
-      throw invalidArgument('mysql_args is for prepare_kind "mysql"');
-    if (req.psql_args === undefined) throw invalidArgument('missing field body.psql_args');
-    const target = imageTarget(this.ctx.config, req.image_id);
-    const normalized = normalizePsqlArgs(req.psql_args, req.stdin);
     this.checkName(req);
     if (this.queue.length >= this.limits.queueLimit) {
       throw sqlrsError('busy', `the job queue is full (${this.limits.queueLimit} waiting)`);
     }
-    const cwd = normalized.firstFile ? dirname(normalized.firstFile) : this.ctx.runDir;
-    const hashed = await this.ctx.pool.run('hashPsqlSteps', {
-      steps: normalized.steps,
-      stdin: req.stdin,
-      cwd,
-    });
-    if (!hashed.ok) throw fromErrorBody(hashed.error);
+    const accepted = await acceptRequest(this.ctx, req);
     this.checkName(req); // hashing yields the thread: check again before taking the name
-    const args = normalized.args.join(' ');
+    const args = accepted.args.join(' ');
     const job = new Job(
       newJobId(),
-      'psql',
-      target.imageId,
+      accepted.kind,
+      accepted.target.imageId,
       req.plan_only ?? false,
       args,
       H([
-        ['kind', 'psql'],
-        ['image', target.imageId],
-        ['args', JSON.stringify(normalized.args)],
+        ['kind', accepted.kind],
+        ['image', accepted.target.imageId],
+        ['args', JSON.stringify(accepted.args)],
         ['stdin', req.stdin ?? ''],
         ['plan_only', String(req.plan_only ?? false)],
         ['name', req.name ?? ''],
@@ -82,14 +59,7 @@ export class JobManager {
     );
     if (req.name) this.reservedNames.set(req.name, job.id);
     this.jobs.set(job.id, job);
-    this.specs.set(job.id, {
-      target,
-      steps: normalized.steps,
-      hashes: hashed.steps,
-      stdin: req.stdin,
-      cwd,
-      name: req.name,
-    });
+    this.specs.set(job.id, { ...accepted, name: req.name });
     job.emit({ type: 'status', status: 'queued' });
     this.queue.push(job);
     this.ctx.logger.info('job_queued', { job_id: job.id, args });

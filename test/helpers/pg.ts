@@ -1,3 +1,4 @@
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 
 export const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -33,8 +34,38 @@ export async function catalogDatabases(catalogId: string): Promise<string[]> {
 /** Test clean-up: drops every database of a catalog (each test has its own catalog id). */
 export async function dropCatalogDatabases(catalogId: string): Promise<void> {
   if (!/^[0-9a-f]{8}$/.test(catalogId)) throw new Error('bad catalog id');
+  await dropMysqlSchemas(catalogId);
   for (const db of await catalogDatabases(catalogId)) {
     await query(ADMIN_URL, `ALTER DATABASE "${db}" WITH IS_TEMPLATE false`).catch(() => undefined);
     await query(ADMIN_URL, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   }
+}
+
+export const MYSQL_URL = 'mysql://root@127.0.0.1:3306/';
+
+export async function mysqlQuery<T = Record<string, unknown>>(
+  sql: string,
+  params: unknown[] = [],
+  database?: string,
+): Promise<T[]> {
+  const conn = await mysql.createConnection({ uri: MYSQL_URL, database });
+  try {
+    const [rows] = await conn.query(sql, params);
+    return rows as T[];
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function mysqlSchemas(catalogId: string): Promise<string[]> {
+  const rows = await mysqlQuery<{ n: string }>(
+    'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY n',
+    [`sqlrs\\_${catalogId}\\_%`],
+  );
+  return rows.map((r) => r.n);
+}
+
+async function dropMysqlSchemas(catalogId: string): Promise<void> {
+  const schemas = await mysqlSchemas(catalogId).catch(() => []);
+  for (const s of schemas) await mysqlQuery(`DROP DATABASE IF EXISTS \`${s}\``);
 }

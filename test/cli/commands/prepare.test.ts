@@ -79,8 +79,9 @@ t.test('errors: rejected arguments exit 2, failing scripts exit 3 with psql mess
   t.match(failing.stderr, /column "nope" does not exist/);
   t.equal(failing.stdout, '');
   t.equal((await cli(['prepare:psql'])).code, 2);
-  const mysql = await cli(['prepare:mysql', '--', '-e', 'select 1']);
-  t.equal(mysql.code, 2, 'MySQL is refused by this engine until it supports it');
+  const mysql = await cli(['prepare:mysql', '--', '-e', 'use mysql']);
+  t.equal(mysql.code, 2, 'USE is refused in mysql scripts');
+  t.match(mysql.stderr, /-e \(step 1\):1: USE is not allowed/);
 });
 
 t.test('plan:psql lists the tasks with cached flags and creates nothing', async (t) => {

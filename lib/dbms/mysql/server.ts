@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { redactUrl } from '../../config.js';
+import { invalidArgument, sqlrsError } from '../../errors.js';
+import { assertOwnName } from '../names.js';
+import type { DbmsServer } from '../types.js';
+import { cloneSchema } from './clone.js';
+
+const q = (db: string) => `\`${assertOwnName(db)}\``;
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ER_ACCESS_DENIED_ERROR',
+  'PROTOCOL_CONNECTION_LOST',
+]);
+
+/**
+ * A MySQL / MariaDB server (SPEC §6.6): states and instances are schemas; a copy is a schema
+ * clone inside the server (clone.ts). MySQL has no template databases and no RENAME DATABASE,
+ * so publishing a build clones it under the state name and drops the build.
+ */
+export class MysqlServer implements DbmsServer {
+  readonly kind = 'mysql' as const;
+  private readonly pool: mysql.Pool;
+
+  constructor(private readonly url: string) {
+    this.pool = mysql.createPool({ uri: url, connectionLimit: 4, multipleStatements: false });
+  }
+
+  private async q<T = Record<string, unknown>[]>(sql: string, params: unknown[] = []): Promise<T> {
+    try {
+      const [result] = await this.pool.query(sql, params);
+      return result as T;
+    } catch (err) {
+      if (CONNECTION_CODES.has(String((err as { code?: string }).code))) {
+        throw sqlrsError(
+          'unavailable',
+          `database server unavailable: ${(err as Error).message}`,
+          redactUrl(this.url),
+        );
+      }
+      throw err;
+    }
+  }
+
+  async resolve(imageId: string): Promise<string> {
+    // MariaDB has no server_uuid: the server's identity is its host, port and data directory.
+    const [row] = await this.q<Array<{ v: string; id: string }>>(
+      "SELECT VERSION() AS v, CONCAT(@@hostname, ':', @@port, ':', @@datadir) AS id",
+    );
+    const version = (row?.v ?? '').split('-')[0] as string;
+    const tag = imageId.includes(':') ? imageId.slice(imageId.indexOf(':') + 1) : undefined;
+    if (tag !== undefined && version !== tag && !version.startsWith(`${tag}.`)) {
+      throw invalidArgument(`image ${imageId} wants version ${tag} but the server runs ${version}`);
+    }
+    const identity = createHash('sha256')
+      .update(row?.id ?? '')
+      .digest('hex')
+      .slice(0, 16);
+    return `${imageId}@${version}/${identity}`;
+  }
+
+  async createFrom(db: string, parent: string | null): Promise<void> {
+    await this.q(`CREATE DATABASE ${q(db)}${parent ? await this.charsetOf(parent) : ''}`);
+    if (parent) await this.withConnection((c) => cloneSchema(c, assertOwnName(parent), db));
+  }
+
+  private async charsetOf(db: string): Promise<string> {
+    const [s] = await this.q<Array<{ cs: string; co: string }>>(
+      'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [db],
+    );
+    return s ? ` CHARACTER SET ${s.cs} COLLATE ${s.co}` : '';
+  }
+
+  private async withConnection<T>(fn: (c: mysql.PoolConnection) => Promise<T>): Promise<T> {
+    const conn = await this.pool.getConnection();
+    try {
+      return await fn(conn);
+    } finally {
+      conn.release();
+    }
+  }
+
+  async publish(buildDb: string, stateDb: string): Promise<number> {
+    await this.createFrom(stateDb, buildDb);
+    await this.drop(buildDb, true);
+    const [row] = await this.q<Array<{ size: string | null }>>(
+      'SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS size FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [stateDb],
+    );
+    return Number(row?.size ?? 0);
+  }
+
+  cloneInstance(stateDb: string, instanceDb: string): Promise<void> {
+    return this.createFrom(instanceDb, stateDb);
+  }
+
+  async drop(db: string, force: boolean): Promise<'dropped' | 'busy'> {
+    const sessions = await this.processes(db);
+    // DROP DATABASE would wait on a session's metadata locks rather than fail: decide first.
+    if (sessions.length > 0 && !force) return 'busy';
+    for (const id of sessions) await this.q(`KILL ${Number(id)}`).catch(() => undefined);
+    await this.q(`DROP DATABASE IF EXISTS ${q(db)}`);
+    return 'dropped';
+  }
+
+  private async processes(db: string): Promise<number[]> {
+    const list = await this.q<Array<{ id: number }>>(
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+      [db],
+    );
+    return list.map((r) => r.id);
+  }
+
+  async existing(dbs: string[]): Promise<Set<string>> {
+    if (dbs.length === 0) return new Set();
+    const list = await this.q<Array<{ n: string }>>(
+      'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)',
+      [dbs],
+    );
+    return new Set(list.map((r) => r.n));
+  }
+
+  async list(prefix: string): Promise<Array<{ name: string; allowConnections: boolean }>> {
+    const list = await this.q<Array<{ n: string }>>(
+      'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, ?) = ? ORDER BY SCHEMA_NAME',
+      [prefix.length, prefix],
+    );
+    return list.map((r) => ({ name: r.n, allowConnections: true }));
+  }
+
+  async lockState(stateDb: string): Promise<() => Promise<void>> {
+    const conn = await this.pool.getConnection();
+    await conn.query('SELECT GET_LOCK(?, -1)', [`sqlrs:${stateDb}`]);
+    return async () => {
+      await conn.query('SELECT RELEASE_LOCK(?)', [`sqlrs:${stateDb}`]).catch(() => undefined);
+      conn.release();
+    };
+  }
+
+  async cancelQueries(db: string): Promise<void> {
+    for (const id of await this.processes(db))
+      await this.q(`KILL QUERY ${Number(id)}`).catch(() => undefined);
+  }
+
+  async settle(): Promise<void> {
+    // The statements of a dead engine die with its connections in MySQL; nothing to wait for.
+  }
+
+  /** Conntrack from the process list (SPEC §6.5): the engine never works inside instances. */
+  async sessions(dbs: string[]): Promise<Map<string, number>> {
+    const counts = new Map(dbs.map((d) => [d, 0]));
+    if (dbs.length === 0) return counts;
+    const list = await this.q<Array<{ db: string; n: number }>>(
+      'SELECT DB AS db, COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB IN (?) AND ID <> CONNECTION_ID() GROUP BY DB',
+      [dbs],
+    );
+    for (const r of list) counts.set(r.db, Number(r.n));
+    return counts;
+  }
+
+  async allowConnections(): Promise<void> {
+    // MySQL cannot refuse connections to one schema; deletes recount sessions instead.
+  }
+
+  dsn(db: string): string {
+    const u = new URL(this.url);
+    u.pathname = `/${db}`;
+    return u.toString();
+  }
+
+  toolEnv(): Record<string, string> {
+    return {};
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

@@ -1,0 +1,132 @@
+import { dirname } from 'node:path';
+import { type ImageTarget, imageTarget } from '../config.js';
+import type { DbmsServer } from '../dbms/types.js';
+import { fromErrorBody, invalidArgument } from '../errors.js';
+import { normalizeMysqlArgs } from '../mysql/args.js';
+import { normalizePsqlArgs, type PsqlStep } from '../psql/args.js';
+import type { PrepareRequest } from '../schema-types.js';
+import type { PrepareContext } from './context.js';
+import type { Job } from './job.js';
+import { runMysqlStep } from './mysql-step.js';
+import { psqlArgs, psqlEnv, runPsqlStep } from './psql-step.js';
+
+export type StepRunner = (
+  job: Job,
+  index: number,
+  taskId: string,
+  buildDb: string,
+  server: DbmsServer,
+) => Promise<void>;
+
+/** A request that passed every check and whose steps are hashed: what a job is made from. */
+export interface AcceptedRequest {
+  kind: 'psql' | 'mysql';
+  target: ImageTarget;
+  /** The normalized argument list (`prepare_args_normalized` is it joined by spaces). */
+  args: string[];
+  taskHashes: string[];
+  /** Each step's own normalized arguments, recorded on the state it builds. */
+  stepArgs: string[];
+  runStep: StepRunner;
+}
+
+/**
+ * Validates a prepare request and hashes its steps in the worker pool. Every argument, include
+ * and script rule of SPEC §5.1, §5.3 and §6.6 fails here, as a 400 naming what was wrong.
+ */
+export async function acceptRequest(
+  ctx: PrepareContext,
+  req: PrepareRequest,
+): Promise<AcceptedRequest> {
+  const wanted = req.prepare_kind === 'psql' ? 'postgres' : 'mysql';
+  const target = imageTarget(ctx.config, req.image_id ?? defaultImageFor(ctx, wanted));
+  if (target.kind !== wanted) {
+    throw invalidArgument(
+      `image ${target.imageId} is a ${target.kind} server; prepare_kind ${req.prepare_kind} needs ${wanted}`,
+    );
+  }
+  return req.prepare_kind === 'psql' ? acceptPsql(ctx, req, target) : acceptMysql(ctx, req, target);
+}
+
+/**
+ * Without image_id: the default image when it is of the right kind, else the first configured
+ * image of that kind, else the local server (`postgres` or `mariadb`).
+ */
+function defaultImageFor(ctx: PrepareContext, kind: 'postgres' | 'mysql'): string {
+  const { config } = ctx;
+  const isKind = (id: string | undefined) =>
+    id !== undefined && imageTarget(config, id).kind === kind;
+  if (isKind(config.default_image)) return config.default_image as string;
+  const configured = Object.keys(config.images ?? {}).find((id) => isKind(id));
+  return configured ?? (kind === 'postgres' ? 'postgres' : 'mariadb');
+}
+
+async function acceptPsql(
+  ctx: PrepareContext,
+  req: PrepareRequest,
+  target: ImageTarget,
+): Promise<AcceptedRequest> {
+  if (req.mysql_args !== undefined) throw invalidArgument('mysql_args is for prepare_kind "mysql"');
+  if (req.psql_args === undefined) throw invalidArgument('missing field body.psql_args');
+  const n = normalizePsqlArgs(req.psql_args, req.stdin);
+  const cwd = n.firstFile ? dirname(n.firstFile) : ctx.runDir;
+  const hashed = await ctx.pool.run('hashPsqlSteps', { steps: n.steps, stdin: req.stdin, cwd });
+  if (!hashed.ok) throw fromErrorBody(hashed.error);
+  return {
+    kind: 'psql',
+    target,
+    args: n.args,
+    taskHashes: hashed.steps.map((h: { task_hash: string }) => h.task_hash),
+    stepArgs: n.steps.map((s) => psqlArgs(s).join(' ')),
+    runStep: (job, index, taskId, buildDb, server) =>
+      runPsqlStep(
+        ctx,
+        job,
+        taskId,
+        {
+          step: n.steps[index] as PsqlStep,
+          stdin: req.stdin,
+          cwd,
+          buildDb,
+          env: psqlEnv(server.toolEnv(buildDb)),
+        },
+        () => server.cancelQueries(buildDb),
+      ),
+  };
+}
+
+async function acceptMysql(
+  ctx: PrepareContext,
+  req: PrepareRequest,
+  target: ImageTarget,
+): Promise<AcceptedRequest> {
+  if (req.psql_args !== undefined) throw invalidArgument('psql_args is for prepare_kind "psql"');
+  if (req.mysql_args === undefined) throw invalidArgument('missing field body.mysql_args');
+  const n = normalizeMysqlArgs(req.mysql_args, req.stdin);
+  const first = n.steps.find((s) => s.source.kind === 'file');
+  const cwd = first?.source.kind === 'file' ? dirname(first.source.path) : ctx.runDir;
+  const hashed = await ctx.pool.run('hashMysqlSteps', { steps: n.steps, stdin: req.stdin, cwd });
+  if (!hashed.ok) throw fromErrorBody(hashed.error);
+  const statements = hashed.steps.map((h: { statements: string[] }) => h.statements);
+  return {
+    kind: 'mysql',
+    target,
+    args: n.args,
+    taskHashes: hashed.steps.map((h: { task_hash: string }) => h.task_hash),
+    stepArgs: n.steps.map((s) =>
+      s.source.kind === 'execute'
+        ? `-e ${s.source.sql}`
+        : s.source.kind === 'file'
+          ? s.source.path
+          : '-',
+    ),
+    runStep: (job, index, taskId, buildDb, server) =>
+      runMysqlStep(ctx, job, taskId, {
+        index,
+        statements: statements[index] as string[],
+        url: target.url,
+        buildDb,
+        server,
+      }),
+  };
+}

@@ -1,0 +1,114 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
+import { sha256Hex, taskHash } from '../../lib/hash.js';
+import type { MysqlStep } from '../../lib/mysql/args.js';
+import { splitStatements } from '../../lib/mysql/splitter.js';
+
+export interface HashMysqlInput {
+  steps: MysqlStep[];
+  stdin?: string;
+  /** Where relative `source` paths are resolved, as the mysql client does: its working directory. */
+  cwd: string;
+}
+
+export interface MysqlStepHash {
+  index: number;
+  content_hash: string;
+  task_hash: string;
+  files: string[];
+  /** The statements to execute, exactly the ones hashed. */
+  statements: string[];
+}
+
+const OTHER_SCHEMA = /sqlrs_[0-9a-f]{8}_/i;
+const SEPARATOR = Buffer.from('\n\u0000;\u0000\n');
+
+/**
+ * Worker task: splits every mysql step into statements, expands `source`/`\.` includes,
+ * refuses `USE` and references to sqlrs_ schemas (naming file and line), and hashes the
+ * statements. Pure over cloneable data; errors come back as `{ok:false, error}`.
+ */
+export function hashMysqlSteps(input: HashMysqlInput): TaskResult<{ steps: MysqlStepHash[] }> {
+  try {
+    return { ok: true, steps: input.steps.map((s) => hashStep(s, input)) };
+  } catch (err) {
+    return taskFailure(err);
+  }
+}
+
+function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
+  const files: string[] = [];
+  const statements: string[] = [];
+  const s = step.source;
+  if (s.kind === 'file') {
+    const real = readable(s.path, `argument ${s.path}`);
+    files.push(real);
+    expand(readFileSync(real, 'utf8'), s.path, input.cwd, [real], statements, files);
+  } else {
+    const label = s.kind === 'stdin' ? 'stdin' : `-e (step ${step.index + 1})`;
+    expand(
+      s.kind === 'stdin' ? (input.stdin ?? '') : s.sql,
+      label,
+      input.cwd,
+      [],
+      statements,
+      files,
+    );
+  }
+  const content = sha256Hex(statements.flatMap((st) => [Buffer.from(st), SEPARATOR]));
+  return {
+    index: step.index,
+    content_hash: content,
+    task_hash: taskHash('mysql', content, []),
+    files,
+    statements,
+  };
+}
+
+function expand(
+  text: string,
+  label: string,
+  cwd: string,
+  stack: string[],
+  out: string[],
+  files: string[],
+) {
+  for (const piece of splitStatements(text)) {
+    const where = `${label}:${piece.line}`;
+    if (piece.kind === 'use')
+      throw invalidArgument(`${where}: USE is not allowed: every step runs in its own schema`);
+    if (piece.kind === 'source') {
+      const real = readable(resolve(cwd, piece.path), where);
+      if (stack.includes(real))
+        throw invalidArgument(`${where}: source cycle: ${[...stack, real].join(' -> ')}`);
+      files.push(real);
+      expand(
+        readFileSync(real, 'utf8'),
+        resolve(cwd, piece.path),
+        cwd,
+        [...stack, real],
+        out,
+        files,
+      );
+      continue;
+    }
+    if (OTHER_SCHEMA.test(piece.sql)) {
+      throw invalidArgument(`${where}: statements may not name sqlrs_ schemas (the engine's own)`);
+    }
+    out.push(piece.sql);
+  }
+}
+
+function readable(path: string, where: string): string {
+  try {
+    const real = realpathSync(path);
+    readFileSync(real).subarray(0, 0);
+    return real;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw invalidArgument(
+      `${where}: ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code})`}`,
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import { MessageChannel } from 'node:worker_threads';
+import t, { type Test } from 'tap';
+import { randomHex } from '../../../lib/id.js';
+import { createWorkerPool } from '../../../runtime/pool.js';
+import { runMysql } from '../../../runtime/tasks/run-mysql.js';
+import { MYSQL_URL, mysqlQuery } from '../../helpers/pg.js';
+
+async function schema(t: Test) {
+  const name = `sqlrs_test_${randomHex(6)}`;
+  await mysqlQuery(`CREATE DATABASE \`${name}\``);
+  t.teardown(() => mysqlQuery(`DROP DATABASE IF EXISTS \`${name}\``));
+  return name;
+}
+
+t.test('direct: runs statements in order; the first failure stops', async (t) => {
+  const db = await schema(t);
+  const lines: string[] = [];
+  const ch = new MessageChannel();
+  ch.port1.on(
+    'message',
+    (m: { type: string; line: string }) => m.type === 'log' && lines.push(m.line),
+  );
+  const res = await runMysql({
+    url: MYSQL_URL,
+    database: db,
+    statements: [
+      'create table a(x int)',
+      'insert into a values (1),(2)',
+      'select * from a',
+      'select nope',
+      'insert into a values (3)',
+    ],
+    port: ch.port2,
+    maxLogLines: 100,
+  });
+  t.match(res, {
+    ok: true,
+    failed: { index: 3, code: 'ER_BAD_FIELD_ERROR', message: /Unknown column 'nope'/ },
+  });
+  t.same(await mysqlQuery('select x from a order by x', [], db), [{ x: 1 }, { x: 2 }]);
+  await new Promise((r) => setTimeout(r, 20));
+  t.same(lines, ['Query OK, 0 rows affected', 'Query OK, 2 rows affected', '2 rows']);
+});
+
+t.test('through the pool; an unreachable server is an error result', async (t) => {
+  const pool = createWorkerPool(1);
+  t.teardown(() => pool.close());
+  const db = await schema(t);
+  const ch = new MessageChannel();
+  const ok = await pool.run(
+    'runMysql',
+    { url: MYSQL_URL, database: db, statements: ['select 1'], port: ch.port2, maxLogLines: 5 },
+    [ch.port2],
+  );
+  t.same(ok, { ok: true });
+  const ch2 = new MessageChannel();
+  const down = await pool.run(
+    'runMysql',
+    {
+      url: 'mysql://root@127.0.0.1:1/',
+      database: db,
+      statements: ['select 1'],
+      port: ch2.port2,
+      maxLogLines: 5,
+    },
+    [ch2.port2],
+  );
+  t.match(down, { ok: false, error: { code: 'internal_error', message: /ECONNREFUSED/ } });
+});
