@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { sqlrsError, toErrorBody } from '../lib/errors.js';
 import { DEFAULT_MAX_BODY_BYTES, type Dispatch } from './dispatch.js';
@@ -66,6 +65,19 @@ export async function writeResponse(res: ServerResponse, r: HandlerResponse): Pr
   res.writeHead(r.status).end(text);
 }
 
+/** Resolves when the response can take more (or is gone); leaves no listener behind. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Streams chunks with backpressure; stops pulling (and closes the source) if the client leaves. */
 async function writeStream(res: ServerResponse, status: number, stream: AsyncIterable<string>) {
   res.writeHead(status);
@@ -75,7 +87,7 @@ async function writeStream(res: ServerResponse, status: number, stream: AsyncIte
       if (res.destroyed) return;
       const next = await iterator.next();
       if (next.done) break;
-      if (!res.write(next.value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(next.value)) await drained(res);
     }
     res.end();
   } catch {

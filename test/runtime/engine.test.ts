@@ -8,7 +8,10 @@ t.test('catalog rows survive an engine restart', async (t) => {
   // The seeded rows name databases that do not exist: with their server unreachable,
   // start-up reconciliation keeps them (a reachable server would have them forgotten).
   const config = {
-    images: { 'postgres:15': 'postgres://x@127.0.0.1:1/postgres', 'mariadb:10.11': 'mysql://x@127.0.0.1:1/' },
+    images: {
+      'postgres:15': 'postgres://x@127.0.0.1:1/postgres',
+      'mariadb:10.11': 'mysql://x@127.0.0.1:1/',
+    },
   };
   const first = await testEngine(t, { stateDir, config });
   const { root, named } = await seedCatalog(first.store);

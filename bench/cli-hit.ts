@@ -1,0 +1,77 @@
+// `sqlrs prepare:psql` cache hit from the shell, Node start-up included, against
+// `psql -c "create database ... template ..."` in the same run.
+// Run: npm run build && node dist/bench/cli-hit.js
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { dropAll, median, report } from './common.js';
+
+const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const N = Number(process.env.SQLRS_BENCH_N ?? 10);
+const CLI = fileURLToPath(new URL('../../bin/sqlrs.js', import.meta.url));
+
+async function main() {
+  const stateDir = mkdtempSync(join(tmpdir(), 'sqlrs-bench-cli-'));
+  const sqlrs = () =>
+    execFileSync(
+      process.execPath,
+      [CLI, '--state-dir', stateDir, 'prepare:psql', '--', '-c', 'create table t(x int)'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).toString();
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  const made: string[] = [];
+  try {
+    const first = sqlrs(); // starts the engine and builds the state
+    made.push(first.trim().split('/').pop() as string);
+    const { rows } = await admin.query(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1 AND datistemplate',
+      [`${(made[0] as string).slice(0, 15)}s_%`],
+    );
+    const stateDb = rows[0]?.datname as string;
+    const cli: number[] = [];
+    const raw: number[] = [];
+    for (let i = 0; i < N; i++) {
+      let t0 = performance.now();
+      made.push(sqlrs().trim().split('/').pop() as string);
+      cli.push(performance.now() - t0);
+      const name = `bench_cli_${process.pid}_${i}`;
+      t0 = performance.now();
+      execFileSync('psql', [
+        '-X',
+        '-q',
+        '-h',
+        '127.0.0.1',
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-c',
+        `create database "${name}" template "${stateDb}"`,
+      ]);
+      raw.push(performance.now() - t0);
+      made.push(name);
+    }
+    report(
+      'sqlrs prepare:psql cache hit vs psql -c "create database ... template"',
+      median(raw),
+      median(cli),
+      2,
+    );
+  } finally {
+    const info = JSON.parse(
+      (await import('node:fs')).readFileSync(join(stateDir, 'engine.json'), 'utf8'),
+    );
+    process.kill(info.pid, 'SIGTERM');
+    await dropAll(admin, made);
+    await admin.end();
+  }
+}
+
+await main();

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+
+export const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function report(name: string, baselineMs: number, measuredMs: number, target: number) {
+  const ratio = measuredMs / baselineMs;
+  const verdict = ratio <= target ? 'meets' : 'MISSES';
+  console.log(
+    `${name}: baseline ${baselineMs.toFixed(2)} ms, measured ${measuredMs.toFixed(2)} ms, ratio ${ratio.toFixed(2)}x (target <= ${target}x: ${verdict})`,
+  );
+}
+
+export interface BenchEngine {
+  endpoint: string;
+  token: string;
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real engine binary in a fresh state dir. */
+export async function startEngine(config?: Record<string, unknown>): Promise<BenchEngine> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'sqlrs-bench-'));
+  if (config)
+    await (await import('node:fs/promises')).writeFile(
+      join(stateDir, 'config.json'),
+      JSON.stringify(config),
+    );
+  const bin = fileURLToPath(new URL('../../bin/sqlrs-engine.js', import.meta.url));
+  const json = join(stateDir, 'engine.json');
+  const child = spawn(
+    process.execPath,
+    [bin, '--listen', '127.0.0.1:0', '--write-engine-json', json, '--idle-timeout', '0'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let i = 0; i < 200; i++) {
+    const info = await readFile(json, 'utf8').then(JSON.parse, () => undefined);
+    if (info) {
+      return {
+        endpoint: info.endpoint,
+        token: info.authToken,
+        stateDir,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await new Promise((r) => child.on('exit', r));
+        },
+      };
+    }
+    await sleep(25);
+  }
+  throw new Error('engine did not start');
+}
+
+/** POST a prepare and follow its events to the result: what a client of the API does. */
+export async function prepareViaApi(
+  e: BenchEngine,
+  body: unknown,
+): Promise<{ dsn: string; instance_id: string; state_id: string }> {
+  const auth = { authorization: `Bearer ${e.token}` };
+  const res = await request(`http://${e.endpoint}/v1/prepare-jobs`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify(body),
+  });
+  const { job_id } = (await res.body.json()) as { job_id: string };
+  const events = await request(`http://${e.endpoint}/v1/prepare-jobs/${job_id}/events`, {
+    headers: auth,
+  });
+  const text = await events.body.text();
+  const last = JSON.parse(text.trim().split('\n').at(-1) as string);
+  if (last.type !== 'result') throw new Error(`job failed: ${text.slice(-500)}`);
+  return last.result;
+}
+
+/** Drops the databases a bench made, and every database of the catalogs they belong to. */
+export async function dropAll(
+  admin: { query: (sql: string, p?: unknown[]) => Promise<{ rows: Array<{ datname: string }> }> },
+  made: string[],
+) {
+  const catalogs = new Set(made.map((d) => /^sqlrs_([0-9a-f]{8})_/.exec(d)?.[1]).filter(Boolean));
+  const { rows } = await admin.query(
+    'SELECT datname FROM pg_database WHERE datname = ANY($1::text[]) OR left(datname, 15) = ANY($2::text[])',
+    [made, [...catalogs].map((c) => `sqlrs_${c}_`)],
+  );
+  for (const { datname } of rows) {
+    await admin.query(`ALTER DATABASE "${datname}" WITH IS_TEMPLATE false`).catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
+  }
+}

@@ -1,0 +1,54 @@
+// Cache-hit prepare through the API (POST, then the events stream to the result), with a pause
+// between requests as in a test suite, against a raw CREATE DATABASE ... TEMPLATE of the same
+// state on an open connection, measured in the same run.
+// Run: npm run build && node dist/bench/prepare-hit.js
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { dropAll, median, prepareViaApi, report, sleep, startEngine } from './common.js';
+
+const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const N = Number(process.env.SQLRS_BENCH_N ?? 15);
+const PAUSE_MS = 300;
+const SCHEMA = [
+  '-c',
+  'create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 20000) g',
+];
+
+async function main() {
+  const e = await startEngine();
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  const made: string[] = [];
+  try {
+    const first = await prepareViaApi(e, { prepare_kind: 'psql', psql_args: SCHEMA });
+    made.push(new URL(first.dsn).pathname.slice(1));
+    const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `%_s_${first.state_id.slice(0, 40)}`,
+    ]);
+    const stateDb = rows[0]?.datname as string;
+    const api: number[] = [];
+    const raw: number[] = [];
+    for (let i = 0; i < N; i++) {
+      await sleep(PAUSE_MS);
+      let t0 = performance.now();
+      const r = await prepareViaApi(e, { prepare_kind: 'psql', psql_args: SCHEMA });
+      api.push(performance.now() - t0);
+      made.push(new URL(r.dsn).pathname.slice(1));
+      await sleep(PAUSE_MS);
+      const name = `bench_raw_${process.pid}_${i}`;
+      t0 = performance.now();
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${stateDb}"`);
+      raw.push(performance.now() - t0);
+      made.push(name);
+    }
+    // There is no warm pool yet: the same figure is checked against both targets.
+    report('cache-hit prepare via API (warm pool target)', median(raw), median(api), 0.3);
+    report('cache-hit prepare via API (no pool target)', median(raw), median(api), 1.2);
+  } finally {
+    await e.stop();
+    await dropAll(admin, made);
+    await admin.end();
+  }
+}
+
+await main();
