@@ -18,3 +18,13 @@ export class LineSplitter {
     if (last !== '') this.onLine(last);
   }
 }
+
+/** Line numbers (1-based) for increasing offsets into `text`, counted incrementally. */
+export function lineCounter(text: string): (offset: number) => number {
+  let at = 0;
+  let line = 1;
+  return (offset) => {
+    for (; at < offset; at++) if (text.charCodeAt(at) === 10) line++;
+    return line;
+  };
+}

@@ -1,3 +1,5 @@
+import { lineCounter } from '../lines.js';
+
 /**
  * Splits a mysql script into statements the way the mysql client does: `DELIMITER` changes the
  * terminator, quotes ('...', "...", `...`, with backslash and doubled-quote escapes) and
@@ -47,16 +49,6 @@ export function splitStatements(text: string): Piece[] {
   }
   flush(text.length);
   return out;
-}
-
-/** Line numbers for increasing offsets, counted incrementally. */
-function lineCounter(text: string): (offset: number) => number {
-  let at = 0;
-  let line = 1;
-  return (offset) => {
-    for (; at < offset; at++) if (text.charCodeAt(at) === 10) line++;
-    return line;
-  };
 }
 
 function lineEnd(text: string, from: number): number {

@@ -1,8 +1,8 @@
-import { MessageChannel } from 'node:worker_threads';
-import { fromErrorBody, invalidArgument, sqlrsError } from '../errors.js';
+import { invalidArgument, sqlrsError } from '../errors.js';
 import type { PsqlStep } from '../psql/args.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
+import { runWithLogChannel } from './step-channel.js';
 
 export interface StepRun {
   step: PsqlStep;
@@ -41,24 +41,8 @@ export async function runPsqlStep(
   run: StepRun,
   onCancel: () => Promise<void>,
 ): Promise<void> {
-  if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
-  const channel = new MessageChannel();
-  let linesDone: () => void = () => undefined;
-  const allLines = new Promise<void>((resolve) => {
-    linesDone = resolve;
-  });
-  channel.port1.on('message', (msg: { type: string; line: string }) => {
-    if (msg.type === 'log') job.log(taskId, msg.line);
-    else if (msg.type === 'end') linesDone();
-  });
-  channel.port1.once('close', () => linesDone());
-  const cancel = () => {
-    channel.port1.postMessage('cancel');
-    onCancel().catch(() => undefined);
-  };
-  job.abort.signal.addEventListener('abort', cancel, { once: true });
-  try {
-    const res = await ctx.pool.run(
+  const res = await runWithLogChannel(job, taskId, onCancel, (port) =>
+    ctx.pool.run(
       'runPsql',
       {
         psql: ctx.psqlPath,
@@ -66,24 +50,19 @@ export async function runPsqlStep(
         env: run.env,
         cwd: run.cwd,
         stdin: run.stdin,
-        port: channel.port2,
+        port,
         maxLogLines: ctx.maxLogLines,
         killGraceMs: ctx.killGraceMs,
       },
-      [channel.port2],
+      [port],
+    ),
+  );
+  if (res.cancelled) throw sqlrsError('cancelled', 'job cancelled');
+  if (res.exitCode !== 0) {
+    const how = res.exitCode === null ? `signal ${res.signal}` : `exit code ${res.exitCode}`;
+    throw invalidArgument(
+      `psql failed in step ${run.step.index + 1} (${taskId}) with ${how}`,
+      [`exit code: ${res.exitCode ?? res.signal}`, ...res.stderrTail].join('\n'),
     );
-    await allLines;
-    if (!res.ok) throw fromErrorBody(res.error);
-    if (res.cancelled || job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
-    if (res.exitCode !== 0) {
-      const how = res.exitCode === null ? `signal ${res.signal}` : `exit code ${res.exitCode}`;
-      throw invalidArgument(
-        `psql failed in step ${run.step.index + 1} (${taskId}) with ${how}`,
-        [`exit code: ${res.exitCode ?? res.signal}`, ...res.stderrTail].join('\n'),
-      );
-    }
-  } finally {
-    job.abort.signal.removeEventListener('abort', cancel);
-    channel.port1.close();
   }
 }

@@ -1,3 +1,5 @@
+import { lineCounter } from '../lines.js';
+
 /**
  * Finds psql meta-commands (backslash commands) in SQL text the way psql's lexer does: a
  * backslash inside a quoted literal ('...', E'...', "..."), a dollar-quoted body ($tag$...$tag$)
@@ -59,16 +61,6 @@ function dollarQuoteEnd(text: string, i: number): number | undefined {
   if (!tag) return undefined;
   const close = text.indexOf(tag[0], i + tag[0].length);
   return close < 0 ? text.length : close + tag[0].length;
-}
-
-/** Line numbers for increasing offsets, counted incrementally. */
-function lineCounter(text: string): (offset: number) => number {
-  let at = 0;
-  let line = 1;
-  return (offset) => {
-    for (; at < offset; at++) if (text.charCodeAt(at) === 10) line++;
-    return line;
-  };
 }
 
 function lineEnd(text: string, from: number): number {

@@ -39,9 +39,7 @@ export async function cloneSchema(conn: Conn, src: string, dst: string): Promise
       dst,
       tables.filter((x) => x.type === 'VIEW').map((x) => x.name as string),
     );
-    await copyRoutines(conn, src, dst);
-    await copyTriggers(conn, src, dst);
-    await copyEvents(conn, src, dst);
+    await copyDefinitions(conn, src, dst);
   } finally {
     await conn.query('SET SESSION foreign_key_checks = 1');
     await conn.query('SET SESSION sql_mode = DEFAULT');
@@ -86,60 +84,34 @@ async function createViews(conn: Conn, src: string, dst: string, views: string[]
   }
 }
 
-async function withSqlMode(conn: Conn, mode: unknown, sql: string) {
-  await conn.query('SET SESSION sql_mode = ?', [String(mode ?? '')]);
-  await conn.query(sql);
-}
+/**
+ * Routines, triggers and events: listed from information_schema, each replayed from its SHOW
+ * CREATE under the SQL mode it was defined with. `show` names the object kind and the column
+ * of SHOW CREATE that holds the statement.
+ */
+const DEFINITIONS: Array<{ list: string; show: (row: Row) => [kind: string, column: string] }> = [
+  {
+    list: 'SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?',
+    show: (r) =>
+      r.type === 'FUNCTION' ? ['FUNCTION', 'Create Function'] : ['PROCEDURE', 'Create Procedure'],
+  },
+  {
+    list: 'SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY ACTION_ORDER',
+    show: () => ['TRIGGER', 'SQL Original Statement'],
+  },
+  {
+    list: 'SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?',
+    show: () => ['EVENT', 'Create Event'],
+  },
+];
 
-async function copyRoutines(conn: Conn, src: string, dst: string) {
-  const list = await rows(
-    conn,
-    'SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?',
-    [src],
-  );
-  for (const r of list) {
-    const kind = r.type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE';
-    const [create] = await rows(conn, `SHOW CREATE ${kind} ${q(src)}.${q(r.name as string)}`);
-    await withSqlMode(
-      conn,
-      create?.sql_mode,
-      retarget(
-        create?.[`Create ${kind === 'FUNCTION' ? 'Function' : 'Procedure'}`] as string,
-        src,
-        dst,
-      ),
-    );
-  }
-}
-
-async function copyTriggers(conn: Conn, src: string, dst: string) {
-  const list = await rows(
-    conn,
-    'SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY ACTION_ORDER',
-    [src],
-  );
-  for (const t of list) {
-    const [create] = await rows(conn, `SHOW CREATE TRIGGER ${q(src)}.${q(t.name as string)}`);
-    await withSqlMode(
-      conn,
-      create?.sql_mode,
-      retarget(create?.['SQL Original Statement'] as string, src, dst),
-    );
-  }
-}
-
-async function copyEvents(conn: Conn, src: string, dst: string) {
-  const list = await rows(
-    conn,
-    'SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?',
-    [src],
-  );
-  for (const e of list) {
-    const [create] = await rows(conn, `SHOW CREATE EVENT ${q(src)}.${q(e.name as string)}`);
-    await withSqlMode(
-      conn,
-      create?.sql_mode,
-      retarget(create?.['Create Event'] as string, src, dst),
-    );
+async function copyDefinitions(conn: Conn, src: string, dst: string) {
+  for (const def of DEFINITIONS) {
+    for (const r of await rows(conn, def.list, [src])) {
+      const [kind, column] = def.show(r);
+      const [create] = await rows(conn, `SHOW CREATE ${kind} ${q(src)}.${q(r.name as string)}`);
+      await conn.query('SET SESSION sql_mode = ?', [String(create?.sql_mode ?? '')]);
+      await conn.query(retarget(create?.[column] as string, src, dst));
+    }
   }
 }
