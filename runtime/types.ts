@@ -1,4 +1,5 @@
 import type { DeletionService } from '../lib/deletion/service.js';
+import type { Logger } from '../lib/logger.js';
 import type { JobManager } from '../lib/prepare/jobs.js';
 import type { Validators } from '../lib/schemas.js';
 import type { Store } from '../lib/store/types.js';
@@ -30,10 +31,7 @@ export interface HandlerResponse {
   stream?: AsyncIterable<string>;
 }
 
-export interface Logger {
-  info(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger } from '../lib/logger.js';
 
 export interface EngineInfo {
   version: string;

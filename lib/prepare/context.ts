@@ -1,6 +1,7 @@
 import type { EngineConfig, ImageTarget } from '../config.js';
 import type { DbNames } from '../dbms/names.js';
 import type { DbmsServer } from '../dbms/types.js';
+import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 
@@ -11,18 +12,13 @@ export interface TaskRunner {
   run(task: string, input: any, transferList?: any[]): Promise<any>;
 }
 
-export interface PrepareLogger {
-  info(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
-}
-
 /** Everything the job manager, planner and executor share; built once by the engine. */
 export interface PrepareContext {
   store: Store;
   pool: TaskRunner;
   config: EngineConfig;
   clock: () => Date;
-  logger: PrepareLogger;
+  logger: Logger;
   server: (target: ImageTarget) => DbmsServer;
   names: DbNames;
   stateLocks: KeyedMutex;

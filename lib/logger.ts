@@ -1,0 +1,5 @@
+/** Structured log lines: an event name and fields. The engine writes them as JSON (runtime/logger.ts). */
+export interface Logger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
