@@ -2,13 +2,24 @@ import type { Database, SqlValue } from 'sql.js';
 
 export type Params = SqlValue[];
 
-/** All rows of a query as plain objects. Statements are freed at once: export() would free them. */
+/**
+ * All rows of a query as plain objects. Statements are freed at once: export() would free them.
+ * Column names are read once per query: sql.js's getAsObject() reads (and decodes) them again
+ * for every row, which made reads about 3.5x slower (bench/states-list).
+ */
 export function all<T>(db: Database, sql: string, params: Params = []): T[] {
   const stmt = db.prepare(sql);
   try {
     stmt.bind(params);
     const rows: T[] = [];
-    while (stmt.step()) rows.push(stmt.getAsObject() as T);
+    let names: string[] | undefined;
+    while (stmt.step()) {
+      names ??= stmt.getColumnNames();
+      const values = stmt.get();
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
+      rows.push(row as T);
+    }
     return rows;
   } finally {
     stmt.free();
