@@ -11,40 +11,17 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { readEngineJson } from '../runtime/engine-json.js';
+import { pidAlive } from '../runtime/lock.js';
 import type { EngineRef } from './client.js';
 import { CliError, EXIT } from './errors.js';
 
 const HEALTH_WAIT_MS = 5000;
 const SPAWN_LOCK_STALE_MS = 15_000;
 
-interface EngineJson {
-  endpoint: string;
-  pid: number;
-  authToken: string;
-  version: string;
-  instanceId: string;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readEngineJson(path: string): EngineJson | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as EngineJson;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The engine named by engine.json, if it is alive and answers health with the same identity. */
 export async function liveEngine(stateDir: string): Promise<EngineRef | undefined> {
-  const info = readEngineJson(join(stateDir, 'engine.json'));
+  const info = await readEngineJson(join(stateDir, 'engine.json'));
   if (!info || !pidAlive(info.pid)) return undefined;
   try {
     const res = await request(`http://${info.endpoint}/v1/health`, {

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { invalidArgument } from '../errors.js';
+import { checkStdinSteps } from '../steps.js';
 
 export type MysqlSource =
   | { kind: 'execute'; sql: string }
@@ -40,11 +41,7 @@ export function normalizeMysqlArgs(
   }
   const stdinSteps = steps.filter((s) => s.source.kind === 'stdin').length;
   if (steps.length === 0) throw invalidArgument('mysql_args: no step: give -e SQL or a .sql file');
-  if (stdinSteps > 1) throw invalidArgument('-: stdin can be read by one step only');
-  if (stdinSteps === 1 && stdin === undefined)
-    throw invalidArgument('- needs the request field stdin');
-  if (stdinSteps === 0 && stdin !== undefined)
-    throw invalidArgument('stdin is given but no step reads it (-)');
+  checkStdinSteps(stdinSteps, stdin, '-');
   return { args, steps };
 }
 

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { invalidArgument } from '../errors.js';
+import { checkStdinSteps } from '../steps.js';
 import { type ParsedFlag, parsePsqlFlags } from './flags.js';
 
 /** One unit of work: a `-c` command, a `-f` file, or `-f -` (the request's stdin). */
@@ -73,11 +74,7 @@ function isEnforcedDuplicate(flag: ParsedFlag): boolean {
 
 function checkSteps(flags: ParsedFlag[], steps: PsqlStep[], stdinSteps: number, stdin?: string) {
   if (steps.length === 0) throw invalidArgument('psql_args: no step: give at least one -c or -f');
-  if (stdinSteps > 1) throw invalidArgument('-f -: stdin can be read by one step only');
-  if (stdinSteps === 1 && stdin === undefined)
-    throw invalidArgument('-f - needs the request field stdin');
-  if (stdinSteps === 0 && stdin !== undefined)
-    throw invalidArgument('stdin is given but no step reads it (-f -)');
+  checkStdinSteps(stdinSteps, stdin, '-f -');
   const last = flags.findLastIndex((f) => f.name === '-c' || f.name === '-f');
   const trailing = flags.slice(last + 1);
   if (trailing.length > 0) {
