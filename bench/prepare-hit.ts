@@ -14,11 +14,9 @@ const SCHEMA = [
   'create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 20000) g',
 ];
 
-async function main() {
-  const e = await startEngine();
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  const made: string[] = [];
+/** Median of N cache-hit prepares through the API and of N raw clones, interleaved. */
+async function measure(admin: pg.Client, config: Record<string, unknown>, made: string[]) {
+  const e = await startEngine(config);
   try {
     const first = await prepareViaApi(e, { prepare_kind: 'psql', psql_args: SCHEMA });
     made.push(new URL(first.dsn).pathname.slice(1));
@@ -35,17 +33,28 @@ async function main() {
       api.push(performance.now() - t0);
       made.push(new URL(r.dsn).pathname.slice(1));
       await sleep(PAUSE_MS);
-      const name = `bench_raw_${process.pid}_${i}`;
+      const name = `bench_raw_${process.pid}_${made.length}`;
       t0 = performance.now();
       await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${stateDb}"`);
       raw.push(performance.now() - t0);
       made.push(name);
     }
-    // There is no warm pool yet: the same figure is checked against both targets.
-    report('cache-hit prepare via API (warm pool target)', median(raw), median(api), 0.3);
-    report('cache-hit prepare via API (no pool target)', median(raw), median(api), 1.2);
+    return { raw: median(raw), api: median(api) };
   } finally {
     await e.stop();
+  }
+}
+
+async function main() {
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  const made: string[] = [];
+  try {
+    const pooled = await measure(admin, {}, made);
+    report('cache-hit prepare via API, warm pool', pooled.raw, pooled.api, 0.3);
+    const plain = await measure(admin, { warm_pool: { per_state: 0 } }, made);
+    report('cache-hit prepare via API, no pool', plain.raw, plain.api, 1.2);
+  } finally {
     await dropAll(admin, made);
     await admin.end();
   }

@@ -48,10 +48,27 @@ default_image?: string
 max_concurrent_jobs?: number
 queue_limit?: number
 clone_strategy?: ("wal_log" | "file_copy" | "auto")
+/**
+ * With clone_strategy auto: states at least this large are cloned with FILE_COPY, smaller ones with WAL_LOG.
+ */
+clone_file_copy_bytes?: number
 psql_path?: string
 max_log_lines?: number
 max_body_bytes?: number
 worker_threads?: number
+/**
+ * Pre-cloned copies of recently used states, handed out by rename (docs/performance.md).
+ */
+warm_pool?: {
+/**
+ * Copies kept ready per recently used state; 0 turns the pool off. Default 2.
+ */
+per_state?: number
+/**
+ * Copies kept ready across all states; the least recently used state gives way. Default 8.
+ */
+max_total?: number
+}
 }
 
 // error.json

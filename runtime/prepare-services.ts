@@ -6,8 +6,10 @@ import { PostgresServer } from '../lib/dbms/postgres/server.js';
 import type { DbmsServer } from '../lib/dbms/types.js';
 import { DeletionService } from '../lib/deletion/service.js';
 import type { PrepareContext } from '../lib/prepare/context.js';
+import { HashCache } from '../lib/prepare/hash-cache.js';
 import { JobManager } from '../lib/prepare/jobs.js';
 import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
+import { DEFAULT_WARM_POOL, WarmPool } from '../lib/prepare/warm-pool.js';
 import type { Store } from '../lib/store/types.js';
 import { createWorkerPool } from './pool.js';
 import type { Logger } from './types.js';
@@ -39,7 +41,12 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
       s =
         target.kind === 'mysql'
           ? new MysqlServer(target.url)
-          : new PostgresServer(target.url, config.clone_strategy ?? 'auto', opts.store.catalogId);
+          : new PostgresServer(
+              target.url,
+              config.clone_strategy ?? 'auto',
+              opts.store.catalogId,
+              config.clone_file_copy_bytes,
+            );
       servers.set(target.url, s);
     }
     return s;
@@ -53,12 +60,17 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     server,
     names: dbNames(opts.store.catalogId),
     stateLocks: new KeyedMutex(),
+    hashCache: new HashCache(),
     resolved: new Map(),
     runDir: opts.runDir,
     psqlPath: config.psql_path ?? 'psql',
     maxLogLines: config.max_log_lines ?? 1000,
     killGraceMs: 2000,
   };
+  ctx.warmPool = new WarmPool(ctx, {
+    perState: config.warm_pool?.per_state ?? DEFAULT_WARM_POOL.perState,
+    maxTotal: config.warm_pool?.max_total ?? DEFAULT_WARM_POOL.maxTotal,
+  });
   const jobs = new JobManager(ctx, {
     maxConcurrent: config.max_concurrent_jobs ?? pool.size,
     queueLimit: config.queue_limit ?? 64,
@@ -71,6 +83,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     ctx,
     async close() {
       await jobs.shutdown();
+      await ctx.warmPool?.close();
       await pool.close();
       await Promise.all([...servers.values()].map((s) => s.close().catch(() => undefined)));
     },

@@ -17,6 +17,11 @@ export function dbNames(catalogId: string) {
       if (!INSTANCE_ID.test(instanceId)) throw new Error('bad instance id');
       return `${prefix}i_${instanceId}`;
     },
+    /** A warm-pool copy: its id is random, it becomes an instance only by rename. */
+    pool(poolId: string) {
+      if (!/^[0-9a-f]{16}$/.test(poolId)) throw new Error('bad pool id');
+      return `${prefix}p_${poolId}`;
+    },
     build(jobId: string, step: number) {
       if (!JOB_ID.test(jobId) || !Number.isInteger(step) || step < 0)
         throw new Error('bad build id');
@@ -27,7 +32,7 @@ export function dbNames(catalogId: string) {
 
 export type DbNames = ReturnType<typeof dbNames>;
 
-const OWN_NAME = /^sqlrs_[0-9a-f]{8}_[sib]_[0-9a-f]+(_\d+)?$/;
+const OWN_NAME = /^sqlrs_[0-9a-f]{8}_[sibp]_[0-9a-f]+(_\d+)?$/;
 
 /** Guards every identifier that goes into DDL. */
 export function assertOwnName(db: string): string {

@@ -15,6 +15,11 @@ export interface DbmsServer {
   /** A private, writable copy of a sealed state. */
   cloneInstance(stateDb: string, instanceDb: string, sizeBytes: number | null): Promise<void>;
   /**
+   * Renames a database nobody is connected to; only servers that can (PostgreSQL) have it,
+   * and only they get a warm pool.
+   */
+  rename?(from: string, to: string): Promise<void>;
+  /**
    * Drops a database. With force, its sessions are terminated; without, a database someone
    * is connected to is left alone and the answer is 'busy' (SPEC §6.5).
    */

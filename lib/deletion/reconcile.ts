@@ -80,6 +80,7 @@ async function reconcileServer(
   const inFlight = all.filter((p) => p.job_id !== null && activeJobs.has(p.job_id));
   const pending = all.filter((p) => !inFlight.includes(p));
   for (const p of inFlight) onServer.delete(p.db_name);
+  const copying = new Set(ctx.warmPool?.inProgress());
   for (const p of pending) {
     for (const db of halfDone(ctx, p)) {
       if (!onServer.has(db)) continue;
@@ -88,7 +89,9 @@ async function reconcileServer(
       report.dropped.push(db);
     }
   }
-  const known = ctx.store.catalogDatabases().filter((d) => images.has(d.image_id));
+  const known = ctx.store
+    .catalogDatabases()
+    .filter((d) => images.has(d.image_id) && !copying.has(d.db_name));
   // An interrupted delete: its databases were going; finish the job (dropped above).
   const dropping = new Set(pending.filter((p) => p.kind === 'drop').map((p) => p.db_name));
   const gone = known.filter((d) => !onServer.has(d.db_name) || dropping.has(d.db_name));
@@ -96,6 +99,7 @@ async function reconcileServer(
     for (const p of pending) w.removePending(p.op_id);
     for (const d of gone) {
       if (d.kind === 'state') w.deleteState(d.id);
+      else if (d.kind === 'pool') w.removePooled(d.db_name);
       else w.deleteInstance(d.id);
     }
   });
@@ -107,7 +111,7 @@ async function reconcileServer(
     fenced.map((d) => d.db_name),
     true,
   );
-  const knownNames = new Set(known.map((d) => d.db_name));
+  const knownNames = new Set([...known.map((d) => d.db_name), ...copying]);
   report.unknown.push(...[...onServer.keys()].filter((name) => !knownNames.has(name)));
 }
 

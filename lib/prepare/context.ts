@@ -3,7 +3,9 @@ import type { DbNames } from '../dbms/names.js';
 import type { DbmsServer } from '../dbms/types.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
+import type { HashCache } from './hash-cache.js';
 import type { KeyedMutex } from './keyed-mutex.js';
+import type { WarmPool } from './warm-pool.js';
 
 /** The pool as prepare sees it (runtime/pool.ts implements it). */
 export interface TaskRunner {
@@ -22,6 +24,10 @@ export interface PrepareContext {
   server: (target: ImageTarget) => DbmsServer;
   names: DbNames;
   stateLocks: KeyedMutex;
+  /** Step hashes reused while their files keep their identity; absent: always hash. */
+  hashCache?: HashCache;
+  /** Pre-cloned copies of recently used states; absent when turned off. */
+  warmPool?: WarmPool;
   /** Image id to resolved image id, filled by resolve_image tasks. */
   resolved: Map<string, string>;
   /** Working directory for steps that have no -f file. */

@@ -1,6 +1,6 @@
 import type { DbmsServer } from '../dbms/types.js';
 import { newInstanceId, randomHex } from '../id.js';
-import type { StateRow } from '../store/types.js';
+import type { InstanceRow, StateRow, StoreWriter } from '../store/types.js';
 import type { PrepareContext } from './context.js';
 
 export interface NewInstance {
@@ -8,9 +8,16 @@ export interface NewInstance {
   dsn: string;
 }
 
+interface Planned {
+  row: InstanceRow;
+  jobId: string;
+  name?: string;
+}
+
 /**
- * Makes a private copy of a sealed state (SPEC §6.2): the pending record first, then the
- * clone, then the instance row (and the name binding) in one catalog write.
+ * Makes a private copy of a sealed state (SPEC §6.2): from the warm pool by rename when a
+ * copy is ready, else by cloning. Either way the state is then marked used, so the pool keeps
+ * copies of it ready for the next request.
  */
 export async function createInstance(
   ctx: PrepareContext,
@@ -21,43 +28,77 @@ export async function createInstance(
 ): Promise<NewInstance> {
   const instanceId = newInstanceId();
   const db = ctx.names.instance(instanceId);
+  const row: InstanceRow = {
+    instance_id: instanceId,
+    image_id: state.image_id,
+    state_id: state.state_id,
+    db_name: db,
+    dsn: server.dsn(db),
+    created_at: ctx.clock().toISOString(),
+    expires_at: null,
+  };
+  const plan = { row, jobId, name };
+  const pooled = server.rename ? ctx.warmPool?.claim(state.state_id) : undefined;
+  const tidy = pooled === undefined ? undefined : await fromPool(ctx, server, plan, pooled);
+  if (!tidy) await byClone(ctx, server, state, plan);
+  // Book-keeping and the refill wait one turn of the event loop: the result goes out first.
+  setImmediate(() => {
+    if (tidy) tidy();
+    ctx.warmPool?.used(state, server);
+  });
+  return { instanceId, dsn: row.dsn };
+}
+
+/**
+ * One catalog write, then the rename: the instance row and both pending records (the pool
+ * copy going, the instance coming) are durable before the server changes, so a crash in
+ * between is finished by reconciliation. Clearing the records (the function returned) needs
+ * no wait: until that write lands, reconciliation finds the instance there and the pool copy
+ * gone, and does nothing. Undefined (with the catalog put back) when the rename fails.
+ */
+async function fromPool(
+  ctx: PrepareContext,
+  server: DbmsServer,
+  plan: Planned,
+  pooled: string,
+): Promise<(() => void) | undefined> {
+  const rename = server.rename?.bind(server) as (a: string, b: string) => Promise<void>;
+  const ops = [randomHex(8), randomHex(8)];
+  await ctx.store.write((w) => {
+    w.removePooled(pooled);
+    pending(w, plan, ops[0] as string, 'drop', pooled);
+    pending(w, plan, ops[1] as string, 'instance_create', plan.row.db_name);
+    record(w, plan);
+  });
+  try {
+    await rename(pooled, plan.row.db_name);
+  } catch (err) {
+    ctx.logger.error('warm_pool_rename_failed', { db: pooled, error: String(err) });
+    await server.drop(pooled, true).catch(() => undefined);
+    await ctx.store.write((w) => {
+      for (const op of ops) w.removePending(op);
+      unrecord(w, plan);
+    });
+    return undefined;
+  }
+  return () => {
+    ctx.store
+      .write((w) => {
+        for (const op of ops) w.removePending(op);
+      })
+      .catch(() => undefined); // left for reconciliation, which resolves it the same way
+  };
+}
+
+/** The pending record first, then the clone, then the instance row in one catalog write. */
+async function byClone(ctx: PrepareContext, server: DbmsServer, state: StateRow, plan: Planned) {
   const opId = randomHex(8);
-  const now = ctx.clock().toISOString();
-  await ctx.store.write((w) =>
-    w.addPending({
-      op_id: opId,
-      kind: 'instance_create',
-      image_id: state.image_id,
-      db_name: db,
-      target_id: instanceId,
-      job_id: jobId,
-      created_at: now,
-    }),
-  );
-  const dsn = server.dsn(db);
+  const db = plan.row.db_name;
+  await ctx.store.write((w) => pending(w, plan, opId, 'instance_create', db));
   try {
     await server.cloneInstance(state.db_name, db, state.size_bytes);
     await ctx.store.write((w) => {
-      w.insertInstance({
-        instance_id: instanceId,
-        image_id: state.image_id,
-        state_id: state.state_id,
-        db_name: db,
-        dsn,
-        created_at: now,
-        expires_at: null,
-      });
-      if (name) {
-        w.putName({
-          name,
-          instance_id: instanceId,
-          image_id: state.image_id,
-          state_id: state.state_id,
-          created_at: now,
-          last_used_at: now,
-        });
-      }
-      w.touchState(state.state_id, now);
+      record(w, plan);
       w.removePending(opId);
     });
   } catch (err) {
@@ -65,5 +106,44 @@ export async function createInstance(
     await ctx.store.write((w) => w.removePending(opId));
     throw err;
   }
-  return { instanceId, dsn };
+}
+
+function pending(
+  w: StoreWriter,
+  plan: Planned,
+  opId: string,
+  kind: 'drop' | 'instance_create',
+  db: string,
+) {
+  w.addPending({
+    op_id: opId,
+    kind,
+    image_id: plan.row.image_id,
+    db_name: db,
+    target_id: kind === 'drop' ? db : plan.row.instance_id,
+    job_id: plan.jobId,
+    created_at: plan.row.created_at,
+  });
+}
+
+/** The instance row, its name binding and the state's last use, in the caller's write. */
+function record(w: StoreWriter, plan: Planned) {
+  const { row, name } = plan;
+  w.insertInstance(row);
+  if (name) {
+    w.putName({
+      name,
+      instance_id: row.instance_id,
+      image_id: row.image_id,
+      state_id: row.state_id,
+      created_at: row.created_at,
+      last_used_at: row.created_at,
+    });
+  }
+  w.touchState(row.state_id, row.created_at);
+}
+
+function unrecord(w: StoreWriter, plan: Planned) {
+  w.deleteInstance(plan.row.instance_id);
+  if (plan.name) w.deleteName(plan.name);
 }

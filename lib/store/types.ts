@@ -52,6 +52,17 @@ export interface PendingRow {
   created_at: string;
 }
 
+/**
+ * A warm-pool database: a copy of a sealed state made ahead of demand, renamed into an
+ * instance when one is asked for. The row is written before the copy starts.
+ */
+export interface PooledRow {
+  db_name: string;
+  state_id: string;
+  image_id: string;
+  created_at: string;
+}
+
 export interface NameFilter {
   instancePrefix?: string;
   statePrefix?: string;
@@ -87,6 +98,8 @@ export interface StoreWriter {
   deleteName(name: string): void;
   addPending(row: PendingRow): void;
   removePending(opId: string): void;
+  addPooled(row: PooledRow): void;
+  removePooled(dbName: string): void;
 }
 
 export interface Store {
@@ -109,10 +122,12 @@ export interface Store {
   listNames(filter: NameFilter, page: Page): NameEntry[];
 
   listPending(): PendingRow[];
+  /** Warm-pool databases, of one state or all, oldest first. */
+  listPooled(stateId?: string): PooledRow[];
   instancesOfState(stateId: string): InstanceRow[];
   /** Every database the catalog knows, for reconciliation with the servers. */
   catalogDatabases(): Array<{
-    kind: 'state' | 'instance';
+    kind: 'state' | 'instance' | 'pool';
     id: string;
     db_name: string;
     image_id: string;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -33,7 +34,11 @@ export async function testEngine(
   opts: { stateDir?: string; config?: Record<string, unknown> } = {},
 ): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await tempDir(t));
-  if (opts.config) await writeFile(join(stateDir, 'config.json'), JSON.stringify(opts.config));
+  // No warm pool unless a test asks for one: its background copies would change what the
+  // server holds under tests that count databases, and load a 2-core machine for nothing.
+  const config = { warm_pool: { per_state: 0 }, ...opts.config };
+  const path = join(stateDir, 'config.json');
+  if (opts.config || !existsSync(path)) await writeFile(path, JSON.stringify(config));
   const engine = await startEngine({
     host: '127.0.0.1',
     port: 0,

@@ -39,6 +39,7 @@ export class PostgresServer implements DbmsServer {
     private readonly url: string,
     private readonly strategy: CloneStrategy = 'auto',
     private readonly catalogId = '00000000',
+    private readonly fileCopyBytes?: number,
   ) {
     this.appName = appName(catalogId);
     this.target = new URL(url);
@@ -94,10 +95,14 @@ export class PostgresServer implements DbmsServer {
     instanceDb: string,
     sizeBytes: number | null,
   ): Promise<void> {
-    const strategy = chooseStrategy(this.strategy, sizeBytes);
+    const strategy = chooseStrategy(this.strategy, sizeBytes, this.fileCopyBytes);
     await this.q(
       `CREATE DATABASE ${ident(instanceDb)} TEMPLATE ${ident(stateDb)} STRATEGY ${strategy}`,
     );
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.q(`ALTER DATABASE ${ident(from)} RENAME TO ${ident(to)}`);
   }
 
   async drop(db: string, force: boolean): Promise<'dropped' | 'busy'> {

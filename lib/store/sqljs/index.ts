@@ -2,7 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { newCatalogId } from '../../id.js';
-import type { InstanceRow, NameRow, PendingRow, StateRow, Store, StoreWriter } from '../types.js';
+import type {
+  InstanceRow,
+  NameRow,
+  PendingRow,
+  PooledRow,
+  StateRow,
+  Store,
+  StoreWriter,
+} from '../types.js';
 import { removeStaleTemps, writeFileDurable } from './durable-file.js';
 import * as entries from './entries.js';
 import { GroupFlusher } from './group-flusher.js';
@@ -144,12 +152,21 @@ class SqljsStore implements Store {
       stateId,
     ]);
   catalogDatabases = () =>
-    all<{ kind: 'state' | 'instance'; id: string; db_name: string; image_id: string }>(
+    all<{ kind: 'state' | 'instance' | 'pool'; id: string; db_name: string; image_id: string }>(
       this.db,
       `SELECT 'state' AS kind, state_id AS id, db_name, image_id FROM states
-        UNION ALL SELECT 'instance', instance_id, db_name, image_id FROM instances`,
+        UNION ALL SELECT 'instance', instance_id, db_name, image_id FROM instances
+        UNION ALL SELECT 'pool', db_name, db_name, image_id FROM pool`,
     );
   listPending = () => all<PendingRow>(this.db, 'SELECT * FROM pending ORDER BY created_at, op_id');
+  listPooled = (stateId?: string) =>
+    stateId === undefined
+      ? all<PooledRow>(this.db, 'SELECT * FROM pool ORDER BY created_at, db_name')
+      : all<PooledRow>(
+          this.db,
+          'SELECT * FROM pool WHERE state_id = ? ORDER BY created_at, db_name',
+          [stateId],
+        );
 
   async write<T>(fn: (w: StoreWriter) => T): Promise<T> {
     if (this.closed) throw new Error('catalog is closed');

@@ -47,6 +47,16 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // v2: the warm pool (issue 8): pre-cloned copies of a state waiting to be handed out.
+  `
+  CREATE TABLE pool (
+    db_name TEXT PRIMARY KEY,
+    state_id TEXT NOT NULL,
+    image_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX pool_state ON pool(state_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,12 @@
 import type { Database } from 'sql.js';
-import type { InstanceRow, NameRow, PendingRow, StateRow, StoreWriter } from '../types.js';
+import type {
+  InstanceRow,
+  NameRow,
+  PendingRow,
+  PooledRow,
+  StateRow,
+  StoreWriter,
+} from '../types.js';
 
 /** The write half of the catalog, used only inside a transaction opened by SqljsStore.write. */
 export function sqljsWriter(db: Database): StoreWriter {
@@ -58,6 +65,17 @@ export function sqljsWriter(db: Database): StoreWriter {
     },
     removePending(opId: string) {
       db.run('DELETE FROM pending WHERE op_id = ?', [opId]);
+    },
+    addPooled(r: PooledRow) {
+      db.run('INSERT INTO pool (db_name, state_id, image_id, created_at) VALUES (?, ?, ?, ?)', [
+        r.db_name,
+        r.state_id,
+        r.image_id,
+        r.created_at,
+      ]);
+    },
+    removePooled(dbName: string) {
+      db.run('DELETE FROM pool WHERE db_name = ?', [dbName]);
     },
   };
 }

@@ -181,3 +181,77 @@ t.test('temp files of a crashed flush are removed at open', async (t) => {
   await t.rejects(stat(join(dir, `${STATE_DB}.tmp-99999`)));
   await store.close();
 });
+
+t.test(
+  'warm-pool rows: added, listed per state and in all, removed, known as databases',
+  async (t) => {
+    const dir = await tempDir(t);
+    const store = await openSqljsStore({ dir });
+    const s = stateRow();
+    const row = (db: string, state: string, at: string) => ({
+      db_name: db,
+      state_id: state,
+      image_id: 'postgres',
+      created_at: at,
+    });
+    await store.write((w) => {
+      w.insertState(s);
+      w.addPooled(row('p2', s.state_id, '2026-01-01T00:00:02.000Z'));
+      w.addPooled(row('p1', s.state_id, '2026-01-01T00:00:01.000Z'));
+      w.addPooled(row('p3', 'other', '2026-01-01T00:00:03.000Z'));
+    });
+    t.same(
+      store.listPooled(s.state_id).map((r) => r.db_name),
+      ['p1', 'p2'],
+      'oldest first',
+    );
+    t.same(
+      store.listPooled().map((r) => r.db_name),
+      ['p1', 'p2', 'p3'],
+    );
+    t.same(
+      store
+        .catalogDatabases()
+        .filter((d) => d.kind === 'pool')
+        .map((d) => d.db_name)
+        .sort(),
+      ['p1', 'p2', 'p3'],
+    );
+    t.equal(store.stateEntry(s.state_id)?.refcount, 0, 'pool copies are not instances');
+    await store.write((w) => w.removePooled('p1'));
+    await store.close();
+    const again = await openSqljsStore({ dir });
+    t.same(
+      again.listPooled().map((r) => r.db_name),
+      ['p2', 'p3'],
+      'durable',
+    );
+    await again.close();
+  },
+);
+
+t.test('a version 1 catalog is migrated to the current version, its rows kept', async (t) => {
+  const dir = await tempDir(t);
+  const SQL = await initSqlJs();
+  const db = new SQL.Database();
+  const { MIGRATIONS } = await import('../../../../lib/store/sqljs/migrations.js');
+  db.exec(MIGRATIONS[0] as string);
+  db.run("INSERT INTO meta VALUES ('catalog_id', 'abcdef01'), ('schema_version', '1')");
+  const s = stateRow();
+  db.run(
+    `INSERT INTO states (state_id, image_id, resolved_image_id, prepare_kind,
+      prepare_args_normalized, db_name, created_at) VALUES (?, 'postgres', 'r', 'psql', '-c x', 'd', 'now')`,
+    [s.state_id],
+  );
+  await writeFile(join(dir, STATE_DB), db.export());
+  db.close();
+  const store = await openSqljsStore({ dir });
+  t.equal(store.schemaVersion, SCHEMA_VERSION);
+  t.equal(store.catalogId, 'abcdef01');
+  t.ok(store.getState(s.state_id), 'the state row is still there');
+  t.same(store.listPooled(), [], 'the pool table exists');
+  await store.close();
+  const reopened = await openSqljsStore({ dir });
+  t.equal(reopened.schemaVersion, SCHEMA_VERSION, 'the migration was flushed');
+  await reopened.close();
+});
