@@ -70,7 +70,7 @@ async function acceptPsql(
   if (req.psql_args === undefined) throw invalidArgument('missing field body.psql_args');
   const n = normalizePsqlArgs(req.psql_args, req.stdin);
   const cwd = n.firstFile ? dirname(n.firstFile) : ctx.runDir;
-  const hashed = await ctx.pool.run('hashPsqlSteps', { steps: n.steps, stdin: req.stdin, cwd });
+  const hashed = await hashSteps(ctx, 'hashPsqlSteps', { steps: n.steps, stdin: req.stdin, cwd });
   if (!hashed.ok) throw fromErrorBody(hashed.error);
   return {
     kind: 'psql',
@@ -105,7 +105,7 @@ async function acceptMysql(
   const n = normalizeMysqlArgs(req.mysql_args, req.stdin);
   const first = n.steps.find((s) => s.source.kind === 'file');
   const cwd = first?.source.kind === 'file' ? dirname(first.source.path) : ctx.runDir;
-  const hashed = await ctx.pool.run('hashMysqlSteps', { steps: n.steps, stdin: req.stdin, cwd });
+  const hashed = await hashSteps(ctx, 'hashMysqlSteps', { steps: n.steps, stdin: req.stdin, cwd });
   if (!hashed.ok) throw fromErrorBody(hashed.error);
   const statements = hashed.steps.map((h: { statements: string[] }) => h.statements);
   return {
@@ -129,4 +129,8 @@ async function acceptMysql(
         server,
       }),
   };
+}
+
+function hashSteps(ctx: PrepareContext, task: string, input: unknown) {
+  return ctx.hashCache ? ctx.hashCache.run(ctx.pool, task, input) : ctx.pool.run(task, input);
 }

@@ -12,7 +12,10 @@ export interface Origin {
 export interface Expansion {
   /** The expanded content, byte for byte; its SHA-256 is the step's content hash. */
   chunks: Buffer[];
-  /** Every file read (includes and \copy sources), for cache invalidation by file identity. */
+  /**
+   * Every file read (includes and \copy sources), as named and as resolved, for the hash
+   * cache's file identities.
+   */
   files: string[];
 }
 
@@ -104,7 +107,7 @@ function includeFile(
   if (stack.includes(real)) throw fail(`include cycle: ${[...stack, real].join(' -> ')}`);
   if (stack.length >= MAX_DEPTH) throw fail(`includes nested deeper than ${MAX_DEPTH}`);
   const content = readFileSync(real).toString('latin1');
-  exp.files.push(real);
+  exp.files.push(...new Set([path, real]));
   exp.chunks.push(BEGIN);
   expandInto(exp, content, { label: path, dir: dirname(real) }, cwd, [...stack, real]);
   exp.chunks.push(END);
@@ -143,12 +146,13 @@ function copySource(exp: Expansion, cmd: MetaCommand, cwd: string, fail: Fail) {
     return;
   }
   if (source.dynamic) throw fail('file names built from psql variables cannot be hashed');
-  const real = realFile(resolve(cwd, source.value), fail);
+  const given = resolve(cwd, source.value);
+  const real = realFile(given, fail);
   const rest = tokens
     .slice(dir + 2)
     .map((t) => t.value)
     .join(' ');
-  exp.files.push(real);
+  exp.files.push(...new Set([given, real]));
   exp.chunks.push(
     Buffer.from(`${line} <file> ${rest}`, 'latin1'),
     COPY_FILE,

@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
+import { settledIdentities, wallClockNs } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { MysqlStep } from '../../lib/mysql/args.js';
 import { splitStatements } from '../../lib/mysql/splitter.js';
@@ -29,9 +30,17 @@ const SEPARATOR = Buffer.from('\n\u0000;\u0000\n');
  * refuses `USE` and references to sqlrs_ schemas (naming file and line), and hashes the
  * statements. Pure over cloneable data; errors come back as `{ok:false, error}`.
  */
-export function hashMysqlSteps(input: HashMysqlInput): TaskResult<{ steps: MysqlStepHash[] }> {
+export function hashMysqlSteps(
+  input: HashMysqlInput,
+): TaskResult<{ steps: MysqlStepHash[]; identities?: Record<string, string> }> {
   try {
-    return { ok: true, steps: input.steps.map((s) => hashStep(s, input)) };
+    const started = wallClockNs();
+    const steps = input.steps.map((s) => hashStep(s, input));
+    const identities = settledIdentities(
+      steps.flatMap((s) => s.files),
+      started,
+    );
+    return { ok: true, steps, ...(identities ? { identities } : {}) };
   } catch (err) {
     return taskFailure(err);
   }
@@ -43,7 +52,7 @@ function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
   const s = step.source;
   if (s.kind === 'file') {
     const real = readable(s.path, `argument ${s.path}`);
-    files.push(real);
+    files.push(...new Set([s.path, real]));
     expand(readFileSync(real, 'utf8'), s.path, input.cwd, [real], statements, files);
   } else {
     const label = s.kind === 'stdin' ? 'stdin' : `-e (step ${step.index + 1})`;
@@ -79,10 +88,11 @@ function expand(
     if (piece.kind === 'use')
       throw invalidArgument(`${where}: USE is not allowed: every step runs in its own schema`);
     if (piece.kind === 'source') {
-      const real = readable(resolve(cwd, piece.path), where);
+      const given = resolve(cwd, piece.path);
+      const real = readable(given, where);
       if (stack.includes(real))
         throw invalidArgument(`${where}: source cycle: ${[...stack, real].join(' -> ')}`);
-      files.push(real);
+      files.push(...new Set([given, real]));
       expand(
         readFileSync(real, 'utf8'),
         resolve(cwd, piece.path),

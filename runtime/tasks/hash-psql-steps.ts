@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
+import { settledIdentities, wallClockNs } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { PsqlStep } from '../../lib/psql/args.js';
 import { expandSql } from '../../lib/psql/expand.js';
@@ -23,10 +24,19 @@ export interface StepHash {
 /**
  * Worker task: expands and hashes every step (SPEC §5.3). Pure over cloneable data; errors come
  * back as `{ok:false, error}` because a thrown error would lose its code crossing threads.
+ * `identities` (when every file read had settled) lets the main thread reuse the result.
  */
-export function hashPsqlSteps(input: HashPsqlInput): TaskResult<{ steps: StepHash[] }> {
+export function hashPsqlSteps(
+  input: HashPsqlInput,
+): TaskResult<{ steps: StepHash[]; identities?: Record<string, string> }> {
   try {
-    return { ok: true, steps: input.steps.map((step) => hashStep(step, input)) };
+    const started = wallClockNs();
+    const steps = input.steps.map((step) => hashStep(step, input));
+    const identities = settledIdentities(
+      steps.flatMap((s) => s.files),
+      started,
+    );
+    return { ok: true, steps, ...(identities ? { identities } : {}) };
   } catch (err) {
     return taskFailure(err);
   }
