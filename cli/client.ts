@@ -1,5 +1,5 @@
-import { Agent, request } from 'undici';
 import { CliError, EXIT } from './errors.js';
+import { send, sendForText } from './http.js';
 
 export interface EngineRef {
   endpoint: string;
@@ -17,9 +17,7 @@ export interface Reply {
   body: any;
 }
 
-const agent = new Agent({ connect: { timeout: 5000 } });
-
-/** The engine's HTTP API over undici, with the token, timeouts and clear errors. */
+/** The engine's HTTP API, with the token, timeouts and clear errors. */
 export class EngineClient {
   constructor(readonly engine: EngineRef) {}
 
@@ -29,22 +27,19 @@ export class EngineClient {
 
   async call(method: string, path: string, body?: unknown): Promise<Reply> {
     try {
-      const res = await request(this.url(path), {
-        method: method as 'GET',
-        dispatcher: agent,
+      const res = await sendForText(this.url(path), {
+        method,
         headers: {
           authorization: `Bearer ${this.engine.authToken}`,
           'content-type': 'application/json',
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: 60_000,
-        bodyTimeout: 60_000,
+        idleTimeoutMs: 60_000,
       });
-      const text = await res.body.text();
       return {
-        status: res.statusCode,
+        status: res.status,
         headers: res.headers,
-        body: text ? JSON.parse(text) : undefined,
+        body: res.text ? JSON.parse(res.text) : undefined,
       };
     } catch (err) {
       throw unreachable(this.engine.endpoint, err);
@@ -53,27 +48,34 @@ export class EngineClient {
 
   /** Streams NDJSON lines (events) until the server ends the stream. */
   async *lines(path: string, signal?: AbortSignal): AsyncGenerator<unknown> {
-    let res: Awaited<ReturnType<typeof request>>;
+    let res: Awaited<ReturnType<typeof send>>;
     try {
-      res = await request(this.url(path), {
-        dispatcher: agent,
+      res = await send(this.url(path), {
         headers: {
           authorization: `Bearer ${this.engine.authToken}`,
           accept: 'application/x-ndjson',
         },
-        headersTimeout: 30_000,
-        bodyTimeout: 30_000, // heartbeats arrive every 500 ms while a task runs
+        idleTimeoutMs: 30_000, // heartbeats arrive every 500 ms while a task runs
         signal,
       });
     } catch (err) {
       throw unreachable(this.engine.endpoint, err);
     }
+    res.setEncoding('utf8');
     if (res.statusCode !== 200) {
-      const body = await res.body.json().catch(() => ({}));
-      throw apiError({ status: res.statusCode, headers: res.headers, body });
+      let text = '';
+      for await (const chunk of res) text += chunk;
+      const body = (() => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return {};
+        }
+      })();
+      throw apiError({ status: res.statusCode ?? 0, headers: res.headers, body });
     }
     let buffered = '';
-    for await (const chunk of res.body) {
+    for await (const chunk of res) {
       buffered += chunk.toString();
       const parts = buffered.split('\n');
       buffered = parts.pop() ?? '';

@@ -10,11 +10,11 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { readEngineJson } from '../runtime/engine-json.js';
 import { pidAlive } from '../runtime/lock.js';
 import type { EngineRef } from './client.js';
 import { CliError, EXIT } from './errors.js';
+import { sendForText } from './http.js';
 
 const HEALTH_WAIT_MS = 5000;
 const SPAWN_LOCK_STALE_MS = 15_000;
@@ -24,12 +24,9 @@ export async function liveEngine(stateDir: string): Promise<EngineRef | undefine
   const info = await readEngineJson(join(stateDir, 'engine.json'));
   if (!info || !pidAlive(info.pid)) return undefined;
   try {
-    const res = await request(`http://${info.endpoint}/v1/health`, {
-      headersTimeout: 2000,
-      bodyTimeout: 2000,
-    });
-    const body = (await res.body.json()) as { instanceId?: string };
-    if (res.statusCode !== 200 || body.instanceId !== info.instanceId) return undefined;
+    const res = await sendForText(`http://${info.endpoint}/v1/health`, { idleTimeoutMs: 2000 });
+    const body = JSON.parse(res.text) as { instanceId?: string };
+    if (res.status !== 200 || body.instanceId !== info.instanceId) return undefined;
   } catch {
     return undefined;
   }
