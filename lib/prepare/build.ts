@@ -1,5 +1,4 @@
 import type { DbmsServer } from '../dbms/types.js';
-import { randomHex } from '../id.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
@@ -14,19 +13,26 @@ export interface BuildInput {
   /** Runs the step's script in the build database. */
   run: (buildDb: string) => Promise<void>;
   argsNormalized: string;
+  /** The pending record of this build, written by the job before it started (recorded-work.ts). */
+  opId: string;
 }
 
 /**
  * Builds one state crash-safely (SPEC §6.3): per-state lock (in process and on the server),
- * re-check, pending record flushed before the build database exists, run the step, publish
- * under the state name, then commit the state row. Returns false when another builder won.
+ * re-check, run the step in a build database (its pending record was flushed by the job
+ * before it began), publish under the state name, then commit the state row (flushed by the
+ * job's next write, before anything else happens on the server). Returns false when another
+ * builder won.
  */
 export async function buildState(ctx: PrepareContext, job: Job, b: BuildInput): Promise<boolean> {
   const { planned, server } = b;
   return ctx.stateLocks.run(planned.stateId, async () => {
     const unlock = await server.lockState(planned.stateDb);
     try {
-      if (await alreadyBuilt(ctx, server, planned)) return false;
+      if (await alreadyBuilt(ctx, server, planned)) {
+        ctx.store.commit((w) => w.removePending(b.opId));
+        return false;
+      }
       await build(ctx, job, b);
       return true;
     } finally {
@@ -46,25 +52,16 @@ async function alreadyBuilt(ctx: PrepareContext, server: DbmsServer, planned: Pl
 async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   const { planned, server } = b;
   const buildDb = ctx.names.build(job.id, planned.index);
-  const opId = randomHex(8);
+  const { opId } = b;
   const now = () => ctx.clock().toISOString();
-  await ctx.store.write((w) =>
-    w.addPending({
-      op_id: opId,
-      kind: 'state_build',
-      image_id: b.imageId,
-      db_name: buildDb,
-      target_id: planned.stateId,
-      job_id: job.id,
-      created_at: now(),
-    }),
-  );
   try {
     await server.createFrom(buildDb, b.parentDb);
     job.log(planned.taskId, `building ${planned.stateId.slice(0, 12)} in ${buildDb}`);
     await b.run(buildDb);
     const size = await server.publish(buildDb, planned.stateDb);
-    await ctx.store.write((w) => {
+    // Durable with the job's next write, which comes before it touches the server again
+    // (the next step's pending record, or the instance's): one flush fewer per step.
+    ctx.store.commit((w) => {
       w.insertState({
         state_id: planned.stateId,
         parent_state_id: b.parentStateId,

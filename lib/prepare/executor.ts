@@ -1,9 +1,11 @@
+import type { DbmsServer } from '../dbms/types.js';
 import { sqlrsError } from '../errors.js';
 import { buildState } from './build.js';
 import type { PrepareContext } from './context.js';
 import { createInstance } from './instance.js';
 import type { Job } from './job.js';
 import { chainStates, markCached, type PlannedStep, planTasks } from './planner.js';
+import { forgetWork, type RecordedWork, recordWork } from './recorded-work.js';
 import type { AcceptedRequest } from './requests.js';
 
 /** What a validated, hashed prepare request carries into its job. */
@@ -36,7 +38,27 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
   );
   job.setTask('plan', 'succeeded');
   if (job.planOnly) return job.succeed();
+  if (planned.every((p) => p.cached)) return finish(ctx, job, spec, server, planned);
+  const work = await recordWork(ctx, job, imageId, planned);
+  try {
+    await buildAll(ctx, job, spec, server, resolved, planned, work);
+    await finish(ctx, job, spec, server, planned, work);
+  } catch (err) {
+    await forgetWork(ctx, work).catch(() => undefined); // reconciliation clears them otherwise
+    throw err;
+  }
+}
 
+async function buildAll(
+  ctx: PrepareContext,
+  job: Job,
+  spec: JobSpec,
+  server: DbmsServer,
+  resolved: string,
+  planned: PlannedStep[],
+  work: RecordedWork,
+) {
+  const imageId = spec.target.imageId;
   let parent: PlannedStep | undefined;
   for (const p of planned) {
     if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
@@ -53,6 +75,7 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
         parentStateId: parent?.stateId ?? null,
         run: (buildDb) => spec.runStep(job, p.index, p.taskId, buildDb, server),
         argsNormalized: spec.stepArgs[p.index] as string,
+        opId: work.builds.get(p.index) as string,
       });
       if (built) job.setTask(p.taskId, 'succeeded');
       else
@@ -65,17 +88,35 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
     }
     parent = p;
   }
+}
+
+/** The private instance of the last state, and the job's result. */
+async function finish(
+  ctx: PrepareContext,
+  job: Job,
+  spec: JobSpec,
+  server: DbmsServer,
+  planned: PlannedStep[],
+  work?: RecordedWork,
+) {
   const last = planned.at(-1) as PlannedStep;
   job.setTask('prepare-instance', 'running');
   const state = ctx.store.getState(last.stateId);
   if (!state) throw sqlrsError('conflict', `state ${last.stateId} was removed while the job ran`);
-  const instance = await createInstance(ctx, server, state, job.id, spec.name);
+  // Only a state asked for again earns warm copies: one-off states (each edit of a script
+  // makes a new one) would cost two clones each for nothing.
+  const instance = await createInstance(ctx, server, state, {
+    jobId: job.id,
+    name: spec.name,
+    reused: last.cached,
+    recorded: work?.instance,
+  });
   job.setTask('prepare-instance', 'succeeded');
   job.succeed({
     dsn: instance.dsn,
     instance_id: instance.instanceId,
     state_id: state.state_id,
-    image_id: imageId,
+    image_id: spec.target.imageId,
     prepare_kind: job.kind,
     prepare_args_normalized: job.argsNormalized,
   });

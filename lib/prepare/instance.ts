@@ -12,21 +12,31 @@ interface Planned {
   row: InstanceRow;
   jobId: string;
   name?: string;
+  /** An instance_create record written earlier by the job. */
+  opId?: string;
+}
+
+export interface InstanceOptions {
+  jobId: string;
+  name?: string;
+  /** The state was in the cache already (not built by this job): keep warm copies of it. */
+  reused: boolean;
+  /** The instance id and its instance_create record, when the job recorded them up front. */
+  recorded?: { instanceId: string; opId: string };
 }
 
 /**
  * Makes a private copy of a sealed state (SPEC §6.2): from the warm pool by rename when a
- * copy is ready, else by cloning. Either way the state is then marked used, so the pool keeps
- * copies of it ready for the next request.
+ * copy is ready, else by cloning. A state asked for again is then marked used, so the pool
+ * keeps copies of it ready for the next request.
  */
 export async function createInstance(
   ctx: PrepareContext,
   server: DbmsServer,
   state: StateRow,
-  jobId: string,
-  name?: string,
+  { jobId, name, reused, recorded }: InstanceOptions,
 ): Promise<NewInstance> {
-  const instanceId = newInstanceId();
+  const instanceId = recorded?.instanceId ?? newInstanceId();
   const db = ctx.names.instance(instanceId);
   const row: InstanceRow = {
     instance_id: instanceId,
@@ -37,14 +47,14 @@ export async function createInstance(
     created_at: ctx.clock().toISOString(),
     expires_at: null,
   };
-  const plan = { row, jobId, name };
+  const plan: Planned = { row, jobId, name, opId: recorded?.opId };
   const pooled = server.rename ? ctx.warmPool?.claim(state.state_id) : undefined;
   const tidy = pooled === undefined ? undefined : await fromPool(ctx, server, plan, pooled);
   if (!tidy) await byClone(ctx, server, state, plan);
   // Book-keeping and the refill wait one turn of the event loop: the result goes out first.
   setImmediate(() => {
     if (tidy) tidy();
-    ctx.warmPool?.used(state, server);
+    if (reused) ctx.warmPool?.used(state, server);
   });
   return { instanceId, dsn: row.dsn };
 }
@@ -53,8 +63,8 @@ export async function createInstance(
  * One catalog write, then the rename: the instance row and both pending records (the pool
  * copy going, the instance coming) are durable before the server changes, so a crash in
  * between is finished by reconciliation. Clearing the records (the function returned) needs
- * no wait: until that write lands, reconciliation finds the instance there and the pool copy
- * gone, and does nothing. Undefined (with the catalog put back) when the rename fails.
+ * no flush of its own: until the next flush, reconciliation finds the instance there and the
+ * pool copy gone, and does nothing. Undefined (with the catalog put back) when the rename fails.
  */
 async function fromPool(
   ctx: PrepareContext,
@@ -68,6 +78,7 @@ async function fromPool(
     w.removePooled(pooled);
     pending(w, plan, ops[0] as string, 'drop', pooled);
     pending(w, plan, ops[1] as string, 'instance_create', plan.row.db_name);
+    if (plan.opId) w.removePending(plan.opId);
     record(w, plan);
   });
   try {
@@ -81,20 +92,20 @@ async function fromPool(
     });
     return undefined;
   }
-  return () => {
-    ctx.store
-      .write((w) => {
-        for (const op of ops) w.removePending(op);
-      })
-      .catch(() => undefined); // left for reconciliation, which resolves it the same way
-  };
+  return () =>
+    ctx.store.commit((w) => {
+      for (const op of ops) w.removePending(op);
+    });
 }
 
-/** The pending record first, then the clone, then the instance row in one catalog write. */
+/**
+ * The pending record first (unless the job wrote it already), then the clone, then the
+ * instance row in one catalog write.
+ */
 async function byClone(ctx: PrepareContext, server: DbmsServer, state: StateRow, plan: Planned) {
-  const opId = randomHex(8);
+  const opId = plan.opId ?? randomHex(8);
   const db = plan.row.db_name;
-  await ctx.store.write((w) => pending(w, plan, opId, 'instance_create', db));
+  if (!plan.opId) await ctx.store.write((w) => pending(w, plan, opId, 'instance_create', db));
   try {
     await server.cloneInstance(state.db_name, db, state.size_bytes);
     await ctx.store.write((w) => {

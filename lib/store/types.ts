@@ -135,5 +135,11 @@ export interface Store {
 
   /** Runs `fn` in one transaction, then waits until the change is durable. */
   write<T>(fn: (w: StoreWriter) => T): Promise<T>;
+  /**
+   * Runs `fn` in one transaction now; the change becomes durable with the next flush (the
+   * next `write`, or `close`). Only for a change whose operation makes an awaited write
+   * before it touches a server again, so a crash in between looks the same on disk.
+   */
+  commit<T>(fn: (w: StoreWriter) => T): T;
   close(): Promise<void>;
 }

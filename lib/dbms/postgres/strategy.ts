@@ -6,7 +6,7 @@ export type CloneStrategy = 'wal_log' | 'file_copy' | 'auto';
  * measured on the development machine (docs/performance.md); `clone_file_copy_bytes` in the
  * config moves it for another disk.
  */
-export const AUTO_FILE_COPY_BYTES = 256 * 1024 * 1024;
+export const AUTO_FILE_COPY_BYTES = 48 * 1024 * 1024;
 
 export function chooseStrategy(
   configured: CloneStrategy,

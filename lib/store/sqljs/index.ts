@@ -169,10 +169,14 @@ class SqljsStore implements Store {
         );
 
   async write<T>(fn: (w: StoreWriter) => T): Promise<T> {
-    if (this.closed) throw new Error('catalog is closed');
-    const result = this.transaction(() => fn(sqljsWriter(this.db)));
+    const result = this.commit(fn);
     await this.flusher.flush();
     return result;
+  }
+
+  commit<T>(fn: (w: StoreWriter) => T): T {
+    if (this.closed) throw new Error('catalog is closed');
+    return this.transaction(() => fn(sqljsWriter(this.db)));
   }
 
   private transaction<T>(fn: () => T): T {
@@ -190,6 +194,7 @@ class SqljsStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.flusher.flush(); // what commit() left for the next flush
     await this.flusher.idle();
     this.db.close();
   }

@@ -24,9 +24,18 @@ async function prepared(e: TestEngine, sql: string) {
 const pooledDbs = (e: TestEngine, stateId?: string) =>
   e.store.listPooled(stateId).map((r) => r.db_name);
 
+/** Builds a state and asks for it again: the second request earns it warm copies. */
+async function warmed(e: TestEngine, sql: string) {
+  await prepared(e, sql);
+  return prepared(e, sql);
+}
+
 t.test('a cache hit gets a pool copy by rename, and the pool refills', async (t) => {
   const e = await testEngine(t, { config: POOL });
+  const built = await prepared(e, SEED);
+  t.same(pooledDbs(e), [], 'a state just built earns no copies');
   const first = await prepared(e, SEED);
+  t.equal(first.state_id, built.state_id);
   const ready = pooledDbs(e, first.state_id);
   t.equal(ready.length, 2, 'two copies made after the first use');
   t.ok(
@@ -52,8 +61,8 @@ t.test('a cache hit gets a pool copy by rename, and the pool refills', async (t)
 
 t.test('the engine-wide cap: the least recently used state gives way', async (t) => {
   const e = await testEngine(t, { config: POOL });
-  const a = await prepared(e, SEED);
-  const b = await prepared(e, `${SEED}; create table u(y int)`);
+  const a = await warmed(e, SEED);
+  const b = await warmed(e, `${SEED}; create table u(y int)`);
   t.equal(pooledDbs(e).length, 3, 'never more than max_total');
   t.equal(pooledDbs(e, b.state_id).length, 2, 'the state used last has its copies');
   t.equal(pooledDbs(e, a.state_id).length, 1, 'the older one gave one up');
@@ -66,7 +75,7 @@ t.test('the engine-wide cap: the least recently used state gives way', async (t)
 
 t.test('deleting a state drains its pool', async (t) => {
   const e = await testEngine(t, { config: POOL });
-  const a = await prepared(e, SEED);
+  const a = await warmed(e, SEED);
   const res = await e.call('DELETE', `/v1/states/${a.state_id}?recurse=true&force=true`);
   t.equal(res.status, 200, res.text);
   t.same(pooledDbs(e), []);
@@ -76,7 +85,7 @@ t.test('deleting a state drains its pool', async (t) => {
 t.test('copies outlive the engine and are handed out after a restart', async (t) => {
   const stateDir = await tempDir(t);
   const first = await testEngine(t, { stateDir, config: POOL });
-  const a = await prepared(first, SEED);
+  const a = await warmed(first, SEED);
   const kept = pooledDbs(first, a.state_id);
   await first.stop();
   const second = await testEngine(t, { stateDir });
@@ -91,7 +100,7 @@ t.test('copies outlive the engine and are handed out after a restart', async (t)
 
 t.test('reconciliation forgets lost copies and finishes an interrupted hand-out', async (t) => {
   const e = await testEngine(t, { config: POOL });
-  const a = await prepared(e, SEED);
+  const a = await warmed(e, SEED);
   const [lost, handed] = pooledDbs(e, a.state_id) as [string, string];
   await query(ADMIN_URL, `DROP DATABASE "${lost}"`);
   // As if the engine died after recording a hand-out but before the rename.
@@ -117,7 +126,7 @@ t.test('reconciliation forgets lost copies and finishes an interrupted hand-out'
 
 t.test('a copy someone holds open cannot be renamed: the prepare clones instead', async (t) => {
   const e = await testEngine(t, { config: POOL });
-  const a = await prepared(e, SEED);
+  const a = await warmed(e, SEED);
   const [held] = pooledDbs(e, a.state_id) as [string];
   const session = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${held}` });
   session.on('error', () => undefined); // the forced drop ends this session

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { dbNames } from '../../../../lib/dbms/names.js';
-import { advisoryKey, PostgresServer } from '../../../../lib/dbms/postgres/server.js';
+import { advisoryKey, appName, PostgresServer } from '../../../../lib/dbms/postgres/server.js';
 import { newCatalogId, newInstanceId, newJobId } from '../../../../lib/id.js';
 import { ADMIN_URL, catalogDatabases, dropCatalogDatabases, query } from '../../../helpers/pg.js';
 import { stateIdFor } from '../../../helpers/rows.js';
@@ -102,3 +102,31 @@ t.test('tool environment and DSN', async (t) => {
   t.teardown(() => socket.close());
   t.match(socket.toolEnv('d'), { PGHOST: '/var/run/postgresql', PGPORT: '5432' });
 });
+
+t.test(
+  'lock connections are kept for the next build, and replaced when the server ends one',
+  async (t) => {
+    const { names, server } = setup(t);
+    const db = names.state(stateIdFor('lock-reuse'));
+    const sessions = async () =>
+      (
+        await query<{ pid: number }>(
+          ADMIN_URL,
+          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%advisory%'",
+          [appName('00000000')],
+        )
+      ).map((r) => r.pid);
+    await (await server.lockState(db))();
+    const before = await sessions();
+    await (await server.lockState(db))();
+    const after = await sessions();
+    t.ok(
+      before.length > 0 && after.every((pid) => before.includes(pid)),
+      'the same session took the second lock',
+    );
+    await query(ADMIN_URL, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [after]);
+    const release = await server.lockState(db);
+    t.ok(release, 'a lock is still had after the kept connection was terminated');
+    await release();
+  },
+);
