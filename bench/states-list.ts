@@ -1,6 +1,7 @@
 // GET /v1/states with 10,000 states, JSON and NDJSON, against a bare node:http server sending
-// the same bytes, in the same run; and the engine's heap while streaming 10,000 vs 40,000 rows.
-// Run: npm run build && node --expose-gc dist/bench/states-list.js
+// the same bytes, in the same run (with the render cache and without); and the engine's heap
+// while streaming 10,000 vs 40,000 rows as NDJSON.
+// Run: npm run build && node dist/bench/states-list.js
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -8,19 +9,25 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { request } from 'undici';
+import type { StoreWriter } from '../lib/store/types.js';
 import { createEngineCore } from '../runtime/engine-core.js';
 import { createHttpServer } from '../runtime/http-server.js';
 import { median } from './common.js';
 
-const N = 10_000;
-const REPS = 15;
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
-function stateRow(id: string) {
+const N = 10_000;
+const REPS = Number(process.env.SQLRS_BENCH_N ?? 31);
+
+function stateRow(id: string, image: string) {
   return {
     state_id: id,
     parent_state_id: null,
-    image_id: 'postgres',
+    image_id: image,
     resolved_image_id: 'postgres@15/1',
     prepare_kind: 'psql' as const,
     prepare_args_normalized: '-X -v ON_ERROR_STOP=1 -f /src/schema.sql',
@@ -47,47 +54,94 @@ async function time(
   return { ms: performance.now() - t0, bytes };
 }
 
-async function main() {
+/** Live memory (heap and buffers, after a full GC) of the engine and the client. */
+function live(): number {
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Peak growth of live memory while a listing streams, sampled at every chunk the client reads. */
+async function peakMemory(url: string, headers: Record<string, string>): Promise<number> {
+  const base = live();
+  let peak = 0;
+  const res = await request(url, { headers });
+  for await (const _ of res.body) peak = Math.max(peak, live() - base);
+  return peak;
+}
+
+async function engineWith(config: Record<string, unknown>, rows: (w: StoreWriter) => void) {
   const core = await createEngineCore({
     stateDir: mkdtempSync(join(tmpdir(), 'sqlrs-bench-list-')),
     authToken: 't',
+    config,
   });
-  await core.store.write((w) => {
-    for (let i = 0; i < 4 * N; i++) w.insertState(stateRow(randomBytes(32).toString('hex')));
-  });
-  const engine = createHttpServer(core.dispatch);
-  const base = await listen(engine);
+  await core.store.write(rows);
+  const server = createHttpServer(core.dispatch);
+  return { core, server, base: await listen(server) };
+}
+
+async function main() {
+  // N states of the image listed, and 3N of another: N rows for throughput, N vs 4N for memory.
+  const rows = (w: StoreWriter) => {
+    for (let i = 0; i < 4 * N; i++)
+      w.insertState(stateRow(randomBytes(32).toString('hex'), i < N ? 'postgres' : 'other'));
+  };
+  const cached = await engineWith({}, rows);
+  const plain = await engineWith({ list_cache_bytes: 0 }, rows);
   const auth = { authorization: 'Bearer t' };
+  const path = '/v1/states?image=postgres';
   // The same bytes, pre-rendered, from a bare server: what the network and HTTP cost alone.
   const bodies: Record<string, Buffer> = {};
   for (const accept of ['application/json', 'application/x-ndjson']) {
-    const res = await request(`${base}/v1/states?image=postgres`, { headers: { ...auth, accept } });
+    const res = await request(`${plain.base}${path}`, { headers: { ...auth, accept } });
     bodies[accept] = Buffer.from(await res.body.arrayBuffer());
   }
-  // Only the first N rows: list a quarter of the catalog by id prefix ranges is awkward; use the
-  // whole 4N listing for throughput, and 1N vs 4N for memory.
   const bare = createServer((req, res) => {
     const accept = String(req.headers.accept);
     res.writeHead(200, { 'content-type': accept }).end(bodies[accept]);
   });
   const bareUrl = await listen(bare);
-  for (const accept of ['application/json', 'application/x-ndjson']) {
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let i = 0; i < REPS; i++) {
-      ours.push((await time(`${base}/v1/states?image=postgres`, { ...auth, accept })).ms);
-      theirs.push((await time(bareUrl, { accept })).ms);
+  for (const [label, e] of [
+    ['render cache', cached],
+    ['no cache', plain],
+  ] as const) {
+    for (const accept of ['application/json', 'application/x-ndjson']) {
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let i = 0; i < REPS; i++) {
+        ours.push((await time(`${e.base}${path}`, { ...auth, accept })).ms);
+        theirs.push((await time(bareUrl, { accept })).ms);
+      }
+      // Throughput ratio: bare time / our time; the target is ours at least 0.8x the bare rate.
+      const ratio = median(theirs) / median(ours);
+      console.log(
+        `GET /v1/states ${N} rows as ${accept} (${label}): ${bodies[accept]?.length} bytes, ours ${median(ours).toFixed(1)} ms, bare ${median(theirs).toFixed(1)} ms, throughput ratio ${ratio.toFixed(2)}x (target >= 0.8x: ${ratio >= 0.8 ? 'meets' : 'MISSES'})`,
+      );
     }
-    // Throughput ratio: bare time / our time; the target is ours at least 0.8x the bare rate.
-    const oursMs = median(ours);
-    const bareMs = median(theirs);
+  }
+  // Memory while streaming NDJSON: N rows against 4N, rendering (no cache, and the first
+  // listing after a change with the cache) must not grow with the rows beyond one page.
+  const nd = { ...auth, accept: 'application/x-ndjson' };
+  for (const [label, e] of [
+    ['no cache', plain],
+    ['render cache, first listing after a change', cached],
+  ] as const) {
+    const peaks: number[] = [];
+    for (const listing of [path, '/v1/states']) {
+      await e.core.store.write((w) => w.touchState('0'.repeat(64), new Date().toISOString()));
+      peaks.push(await peakMemory(`${e.base}${listing}`, nd));
+    }
+    const [one, four] = peaks.map((b) => b / 1024 / 1024) as [number, number];
     console.log(
-      `GET /v1/states ${4 * N} rows as ${accept}: ${bodies[accept]?.length} bytes, ours ${oursMs.toFixed(1)} ms, bare ${bareMs.toFixed(1)} ms, throughput ratio ${(bareMs / oursMs).toFixed(2)}x (target >= 0.8x: ${bareMs / oursMs >= 0.8 ? 'meets' : 'MISSES'})`,
+      `NDJSON peak memory growth while streaming (${label}): ${N} rows ${one.toFixed(1)} MiB, ${4 * N} rows ${four.toFixed(1)} MiB`,
     );
   }
-  engine.close();
+  for (const e of [cached, plain]) {
+    e.server.close();
+    await e.core.close();
+  }
   bare.close();
-  await core.close();
 }
 
 await main();

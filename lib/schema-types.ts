@@ -57,6 +57,10 @@ max_log_lines?: number
 max_body_bytes?: number
 worker_threads?: number
 /**
+ * Memory for rendered state listings of the unchanged catalog (0: none). Default 32 MiB.
+ */
+list_cache_bytes?: number
+/**
  * Pre-cloned copies of recently used states, handed out by rename (docs/performance.md).
  */
 warm_pool?: {

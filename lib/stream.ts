@@ -1,3 +1,5 @@
+import type { ListCache } from './list-cache.js';
+
 /**
  * List responses: a JSON array, or NDJSON when the client asks for it (SPEC §4). Rows come from
  * the catalog a page at a time and leave as chunks, so a listing of any size is never built in
@@ -56,7 +58,9 @@ export async function* jsonArrayChunks(source: AsyncIterable<unknown[]>): AsyncG
 export interface StreamedList {
   status: number;
   headers: Record<string, string>;
-  stream: AsyncIterable<string>;
+  stream?: AsyncIterable<string | Uint8Array>;
+  /** A kept listing, sent as it is. */
+  bytes?: Uint8Array;
 }
 
 export function listResponse(source: AsyncIterable<unknown[]>, accept?: string): StreamedList {
@@ -66,4 +70,57 @@ export function listResponse(source: AsyncIterable<unknown[]>, accept?: string):
     headers: { 'content-type': nd ? NDJSON : 'application/json' },
     stream: nd ? ndjsonChunks(source) : jsonArrayChunks(source),
   };
+}
+
+export interface CachedPages<T> {
+  cache: ListCache;
+  /** The catalog's write generation. */
+  generation: () => number;
+  /** What identifies the listing (its route and filters). */
+  key: string;
+  read: (after: string | undefined, limit: number) => T[];
+  rowKey: (row: T) => string;
+}
+
+/**
+ * A list response kept per catalog generation (lib/list-cache.ts): rendered a page at a time
+ * as listResponse does, the bytes kept when the whole listing fits the cache and the catalog
+ * did not change while it was read; an unchanged catalog's listing is then sent as one
+ * buffer with its length, like a static file.
+ */
+export function cachedListResponse<T>(src: CachedPages<T>, accept?: string): StreamedList {
+  const nd = wantsNdjson(accept);
+  const type = nd ? NDJSON : 'application/json';
+  const key = `${src.key}\u0000${type}`;
+  const kept = src.cache.get(src.generation(), key);
+  if (kept) return { status: 200, headers: { 'content-type': type }, bytes: kept };
+  const chunks = nd
+    ? ndjsonChunks(pages(src.read, src.rowKey))
+    : jsonArrayChunks(pages(src.read, src.rowKey));
+  return { status: 200, headers: { 'content-type': type }, stream: keepWhole(src, key, chunks) };
+}
+
+/** Passes the chunks on encoded, keeping a copy of them while they still fit the cache. */
+async function* keepWhole<T>(
+  src: CachedPages<T>,
+  key: string,
+  chunks: AsyncIterable<string>,
+): AsyncGenerator<Buffer> {
+  const generation = src.generation();
+  let kept: Buffer[] | undefined = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    const bytes = Buffer.from(chunk);
+    if (
+      kept &&
+      src.generation() === generation &&
+      src.cache.fits(generation, size + bytes.length)
+    ) {
+      kept.push(bytes);
+      size += bytes.length;
+    } else kept = undefined; // too big, or read across a change: not one generation's listing
+    yield bytes;
+  }
+  if (kept && src.generation() === generation)
+    src.cache.set(generation, key, Buffer.concat(kept, size));
 }

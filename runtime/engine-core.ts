@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type EngineConfig, loadConfig } from '../lib/config.js';
 import { newAuthToken, newEngineInstanceId } from '../lib/id.js';
+import { ListCache } from '../lib/list-cache.js';
 import { compileSchemas } from '../lib/schemas.js';
 import { openSqljsStore } from '../lib/store/sqljs/index.js';
 import type { Store } from '../lib/store/types.js';
@@ -64,6 +65,7 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
       jobs: prepare.jobs,
       deletion: prepare.deletion,
       unknownDatabases: () => prepare.deletion.unknownDatabases(),
+      listCache: new ListCache(config.list_cache_bytes),
       openapi: () => buildOpenApi(ROUTES, validators.schemas, version),
     };
     const dispatch = createDispatcher({ routes: ROUTES, deps, authToken, maxBodyBytes });

@@ -39,9 +39,16 @@ async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispat
   await writeResponse(res, response);
 }
 
+const NO_BODY = Buffer.alloc(0);
+
 async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > max) return 'too_large';
+  // A request that declares no body (a GET) has none: no need to wait for its end.
+  if (declared === 0 && req.headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return NO_BODY;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -55,6 +62,11 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'to
 export async function writeResponse(res: ServerResponse, r: HandlerResponse): Promise<void> {
   for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
   if (r.stream) return writeStream(res, r.status, r.stream);
+  if (r.bytes) {
+    res.setHeader('content-length', r.bytes.length);
+    res.writeHead(r.status).end(r.bytes);
+    return;
+  }
   if (r.body === undefined) {
     res.writeHead(r.status).end();
     return;
@@ -78,8 +90,19 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
+/**
+ * Up to this much may wait in the response's buffer before the next chunk is pulled: enough
+ * for several list pages per wait (a cached listing is sent at the socket's pace), little
+ * enough that a slow client holds a bounded amount of memory.
+ */
+const MAX_BUFFERED = 4 * 1024 * 1024;
+
 /** Streams chunks with backpressure; stops pulling (and closes the source) if the client leaves. */
-async function writeStream(res: ServerResponse, status: number, stream: AsyncIterable<string>) {
+async function writeStream(
+  res: ServerResponse,
+  status: number,
+  stream: AsyncIterable<string | Uint8Array>,
+) {
   res.writeHead(status);
   const iterator = stream[Symbol.asyncIterator]();
   try {
@@ -87,7 +110,8 @@ async function writeStream(res: ServerResponse, status: number, stream: AsyncIte
       if (res.destroyed) return;
       const next = await iterator.next();
       if (next.done) break;
-      if (!res.write(next.value)) await drained(res);
+      res.write(next.value);
+      if (res.writableLength > MAX_BUFFERED) await drained(res);
     }
     res.end();
   } catch {

@@ -1,4 +1,5 @@
 import type { DeletionService } from '../lib/deletion/service.js';
+import type { ListCache } from '../lib/list-cache.js';
 import type { Logger } from '../lib/logger.js';
 import type { JobManager } from '../lib/prepare/jobs.js';
 import type { Validators } from '../lib/schemas.js';
@@ -23,12 +24,17 @@ export interface HandlerRequest<Q = Record<string, string>, B = unknown> {
   body: B;
 }
 
-/** A plain response. `stream` (string chunks) is for lists and event streams; else `body` is JSON. */
+/**
+ * A plain response. `stream` (UTF-8 chunks, as strings or already encoded) is for lists and
+ * event streams; `bytes` is a body already encoded (a kept listing, with its content-type
+ * header); else `body` is JSON.
+ */
 export interface HandlerResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
-  stream?: AsyncIterable<string>;
+  stream?: AsyncIterable<string | Uint8Array>;
+  bytes?: Uint8Array;
 }
 
 export type { Logger } from '../lib/logger.js';
@@ -50,6 +56,8 @@ export interface Deps {
   deletion: DeletionService;
   /** The OpenAPI document of this engine's routes (GET /v1/openapi.json). */
   openapi?: () => unknown;
+  /** Rendered list pages of the unchanged catalog; absent: render every time. */
+  listCache?: ListCache;
   /** Databases in the catalog's namespace that the catalog does not know (SPEC §6.4). */
   unknownDatabases?: () => string[];
 }

@@ -105,6 +105,8 @@ export interface StoreWriter {
 export interface Store {
   readonly catalogId: string;
   readonly schemaVersion: number;
+  /** Counts committed changes: what was read at one generation is still true at the same one. */
+  readonly generation: number;
 
   getState(stateId: string): StateRow | undefined;
   stateEntry(stateId: string): StateEntry | undefined;

@@ -49,7 +49,10 @@ export function toResponse(res: HandlerResponse): Response {
       async pull(controller) {
         const next = await iterator.next();
         if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
+        else
+          controller.enqueue(
+            typeof next.value === 'string' ? encoder.encode(next.value) : next.value,
+          );
       },
       async cancel() {
         await iterator.return?.();
@@ -57,6 +60,7 @@ export function toResponse(res: HandlerResponse): Response {
     });
     return new Response(body, { status: res.status, headers });
   }
+  if (res.bytes) return new Response(res.bytes, { status: res.status, headers });
   if (res.body === undefined) return new Response(null, { status: res.status, headers });
   headers.set('content-type', 'application/json');
   return new Response(JSON.stringify(res.body), { status: res.status, headers });

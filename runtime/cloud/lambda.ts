@@ -77,7 +77,12 @@ export async function toResult(res: HandlerResponse): Promise<HttpApiResultV2> {
   const headers: Record<string, string> = { ...res.headers };
   let body = '';
   if (res.stream) {
-    for await (const chunk of res.stream) body += chunk;
+    const decoder = new TextDecoder();
+    for await (const chunk of res.stream)
+      body += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    body += decoder.decode();
+  } else if (res.bytes) {
+    body = new TextDecoder().decode(res.bytes);
   } else if (res.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(res.body);

@@ -35,3 +35,27 @@ t.test('GET /v1/states with filters', async (t) => {
     t.equal((await e.get(`/v1/states?${bad}`)).status, 400, bad);
   }
 });
+
+t.test('GET /v1/states of an unchanged catalog is kept, and a write shows at once', async (t) => {
+  const e = await testEngine(t);
+  const { root } = await seedCatalog(e.store);
+  const first = await e.get('/v1/states');
+  const second = await e.get('/v1/states');
+  t.equal(second.text, first.text);
+  t.equal(second.headers['content-length'], String(Buffer.byteLength(first.text)));
+  await e.store.write((w) => w.touchState(root.state_id, '2030-01-01T00:00:00.000Z'));
+  const third = (await e.get('/v1/states')).json();
+  t.equal(
+    third.find((s: { state_id: string }) => s.state_id === root.state_id).last_used_at,
+    '2030-01-01T00:00:00.000Z',
+  );
+});
+
+t.test('list_cache_bytes 0: every listing is rendered', async (t) => {
+  const e = await testEngine(t, { config: { list_cache_bytes: 0 } });
+  await seedCatalog(e.store);
+  await e.get('/v1/states');
+  const again = await e.get('/v1/states');
+  t.equal(again.headers['content-length'], undefined, 'streamed, not kept');
+  t.equal(again.json().length, 3);
+});

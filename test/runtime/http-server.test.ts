@@ -103,10 +103,10 @@ t.test('10,000 states stream as NDJSON without building the response in memory',
     url: '/v1/states',
     headers: { authorization: `Bearer ${e.authToken}`, accept: NDJSON },
   });
-  const iterator = (res.stream as AsyncIterable<string>)[Symbol.asyncIterator]();
+  const iterator = (res.stream as AsyncIterable<string | Uint8Array>)[Symbol.asyncIterator]();
   const first = await iterator.next();
   t.equal(pagesRead.length, 1, 'the first line is out after one page of rows was read');
-  t.equal(JSON.parse((first.value as string).split('\n')[0] as string).refcount, 0);
+  t.equal(JSON.parse(String(first.value).split('\n')[0] as string).refcount, 0);
   for (let next = await iterator.next(); !next.done; next = await iterator.next());
   t.equal(pagesRead.length, rows.length / PAGE_SIZE + 1, 'then page by page, plus one empty read');
   t.ok(pagesRead.every((n) => n <= PAGE_SIZE));

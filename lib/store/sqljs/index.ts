@@ -83,6 +83,7 @@ function readVersion(db: Database): number {
 class SqljsStore implements Store {
   catalogId: string;
   schemaVersion: number;
+  generation = 0;
   private readonly flusher: GroupFlusher<Uint8Array>;
   private closed = false;
 
@@ -176,7 +177,9 @@ class SqljsStore implements Store {
 
   commit<T>(fn: (w: StoreWriter) => T): T {
     if (this.closed) throw new Error('catalog is closed');
-    return this.transaction(() => fn(sqljsWriter(this.db)));
+    const result = this.transaction(() => fn(sqljsWriter(this.db)));
+    this.generation++;
+    return result;
   }
 
   private transaction<T>(fn: () => T): T {

@@ -34,6 +34,12 @@ t.test('NDJSON stays streamed through the Fetch handler', async (t) => {
   for (let next = await reader.read(); !next.done; next = await reader.read())
     text += new TextDecoder().decode(next.value);
   t.equal(text.trim().split('\n').length, 2000);
+  const kept = await handler(
+    new Request('http://sqlrs.invalid/v1/states', {
+      headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/x-ndjson' },
+    }),
+  );
+  t.equal(await kept.text(), text, 'the unchanged catalog answers with the kept bytes');
   const big = await handler(
     new Request('http://sqlrs.invalid/v1/prepare-jobs', {
       method: 'POST',

@@ -31,6 +31,8 @@ t.test('recorded API Gateway HTTP API events', async (t) => {
   t.same(JSON.parse(get.body), []);
   t.equal(get.headers['content-type'], 'application/json');
   t.equal(get.isBase64Encoded, false);
+  const kept = await handler(event('get-with-query'));
+  t.equal(kept.body, get.body, 'a kept listing (already encoded) reads the same');
   const post = await handler(event('post-json'));
   t.equal(post.statusCode, 202, post.body);
   t.match(JSON.parse(post.body), { status: 'queued', job_id: /^[0-9a-f]{32}$/ });
