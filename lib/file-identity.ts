@@ -50,3 +50,19 @@ export function settledIdentities(
 
 /** Wall-clock now in ns, comparable with file ctimes. */
 export const wallClockNs = () => BigInt(Date.now()) * 1_000_000n;
+
+/**
+ * Runs a hashing of steps and adds the identities of the files the steps read, when every
+ * one had settled before the hashing began (what lib/prepare/hash-cache.ts may keep).
+ */
+export function withIdentities<S extends { files: string[] }>(
+  hash: () => S[],
+): { steps: S[]; identities?: Record<string, string> } {
+  const started = wallClockNs();
+  const steps = hash();
+  const identities = settledIdentities(
+    steps.flatMap((s) => s.files),
+    started,
+  );
+  return identities ? { steps, identities } : { steps };
+}

@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
-import { settledIdentities, wallClockNs } from '../../lib/file-identity.js';
+import { withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { MysqlStep } from '../../lib/mysql/args.js';
 import { splitStatements } from '../../lib/mysql/splitter.js';
@@ -34,13 +34,7 @@ export function hashMysqlSteps(
   input: HashMysqlInput,
 ): TaskResult<{ steps: MysqlStepHash[]; identities?: Record<string, string> }> {
   try {
-    const started = wallClockNs();
-    const steps = input.steps.map((s) => hashStep(s, input));
-    const identities = settledIdentities(
-      steps.flatMap((s) => s.files),
-      started,
-    );
-    return { ok: true, steps, ...(identities ? { identities } : {}) };
+    return { ok: true, ...withIdentities(() => input.steps.map((s) => hashStep(s, input))) };
   } catch (err) {
     return taskFailure(err);
   }

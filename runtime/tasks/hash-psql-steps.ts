@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
-import { settledIdentities, wallClockNs } from '../../lib/file-identity.js';
+import { withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { PsqlStep } from '../../lib/psql/args.js';
 import { expandSql } from '../../lib/psql/expand.js';
@@ -30,13 +30,7 @@ export function hashPsqlSteps(
   input: HashPsqlInput,
 ): TaskResult<{ steps: StepHash[]; identities?: Record<string, string> }> {
   try {
-    const started = wallClockNs();
-    const steps = input.steps.map((step) => hashStep(step, input));
-    const identities = settledIdentities(
-      steps.flatMap((s) => s.files),
-      started,
-    );
-    return { ok: true, steps, ...(identities ? { identities } : {}) };
+    return { ok: true, ...withIdentities(() => input.steps.map((step) => hashStep(step, input))) };
   } catch (err) {
     return taskFailure(err);
   }

@@ -84,6 +84,8 @@ class SqljsStore implements Store {
   catalogId: string;
   schemaVersion: number;
   generation = 0;
+  /** The generation the last flush (started) wrote: below `generation`, commits wait. */
+  private flushedGeneration = 0;
   private readonly flusher: GroupFlusher<Uint8Array>;
   private closed = false;
 
@@ -99,7 +101,10 @@ class SqljsStore implements Store {
     this.schemaVersion = hasMeta ? readVersion(db) : 0;
     this.catalogId = hasMeta ? this.meta('catalog_id') : '';
     this.flusher = new GroupFlusher(
-      () => this.db.export(),
+      () => {
+        this.flushedGeneration = this.generation;
+        return this.db.export();
+      },
       (data) => writeFileDurable(path, data),
     );
   }
@@ -197,8 +202,9 @@ class SqljsStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flusher.flush(); // what commit() left for the next flush
     await this.flusher.idle();
+    // What commit() left for the next flush.
+    if (this.flushedGeneration !== this.generation) await this.flusher.flush();
     this.db.close();
   }
 }

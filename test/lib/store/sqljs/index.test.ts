@@ -175,7 +175,7 @@ t.test('an unreadable state.db is refused and left untouched', async (t) => {
 
 t.test('temp files of a crashed flush are removed at open', async (t) => {
   const dir = await tempDir(t);
-  (await openSqljsStore({ dir })).close();
+  await (await openSqljsStore({ dir })).close();
   await writeFile(join(dir, `${STATE_DB}.tmp-99999`), 'half');
   const store = await openSqljsStore({ dir });
   await t.rejects(stat(join(dir, `${STATE_DB}.tmp-99999`)));
@@ -253,5 +253,28 @@ t.test('a version 1 catalog is migrated to the current version, its rows kept', 
   await store.close();
   const reopened = await openSqljsStore({ dir });
   t.equal(reopened.schemaVersion, SCHEMA_VERSION, 'the migration was flushed');
+  await reopened.close();
+});
+
+t.test('commit() is made durable by the next write, or by close', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  const a = stateRow();
+  const b = stateRow();
+  const gen = store.generation;
+  store.commit((w) => w.insertState(a));
+  t.equal(store.generation, gen + 1, 'a commit is a new generation');
+  t.ok(store.getState(a.state_id), 'visible at once');
+  await store.write((w) => w.insertState(b));
+  const copy = await tempDir(t);
+  await writeFile(join(copy, STATE_DB), await readFile(join(dir, STATE_DB)));
+  const seen = await openSqljsStore({ dir: copy });
+  t.ok(seen.getState(a.state_id), 'the next write flushed the commit too');
+  await seen.close();
+  const c = stateRow();
+  store.commit((w) => w.insertState(c));
+  await store.close();
+  const reopened = await openSqljsStore({ dir });
+  t.ok(reopened.getState(c.state_id), 'close flushed the last commit');
   await reopened.close();
 });
