@@ -5,7 +5,7 @@ import type { PrepareContext } from './context.js';
 import { createInstance } from './instance.js';
 import type { Job } from './job.js';
 import { chainStates, markCached, type PlannedStep, planTasks } from './planner.js';
-import { forgetWork, type RecordedWork, recordWork } from './recorded-work.js';
+import { forgetCached, forgetWork, type RecordedWork, recordWork } from './recorded-work.js';
 import type { AcceptedRequest } from './requests.js';
 
 /** What a validated, hashed prepare request carries into its job. */
@@ -26,27 +26,51 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
   const known = ctx.resolved.get(imageId);
   const resolved = known ?? (await resolveImage(ctx, job, imageId, server.resolve.bind(server)));
   const planned = chainStates(ctx, resolved, spec.taskHashes);
-  markCached(ctx, planned, await server.existing(planned.map((p) => p.stateDb)));
-  job.setPlan(
-    planTasks(
-      job.kind,
-      imageId,
-      { id: resolved, needed: known === undefined },
-      planned,
-      job.planOnly,
-    ),
-  );
-  job.setTask('plan', 'succeeded');
-  if (job.planOnly) return job.succeed();
-  if (planned.every((p) => p.cached)) return finish(ctx, job, spec, server, planned);
-  const work = await recordWork(ctx, job, imageId, planned);
+  const warm = !job.planOnly && warmCopyReady(ctx, server, planned);
+  // Unless a warm copy will do, whatever the job may create is recorded pending while the
+  // server is asked which states exist: the flush and the round trip overlap.
+  const recording = job.planOnly || warm ? undefined : recordWork(ctx, job, imageId, planned);
   try {
-    await buildAll(ctx, job, spec, server, resolved, planned, work);
+    const existing = warm
+      ? new Set(planned.map((p) => p.stateDb))
+      : await server.existing(planned.map((p) => p.stateDb));
+    const work = await recording;
+    markCached(ctx, planned, existing);
+    job.setPlan(
+      planTasks(
+        job.kind,
+        imageId,
+        { id: resolved, needed: known === undefined },
+        planned,
+        job.planOnly,
+      ),
+    );
+    job.setTask('plan', 'succeeded');
+    if (job.planOnly) return job.succeed();
+    if (work) forgetCached(ctx, work, planned);
+    if (!planned.every((p) => p.cached))
+      await buildAll(ctx, job, spec, server, resolved, planned, work as RecordedWork);
     await finish(ctx, job, spec, server, planned, work);
   } catch (err) {
-    await forgetWork(ctx, work).catch(() => undefined); // reconciliation clears them otherwise
+    // Records of databases never made (or dropped on the way out); reconciliation would too.
+    if (recording) await recording.then((w) => forgetWork(ctx, w)).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * A warm copy of the last state is ready and every state is in the catalog: the hand-out
+ * renames that copy and needs no template, so the round trip that checks the state databases
+ * still exist would only slow a cache hit down. (A state database dropped behind the engine's
+ * back is found by the next prepare that clones.)
+ */
+function warmCopyReady(ctx: PrepareContext, server: DbmsServer, planned: PlannedStep[]): boolean {
+  const last = planned.at(-1) as PlannedStep;
+  return (
+    server.rename !== undefined &&
+    ctx.warmPool?.claim(last.stateId) !== undefined &&
+    planned.every((p) => ctx.store.getState(p.stateId) !== undefined)
+  );
 }
 
 async function buildAll(

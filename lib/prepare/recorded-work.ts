@@ -12,10 +12,11 @@ export interface RecordedWork {
 }
 
 /**
- * Records every database a building job may create (each step's build database and the
- * instance) as pending, in one flush before the first of them exists (SPEC §6.3 step 2,
- * §6.4): one flush for the job instead of one per step. Each record is cleared as its
- * database is committed or dropped; `forgetWork` clears whatever a failed job left.
+ * Records every database a job may create (each step's build database and the instance) as
+ * pending, in one flush before the first of them exists (SPEC §6.3 step 2, §6.4): one flush
+ * for the job instead of one per step, made while the plan asks the server which states
+ * exist. Steps found cached lose their records (forgetCached); each other record is cleared
+ * as its database is committed or dropped; `forgetWork` clears whatever a failed job left.
  */
 export async function recordWork(
   ctx: PrepareContext,
@@ -50,6 +51,20 @@ export async function recordWork(
     });
   });
   return work;
+}
+
+/** Clears, without a flush of its own, the records of steps the plan found cached. */
+export function forgetCached(
+  ctx: PrepareContext,
+  work: RecordedWork,
+  planned: PlannedStep[],
+): void {
+  const cached = planned.filter((p) => p.cached && work.builds.has(p.index));
+  if (cached.length === 0) return;
+  ctx.store.commit((w) => {
+    for (const p of cached) w.removePending(work.builds.get(p.index) as string);
+  });
+  for (const p of cached) work.builds.delete(p.index);
 }
 
 /** Clears the records of a job that ended early (their databases were never made or are gone). */
