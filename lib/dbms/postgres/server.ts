@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { redactUrl } from '../../config.js';
 import { pgSessionCounts } from '../../conntrack/postgres.js';
 import { invalidArgument, sqlrsError } from '../../errors.js';
 import { assertOwnName } from '../names.js';
 import type { DbmsServer } from '../types.js';
+import { AdvisoryLocks } from './advisory-locks.js';
 import { type CloneStrategy, chooseStrategy } from './strategy.js';
+
+export { advisoryKey } from './advisory-locks.js';
 
 /**
  * The engine's own sessions are named `sqlrs-engine:<catalog>:<pid>`: conntrack leaves them
@@ -15,7 +17,7 @@ import { type CloneStrategy, chooseStrategy } from './strategy.js';
 export const appName = (catalogId: string, pid = process.pid) => `sqlrs-engine:${catalogId}:${pid}`;
 
 /** Connection refused, host unknown, auth failed...: the server cannot be used right now. */
-function unavailable(url: string, err: unknown) {
+export function unavailable(url: string, err: unknown) {
   return sqlrsError(
     'unavailable',
     `database server unavailable: ${(err as Error).message}`,
@@ -34,8 +36,7 @@ export class PostgresServer implements DbmsServer {
   private readonly target: URL;
 
   private readonly appName: string;
-  private readonly lockClients: pg.Client[] = [];
-  private closed = false;
+  private readonly locks: AdvisoryLocks;
 
   constructor(
     private readonly url: string,
@@ -52,6 +53,17 @@ export class PostgresServer implements DbmsServer {
       idleTimeoutMillis: 10_000,
     });
     this.pool.on('error', () => undefined); // an idle client dying is not the engine's problem
+    this.locks = new AdvisoryLocks(async () => {
+      const client = new pg.Client({ connectionString: url, application_name: this.appName });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        throw isConnectionError(err) ? unavailable(url, err) : err;
+      }
+      return client;
+    });
   }
 
   private async q<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
@@ -173,57 +185,8 @@ export class PostgresServer implements DbmsServer {
     return rows.map((r) => ({ name: r.datname, allowConnections: r.datallowconn }));
   }
 
-  /**
-   * Session-level advisory lock on a connection of its own: held for a whole build, it must
-   * not starve the DDL pool. Connections are kept for the next lock (opening one cost about
-   * 8 ms per step of a cold prepare); one whose unlock fails is closed, which frees its lock.
-   */
-  async lockState(stateDb: string): Promise<() => Promise<void>> {
-    const key = advisoryKey(stateDb);
-    const lock = (c: pg.Client) => c.query('SELECT pg_advisory_lock($1::bigint)', [key]);
-    let client = this.lockClients.pop();
-    // A kept connection may have been closed by the server meanwhile: then take a new one.
-    if (
-      client &&
-      !(await lock(client).then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      await client.end().catch(() => undefined);
-      client = undefined;
-    }
-    if (!client) {
-      client = await this.newLockClient();
-      try {
-        await lock(client);
-      } catch (err) {
-        await client.end().catch(() => undefined);
-        throw isConnectionError(err) ? unavailable(this.url, err) : err;
-      }
-    }
-    const held = client;
-    return async () => {
-      try {
-        await held.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
-        if (this.closed || this.lockClients.length >= 4) await held.end();
-        else this.lockClients.push(held);
-      } catch {
-        await held.end().catch(() => undefined);
-      }
-    };
-  }
-
-  private async newLockClient(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.url, application_name: this.appName });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw isConnectionError(err) ? unavailable(this.url, err) : err;
-    }
-    return client;
+  lockState(stateDb: string): Promise<() => Promise<void>> {
+    return this.locks.lock(stateDb);
   }
 
   async cancelQueries(db: string): Promise<void> {
@@ -253,20 +216,13 @@ export class PostgresServer implements DbmsServer {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    const idle = this.lockClients.splice(0);
-    await Promise.all(idle.map((c) => c.end().catch(() => undefined)));
+    await this.locks.close();
     await this.pool.end();
   }
 }
 
 function ident(db: string): string {
   return `"${assertOwnName(db)}"`;
-}
-
-/** A signed 64-bit key for pg_advisory_lock, derived from the state database name. */
-export function advisoryKey(name: string): string {
-  return createHash('sha256').update(`sqlrs:${name}`).digest().readBigInt64BE(0).toString();
 }
 
 const CONNECTION_CODES = new Set([
@@ -281,6 +237,6 @@ const CONNECTION_CODES = new Set([
   '57P03',
 ]);
 
-function isConnectionError(err: unknown): boolean {
+export function isConnectionError(err: unknown): boolean {
   return CONNECTION_CODES.has(String((err as { code?: unknown }).code));
 }
