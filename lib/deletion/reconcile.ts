@@ -80,7 +80,11 @@ async function reconcileServer(
   const inFlight = all.filter((p) => p.job_id !== null && activeJobs.has(p.job_id));
   const pending = all.filter((p) => !inFlight.includes(p));
   for (const p of inFlight) onServer.delete(p.db_name);
-  const copying = new Set(ctx.warmPool?.inProgress());
+  // Databases being made right now (by a running job or a pool refill) are not judged yet.
+  const making = new Set([
+    ...(ctx.warmPool?.inProgress() ?? []),
+    ...inFlight.map((p) => p.db_name),
+  ]);
   for (const p of pending) {
     for (const db of halfDone(ctx, p)) {
       if (!onServer.has(db)) continue;
@@ -91,7 +95,7 @@ async function reconcileServer(
   }
   const known = ctx.store
     .catalogDatabases()
-    .filter((d) => images.has(d.image_id) && !copying.has(d.db_name));
+    .filter((d) => images.has(d.image_id) && !making.has(d.db_name));
   // An interrupted delete: its databases were going; finish the job (dropped above).
   const dropping = new Set(pending.filter((p) => p.kind === 'drop').map((p) => p.db_name));
   const gone = known.filter((d) => !onServer.has(d.db_name) || dropping.has(d.db_name));
@@ -111,7 +115,7 @@ async function reconcileServer(
     fenced.map((d) => d.db_name),
     true,
   );
-  const knownNames = new Set([...known.map((d) => d.db_name), ...copying]);
+  const knownNames = new Set([...known.map((d) => d.db_name), ...making]);
   report.unknown.push(...[...onServer.keys()].filter((name) => !knownNames.has(name)));
 }
 

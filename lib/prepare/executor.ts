@@ -29,7 +29,8 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
   const warm = !job.planOnly && warmCopyReady(ctx, server, planned);
   // Unless a warm copy will do, whatever the job may create is recorded pending while the
   // server is asked which states exist: the flush and the round trip overlap.
-  const recording = job.planOnly || warm ? undefined : recordWork(ctx, job, imageId, planned);
+  const recording =
+    job.planOnly || warm ? undefined : recordWork(ctx, job, server, planned, spec.name);
   try {
     const existing = warm
       ? new Set(planned.map((p) => p.stateDb))

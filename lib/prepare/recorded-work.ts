@@ -1,5 +1,13 @@
-import { newInstanceId, randomHex } from '../id.js';
+import type { DbmsServer } from '../dbms/types.js';
+import { randomHex } from '../id.js';
 import type { PrepareContext } from './context.js';
+import {
+  addPending,
+  type PlannedInstance,
+  planInstance,
+  recordInstance,
+  unrecordInstance,
+} from './instance-record.js';
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
 
@@ -7,26 +15,32 @@ import type { PlannedStep } from './planner.js';
 export interface RecordedWork {
   /** Step index to the op id of its state_build record. */
   builds: Map<number, string>;
-  /** The instance the job will make, already recorded as instance_create. */
-  instance: { instanceId: string; opId: string };
+  /** The instance the job will make: its row and its instance_create record, both written. */
+  instance: { plan: PlannedInstance; opId: string };
 }
 
 /**
  * Records every database a job may create (each step's build database and the instance) as
  * pending, in one flush before the first of them exists (SPEC §6.3 step 2, §6.4): one flush
  * for the job instead of one per step, made while the plan asks the server which states
- * exist. Steps found cached lose their records (forgetCached); each other record is cleared
- * as its database is committed or dropped; `forgetWork` clears whatever a failed job left.
+ * exist. The instance's row and name go in the same write, hidden from readers while its
+ * record is pending, so no flush is left to make after its clone. Steps found cached lose
+ * their records (forgetCached); each other record is cleared as its database is committed or
+ * dropped; `forgetWork` clears whatever a failed job left.
  */
 export async function recordWork(
   ctx: PrepareContext,
   job: Job,
-  imageId: string,
+  server: DbmsServer,
   planned: PlannedStep[],
+  name?: string,
 ): Promise<RecordedWork> {
+  const imageId = job.imageId;
+  const last = planned.at(-1) as PlannedStep;
+  const plan = planInstance(ctx, server, { stateId: last.stateId, imageId }, job.id, name);
   const work: RecordedWork = {
     builds: new Map(planned.filter((p) => !p.cached).map((p) => [p.index, randomHex(8)])),
-    instance: { instanceId: newInstanceId(), opId: randomHex(8) },
+    instance: { plan, opId: randomHex(8) },
   };
   const created_at = ctx.clock().toISOString();
   const base = { image_id: imageId, job_id: job.id, created_at };
@@ -42,13 +56,8 @@ export async function recordWork(
         target_id: p.stateId,
       });
     }
-    w.addPending({
-      ...base,
-      op_id: work.instance.opId,
-      kind: 'instance_create',
-      db_name: ctx.names.instance(work.instance.instanceId),
-      target_id: work.instance.instanceId,
-    });
+    addPending(w, plan, work.instance.opId, 'instance_create', plan.row.db_name);
+    recordInstance(w, plan);
   });
   return work;
 }
@@ -71,5 +80,6 @@ export function forgetCached(
 export async function forgetWork(ctx: PrepareContext, work: RecordedWork): Promise<void> {
   await ctx.store.write((w) => {
     for (const opId of [...work.builds.values(), work.instance.opId]) w.removePending(opId);
+    unrecordInstance(w, work.instance.plan);
   });
 }

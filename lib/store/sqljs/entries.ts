@@ -7,8 +7,8 @@ import { all, type Params, prefixRange, where } from './sql.js';
 
 type StateEntryRow = StateRow & { refcount: number };
 
-const STATE_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM instances i WHERE i.state_id = s.state_id)
-  AS refcount FROM states s`;
+const STATE_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM ready_instances i
+  WHERE i.state_id = s.state_id) AS refcount FROM states s`;
 
 export function stateEntries(db: Database, filter: StateFilter, page: Page): StateEntry[] {
   const [clause, params] = where([
@@ -49,7 +49,7 @@ interface InstanceEntryRow {
 
 const INSTANCE_SELECT = `SELECT i.instance_id, i.image_id, i.state_id, i.dsn, i.created_at,
   i.expires_at, (SELECT MIN(n.name) FROM names n WHERE n.instance_id = i.instance_id) AS name
-  FROM instances i`;
+  FROM ready_instances i`;
 
 export function instanceEntries(
   db: Database,
@@ -94,9 +94,12 @@ interface NameEntryRow {
   expires_at: string | null;
 }
 
+// A name bound to an instance still being made is not shown either (it was bound with it).
 const NAME_SELECT = `SELECT n.name, n.instance_id, n.image_id, n.state_id, n.last_used_at,
   (i.instance_id IS NOT NULL) AS present, i.expires_at
   FROM names n LEFT JOIN instances i ON i.instance_id = n.instance_id`;
+const NAME_SHOWN = `NOT EXISTS (SELECT 1 FROM pending p
+  WHERE p.kind = 'instance_create' AND p.target_id = n.instance_id)`;
 
 export function nameEntries(
   db: Database,
@@ -105,6 +108,7 @@ export function nameEntries(
   now: string,
 ): NameEntry[] {
   const [clause, params] = where([
+    [NAME_SHOWN, []],
     filter.instancePrefix ? prefixRange('n.instance_id', filter.instancePrefix) : undefined,
     filter.statePrefix ? prefixRange('n.state_id', filter.statePrefix) : undefined,
     filter.image ? ['n.image_id = ?', [filter.image]] : undefined,
@@ -115,7 +119,7 @@ export function nameEntries(
 }
 
 export function nameEntry(db: Database, name: string, now: string): NameEntry | undefined {
-  const rows = all<NameEntryRow>(db, `${NAME_SELECT} WHERE n.name = ?`, [name]);
+  const rows = all<NameEntryRow>(db, `${NAME_SELECT} WHERE n.name = ? AND ${NAME_SHOWN}`, [name]);
   return rows[0] && toNameEntry(rows[0], now);
 }
 
@@ -149,10 +153,11 @@ export function idsWithPrefix(
   limit: number,
 ) {
   const column = table === 'states' ? 'state_id' : 'instance_id';
+  const source = table === 'states' ? 'states' : 'ready_instances';
   const [cond, params]: [string, Params] = prefixRange(column, prefix);
   const rows = all<Record<string, string>>(
     db,
-    `SELECT ${column} AS id FROM ${table} WHERE ${cond} ORDER BY ${column} LIMIT ?`,
+    `SELECT ${column} AS id FROM ${source} WHERE ${cond} ORDER BY ${column} LIMIT ?`,
     [...params, limit],
   );
   return rows.map((r) => r.id as string);

@@ -34,6 +34,15 @@ export interface SqljsStoreOptions {
 export const STATE_DB = 'state.db';
 
 /**
+ * Instances as readers see them: an instance whose instance_create record is still pending is
+ * being made (its row is written with the record, before its database exists) and is not
+ * shown. A temporary view: part of this connection, never of the exported file.
+ */
+const READY_INSTANCES = `CREATE TEMP VIEW ready_instances AS SELECT i.* FROM instances i
+  WHERE NOT EXISTS (SELECT 1 FROM pending p
+    WHERE p.kind = 'instance_create' AND p.target_id = i.instance_id)`;
+
+/**
  * Opens (or creates) the catalog. A file that exists but cannot be read as a sqlrs catalog is
  * never overwritten: opening fails and says why (SPEC §7).
  */
@@ -52,6 +61,7 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
   const fresh = bytes === undefined;
   const store = new SqljsStore(db, path, opts.now ?? (() => new Date()));
   if (fresh || store.schemaVersion < SCHEMA_VERSION) await store.migrate(fresh);
+  db.exec(READY_INSTANCES);
   return store;
 }
 
@@ -157,9 +167,11 @@ class SqljsStore implements Store {
   listNames: Store['listNames'] = (f, p) => entries.nameEntries(this.db, f, p, this.nowIso());
 
   instancesOfState = (stateId: string) =>
-    all<InstanceRow>(this.db, 'SELECT * FROM instances WHERE state_id = ? ORDER BY instance_id', [
-      stateId,
-    ]);
+    all<InstanceRow>(
+      this.db,
+      'SELECT * FROM ready_instances WHERE state_id = ? ORDER BY instance_id',
+      [stateId],
+    );
   catalogDatabases = () =>
     all<{ kind: 'state' | 'instance' | 'pool'; id: string; db_name: string; image_id: string }>(
       this.db,

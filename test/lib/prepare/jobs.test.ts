@@ -10,6 +10,7 @@ t.test(
     const { job } = await prepare(e, {
       psql_args: ['-f', '-'],
       stdin: 'create table ok(x int);\ncreate tabel oops;\n',
+      name: 'never-made',
     });
     t.equal(job.status, 'failed');
     t.match(job.error, {
@@ -29,6 +30,12 @@ t.test(
     t.same((await e.get('/v1/instances')).json(), [], 'no instance');
     t.same(await catalogDatabases(e.store.catalogId), [], 'no build database left on the server');
     t.same(e.store.listPending(), [], 'no pending record left');
+    t.same(
+      e.store.catalogDatabases().filter((d) => d.kind === 'instance'),
+      [],
+      'the instance row recorded up front is gone',
+    );
+    t.equal(e.store.getName('never-made'), undefined, 'and so is its name');
   },
 );
 

@@ -278,3 +278,38 @@ t.test('commit() is made durable by the next write, or by close', async (t) => {
   t.ok(reopened.getState(c.state_id), 'close flushed the last commit');
   await reopened.close();
 });
+
+t.test('an instance whose instance_create record is pending is not shown', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  const s = stateRow();
+  const inst = instanceRow(s.state_id);
+  await store.write((w) => {
+    w.insertState(s);
+    w.insertInstance(inst);
+    w.putName(nameRow('making', inst));
+    w.addPending({
+      op_id: 'mk',
+      kind: 'instance_create',
+      image_id: inst.image_id,
+      db_name: inst.db_name,
+      target_id: inst.instance_id,
+      job_id: null,
+      created_at: inst.created_at,
+    });
+  });
+  t.ok(store.getInstance(inst.instance_id), 'the engine itself sees the row');
+  t.equal(store.instanceEntry(inst.instance_id), undefined);
+  t.same(store.listInstances({}, { limit: 10 }), []);
+  t.same(store.instancesOfState(s.state_id), []);
+  t.same(store.instanceIdsWithPrefix(inst.instance_id.slice(0, 4), 10), []);
+  t.equal(store.stateEntry(s.state_id)?.refcount, 0);
+  t.equal(store.nameEntry('making'), undefined);
+  t.same(store.listNames({}, { limit: 10 }), []);
+  store.commit((w) => w.removePending('mk'));
+  t.equal(store.instanceEntry(inst.instance_id)?.instance_id, inst.instance_id, 'then shown');
+  t.equal(store.listInstances({}, { limit: 10 }).length, 1);
+  t.equal(store.stateEntry(s.state_id)?.refcount, 1);
+  t.equal(store.nameEntry('making')?.status, 'active');
+  await store.close();
+});

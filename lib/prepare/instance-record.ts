@@ -1,0 +1,76 @@
+import type { DbmsServer } from '../dbms/types.js';
+import { newInstanceId } from '../id.js';
+import type { InstanceRow, StoreWriter } from '../store/types.js';
+import type { PrepareContext } from './context.js';
+
+/** An instance a job is about to make: its row, the job and the name it binds. */
+export interface PlannedInstance {
+  row: InstanceRow;
+  jobId: string;
+  name?: string;
+}
+
+export function planInstance(
+  ctx: PrepareContext,
+  server: DbmsServer,
+  target: { stateId: string; imageId: string },
+  jobId: string,
+  name?: string,
+): PlannedInstance {
+  const instanceId = newInstanceId();
+  const db = ctx.names.instance(instanceId);
+  const row: InstanceRow = {
+    instance_id: instanceId,
+    image_id: target.imageId,
+    state_id: target.stateId,
+    db_name: db,
+    dsn: server.dsn(db),
+    created_at: ctx.clock().toISOString(),
+    expires_at: null,
+  };
+  return { row, jobId, name };
+}
+
+/** A pending record of the job's (SPEC §6.4), in the caller's write. */
+export function addPending(
+  w: StoreWriter,
+  plan: PlannedInstance,
+  opId: string,
+  kind: 'drop' | 'instance_create',
+  db: string,
+) {
+  w.addPending({
+    op_id: opId,
+    kind,
+    image_id: plan.row.image_id,
+    db_name: db,
+    target_id: kind === 'drop' ? db : plan.row.instance_id,
+    job_id: plan.jobId,
+    created_at: plan.row.created_at,
+  });
+}
+
+/**
+ * The instance row, its name binding and the state's last use, in the caller's write. While
+ * the row's instance_create record is pending, the catalog's readers do not show it.
+ */
+export function recordInstance(w: StoreWriter, plan: PlannedInstance) {
+  const { row, name } = plan;
+  w.insertInstance(row);
+  if (name) {
+    w.putName({
+      name,
+      instance_id: row.instance_id,
+      image_id: row.image_id,
+      state_id: row.state_id,
+      created_at: row.created_at,
+      last_used_at: row.created_at,
+    });
+  }
+  w.touchState(row.state_id, row.created_at);
+}
+
+export function unrecordInstance(w: StoreWriter, plan: PlannedInstance) {
+  w.deleteInstance(plan.row.instance_id);
+  if (plan.name) w.deleteName(plan.name);
+}
