@@ -6,24 +6,26 @@ import { spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js'
 import { catalogDatabases, dropCatalogDatabases } from '../../helpers/pg.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-const ROUNDS = 30;
-type Kind = 'build' | 'clone' | 'delete';
+const ROUNDS = 32;
+type Kind = 'build' | 'clone' | 'delete' | 'handout';
 
 /**
- * SIGKILL the engine binary during a build, an instance clone or a recursive delete, at random
- * points; after each restart the catalog and the server must agree, with no build database left.
+ * SIGKILL the engine binary during a build, an instance clone, a recursive delete or a warm-pool
+ * hand-out (and its refill), at random points; after each restart the catalog and the server
+ * must agree, with no build database left.
  */
 t.test(
-  `crash-safety: random SIGKILLs during builds, clones and deletes (${ROUNDS} rounds)`,
+  `crash-safety: random SIGKILLs during builds, clones, deletes, hand-outs (${ROUNDS} rounds)`,
   async (t) => {
     const stateDir = await tempDir(t);
     const json = join(stateDir, 'engine.json');
     let catalogId = '';
     t.teardown(() => (catalogId ? dropCatalogDatabases(catalogId) : undefined));
-    const kinds: Kind[] = ['build', 'clone', 'delete'];
+    const kinds: Kind[] = ['build', 'clone', 'delete', 'handout'];
     let repaired = 0;
+    let pooled = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const kind = kinds[round % 3] as Kind;
+      const kind = kinds[round % kinds.length] as Kind;
       const e = spawnEngine(t, [
         '--listen',
         '127.0.0.1:0',
@@ -52,6 +54,7 @@ t.test(
         .catalogDatabases()
         .map((d) => d.db_name)
         .sort();
+      if (engine.store.listPooled().length > 0) pooled++;
       const unknown = engine.deps.deletion.unknownDatabases();
       const pending = engine.store.listPending();
       const report = engine.deps.deletion.lastReconcile();
@@ -73,6 +76,7 @@ t.test(
       repaired > 0,
       `kills landed mid-operation: ${repaired} restarts had half-done work to repair`,
     );
+    t.ok(pooled > 0, `warm-pool copies were in the catalog at ${pooled} restarts`);
   },
 );
 
@@ -110,11 +114,19 @@ async function setUp(api: Api, kind: Kind, round: number): Promise<number> {
   await finish(api, prepareBody(round));
   if (kind === 'clone') return Math.floor(Math.random() * 60);
   await finish(api, prepareBody(round));
+  if (kind === 'handout') {
+    await new Promise((r) => setTimeout(r, 300)); // the second use made warm copies
+    return Math.floor(Math.random() * 60);
+  }
   await finish(api, prepareBody(round));
   return Math.floor(Math.random() * 80);
 }
 
 async function act(api: Api, kind: Kind, round: number): Promise<void> {
+  if (kind === 'handout') {
+    for (let i = 0; i < 5; i++) await finish(api, prepareBody(round)); // renames, then refills
+    return;
+  }
   if (kind !== 'delete') {
     for (let i = 0; i < 5; i++) await finish(api, prepareBody(round + i * 1000));
     return;
