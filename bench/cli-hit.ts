@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { dropAll, median, report } from './common.js';
+import { pidAlive } from '../runtime/lock.js';
+import { dropAll, median, report, sleep } from './common.js';
 
 const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.SQLRS_BENCH_N ?? 10);
@@ -69,6 +70,8 @@ async function main() {
       (await import('node:fs')).readFileSync(join(stateDir, 'engine.json'), 'utf8'),
     );
     process.kill(info.pid, 'SIGTERM');
+    // The engine may be refilling its warm pool: drop only once it has finished and exited.
+    while (pidAlive(info.pid)) await sleep(50);
     await dropAll(admin, made);
     await admin.end();
   }
