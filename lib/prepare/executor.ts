@@ -69,7 +69,7 @@ function warmCopyReady(ctx: PrepareContext, server: DbmsServer, planned: Planned
   const last = planned.at(-1) as PlannedStep;
   return (
     server.rename !== undefined &&
-    ctx.warmPool?.claim(last.stateId) !== undefined &&
+    ctx.warmPool?.nextCopy(last.stateId) !== undefined &&
     planned.every((p) => ctx.store.getState(p.stateId) !== undefined)
   );
 }

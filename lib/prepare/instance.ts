@@ -48,7 +48,7 @@ export async function createInstance(
       jobId,
       name,
     );
-    const pooled = server.rename ? ctx.warmPool?.claim(state.state_id) : undefined;
+    const pooled = server.rename ? ctx.warmPool?.nextCopy(state.state_id) : undefined;
     tidy = pooled === undefined ? undefined : await fromPool(ctx, server, plan, pooled);
     if (!tidy) await byClone(ctx, server, state, plan);
   }

@@ -11,7 +11,7 @@ import {
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
 
-/** The pending records a job with builds writes before it creates anything. */
+/** The pending records (and the instance row) a job writes before it creates anything. */
 export interface RecordedWork {
   /** Step index to the op id of its state_build record. */
   builds: Map<number, string>;
@@ -39,18 +39,17 @@ export async function recordWork(
   const last = planned.at(-1) as PlannedStep;
   const plan = planInstance(ctx, server, { stateId: last.stateId, imageId }, job.id, name);
   const work: RecordedWork = {
-    builds: new Map(planned.filter((p) => !p.cached).map((p) => [p.index, randomHex(8)])),
+    // Every step: which are cached is known only when the plan's round trip returns.
+    builds: new Map(planned.map((p) => [p.index, randomHex(8)])),
     instance: { plan, opId: randomHex(8) },
   };
   const created_at = ctx.clock().toISOString();
   const base = { image_id: imageId, job_id: job.id, created_at };
   await ctx.store.write((w) => {
     for (const p of planned) {
-      const opId = work.builds.get(p.index);
-      if (opId === undefined) continue;
       w.addPending({
         ...base,
-        op_id: opId,
+        op_id: work.builds.get(p.index) as string,
         kind: 'state_build',
         db_name: ctx.names.build(job.id, p.index),
         target_id: p.stateId,

@@ -40,10 +40,11 @@ export class WarmPool {
   }
 
   /**
-   * Takes a ready copy of the state off the pool, or undefined. Synchronous: the caller
-   * removes its row in the catalog write it makes next, before anything else can claim it.
+   * The ready copy a hand-out would take next (the oldest), or undefined. Looking is free: a
+   * copy is taken when the caller's next catalog write removes its row, which it makes before
+   * anything else can run, so no one else takes the same copy.
    */
-  claim(stateId: string): string | undefined {
+  nextCopy(stateId: string): string | undefined {
     return this.ready(stateId)[0];
   }
 
