@@ -89,15 +89,11 @@ export interface CachedPages<T> {
  * buffer with its length, like a static file.
  */
 export function cachedListResponse<T>(src: CachedPages<T>, accept?: string): StreamedList {
-  const nd = wantsNdjson(accept);
-  const type = nd ? NDJSON : 'application/json';
-  const key = `${src.key}\u0000${type}`;
+  const listing = listResponse(pages(src.read, src.rowKey), accept); // lazy: nothing read yet
+  const key = `${src.key}\u0000${listing.headers['content-type']}`;
   const kept = src.cache.get(src.generation(), key);
-  if (kept) return { status: 200, headers: { 'content-type': type }, bytes: kept };
-  const chunks = nd
-    ? ndjsonChunks(pages(src.read, src.rowKey))
-    : jsonArrayChunks(pages(src.read, src.rowKey));
-  return { status: 200, headers: { 'content-type': type }, stream: keepWhole(src, key, chunks) };
+  if (kept) return { status: 200, headers: listing.headers, bytes: kept };
+  return { ...listing, stream: keepWhole(src, key, listing.stream as AsyncIterable<string>) };
 }
 
 /** Passes the chunks on encoded, keeping a copy of them while they still fit the cache. */
