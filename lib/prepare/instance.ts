@@ -35,7 +35,7 @@ export async function createInstance(
   state: StateRow,
   { jobId, name, reused, recorded }: InstanceOptions,
 ): Promise<NewInstance> {
-  let tidy: (() => void) | undefined;
+  let tidy: () => void;
   let plan: PlannedInstance;
   if (recorded) {
     plan = recorded.plan;
@@ -49,12 +49,12 @@ export async function createInstance(
       name,
     );
     const pooled = server.rename ? ctx.warmPool?.nextCopy(state.state_id) : undefined;
-    tidy = pooled === undefined ? undefined : await fromPool(ctx, server, plan, pooled);
-    if (!tidy) await byClone(ctx, server, state, plan);
+    const handedOut = pooled === undefined ? undefined : await fromPool(ctx, server, plan, pooled);
+    tidy = handedOut ?? (await byClone(ctx, server, state, plan));
   }
   // Clearing the records shows the instance (no flush: see above) before the result goes out;
   // the refill waits a turn of the event loop, so the result goes out first.
-  tidy?.();
+  tidy();
   if (reused) setImmediate(() => ctx.warmPool?.used(state, server));
   return { instanceId: plan.row.instance_id, dsn: plan.row.dsn };
 }
@@ -98,9 +98,9 @@ async function fromPool(
 }
 
 /**
- * The clone of an instance the job recorded up front (its row and instance_create record were
- * flushed with the job's first write): nothing to flush afterwards; clearing the record (the
- * function returned) shows the instance.
+ * The clone of an instance recorded beforehand (its row and instance_create record flushed
+ * together, by the job's first write or by byClone): nothing to flush afterwards; clearing the
+ * record (the function returned) shows the instance.
  */
 async function recordedClone(
   ctx: PrepareContext,
@@ -122,25 +122,20 @@ async function recordedClone(
   return () => ctx.store.commit((w) => w.removePending(opId));
 }
 
-/** The pending record first, then the clone, then the instance row in one catalog write. */
+/**
+ * A clone the job did not record up front (the warm copy it planned on was gone): record it
+ * the same way (the row, hidden while its record is pending), then clone.
+ */
 async function byClone(
   ctx: PrepareContext,
   server: DbmsServer,
   state: StateRow,
   plan: PlannedInstance,
-) {
+): Promise<() => void> {
   const opId = randomHex(8);
-  const db = plan.row.db_name;
-  await ctx.store.write((w) => addPending(w, plan, opId, 'instance_create', db));
-  try {
-    await server.cloneInstance(state.db_name, db, state.size_bytes);
-    await ctx.store.write((w) => {
-      recordInstance(w, plan);
-      w.removePending(opId);
-    });
-  } catch (err) {
-    await server.drop(db, true).catch(() => undefined);
-    await ctx.store.write((w) => w.removePending(opId));
-    throw err;
-  }
+  await ctx.store.write((w) => {
+    addPending(w, plan, opId, 'instance_create', plan.row.db_name);
+    recordInstance(w, plan);
+  });
+  return recordedClone(ctx, server, state, plan, opId);
 }

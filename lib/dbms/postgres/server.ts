@@ -17,7 +17,7 @@ export { advisoryKey } from './advisory-locks.js';
 export const appName = (catalogId: string, pid = process.pid) => `sqlrs-engine:${catalogId}:${pid}`;
 
 /** Connection refused, host unknown, auth failed...: the server cannot be used right now. */
-export function unavailable(url: string, err: unknown) {
+function unavailable(url: string, err: unknown) {
   return sqlrsError(
     'unavailable',
     `database server unavailable: ${(err as Error).message}`,
@@ -237,6 +237,6 @@ const CONNECTION_CODES = new Set([
   '57P03',
 ]);
 
-export function isConnectionError(err: unknown): boolean {
+function isConnectionError(err: unknown): boolean {
   return CONNECTION_CODES.has(String((err as { code?: unknown }).code));
 }
