@@ -53,6 +53,7 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
     const runDir = opts.runDir ?? join(opts.stateDir, 'run');
     const prepare = createPrepareServices({ store, config, clock, logger, runDir });
     await prepare.deletion.reconcile();
+    prepare.ctx.warmPool?.trim();
     const authToken = opts.authToken ?? newAuthToken();
     const maxBodyBytes = opts.maxBodyBytes ?? config.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;
     const version = opts.version ?? packageVersion();

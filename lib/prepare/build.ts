@@ -2,6 +2,7 @@ import type { DbmsServer } from '../dbms/types.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
+import type { Seed } from './recorded-work.js';
 
 export interface BuildInput {
   server: DbmsServer;
@@ -15,6 +16,8 @@ export interface BuildInput {
   argsNormalized: string;
   /** The pending record of this build, written by the job before it started (recorded-work.ts). */
   opId: string;
+  /** A warm copy of the parent the job took for this step, if any (recorded-work.ts). */
+  takeSeed: () => Seed | undefined;
 }
 
 /**
@@ -55,7 +58,7 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   const { opId } = b;
   const now = () => ctx.clock().toISOString();
   try {
-    await server.createFrom(buildDb, b.parentDb);
+    await makeBuildDb(ctx, server, buildDb, b);
     job.log(planned.taskId, `building ${planned.stateId.slice(0, 12)} in ${buildDb}`);
     await b.run(buildDb);
     const size = await server.publish(buildDb, planned.stateDb);
@@ -83,4 +86,29 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     await ctx.store.write((w) => w.removePending(opId));
     throw err;
   }
+}
+
+/**
+ * The build database: the warm copy of the parent the job took, renamed (its drop record
+ * cleared with the next flush; until then reconciliation finds nothing to drop), else a clone.
+ */
+async function makeBuildDb(
+  ctx: PrepareContext,
+  server: DbmsServer,
+  buildDb: string,
+  b: BuildInput,
+) {
+  const seed = b.takeSeed();
+  if (seed && server.rename) {
+    try {
+      await server.rename(seed.db, buildDb);
+      ctx.store.commit((w) => w.removePending(seed.opId));
+      return;
+    } catch (err) {
+      ctx.logger.error('warm_pool_rename_failed', { db: seed.db, error: String(err) });
+      await server.drop(seed.db, true).catch(() => undefined);
+      await ctx.store.write((w) => w.removePending(seed.opId));
+    }
+  }
+  await server.createFrom(buildDb, b.parentDb);
 }

@@ -5,7 +5,14 @@ import type { PrepareContext } from './context.js';
 import { createInstance } from './instance.js';
 import type { Job } from './job.js';
 import { chainStates, markCached, type PlannedStep, planTasks } from './planner.js';
-import { forgetCached, forgetWork, type RecordedWork, recordWork } from './recorded-work.js';
+import {
+  forgetCached,
+  forgetWork,
+  type RecordedWork,
+  recordWork,
+  releaseSeed,
+  takeSeed,
+} from './recorded-work.js';
 import type { AcceptedRequest } from './requests.js';
 
 /** What a validated, hashed prepare request carries into its job. */
@@ -49,12 +56,17 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
     job.setTask('plan', 'succeeded');
     if (job.planOnly) return job.succeed();
     if (work) forgetCached(ctx, work, planned);
-    if (!planned.every((p) => p.cached))
-      await buildAll(ctx, job, spec, server, resolved, planned, work as RecordedWork);
+    const building = !planned.every((p) => p.cached);
+    if (building) await buildAll(ctx, job, spec, server, resolved, planned, work as RecordedWork);
+    if (work) await releaseSeed(ctx, server, work);
     await finish(ctx, job, spec, server, planned, work);
+    // The base or state this job built on was asked for again: keep copies of it ready
+    // (made after the result is out, like the instance's).
+    const parent = work?.parent;
+    if (building && parent) setImmediate(() => ctx.warmPool?.used(parent, server));
   } catch (err) {
     // Records of databases never made (or dropped on the way out); reconciliation would too.
-    if (recording) await recording.then((w) => forgetWork(ctx, w)).catch(() => undefined);
+    if (recording) await recording.then((w) => forgetWork(ctx, server, w)).catch(() => undefined);
     throw err;
   }
 }
@@ -101,6 +113,7 @@ async function buildAll(
         run: (buildDb) => spec.runStep(job, p.index, p.taskId, buildDb, server),
         argsNormalized: spec.stepArgs[p.index] as string,
         opId: work.builds.get(p.index) as string,
+        takeSeed: () => takeSeed(work, p.index),
       });
       if (built) job.setTask(p.taskId, 'succeeded');
       else

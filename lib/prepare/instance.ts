@@ -9,6 +9,7 @@ import {
   recordInstance,
   unrecordInstance,
 } from './instance-record.js';
+import { stateSource } from './pool-source.js';
 
 export interface NewInstance {
   instanceId: string;
@@ -55,7 +56,7 @@ export async function createInstance(
   // Clearing the records shows the instance (no flush: see above) before the result goes out;
   // the refill waits a turn of the event loop, so the result goes out first.
   tidy();
-  if (reused) setImmediate(() => ctx.warmPool?.used(state, server));
+  if (reused) setImmediate(() => ctx.warmPool?.used(stateSource(state), server));
   return { instanceId: plan.row.instance_id, dsn: plan.row.dsn };
 }
 

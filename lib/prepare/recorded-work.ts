@@ -10,6 +10,15 @@ import {
 } from './instance-record.js';
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
+import { baseSource, type PoolSource, stateSource } from './pool-source.js';
+
+/** A warm copy taken out of the pool to become a step's build database (renamed, not cloned). */
+export interface Seed {
+  index: number;
+  db: string;
+  /** Its drop record: until the rename, the copy is on its way out. */
+  opId: string;
+}
 
 /** The pending records (and the instance row) a job writes before it creates anything. */
 export interface RecordedWork {
@@ -17,6 +26,10 @@ export interface RecordedWork {
   builds: Map<number, string>;
   /** The instance the job will make: its row and its instance_create record, both written. */
   instance: { plan: PlannedInstance; opId: string };
+  /** What the first step the catalog lacks builds on: the base or a cached state. */
+  parent?: PoolSource;
+  /** A warm copy of that parent, taken for the step's build database; gone once used. */
+  seed?: Seed;
 }
 
 /**
@@ -27,6 +40,10 @@ export interface RecordedWork {
  * record is pending, so no flush is left to make after its clone. Steps found cached lose
  * their records (forgetCached); each other record is cleared as its database is committed or
  * dropped; `forgetWork` clears whatever a failed job left.
+ *
+ * When a warm copy of the parent of the first step the catalog lacks is ready, the same write
+ * takes it out of the pool (a drop record until it is renamed into the build database): a
+ * cold prepare then skips the clone its first build would begin with.
  */
 export async function recordWork(
   ctx: PrepareContext,
@@ -45,7 +62,22 @@ export async function recordWork(
   };
   const created_at = ctx.clock().toISOString();
   const base = { image_id: imageId, job_id: job.id, created_at };
+  const first = planned.find((p) => ctx.store.getState(p.stateId) === undefined);
+  if (first) work.parent = parentSource(ctx, imageId, first, planned);
   await ctx.store.write((w) => {
+    const copy =
+      first && work.parent && server.rename ? ctx.warmPool?.nextCopy(work.parent.key) : undefined;
+    if (first && copy !== undefined) {
+      work.seed = { index: first.index, db: copy, opId: randomHex(8) };
+      w.removePooled(copy);
+      w.addPending({
+        ...base,
+        op_id: work.seed.opId,
+        kind: 'drop',
+        db_name: copy,
+        target_id: copy,
+      });
+    }
     for (const p of planned) {
       w.addPending({
         ...base,
@@ -59,6 +91,38 @@ export async function recordWork(
     recordInstance(w, plan);
   });
   return work;
+}
+
+function parentSource(
+  ctx: PrepareContext,
+  imageId: string,
+  step: PlannedStep,
+  planned: PlannedStep[],
+): PoolSource | undefined {
+  if (step.input.kind === 'image') return baseSource(imageId, step.input.id);
+  const parent = ctx.store.getState(planned[step.index - 1]?.stateId as string);
+  return parent && stateSource(parent);
+}
+
+/** The seed for this step, if the job took one for it; a seed is used once. */
+export function takeSeed(work: RecordedWork, index: number): Seed | undefined {
+  const seed = work.seed;
+  if (seed?.index !== index) return undefined;
+  work.seed = undefined;
+  return seed;
+}
+
+/** Drops a seed the job did not use (another job built its step meanwhile, or it failed). */
+export async function releaseSeed(
+  ctx: PrepareContext,
+  server: DbmsServer,
+  work: RecordedWork,
+): Promise<void> {
+  const seed = work.seed;
+  if (!seed) return;
+  work.seed = undefined;
+  await server.drop(seed.db, true);
+  await ctx.store.write((w) => w.removePending(seed.opId));
 }
 
 /** Clears, without a flush of its own, the records of steps the plan found cached. */
@@ -75,8 +139,17 @@ export function forgetCached(
   for (const p of cached) work.builds.delete(p.index);
 }
 
-/** Clears the records of a job that ended early (their databases were never made or are gone). */
-export async function forgetWork(ctx: PrepareContext, work: RecordedWork): Promise<void> {
+/**
+ * Clears the records of a job that ended early (their databases were never made or are gone),
+ * after dropping a seed it did not use.
+ */
+export async function forgetWork(
+  ctx: PrepareContext,
+  server: DbmsServer,
+  work: RecordedWork,
+): Promise<void> {
+  // A seed that cannot be dropped now keeps its drop record: reconciliation drops it.
+  await releaseSeed(ctx, server, work).catch(() => undefined);
   await ctx.store.write((w) => {
     for (const opId of [...work.builds.values(), work.instance.opId]) w.removePending(opId);
     unrecordInstance(w, work.instance.plan);

@@ -1,8 +1,9 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
 import { randomHex } from '../id.js';
-import type { StateRow } from '../store/types.js';
+import type { PooledRow } from '../store/types.js';
 import type { PrepareContext } from './context.js';
+import type { PoolSource } from './pool-source.js';
 
 export interface WarmPoolOptions {
   /** Copies kept ready per recently used state (0: no pool). */
@@ -15,19 +16,20 @@ export const DEFAULT_WARM_POOL: WarmPoolOptions = { perState: 2, maxTotal: 8 };
 
 /**
  * Pre-cloned copies of recently used states (issue 8). A cache-hit prepare takes one and
- * renames it into its instance, which costs a catalog update instead of a copy; the copy is
- * made again in the background, one at a time, so refills never compete with each other.
+ * renames it into its instance, which costs a catalog update instead of a copy; a build takes
+ * one of its parent (or of the empty base) as its build database. The copy is made again in
+ * the background, one at a time, so refills never compete with each other.
  *
  * The catalog is the source of truth: a pool row is written before its copy starts, so
  * reconciliation drops or forgets what a crash left behind. Only the copy in progress is
  * kept in memory, so that it is neither handed out nor reconciled away while it is made.
  */
 export class WarmPool {
-  /** State ids, least recently used first. */
-  private readonly recent = new Map<string, true>();
+  /** Sources by key, least recently used first. */
+  private readonly recent = new Map<string, PoolSource>();
   private readonly queued = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
-  private making: { stateId: string; db: string } | undefined;
+  private making: { key: string; db: string } | undefined;
   private closed = false;
 
   constructor(
@@ -44,19 +46,20 @@ export class WarmPool {
    * copy is taken when the caller's next catalog write removes its row, which it makes before
    * anything else can run, so no one else takes the same copy.
    */
-  nextCopy(stateId: string): string | undefined {
-    return this.ready(stateId)[0];
+  nextCopy(key: string): string | undefined {
+    return this.ready(key)[0];
   }
 
-  /** The state was just used: keep copies of it ready. */
-  used(state: StateRow, server: DbmsServer): void {
+  /** The source was just used: keep copies of it ready. */
+  used(source: PoolSource, server: DbmsServer): void {
     if (!this.enabled || this.closed || !server.rename) return;
-    this.recent.delete(state.state_id);
-    this.recent.set(state.state_id, true);
-    if (this.queued.has(state.state_id)) return;
-    this.queued.add(state.state_id);
+    const { key } = source;
+    this.recent.delete(key);
+    this.recent.set(key, source);
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
     this.chain = this.chain
-      .then(() => this.fill(state.state_id))
+      .then(() => this.fill(key))
       .catch((err) => this.ctx.logger.error('warm_pool_fill_failed', { error: String(err) }));
   }
 
@@ -68,13 +71,36 @@ export class WarmPool {
   /** Drops every copy of a state that is about to be deleted, and stops refilling it. */
   async drain(stateId: string): Promise<void> {
     this.recent.delete(stateId);
-    while (this.making?.stateId === stateId) await this.chain;
+    while (this.making?.key === stateId) await this.chain;
     const rows = this.ctx.store.listPooled(stateId);
     for (const row of rows) await this.serverOf(row.image_id).drop(row.db_name, true);
     if (rows.length > 0)
       await this.ctx.store.write((w) => {
         for (const row of rows) w.removePooled(row.db_name);
       });
+  }
+
+  /**
+   * Drops, in the background, the copies beyond the configuration (every copy when the pool is
+   * off), newest kept first: a smaller `warm_pool` takes effect when the engine starts. Copies
+   * that cannot be dropped now (server down) stay for the next start.
+   */
+  trim(): void {
+    this.chain = this.chain.then(async () => {
+      const kept = new Map<string, number>();
+      let total = 0;
+      for (const row of this.ctx.store.listPooled().reverse()) {
+        const n = kept.get(row.state_id) ?? 0;
+        if (this.enabled && n < this.opts.perState && total < this.opts.maxTotal) {
+          kept.set(row.state_id, n + 1);
+          total++;
+        } else {
+          await this.dropCopy(row).catch((err) =>
+            this.ctx.logger.error('warm_pool_trim_failed', { db: row.db_name, error: String(err) }),
+          );
+        }
+      }
+    });
   }
 
   /** Resolves when no refill is queued or running (tests, benchmarks). */
@@ -92,24 +118,29 @@ export class WarmPool {
     await this.chain;
   }
 
-  private ready(stateId: string): string[] {
+  private ready(key: string): string[] {
     return this.ctx.store
-      .listPooled(stateId)
+      .listPooled(key)
       .map((r) => r.db_name)
       .filter((db) => db !== this.making?.db);
   }
 
-  private async fill(stateId: string): Promise<void> {
-    this.queued.delete(stateId);
+  private async fill(key: string): Promise<void> {
+    this.queued.delete(key);
     for (;;) {
-      if (this.closed || !this.recent.has(stateId)) return;
-      if (this.ready(stateId).length >= this.opts.perState) return;
-      if (this.ctx.store.listPooled().length >= this.opts.maxTotal && !(await this.evict(stateId)))
+      if (this.closed || !this.recent.has(key)) return;
+      if (this.ready(key).length >= this.opts.perState) return;
+      if (this.ctx.store.listPooled().length >= this.opts.maxTotal && !(await this.evict(key)))
         return;
-      const state = this.ctx.store.getState(stateId);
-      if (!state || this.closed || !this.recent.has(stateId)) return;
-      if (!(await this.makeCopy(state))) return;
+      const source = this.recent.get(key);
+      if (!source || this.closed || !this.live(source)) return;
+      if (!(await this.makeCopy(source))) return;
     }
+  }
+
+  /** A state's copies stop once it is gone from the catalog; a base is always there. */
+  private live(source: PoolSource): boolean {
+    return source.stateId === undefined || this.ctx.store.getState(source.stateId) !== undefined;
   }
 
   /** Drops one copy of the least recently used other state; false when there is none. */
@@ -118,32 +149,33 @@ export class WarmPool {
     if (rows.length === 0) return false;
     const rank = (id: string) => [...this.recent.keys()].indexOf(id); // -1: not used since start
     rows.sort((a, b) => rank(a.state_id) - rank(b.state_id));
-    const victim = rows[0] as (typeof rows)[number];
-    await this.serverOf(victim.image_id).drop(victim.db_name, true);
-    await this.ctx.store.write((w) => w.removePooled(victim.db_name));
+    await this.dropCopy(rows[0] as PooledRow);
     return true;
   }
 
-  private async makeCopy(state: StateRow): Promise<boolean> {
+  private async dropCopy(row: PooledRow): Promise<void> {
+    await this.serverOf(row.image_id).drop(row.db_name, true);
+    await this.ctx.store.write((w) => w.removePooled(row.db_name));
+  }
+
+  private async makeCopy(source: PoolSource): Promise<boolean> {
     const db = this.ctx.names.pool(randomHex(8));
-    const server = this.serverOf(state.image_id);
-    this.making = { stateId: state.state_id, db };
+    const server = this.serverOf(source.imageId);
+    this.making = { key: source.key, db };
     try {
       await this.ctx.store.write((w) =>
         w.addPooled({
           db_name: db,
-          state_id: state.state_id,
-          image_id: state.image_id,
+          state_id: source.key,
+          image_id: source.imageId,
           created_at: this.ctx.clock().toISOString(),
         }),
       );
-      await server.cloneInstance(state.db_name, db, state.size_bytes);
+      if (source.db === null) await server.createFrom(db, null);
+      else await server.cloneInstance(source.db, db, source.sizeBytes);
       return true;
     } catch (err) {
-      this.ctx.logger.error('warm_pool_copy_failed', {
-        state_id: state.state_id,
-        error: String(err),
-      });
+      this.ctx.logger.error('warm_pool_copy_failed', { source: source.key, error: String(err) });
       await server.drop(db, true).catch(() => undefined);
       await this.ctx.store.write((w) => w.removePooled(db)).catch(() => undefined);
       return false;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import t from 'tap';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
+import { stateSource } from '../../../lib/prepare/pool-source.js';
 import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, query } from '../../helpers/pg.js';
@@ -24,6 +25,13 @@ async function prepared(e: TestEngine, sql: string) {
 const pooledDbs = (e: TestEngine, stateId?: string) =>
   e.store.listPooled(stateId).map((r) => r.db_name);
 
+/** Copies of the empty base, which every cold build earns (keyed `base:<resolved image>`). */
+const baseCopies = (e: TestEngine) =>
+  e.store
+    .listPooled()
+    .filter((r) => r.state_id.startsWith('base:'))
+    .map((r) => r.db_name);
+
 /** Builds a state and asks for it again: the second request earns it warm copies. */
 async function warmed(e: TestEngine, sql: string) {
   await prepared(e, sql);
@@ -33,7 +41,8 @@ async function warmed(e: TestEngine, sql: string) {
 t.test('a cache hit gets a pool copy by rename, and the pool refills', async (t) => {
   const e = await testEngine(t, { config: POOL });
   const built = await prepared(e, SEED);
-  t.same(pooledDbs(e), [], 'a state just built earns no copies');
+  t.same(pooledDbs(e, built.state_id), [], 'a state just built earns no copies');
+  t.equal(baseCopies(e).length, 2, 'the base it was built on does');
   const first = await prepared(e, SEED);
   t.equal(first.state_id, built.state_id);
   const ready = pooledDbs(e, first.state_id);
@@ -63,9 +72,12 @@ t.test('the engine-wide cap: the least recently used state gives way', async (t)
   const e = await testEngine(t, { config: POOL });
   const a = await warmed(e, SEED);
   const b = await warmed(e, `${SEED}; create table u(y int)`);
+  // Uses, oldest first: a's build (base), a, b's build (base), b. Each refill evicts copies
+  // of the least recently used other source: a's went first, then one of the base's.
   t.equal(pooledDbs(e).length, 3, 'never more than max_total');
   t.equal(pooledDbs(e, b.state_id).length, 2, 'the state used last has its copies');
-  t.equal(pooledDbs(e, a.state_id).length, 1, 'the older one gave one up');
+  t.equal(baseCopies(e).length, 1, 'the base, used before it, kept one');
+  t.equal(pooledDbs(e, a.state_id).length, 0, 'the least recently used gave way');
   t.equal(
     (await catalogDatabases(e.store.catalogId)).filter((d) => d.includes('_p_')).length,
     3,
@@ -78,8 +90,12 @@ t.test('deleting a state drains its pool', async (t) => {
   const a = await warmed(e, SEED);
   const res = await e.call('DELETE', `/v1/states/${a.state_id}?recurse=true&force=true`);
   t.equal(res.status, 200, res.text);
-  t.same(pooledDbs(e), []);
-  t.same(await catalogDatabases(e.store.catalogId), [], 'copies dropped with the state');
+  t.same(pooledDbs(e, a.state_id), []);
+  t.same(
+    (await catalogDatabases(e.store.catalogId)).sort(),
+    baseCopies(e).sort(),
+    'copies dropped with the state; the base copies stay',
+  );
 });
 
 t.test('copies outlive the engine and are handed out after a restart', async (t) => {
@@ -120,7 +136,7 @@ t.test('reconciliation forgets lost copies and finishes an interrupted hand-out'
   t.ok(report.forgotten.includes(lost), 'a copy whose database is gone is forgotten');
   t.ok(report.dropped.includes(handed), 'the copy being handed out is dropped');
   t.same(report.unknown, []);
-  t.same(pooledDbs(e), []);
+  t.same(pooledDbs(e, a.state_id), []);
   t.same(e.store.listPending(), []);
 });
 
@@ -170,9 +186,34 @@ t.test('a copy that cannot be made leaves no row and no database behind', async 
   };
   await e.store.write((w) => w.insertState(row));
   const server = ctx.server({ imageId: 'postgres', kind: 'postgres', url: ADMIN_URL });
-  poolOf(e).used(row, server);
-  poolOf(e).used(row, server); // already queued: one fill
+  poolOf(e).used(stateSource(row), server);
+  poolOf(e).used(stateSource(row), server); // already queued: one fill
   await poolOf(e).idle();
   t.same(pooledDbs(e), []);
   t.same(await catalogDatabases(e.store.catalogId), []);
+});
+
+t.test('a smaller pool in the config is trimmed to at start, newest copies kept', async (t) => {
+  const stateDir = await tempDir(t);
+  const first = await testEngine(t, { stateDir, config: POOL });
+  const a = await warmed(first, SEED);
+  const [, newest] = pooledDbs(first, a.state_id) as [string, string];
+  const bases = baseCopies(first);
+  t.equal(bases.length, 1, 'the cap (3) left the base one copy');
+  await first.stop();
+  const smaller = await testEngine(t, {
+    stateDir,
+    config: { warm_pool: { per_state: 1, max_total: 1 } },
+  });
+  await poolOf(smaller).idle();
+  t.same(pooledDbs(smaller), [newest], 'one copy left: the newest');
+  await smaller.stop();
+  const off = await testEngine(t, { stateDir, config: { warm_pool: { per_state: 0 } } });
+  await poolOf(off).idle();
+  t.same(pooledDbs(off), [], 'pool off: no copy left');
+  t.same(
+    (await catalogDatabases(off.store.catalogId)).filter((d) => d.includes('_p_')),
+    [],
+    'and none on the server',
+  );
 });
