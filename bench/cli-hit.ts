@@ -1,5 +1,6 @@
 // `sqlrs prepare:psql` cache hit from the shell, Node start-up included, against
-// `psql -c "create database ... template ..."` in the same run.
+// `psql -c "create database ... template ..."` in the same run. A pause before each
+// measurement keeps the engine's warm-pool refill (after each hit) out of both figures.
 // Run: npm run build && node dist/bench/cli-hit.js
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { dropAll, median, report, sleep } from './common.js';
 
 const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.SQLRS_BENCH_N ?? 10);
+const PAUSE_MS = 300;
 const CLI = fileURLToPath(new URL('../../bin/sqlrs.js', import.meta.url));
 
 async function main() {
@@ -39,10 +41,12 @@ async function main() {
     const cli: number[] = [];
     const raw: number[] = [];
     for (let i = 0; i < N; i++) {
+      await sleep(PAUSE_MS);
       let t0 = performance.now();
       made.push(sqlrs().trim().split('/').pop() as string);
       cli.push(performance.now() - t0);
       const name = `bench_cli_${process.pid}_${i}`;
+      await sleep(PAUSE_MS);
       t0 = performance.now();
       execFileSync('psql', [
         '-X',
