@@ -1,5 +1,6 @@
 import type { DbmsServer } from '../dbms/types.js';
 import { randomHex } from '../id.js';
+import type { StoreWriter } from '../store/types.js';
 import type { PrepareContext } from './context.js';
 import {
   addPending,
@@ -65,19 +66,7 @@ export async function recordWork(
   const first = planned.find((p) => ctx.store.getState(p.stateId) === undefined);
   if (first) work.parent = parentSource(ctx, imageId, first, planned);
   await ctx.store.write((w) => {
-    const copy =
-      first && work.parent && server.rename ? ctx.warmPool?.nextCopy(work.parent.key) : undefined;
-    if (first && copy !== undefined) {
-      work.seed = { index: first.index, db: copy, opId: randomHex(8) };
-      w.removePooled(copy);
-      w.addPending({
-        ...base,
-        op_id: work.seed.opId,
-        kind: 'drop',
-        db_name: copy,
-        target_id: copy,
-      });
-    }
+    if (first && server.rename) seedFromPool(ctx, w, work, first.index, base);
     for (const p of planned) {
       w.addPending({
         ...base,
@@ -91,6 +80,23 @@ export async function recordWork(
     recordInstance(w, plan);
   });
   return work;
+}
+
+type RecordBase = { image_id: string; job_id: string; created_at: string };
+
+/** In the job's first write: a ready copy of the parent becomes the step's seed. */
+function seedFromPool(
+  ctx: PrepareContext,
+  w: StoreWriter,
+  work: RecordedWork,
+  index: number,
+  base: RecordBase,
+) {
+  const copy = work.parent && ctx.warmPool?.nextCopy(work.parent.key);
+  if (copy === undefined) return;
+  work.seed = { index, db: copy, opId: randomHex(8) };
+  w.removePooled(copy);
+  w.addPending({ ...base, op_id: work.seed.opId, kind: 'drop', db_name: copy, target_id: copy });
 }
 
 function parentSource(
