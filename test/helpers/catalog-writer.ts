@@ -4,8 +4,7 @@ import { openSqljsStore } from '../../lib/store/sqljs/index.js';
 import { stateRow } from './rows.js';
 
 const dir = process.argv[2] as string;
-// A small journal: kills land in checkpoints too, not only in appends.
-const store = await openSqljsStore({ dir, journalBytes: 8 * 1024 });
+const store = await openSqljsStore({ dir });
 process.stdout.write('ready\n');
 for (;;) {
   const burst = Array.from({ length: 1 + Math.floor(Math.random() * 4) }, () => stateRow());

@@ -16,11 +16,6 @@ export async function writeFileDurable(path: string, bytes: Uint8Array): Promise
     await file.close();
   }
   await rename(tmp, path);
-  await syncDir(path);
-}
-
-/** Makes the directory entry of `path` (a creation or a rename) survive a power loss. */
-export async function syncDir(path: string): Promise<void> {
   const dir = await open(dirname(path), 'r');
   try {
     await dir.sync();

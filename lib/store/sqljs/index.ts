@@ -11,10 +11,9 @@ import type {
   Store,
   StoreWriter,
 } from '../types.js';
-import { CatalogFile } from './catalog-file.js';
-import { removeStaleTemps } from './durable-file.js';
+import { removeStaleTemps, writeFileDurable } from './durable-file.js';
 import * as entries from './entries.js';
-import type { Statement } from './journal.js';
+import { GroupFlusher } from './group-flusher.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { all, one } from './sql.js';
 import { sqljsWriter } from './writer.js';
@@ -30,8 +29,6 @@ export interface SqljsStoreOptions {
   dir: string;
   /** The clock, for entry statuses that depend on time (expired). */
   now?: () => Date;
-  /** Size of the journal (`state.db-journal`) before a checkpoint; default 4 MiB. */
-  journalBytes?: number;
 }
 
 export const STATE_DB = 'state.db';
@@ -58,16 +55,11 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
     throw new Error(`cannot read catalog ${path}: ${err.message}; refusing to start`);
   });
   const db = bytes === undefined ? new SQL.Database() : openExisting(SQL, bytes, path);
-  // The database lives in WebAssembly memory and is made durable by the journal and snapshots
-  // (catalog-file.ts), so a rollback journal in (emulated) files buys nothing: in memory, a
-  // transaction costs 2-8x less.
+  // The database lives in WebAssembly memory and is made durable by exporting it whole, so a
+  // rollback journal in (emulated) files buys nothing: in memory, a transaction costs 2-8x less.
   db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF');
   const fresh = bytes === undefined;
-  const file = await CatalogFile.open(db, path, fresh, opts.journalBytes).catch((err) => {
-    db.close();
-    throw new Error(`catalog ${path}: ${(err as Error).message}; refusing to start`);
-  });
-  const store = new SqljsStore(db, file, opts.now ?? (() => new Date()));
+  const store = new SqljsStore(db, path, opts.now ?? (() => new Date()));
   if (fresh || store.schemaVersion < SCHEMA_VERSION) await store.migrate(fresh);
   db.exec(READY_INSTANCES);
   return store;
@@ -105,11 +97,14 @@ class SqljsStore implements Store {
   catalogId: string;
   schemaVersion: number;
   generation = 0;
+  /** The generation the last flush (started) wrote: below `generation`, commits wait. */
+  private flushedGeneration = 0;
+  private readonly flusher: GroupFlusher<Uint8Array>;
   private closed = false;
 
   constructor(
     private readonly db: Database,
-    private readonly file: CatalogFile,
+    path: string,
     private readonly now: () => Date,
   ) {
     const hasMeta = one(
@@ -118,6 +113,13 @@ class SqljsStore implements Store {
     );
     this.schemaVersion = hasMeta ? readVersion(db) : 0;
     this.catalogId = hasMeta ? this.meta('catalog_id') : '';
+    this.flusher = new GroupFlusher(
+      () => {
+        this.flushedGeneration = this.generation;
+        return this.db.export();
+      },
+      (data) => writeFileDurable(path, data),
+    );
   }
 
   private meta(key: string): string {
@@ -137,7 +139,7 @@ class SqljsStore implements Store {
     });
     this.schemaVersion = SCHEMA_VERSION;
     this.catalogId = this.meta('catalog_id');
-    await this.file.checkpoint();
+    await this.flusher.flush();
   }
 
   private nowIso = () => this.now().toISOString();
@@ -189,15 +191,13 @@ class SqljsStore implements Store {
 
   async write<T>(fn: (w: StoreWriter) => T): Promise<T> {
     const result = this.commit(fn);
-    await this.file.flush();
+    await this.flusher.flush();
     return result;
   }
 
   commit<T>(fn: (w: StoreWriter) => T): T {
     if (this.closed) throw new Error('catalog is closed');
-    const statements: Statement[] = [];
-    const result = this.transaction(() => fn(sqljsWriter(this.db, statements)));
-    this.file.record(statements);
+    const result = this.transaction(() => fn(sqljsWriter(this.db)));
     this.generation++;
     return result;
   }
@@ -217,7 +217,9 @@ class SqljsStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.file.close(); // what commit() left, and the journal, into a last snapshot
+    await this.flusher.idle();
+    // What commit() left for the next flush.
+    if (this.flushedGeneration !== this.generation) await this.flusher.flush();
     this.db.close();
   }
 }

@@ -7,21 +7,14 @@ import type {
   StateRow,
   StoreWriter,
 } from '../types.js';
-import type { Statement } from './journal.js';
-import { type Params, run as runNow } from './sql.js';
+import { run } from './sql.js';
 
-/**
- * The write half of the catalog, used only inside a transaction opened by SqljsStore.commit.
- * Every statement run is also added to `log`, which the journal makes durable (journal.ts).
- */
-export function sqljsWriter(db: Database, log: Statement[]): StoreWriter {
-  const run = (sql: string, params: Params) => {
-    runNow(db, sql, params);
-    log.push([sql, params]);
-  };
+/** The write half of the catalog, used only inside a transaction opened by SqljsStore.write. */
+export function sqljsWriter(db: Database): StoreWriter {
   return {
     insertState(r: StateRow) {
       run(
+        db,
         `INSERT INTO states (state_id, parent_state_id, image_id, resolved_image_id, prepare_kind,
           prepare_args_normalized, db_name, created_at, size_bytes, last_used_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -40,43 +33,46 @@ export function sqljsWriter(db: Database, log: Statement[]): StoreWriter {
       );
     },
     deleteState(stateId: string) {
-      run('DELETE FROM states WHERE state_id = ?', [stateId]);
+      run(db, 'DELETE FROM states WHERE state_id = ?', [stateId]);
     },
     touchState(stateId: string, at: string) {
-      run('UPDATE states SET last_used_at = ? WHERE state_id = ?', [at, stateId]);
+      run(db, 'UPDATE states SET last_used_at = ? WHERE state_id = ?', [at, stateId]);
     },
     insertInstance(r: InstanceRow) {
       run(
+        db,
         `INSERT INTO instances (instance_id, image_id, state_id, db_name, dsn, created_at, expires_at)
           VALUES (?, ?, ?, ?, ?, ?, ?)`,
         [r.instance_id, r.image_id, r.state_id, r.db_name, r.dsn, r.created_at, r.expires_at],
       );
     },
     deleteInstance(instanceId: string) {
-      run('DELETE FROM instances WHERE instance_id = ?', [instanceId]);
+      run(db, 'DELETE FROM instances WHERE instance_id = ?', [instanceId]);
     },
     putName(r: NameRow) {
       run(
+        db,
         `INSERT OR REPLACE INTO names (name, instance_id, image_id, state_id, created_at, last_used_at)
           VALUES (?, ?, ?, ?, ?, ?)`,
         [r.name, r.instance_id, r.image_id, r.state_id, r.created_at, r.last_used_at],
       );
     },
     deleteName(name: string) {
-      run('DELETE FROM names WHERE name = ?', [name]);
+      run(db, 'DELETE FROM names WHERE name = ?', [name]);
     },
     addPending(r: PendingRow) {
       run(
+        db,
         `INSERT INTO pending (op_id, kind, image_id, db_name, target_id, job_id, created_at)
           VALUES (?, ?, ?, ?, ?, ?, ?)`,
         [r.op_id, r.kind, r.image_id, r.db_name, r.target_id, r.job_id, r.created_at],
       );
     },
     removePending(opId: string) {
-      run('DELETE FROM pending WHERE op_id = ?', [opId]);
+      run(db, 'DELETE FROM pending WHERE op_id = ?', [opId]);
     },
     addPooled(r: PooledRow) {
-      run('INSERT INTO pool (db_name, state_id, image_id, created_at) VALUES (?, ?, ?, ?)', [
+      run(db, 'INSERT INTO pool (db_name, state_id, image_id, created_at) VALUES (?, ?, ?, ?)', [
         r.db_name,
         r.state_id,
         r.image_id,
@@ -84,7 +80,7 @@ export function sqljsWriter(db: Database, log: Statement[]): StoreWriter {
       ]);
     },
     removePooled(dbName: string) {
-      run('DELETE FROM pool WHERE db_name = ?', [dbName]);
+      run(db, 'DELETE FROM pool WHERE db_name = ?', [dbName]);
     },
   };
 }
