@@ -61,15 +61,15 @@ worker_threads?: number
  */
 list_cache_bytes?: number
 /**
- * Pre-cloned copies of recently used states, handed out by rename (docs/performance.md).
+ * Pre-cloned copies of recently used states and of each image's empty base, renamed into instances and build databases (docs/performance.md).
  */
 warm_pool?: {
 /**
- * Copies kept ready per recently used state; 0 turns the pool off. Default 2.
+ * Copies kept ready per recently used state or base; 0 turns the pool off (copies left are dropped at the next start). Default 2.
  */
 per_state?: number
 /**
- * Copies kept ready across all states; the least recently used state gives way. Default 8.
+ * Copies kept ready in all; the least recently used state or base gives way. Default 8.
  */
 max_total?: number
 }
