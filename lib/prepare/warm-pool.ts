@@ -86,21 +86,25 @@ export class WarmPool {
    * that cannot be dropped now (server down) stay for the next start.
    */
   trim(): void {
-    this.chain = this.chain.then(async () => {
-      const kept = new Map<string, number>();
-      let total = 0;
-      for (const row of this.ctx.store.listPooled().reverse()) {
-        const n = kept.get(row.state_id) ?? 0;
-        if (this.enabled && n < this.opts.perState && total < this.opts.maxTotal) {
-          kept.set(row.state_id, n + 1);
-          total++;
-        } else {
-          await this.dropCopy(row).catch((err) =>
-            this.ctx.logger.error('warm_pool_trim_failed', { db: row.db_name, error: String(err) }),
-          );
-        }
+    this.chain = this.chain
+      .then(() => this.dropExcess())
+      .catch((err) => this.ctx.logger.error('warm_pool_trim_failed', { error: String(err) }));
+  }
+
+  private async dropExcess(): Promise<void> {
+    const kept = new Map<string, number>();
+    let total = 0;
+    for (const row of this.ctx.store.listPooled().reverse()) {
+      const n = kept.get(row.state_id) ?? 0;
+      if (this.enabled && n < this.opts.perState && total < this.opts.maxTotal) {
+        kept.set(row.state_id, n + 1);
+        total++;
+      } else {
+        await this.dropCopy(row).catch((err) =>
+          this.ctx.logger.error('warm_pool_trim_failed', { db: row.db_name, error: String(err) }),
+        );
       }
-    });
+    }
   }
 
   /** Resolves when no refill is queued or running (tests, benchmarks). */
