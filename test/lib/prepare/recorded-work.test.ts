@@ -1,3 +1,4 @@
+import pg from 'pg';
 import t from 'tap';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
 import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
@@ -98,5 +99,24 @@ t.test('a copy taken for a build that never runs is dropped', async (t) => {
   const left = await catalogDatabases(e.store.catalogId);
   t.notOk(left.includes(seed), 'the copy it took is dropped');
   t.ok(left.includes(other), 'the other copy stays');
+  t.same(e.store.listPending(), [], 'no record left pending');
+});
+
+t.test('a copy someone holds open cannot be renamed: the build clones instead', async (t) => {
+  const e = await testEngine(t, { config: POOL });
+  await built(e, 'create table a(x int)');
+  const [held] = copiesOf(e, (k) => k.startsWith('base:')) as [string];
+  const heldOid = await oid(held);
+  const session = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${held}` });
+  session.on('error', () => undefined); // the forced drop ends this session
+  await session.connect();
+  t.teardown(() => session.end().catch(() => undefined));
+  const r = await built(e, 'create table b(x int)');
+  t.same(await query(r.dsn, 'select count(*)::int as n from b'), [{ n: 0 }]);
+  t.not(await oid(stateDb(e, r.state_id)), heldOid, 'the state was built in a fresh clone');
+  t.notOk(
+    (await catalogDatabases(e.store.catalogId)).includes(held),
+    'the held copy was dropped, not used',
+  );
   t.same(e.store.listPending(), [], 'no record left pending');
 });
