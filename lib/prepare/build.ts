@@ -1,5 +1,6 @@
 import type { DbmsServer } from '../dbms/types.js';
 import type { PrepareContext } from './context.js';
+import { renameCopy } from './instance-record.js';
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
 import type { Seed } from './recorded-work.js';
@@ -99,16 +100,10 @@ async function makeBuildDb(
   b: BuildInput,
 ) {
   const seed = b.takeSeed();
-  if (seed && server.rename) {
-    try {
-      await server.rename(seed.db, buildDb);
-      ctx.store.commit((w) => w.removePending(seed.opId));
-      return;
-    } catch (err) {
-      ctx.logger.error('warm_pool_rename_failed', { db: seed.db, error: String(err) });
-      await server.drop(seed.db, true).catch(() => undefined);
-      await ctx.store.write((w) => w.removePending(seed.opId));
-    }
+  if (seed && (await renameCopy(ctx, server, seed.db, buildDb))) {
+    ctx.store.commit((w) => w.removePending(seed.opId));
+    return;
   }
+  if (seed) await ctx.store.write((w) => w.removePending(seed.opId));
   await server.createFrom(buildDb, b.parentDb);
 }

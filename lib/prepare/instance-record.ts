@@ -70,6 +70,35 @@ export function recordInstance(w: StoreWriter, plan: PlannedInstance) {
   w.touchState(row.state_id, row.created_at);
 }
 
+/**
+ * A warm-pool copy taken out, in the caller's write: its pool row goes and a drop record comes
+ * in, which the rename into its new name makes moot (reconciliation drops a copy left behind).
+ */
+export function takeCopy(w: StoreWriter, plan: PlannedInstance, opId: string, db: string) {
+  w.removePooled(db);
+  addPending(w, plan, opId, 'drop', db);
+}
+
+/**
+ * Renames a taken copy. A copy that cannot be renamed (someone holds it open) is dropped:
+ * false, and the caller clones instead and clears its records.
+ */
+export async function renameCopy(
+  ctx: PrepareContext,
+  server: DbmsServer,
+  copy: string,
+  to: string,
+): Promise<boolean> {
+  try {
+    await (server.rename as (a: string, b: string) => Promise<void>).call(server, copy, to);
+    return true;
+  } catch (err) {
+    ctx.logger.error('warm_pool_rename_failed', { db: copy, error: String(err) });
+    await server.drop(copy, true).catch(() => undefined);
+    return false;
+  }
+}
+
 export function unrecordInstance(w: StoreWriter, plan: PlannedInstance) {
   w.deleteInstance(plan.row.instance_id);
   if (plan.name) w.deleteName(plan.name);

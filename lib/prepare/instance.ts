@@ -7,6 +7,8 @@ import {
   type PlannedInstance,
   planInstance,
   recordInstance,
+  renameCopy,
+  takeCopy,
   unrecordInstance,
 } from './instance-record.js';
 import { stateSource } from './pool-source.js';
@@ -73,19 +75,13 @@ async function fromPool(
   plan: PlannedInstance,
   pooled: string,
 ): Promise<(() => void) | undefined> {
-  const rename = server.rename?.bind(server) as (a: string, b: string) => Promise<void>;
   const ops = [randomHex(8), randomHex(8)];
   await ctx.store.write((w) => {
-    w.removePooled(pooled);
-    addPending(w, plan, ops[0] as string, 'drop', pooled);
+    takeCopy(w, plan, ops[0] as string, pooled);
     addPending(w, plan, ops[1] as string, 'instance_create', plan.row.db_name);
     recordInstance(w, plan);
   });
-  try {
-    await rename(pooled, plan.row.db_name);
-  } catch (err) {
-    ctx.logger.error('warm_pool_rename_failed', { db: pooled, error: String(err) });
-    await server.drop(pooled, true).catch(() => undefined);
+  if (!(await renameCopy(ctx, server, pooled, plan.row.db_name))) {
     await ctx.store.write((w) => {
       for (const op of ops) w.removePending(op);
       unrecordInstance(w, plan);

@@ -7,6 +7,7 @@ import {
   type PlannedInstance,
   planInstance,
   recordInstance,
+  takeCopy,
   unrecordInstance,
 } from './instance-record.js';
 import type { Job } from './job.js';
@@ -66,7 +67,7 @@ export async function recordWork(
   const first = planned.find((p) => ctx.store.getState(p.stateId) === undefined);
   if (first) work.parent = parentSource(ctx, imageId, first, planned);
   await ctx.store.write((w) => {
-    if (first && server.rename) seedFromPool(ctx, w, work, first.index, base);
+    if (first && server.rename) seedFromPool(ctx, w, work, first.index);
     for (const p of planned) {
       w.addPending({
         ...base,
@@ -82,21 +83,12 @@ export async function recordWork(
   return work;
 }
 
-type RecordBase = { image_id: string; job_id: string; created_at: string };
-
 /** In the job's first write: a ready copy of the parent becomes the step's seed. */
-function seedFromPool(
-  ctx: PrepareContext,
-  w: StoreWriter,
-  work: RecordedWork,
-  index: number,
-  base: RecordBase,
-) {
+function seedFromPool(ctx: PrepareContext, w: StoreWriter, work: RecordedWork, index: number) {
   const copy = work.parent && ctx.warmPool?.nextCopy(work.parent.key);
   if (copy === undefined) return;
   work.seed = { index, db: copy, opId: randomHex(8) };
-  w.removePooled(copy);
-  w.addPending({ ...base, op_id: work.seed.opId, kind: 'drop', db_name: copy, target_id: copy });
+  takeCopy(w, work.instance.plan, work.seed.opId, copy);
 }
 
 function parentSource(
