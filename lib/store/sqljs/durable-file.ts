@@ -1,26 +1,65 @@
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+interface Handles {
+  tmp: FileHandle;
+  dir: FileHandle;
+}
+
 /**
- * Replaces `path` with `bytes` so that a crash at any moment leaves either the old or the new
- * file, never a torn one: write a temporary file, fsync it, rename it over the target, and fsync
- * the directory so the rename itself survives a power loss (SPEC §7).
+ * A file replaced whole, so that a crash at any moment leaves either the old or the new file,
+ * never a torn one (SPEC §7): write a temporary file, fsync it, rename it over the target, and
+ * fsync the directory so the rename itself survives a power loss.
+ *
+ * The next temporary file and the directory are opened ahead, right after a replace, so a
+ * replace is four file-system calls instead of eight. Each call is a hop through libuv's thread
+ * pool and back through the event loop, which on a cache hit is busy answering the request
+ * meanwhile: the two opens and two closes cost 1.5-2 ms of a 4-5 ms flush there
+ * (docs/performance.md).
  */
-export async function writeFileDurable(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const file = await open(tmp, 'w', 0o600);
-  try {
-    await file.writeFile(bytes);
-    await file.sync();
-  } finally {
-    await file.close();
+export class DurableFile {
+  private readonly tmpPath: string;
+  private ahead: Promise<Handles> | undefined;
+
+  constructor(private readonly path: string) {
+    this.tmpPath = `${path}.tmp-${process.pid}`;
   }
-  await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
+
+  async replace(bytes: Uint8Array): Promise<void> {
+    const handles = this.ahead ?? this.openHandles();
+    this.ahead = undefined;
+    const { tmp, dir } = await handles;
+    try {
+      await tmp.writeFile(bytes);
+      await tmp.sync();
+      await rename(this.tmpPath, this.path);
+      await dir.sync();
+    } catch (err) {
+      await Promise.all([tmp.close(), dir.close()]).catch(() => undefined);
+      throw err;
+    }
+    // The handle now names the target: closing it is off the path of this replace.
+    void tmp.close().catch(() => undefined);
+    this.ahead = this.openHandles(dir);
+    this.ahead.catch(() => undefined); // a failed open is reported by the next replace
+  }
+
+  /** Closes what was opened ahead and removes the unused temporary file. */
+  async close(): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    const handles = await ahead?.catch(() => undefined);
+    if (!handles) return;
+    await Promise.all([handles.tmp.close(), handles.dir.close()]);
+    await unlink(this.tmpPath).catch(() => undefined);
+  }
+
+  private async openHandles(dir?: FileHandle): Promise<Handles> {
+    const tmp = await open(this.tmpPath, 'w', 0o600).catch(async (err) => {
+      await dir?.close().catch(() => undefined);
+      throw err;
+    });
+    return { tmp, dir: dir ?? (await open(dirname(this.path), 'r')) };
   }
 }
 

@@ -11,7 +11,7 @@ import type {
   Store,
   StoreWriter,
 } from '../types.js';
-import { removeStaleTemps, writeFileDurable } from './durable-file.js';
+import { DurableFile, removeStaleTemps } from './durable-file.js';
 import * as entries from './entries.js';
 import { GroupFlusher } from './group-flusher.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -100,6 +100,7 @@ class SqljsStore implements Store {
   /** The generation the last flush (started) wrote: below `generation`, commits wait. */
   private flushedGeneration = 0;
   private readonly flusher: GroupFlusher<Uint8Array>;
+  private readonly file: DurableFile;
   private closed = false;
 
   constructor(
@@ -113,12 +114,13 @@ class SqljsStore implements Store {
     );
     this.schemaVersion = hasMeta ? readVersion(db) : 0;
     this.catalogId = hasMeta ? this.meta('catalog_id') : '';
+    this.file = new DurableFile(path);
     this.flusher = new GroupFlusher(
       () => {
         this.flushedGeneration = this.generation;
         return this.db.export();
       },
-      (data) => writeFileDurable(path, data),
+      (data) => this.file.replace(data),
     );
   }
 
@@ -220,6 +222,7 @@ class SqljsStore implements Store {
     await this.flusher.idle();
     // What commit() left for the next flush.
     if (this.flushedGeneration !== this.generation) await this.flusher.flush();
+    await this.file.close();
     this.db.close();
   }
 }
