@@ -98,6 +98,8 @@ export interface StoreWriter {
   deleteName(name: string): void;
   addPending(row: PendingRow): void;
   removePending(opId: string): void;
+  /** A record made ahead with no job (a reservation) becomes the job's. */
+  claimPending(opId: string, jobId: string): void;
   addPooled(row: PooledRow): void;
   removePooled(dbName: string): void;
 }
@@ -143,5 +145,7 @@ export interface Store {
    * before it touches a server again, so a crash in between looks the same on disk.
    */
   commit<T>(fn: (w: StoreWriter) => T): T;
+  /** Waits until every change committed so far is durable. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -197,6 +197,10 @@ class SqljsStore implements Store {
     return result;
   }
 
+  flush(): Promise<void> {
+    return this.flusher.flush();
+  }
+
   commit<T>(fn: (w: StoreWriter) => T): T {
     if (this.closed) throw new Error('catalog is closed');
     const result = this.transaction(() => fn(sqljsWriter(this.db)));

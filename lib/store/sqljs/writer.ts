@@ -71,6 +71,9 @@ export function sqljsWriter(db: Database): StoreWriter {
     removePending(opId: string) {
       run(db, 'DELETE FROM pending WHERE op_id = ?', [opId]);
     },
+    claimPending(opId: string, jobId: string) {
+      run(db, 'UPDATE pending SET job_id = ? WHERE op_id = ?', [jobId, opId]);
+    },
     addPooled(r: PooledRow) {
       run(db, 'INSERT INTO pool (db_name, state_id, image_id, created_at) VALUES (?, ?, ?, ?)', [
         r.db_name,

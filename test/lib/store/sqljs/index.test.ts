@@ -256,6 +256,20 @@ t.test('a version 1 catalog is migrated to the current version, its rows kept', 
   await reopened.close();
 });
 
+t.test('flush() makes what commit() left durable', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  const s = stateRow();
+  store.commit((w) => w.insertState(s));
+  await store.flush();
+  const copy = await tempDir(t);
+  await writeFile(join(copy, STATE_DB), await readFile(join(dir, STATE_DB)));
+  const seen = await openSqljsStore({ dir: copy });
+  t.ok(seen.getState(s.state_id), 'on disk before close');
+  await seen.close();
+  await store.close();
+});
+
 t.test('commit() is made durable by the next write, or by close', async (t) => {
   const dir = await tempDir(t);
   const store = await openSqljsStore({ dir });
