@@ -9,6 +9,7 @@ import type { PrepareContext } from '../lib/prepare/context.js';
 import { HashCache } from '../lib/prepare/hash-cache.js';
 import { JobManager } from '../lib/prepare/jobs.js';
 import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
+import { Reservations } from '../lib/prepare/reservations.js';
 import { DEFAULT_WARM_POOL, WarmPool } from '../lib/prepare/warm-pool.js';
 import type { Store } from '../lib/store/types.js';
 import { createWorkerPool } from './pool.js';
@@ -67,6 +68,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     maxLogLines: config.max_log_lines ?? 1000,
     killGraceMs: 2000,
   };
+  ctx.reservations = new Reservations(ctx.store, ctx.names);
   ctx.warmPool = new WarmPool(ctx, {
     perState: config.warm_pool?.per_state ?? DEFAULT_WARM_POOL.perState,
     maxTotal: config.warm_pool?.max_total ?? DEFAULT_WARM_POOL.maxTotal,
@@ -84,6 +86,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     async close() {
       await jobs.shutdown();
       await ctx.warmPool?.close();
+      ctx.reservations?.close();
       await pool.close();
       await Promise.all([...servers.values()].map((s) => s.close().catch(() => undefined)));
     },

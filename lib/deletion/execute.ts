@@ -22,7 +22,12 @@ export async function executeDelete(
     return { dry_run: false, outcome: 'blocked', root: plan.root };
   }
   // Warm-pool copies go first: a state cannot be dropped while a copy of it is being made.
-  for (const d of plan.drops) if (d.kind !== 'instance') await ctx.warmPool?.drain(d.id);
+  // Its reserved instance name goes with them.
+  for (const d of plan.drops) {
+    if (d.kind === 'instance') continue;
+    ctx.reservations?.forget(d.id);
+    await ctx.warmPool?.drain(d.id);
+  }
   const opIds = await recordDrops(ctx, plan);
   for (const drop of plan.drops) {
     const outcome = await drop.server.drop(drop.db, opts.force);

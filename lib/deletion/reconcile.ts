@@ -75,7 +75,9 @@ async function reconcileServer(
   const { server, images } = work;
   await server.settle();
   const onServer = new Map((await server.list(ctx.names.prefix)).map((d) => [d.name, d]));
-  const all = ctx.store.listPending().filter((p) => images.has(p.image_id));
+  // Held reservations (instance names recorded ahead) are not half-done work either.
+  const held = ctx.reservations?.opIds() ?? new Set<string>();
+  const all = ctx.store.listPending().filter((p) => images.has(p.image_id) && !held.has(p.op_id));
   // Work of jobs still running in this process is not half-done: leave it to them.
   const inFlight = all.filter((p) => p.job_id !== null && activeJobs.has(p.job_id));
   const pending = all.filter((p) => !inFlight.includes(p));

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { HashCache } from './hash-cache.js';
 import type { KeyedMutex } from './keyed-mutex.js';
+import type { Reservations } from './reservations.js';
 import type { WarmPool } from './warm-pool.js';
 
 /** The pool as prepare sees it (runtime/pool.ts implements it). */
@@ -28,6 +29,8 @@ export interface PrepareContext {
   hashCache?: HashCache;
   /** Pre-cloned copies of recently used states; absent when turned off. */
   warmPool?: WarmPool;
+  /** Instance names recorded ahead, so a cache hit's flush overlaps its clone; absent: none. */
+  reservations?: Reservations;
   /** Image id to resolved image id, filled by resolve_image tasks. */
   resolved: Map<string, string>;
   /** Working directory for steps that have no -f file. */

@@ -14,6 +14,7 @@ import {
   takeSeed,
 } from './recorded-work.js';
 import type { AcceptedRequest } from './requests.js';
+import { reservedHit, someGone, warmCopyReady } from './trusted-hit.js';
 
 /** What a validated, hashed prepare request carries into its job. */
 export interface JobSpec extends AcceptedRequest {
@@ -23,8 +24,14 @@ export interface JobSpec extends AcceptedRequest {
 /**
  * Runs a job to its end (SPEC §5.4): plan (resolving the image when needed), then each step
  * from cache or built, then a private instance. Throws on failure; the manager records it.
+ * `checked`: the job runs again because a state the catalog had was gone from the server.
  */
-export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): Promise<void> {
+export async function executeJob(
+  ctx: PrepareContext,
+  job: Job,
+  spec: JobSpec,
+  checked = false,
+): Promise<void> {
   const server = ctx.server(spec.target);
   const imageId = spec.target.imageId;
   job.setStatus('running');
@@ -34,12 +41,13 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
   const resolved = known ?? (await resolveImage(ctx, job, imageId, server.resolve.bind(server)));
   const planned = chainStates(ctx, resolved, spec.taskHashes);
   const warm = !job.planOnly && warmCopyReady(ctx, server, planned);
+  const trusted = !checked && !job.planOnly && (warm || reservedHit(ctx, planned));
   // Unless a warm copy will do, whatever the job may create is recorded pending while the
   // server is asked which states exist: the flush and the round trip overlap.
   const recording =
     job.planOnly || warm ? undefined : recordWork(ctx, job, server, planned, spec.name);
   try {
-    const existing = warm
+    const existing = trusted
       ? new Set(planned.map((p) => p.stateDb))
       : await server.existing(planned.map((p) => p.stateDb));
     const work = await recording;
@@ -57,7 +65,12 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
     if (job.planOnly) return job.succeed();
     if (work) forgetCached(ctx, work, planned);
     const building = !planned.every((p) => p.cached);
-    if (building) await buildAll(ctx, job, spec, server, resolved, planned, work as RecordedWork);
+    if (building) {
+      // A reserved instance let the job go on before its records were durable (recordWork):
+      // nothing is built before they are.
+      await work?.durable();
+      await buildAll(ctx, job, spec, server, resolved, planned, work as RecordedWork);
+    }
     if (work) await releaseSeed(ctx, server, work);
     await finish(ctx, job, spec, server, planned, work);
     // The base or state this job built on was asked for again: keep copies of it ready
@@ -67,23 +80,12 @@ export async function executeJob(ctx: PrepareContext, job: Job, spec: JobSpec): 
   } catch (err) {
     // Records of databases never made (or dropped on the way out); reconciliation would too.
     if (recording) await recording.then((w) => forgetWork(ctx, server, w)).catch(() => undefined);
+    if (trusted && !job.abort.signal.aborted && (await someGone(server, planned))) {
+      ctx.logger.info('job_replanned', { job_id: job.id, reason: 'state database gone' });
+      return executeJob(ctx, job, spec, true);
+    }
     throw err;
   }
-}
-
-/**
- * A warm copy of the last state is ready and every state is in the catalog: the hand-out
- * renames that copy and needs no template, so the round trip that checks the state databases
- * still exist would only slow a cache hit down. (A state database dropped behind the engine's
- * back is found by the next prepare that clones.)
- */
-function warmCopyReady(ctx: PrepareContext, server: DbmsServer, planned: PlannedStep[]): boolean {
-  const last = planned.at(-1) as PlannedStep;
-  return (
-    server.rename !== undefined &&
-    ctx.warmPool?.nextCopy(last.stateId) !== undefined &&
-    planned.every((p) => ctx.store.getState(p.stateId) !== undefined)
-  );
 }
 
 async function buildAll(
@@ -147,7 +149,7 @@ async function finish(
     jobId: job.id,
     name: spec.name,
     reused: last.cached,
-    recorded: work?.instance,
+    recorded: work && { ...work.instance, durable: work.durable },
   });
   job.setTask('prepare-instance', 'succeeded');
   job.succeed({

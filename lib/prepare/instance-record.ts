@@ -16,8 +16,8 @@ export function planInstance(
   target: { stateId: string; imageId: string },
   jobId: string,
   name?: string,
+  instanceId = newInstanceId(),
 ): PlannedInstance {
-  const instanceId = newInstanceId();
   const db = ctx.names.instance(instanceId);
   const row: InstanceRow = {
     instance_id: instanceId,

@@ -13,6 +13,7 @@ import {
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
 import { baseSource, type PoolSource, stateSource } from './pool-source.js';
+import type { Reservation } from './reservations.js';
 
 /** A warm copy taken out of the pool to become a step's build database (renamed, not cloned). */
 export interface Seed {
@@ -32,6 +33,15 @@ export interface RecordedWork {
   parent?: PoolSource;
   /** A warm copy of that parent, taken for the step's build database; gone once used. */
   seed?: Seed;
+  /**
+   * Makes the job's first write durable (once; later calls share it). recordWork waits for
+   * that unless the instance was reserved, its record durable already: then the write is only
+   * committed, the server is asked about the states, and the flush starts once the clone is
+   * on its way (recordedClone). Builds wait for it.
+   */
+  durable: () => Promise<void>;
+  /** The last state's next instance, reserved by the same write; held once that is durable. */
+  next?: Reservation;
 }
 
 /**
@@ -41,7 +51,8 @@ export interface RecordedWork {
  * exist. The instance's row and name go in the same write, hidden from readers while its
  * record is pending, so no flush is left to make after its clone. Steps found cached lose
  * their records (forgetCached); each other record is cleared as its database is committed or
- * dropped; `forgetWork` clears whatever a failed job left.
+ * dropped; `forgetWork` clears whatever a failed job left. The same write reserves the last
+ * state's next instance (reservations.ts); a cache hit takes the one reserved before it.
  *
  * When a warm copy of the parent of the first step the catalog lacks is ready, the same write
  * takes it out of the pool (a drop record until it is renamed into the build database): a
@@ -55,18 +66,20 @@ export async function recordWork(
   name?: string,
 ): Promise<RecordedWork> {
   const imageId = job.imageId;
-  const last = planned.at(-1) as PlannedStep;
-  const plan = planInstance(ctx, server, { stateId: last.stateId, imageId }, job.id, name);
+  const last = { stateId: (planned.at(-1) as PlannedStep).stateId, imageId };
+  const first = planned.find((p) => ctx.store.getState(p.stateId) === undefined);
+  const reserved = first ? undefined : ctx.reservations?.take(last.stateId);
+  const plan = planInstance(ctx, server, last, job.id, name, reserved?.instanceId);
   const work: RecordedWork = {
     // Every step: which are cached is known only when the plan's round trip returns.
     builds: new Map(planned.map((p) => [p.index, randomHex(8)])),
-    instance: { plan, opId: randomHex(8) },
+    instance: { plan, opId: reserved?.opId ?? randomHex(8) },
+    durable: () => Promise.resolve(),
   };
   const created_at = ctx.clock().toISOString();
   const base = { image_id: imageId, job_id: job.id, created_at };
-  const first = planned.find((p) => ctx.store.getState(p.stateId) === undefined);
   if (first) work.parent = parentSource(ctx, imageId, first, planned);
-  await ctx.store.write((w) => {
+  const record = (w: StoreWriter) => {
     if (first && server.rename) seedFromPool(ctx, w, work, first.index);
     for (const p of planned) {
       w.addPending({
@@ -77,10 +90,28 @@ export async function recordWork(
         target_id: p.stateId,
       });
     }
-    addPending(w, plan, work.instance.opId, 'instance_create', plan.row.db_name);
+    if (reserved) w.claimPending(reserved.opId, job.id);
+    else addPending(w, plan, work.instance.opId, 'instance_create', plan.row.db_name);
     recordInstance(w, plan);
-  });
+    work.next = ctx.reservations?.record(w, last, created_at);
+  };
+  const hold = () => ctx.reservations?.hold(work.next);
+  if (reserved) {
+    ctx.store.commit(record);
+    work.durable = once(() => ctx.store.flush().then(hold));
+  } else {
+    await ctx.store.write(record);
+    hold();
+  }
   return work;
+}
+
+function once(start: () => Promise<void>): () => Promise<void> {
+  let started: Promise<void> | undefined;
+  return () => {
+    started ??= start();
+    return started;
+  };
 }
 
 /** In the job's first write: a ready copy of the parent becomes the step's seed. */
@@ -152,4 +183,6 @@ export async function forgetWork(
     for (const opId of [...work.builds.values(), work.instance.opId]) w.removePending(opId);
     unrecordInstance(w, work.instance.plan);
   });
+  // Durable now whatever became of the job: the next prepare of the state may use it.
+  ctx.reservations?.hold(work.next);
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { testEngine } from '../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, query } from '../helpers/pg.js';
-import { followEvents, prepare } from '../helpers/prepare.js';
+import { followEvents, prepare, unfinishedRecords } from '../helpers/prepare.js';
 import { conforms } from '../helpers/schema.js';
 
 async function startSlowJob(e: Awaited<ReturnType<typeof testEngine>>) {
@@ -43,7 +43,7 @@ t.test(
       "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'select pg_sleep(40)%'",
     );
     t.same(running, [], 'no running query');
-    t.same(e.store.listPending(), []);
+    t.same(unfinishedRecords(e), []);
     const again = await e.call('POST', `/v1/prepare-jobs/${jobId}/cancel`);
     t.equal(again.status, 200, 'cancelling a finished job answers 200');
     t.equal((await e.call('POST', `/v1/prepare-jobs/${'0'.repeat(32)}/cancel`)).status, 404);

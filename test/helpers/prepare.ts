@@ -1,4 +1,6 @@
+import type { PrepareContext } from '../../lib/prepare/context.js';
 import type { JobEvent, JobStatus, PrepareResult } from '../../lib/schema-types.js';
+import type { PendingRow } from '../../lib/store/types.js';
 import type { TestEngine } from './engine.js';
 
 export interface Prepared {
@@ -39,3 +41,16 @@ export async function followEvents(
 }
 
 export const psqlArgsOf = (...steps: string[][]) => steps.flat();
+
+/** The engine's prepare context, for tests that look at its pool or reservations. */
+export const contextOf = (e: TestEngine): PrepareContext =>
+  (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+
+/**
+ * Pending records that are somebody's unfinished work: all but the held reservations
+ * (lib/prepare/reservations.ts), which are pending by design.
+ */
+export function unfinishedRecords(e: TestEngine): PendingRow[] {
+  const held = contextOf(e).reservations?.opIds() ?? new Set<string>();
+  return e.store.listPending().filter((p) => !held.has(p.op_id));
+}

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { testEngine } from '../../helpers/engine.js';
 import { catalogDatabases } from '../../helpers/pg.js';
-import { followEvents, prepare } from '../../helpers/prepare.js';
+import { followEvents, prepare, unfinishedRecords } from '../../helpers/prepare.js';
 
 t.test(
   'a failing script fails the job with psql message and exit code, leaving nothing',
@@ -29,7 +29,7 @@ t.test(
     t.same((await e.get('/v1/states')).json(), [], 'no state');
     t.same((await e.get('/v1/instances')).json(), [], 'no instance');
     t.same(await catalogDatabases(e.store.catalogId), [], 'no build database left on the server');
-    t.same(e.store.listPending(), [], 'no pending record left');
+    t.same(unfinishedRecords(e), [], 'no pending record left');
     t.same(
       e.store.catalogDatabases().filter((d) => d.kind === 'instance'),
       [],

@@ -4,7 +4,7 @@ import type { PrepareContext } from '../../../lib/prepare/context.js';
 import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, query } from '../../helpers/pg.js';
-import { prepare } from '../../helpers/prepare.js';
+import { prepare, unfinishedRecords } from '../../helpers/prepare.js';
 
 // Seeds (lib/prepare/recorded-work.ts): the job's first write takes a warm copy of the parent
 // of the first step the catalog lacks, and that step's build database is the copy, renamed.
@@ -57,7 +57,7 @@ t.test('a cold prepare builds its first step in a copy of the empty base', async
     { n: 0 },
   ]);
   t.equal(copiesOf(e, (k) => k.startsWith('base:')).length, 2, 'and the base was refilled');
-  t.same(e.store.listPending(), [], 'no record left pending');
+  t.same(unfinishedRecords(e), [], 'no record left pending');
 });
 
 t.test('a step built on a cached state starts from a copy of it', async (t) => {
@@ -74,7 +74,7 @@ t.test('a step built on a cached state starts from a copy of it', async (t) => {
     await query(r.dsn, "select tablename from pg_tables where tablename in ('a','b1','b2','b3')"),
     [{ tablename: 'a' }, { tablename: 'b3' }],
   );
-  t.same(e.store.listPending(), []);
+  t.same(unfinishedRecords(e), []);
 });
 
 t.test('a copy taken for a build that never runs is dropped', async (t) => {
@@ -99,7 +99,7 @@ t.test('a copy taken for a build that never runs is dropped', async (t) => {
   const left = await catalogDatabases(e.store.catalogId);
   t.notOk(left.includes(seed), 'the copy it took is dropped');
   t.ok(left.includes(other), 'the other copy stays');
-  t.same(e.store.listPending(), [], 'no record left pending');
+  t.same(unfinishedRecords(e), [], 'no record left pending');
 });
 
 t.test('a copy someone holds open cannot be renamed: the build clones instead', async (t) => {
@@ -118,5 +118,5 @@ t.test('a copy someone holds open cannot be renamed: the build clones instead', 
     (await catalogDatabases(e.store.catalogId)).includes(held),
     'the held copy was dropped, not used',
   );
-  t.same(e.store.listPending(), [], 'no record left pending');
+  t.same(unfinishedRecords(e), [], 'no record left pending');
 });

@@ -5,7 +5,7 @@ import { stateSource } from '../../../lib/prepare/pool-source.js';
 import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, query } from '../../helpers/pg.js';
-import { prepare } from '../../helpers/prepare.js';
+import { prepare, unfinishedRecords } from '../../helpers/prepare.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const SEED = 'create table t(x int); insert into t select generate_series(1, 100)';
@@ -64,7 +64,7 @@ t.test('a cache hit gets a pool copy by rename, and the pool refills', async (t)
   t.same(await query(second.dsn, 'select count(*)::int as n from t'), [{ n: 100 }]);
   await query(second.dsn, 'insert into t values (0)'); // private and writable
   t.equal(pooledDbs(e, first.state_id).length, 2, 'refilled');
-  t.same(e.store.listPending(), [], 'no record left pending');
+  t.same(unfinishedRecords(e), [], 'no record left pending');
   t.equal((await e.get(`/v1/instances/${second.instance_id}`)).json().state_id, first.state_id);
 });
 
@@ -137,7 +137,7 @@ t.test('reconciliation forgets lost copies and finishes an interrupted hand-out'
   t.ok(report.dropped.includes(handed), 'the copy being handed out is dropped');
   t.same(report.unknown, []);
   t.same(pooledDbs(e, a.state_id), []);
-  t.same(e.store.listPending(), []);
+  t.same(unfinishedRecords(e), []);
 });
 
 t.test('a copy someone holds open cannot be renamed: the prepare clones instead', async (t) => {
@@ -154,7 +154,7 @@ t.test('a copy someone holds open cannot be renamed: the prepare clones instead'
     (await catalogDatabases(e.store.catalogId)).includes(held),
     'the held copy was dropped, not handed out',
   );
-  t.same(e.store.listPending(), []);
+  t.same(unfinishedRecords(e), []);
 });
 
 t.test('per_state 0: no pool at all', async (t) => {
