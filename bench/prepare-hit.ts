@@ -7,7 +7,7 @@ import pg from 'pg';
 import { dropAll, median, prepareViaApi, report, sleep, startEngine } from './common.js';
 
 const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const N = Number(process.env.SQLRS_BENCH_N ?? 15);
+const N = Number(process.env.SQLRS_BENCH_N ?? 25);
 const PAUSE_MS = 300;
 const SCHEMA = [
   '-c',
