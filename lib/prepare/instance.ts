@@ -73,8 +73,9 @@ export async function createInstance(
 /**
  * One catalog write and the rename: the instance row and both pending records (the pool copy
  * going, the instance coming) are durable before the server changes, so a crash in between is
- * finished by reconciliation. With a reservation the instance's record was durable already and
- * the pool copy's row is until the write lands, so the rename runs while the write is flushed.
+ * finished by reconciliation. With a reservation the instance's record is durable already, and
+ * until the write lands the disk still holds the pool copy's row: the rename runs while the
+ * write is flushed, and a crash in between is finished the same way.
  * Clearing the records (the function returned) needs no flush of its own: until the next
  * flush, reconciliation finds the instance there and the pool copy gone, and does nothing.
  * Undefined (with the catalog put back) when the rename fails.
