@@ -1,3 +1,4 @@
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
@@ -6,26 +7,30 @@ import { spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js'
 import { catalogDatabases, dropCatalogDatabases } from '../../helpers/pg.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-const ROUNDS = 32;
-type Kind = 'build' | 'clone' | 'delete' | 'handout';
+const ROUNDS = 40;
+type Kind = 'build' | 'clone' | 'delete' | 'handout' | 'hit';
 
 /**
- * SIGKILL the engine binary during a build, an instance clone, a recursive delete or a warm-pool
- * hand-out (and its refill), at random points; after each restart the catalog and the server
- * must agree, with no build database left.
+ * SIGKILL the engine binary during a build, an instance clone, a recursive delete, a warm-pool
+ * hand-out (and its refill) or, with the pool off, cache hits that clone into the name the
+ * previous prepare reserved while their row is flushed, at random points; after each restart
+ * the catalog and the server must agree, with no build database left.
  */
 t.test(
-  `crash-safety: random SIGKILLs during builds, clones, deletes, hand-outs (${ROUNDS} rounds)`,
+  `crash-safety: random SIGKILLs during builds, clones, deletes, hand-outs, hits (${ROUNDS} rounds)`,
   async (t) => {
     const stateDir = await tempDir(t);
     const json = join(stateDir, 'engine.json');
     let catalogId = '';
     t.teardown(() => (catalogId ? dropCatalogDatabases(catalogId) : undefined));
-    const kinds: Kind[] = ['build', 'clone', 'delete', 'handout'];
+    const kinds: Kind[] = ['build', 'clone', 'delete', 'handout', 'hit'];
     let repaired = 0;
     let pooled = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const kind = kinds[round % kinds.length] as Kind;
+      const config = join(stateDir, 'config.json');
+      if (kind === 'hit') await writeFile(config, JSON.stringify({ warm_pool: { per_state: 0 } }));
+      else await rm(config, { force: true });
       const e = spawnEngine(t, [
         '--listen',
         '127.0.0.1:0',
@@ -112,7 +117,7 @@ async function finish(api: Api, body: unknown) {
 async function setUp(api: Api, kind: Kind, round: number): Promise<number> {
   if (kind === 'build') return Math.floor(Math.random() * 400);
   await finish(api, prepareBody(round));
-  if (kind === 'clone') return Math.floor(Math.random() * 60);
+  if (kind === 'clone' || kind === 'hit') return Math.floor(Math.random() * 60);
   await finish(api, prepareBody(round));
   if (kind === 'handout') {
     await new Promise((r) => setTimeout(r, 300)); // the second use made warm copies
@@ -123,8 +128,9 @@ async function setUp(api: Api, kind: Kind, round: number): Promise<number> {
 }
 
 async function act(api: Api, kind: Kind, round: number): Promise<void> {
-  if (kind === 'handout') {
-    for (let i = 0; i < 5; i++) await finish(api, prepareBody(round)); // renames, then refills
+  if (kind === 'handout' || kind === 'hit') {
+    // Renames then refills; or, with no pool, clones into reserved names.
+    for (let i = 0; i < 5; i++) await finish(api, prepareBody(round));
     return;
   }
   if (kind !== 'delete') {
