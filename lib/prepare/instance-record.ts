@@ -2,6 +2,7 @@ import type { DbmsServer } from '../dbms/types.js';
 import { newInstanceId } from '../id.js';
 import type { InstanceRow, StoreWriter } from '../store/types.js';
 import type { PrepareContext } from './context.js';
+import type { Reservation } from './reservations.js';
 
 /** An instance a job is about to make: its row, the job and the name it binds. */
 export interface PlannedInstance {
@@ -68,6 +69,25 @@ export function recordInstance(w: StoreWriter, plan: PlannedInstance) {
     });
   }
   w.touchState(row.state_id, row.created_at);
+}
+
+/**
+ * The instance coming, in the caller's write: its instance_create record (the reserved one,
+ * claimed for the job, else a new one under `opId`), its row and name, and the reservation of
+ * its state's next instance, returned for the caller to hold once the write is durable.
+ */
+export function recordNewInstance(
+  ctx: PrepareContext,
+  w: StoreWriter,
+  plan: PlannedInstance,
+  opId: string,
+  reserved: Reservation | undefined,
+): Reservation | undefined {
+  if (reserved) w.claimPending(reserved.opId, plan.jobId);
+  else addPending(w, plan, opId, 'instance_create', plan.row.db_name);
+  recordInstance(w, plan);
+  const target = { stateId: plan.row.state_id, imageId: plan.row.image_id };
+  return ctx.reservations?.record(w, target, plan.row.created_at);
 }
 
 /**

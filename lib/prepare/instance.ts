@@ -7,6 +7,7 @@ import {
   type PlannedInstance,
   planInstance,
   recordInstance,
+  recordNewInstance,
   renameCopy,
   takeCopy,
   unrecordInstance,
@@ -91,11 +92,7 @@ async function fromPool(
   let next: Reservation | undefined;
   const written = ctx.store.write((w) => {
     takeCopy(w, plan, ops[0], pooled);
-    if (reserved) w.claimPending(reserved.opId, plan.jobId);
-    else addPending(w, plan, ops[1], 'instance_create', plan.row.db_name);
-    recordInstance(w, plan);
-    const target = { stateId: plan.row.state_id, imageId: plan.row.image_id };
-    next = ctx.reservations?.record(w, target, plan.row.created_at);
+    next = recordNewInstance(ctx, w, plan, ops[1], reserved);
   });
   const durable = written.then(() => ctx.reservations?.hold(next));
   durable.catch(() => undefined); // awaited below; a failed rename must not leave it unhandled

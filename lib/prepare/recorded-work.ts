@@ -3,10 +3,9 @@ import { randomHex } from '../id.js';
 import type { StoreWriter } from '../store/types.js';
 import type { PrepareContext } from './context.js';
 import {
-  addPending,
   type PlannedInstance,
   planInstance,
-  recordInstance,
+  recordNewInstance,
   takeCopy,
   unrecordInstance,
 } from './instance-record.js';
@@ -90,10 +89,7 @@ export async function recordWork(
         target_id: p.stateId,
       });
     }
-    if (reserved) w.claimPending(reserved.opId, job.id);
-    else addPending(w, plan, work.instance.opId, 'instance_create', plan.row.db_name);
-    recordInstance(w, plan);
-    work.next = ctx.reservations?.record(w, last, created_at);
+    work.next = recordNewInstance(ctx, w, plan, work.instance.opId, reserved);
   };
   const hold = () => ctx.reservations?.hold(work.next);
   if (reserved) {
