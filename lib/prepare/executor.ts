@@ -14,7 +14,7 @@ import {
   takeSeed,
 } from './recorded-work.js';
 import type { AcceptedRequest } from './requests.js';
-import { reservedHit, someGone, warmCopyReady } from './trusted-hit.js';
+import { hitKind, someGone } from './trusted-hit.js';
 
 /** What a validated, hashed prepare request carries into its job. */
 export interface JobSpec extends AcceptedRequest {
@@ -40,8 +40,9 @@ export async function executeJob(
   const known = ctx.resolved.get(imageId);
   const resolved = known ?? (await resolveImage(ctx, job, imageId, server.resolve.bind(server)));
   const planned = chainStates(ctx, resolved, spec.taskHashes);
-  const warm = !job.planOnly && warmCopyReady(ctx, server, planned);
-  const trusted = !checked && !job.planOnly && (warm || reservedHit(ctx, planned));
+  const hit = job.planOnly ? undefined : hitKind(ctx, server, planned);
+  const warm = hit === 'warm';
+  const trusted = !checked && hit !== undefined;
   // Unless a warm copy will do, whatever the job may create is recorded pending while the
   // server is asked which states exist: the flush and the round trip overlap.
   const recording =

@@ -8,33 +8,27 @@ import type { PlannedStep } from './planner.js';
 // database dropped behind the engine's back makes the hit fail; the job then runs again with
 // the check (executor.ts), so the catalog is corrected and the state rebuilt.
 
-const inCatalog = (ctx: PrepareContext, planned: PlannedStep[]) =>
-  planned.every((p) => ctx.store.getState(p.stateId) !== undefined);
-
 /**
- * A warm copy of the last state is ready and every state is in the catalog: the hand-out
- * renames that copy and needs no template at all.
+ * What kind of cache hit the plan is, if every state is in the catalog: `warm` when a warm copy
+ * of the last state is ready (the hand-out renames it and needs no template at all),
+ * `reserved` when the last state has a reserved instance (reservations.ts: the job clones at
+ * once, its catalog write flushed meanwhile). The catalog is read once, after the cheaper
+ * checks of the last state.
  */
-export function warmCopyReady(
+export function hitKind(
   ctx: PrepareContext,
   server: DbmsServer,
   planned: PlannedStep[],
-): boolean {
-  const last = planned.at(-1) as PlannedStep;
-  return (
-    server.rename !== undefined &&
-    ctx.warmPool?.nextCopy(last.stateId) !== undefined &&
-    inCatalog(ctx, planned)
-  );
-}
-
-/**
- * Every state is in the catalog and the last one has a reserved instance (reservations.ts):
- * the job clones at once, its catalog write flushed meanwhile.
- */
-export function reservedHit(ctx: PrepareContext, planned: PlannedStep[]): boolean {
-  const last = planned.at(-1) as PlannedStep;
-  return ctx.reservations?.has(last.stateId) === true && inCatalog(ctx, planned);
+): 'warm' | 'reserved' | undefined {
+  const last = (planned.at(-1) as PlannedStep).stateId;
+  const kind =
+    server.rename !== undefined && ctx.warmPool?.nextCopy(last) !== undefined
+      ? 'warm'
+      : ctx.reservations?.has(last)
+        ? 'reserved'
+        : undefined;
+  if (!kind) return undefined;
+  return planned.every((p) => ctx.store.getState(p.stateId) !== undefined) ? kind : undefined;
 }
 
 /** After a trusted hit failed: was it because a state database is gone from the server? */
