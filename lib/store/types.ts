@@ -80,6 +80,8 @@ export interface StateFilter {
   kind?: string;
   image?: string;
   parentPrefix?: string;
+  /** Only these states (the ones a write changed). */
+  ids?: string[];
 }
 
 /** Keyset paging: rows strictly after `after` in key order, at most `limit` of them. */
@@ -109,6 +111,13 @@ export interface Store {
   readonly schemaVersion: number;
   /** Counts committed changes: what was read at one generation is still true at the same one. */
   readonly generation: number;
+  /**
+   * The states whose entries (row or refcount) changed after `generation`, for patching a kept
+   * listing; undefined when the catalog no longer knows that far back.
+   */
+  statesChangedSince(generation: number): Set<string> | undefined;
+  /** Calls `listener` after each commit (synchronously: it should only schedule work). */
+  onCommit(listener: () => void): () => void;
 
   getState(stateId: string): StateRow | undefined;
   stateEntry(stateId: string): StateEntry | undefined;

@@ -16,6 +16,10 @@ export function stateEntries(db: Database, filter: StateFilter, page: Page): Sta
     filter.kind ? ['s.prepare_kind = ?', [filter.kind]] : undefined,
     filter.image ? ['s.image_id = ?', [filter.image]] : undefined,
     filter.parentPrefix ? prefixRange('s.parent_state_id', filter.parentPrefix) : undefined,
+    // One parameter whatever the number of ids, so the statement is prepared once.
+    filter.ids
+      ? ['s.state_id IN (SELECT value FROM json_each(?))', [JSON.stringify(filter.ids)]]
+      : undefined,
     page.after ? ['s.state_id > ?', [page.after]] : undefined,
   ]);
   const sql = `${STATE_SELECT} ${clause} ORDER BY s.state_id LIMIT ?`;

@@ -11,6 +11,7 @@ import type {
   Store,
   StoreWriter,
 } from '../types.js';
+import { ChangedStates } from './changed-states.js';
 import { DurableFile, removeStaleTemps } from './durable-file.js';
 import * as entries from './entries.js';
 import { GroupFlusher } from './group-flusher.js';
@@ -62,6 +63,7 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
   const store = new SqljsStore(db, path, opts.now ?? (() => new Date()));
   if (fresh || store.schemaVersion < SCHEMA_VERSION) await store.migrate(fresh);
   db.exec(READY_INSTANCES);
+  store.trackChangedStates();
   return store;
 }
 
@@ -102,6 +104,8 @@ class SqljsStore implements Store {
   private readonly flusher: GroupFlusher<Uint8Array>;
   private readonly file: DurableFile;
   private closed = false;
+  private changed?: ChangedStates;
+  private readonly commitListeners = new Set<() => void>();
 
   constructor(
     private readonly db: Database,
@@ -122,6 +126,20 @@ class SqljsStore implements Store {
       },
       (data) => this.file.replace(data),
     );
+  }
+
+  /** From here on, commits note which states' entries they change (after the migrations). */
+  trackChangedStates(): void {
+    this.changed = new ChangedStates(this.db, this.generation);
+  }
+
+  statesChangedSince(generation: number): Set<string> | undefined {
+    return this.changed?.since(generation);
+  }
+
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   private meta(key: string): string {
@@ -203,8 +221,13 @@ class SqljsStore implements Store {
 
   commit<T>(fn: (w: StoreWriter) => T): T {
     if (this.closed) throw new Error('catalog is closed');
-    const result = this.transaction(() => fn(sqljsWriter(this.db)));
+    const result = this.transaction(() => {
+      const r = fn(sqljsWriter(this.db));
+      this.changed?.collect(this.generation + 1);
+      return r;
+    });
     this.generation++;
+    for (const listener of this.commitListeners) listener();
     return result;
   }
 
