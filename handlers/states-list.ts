@@ -1,5 +1,6 @@
+import { cachedListResponse } from '../lib/list-cache.js';
 import type { StatesQuery } from '../lib/schema-types.js';
-import { cachedListResponse, listResponse, pages } from '../lib/stream.js';
+import { listResponse, pages } from '../lib/stream.js';
 import type { Deps, HandlerRequest } from '../runtime/types.js';
 
 /** GET /v1/states: filters by id prefix, prepare kind, image and parent (id or prefix). */
@@ -13,12 +14,19 @@ export async function listStates(req: HandlerRequest<StatesQuery>, deps: Deps) {
   const read = (after: string | undefined, limit: number) =>
     deps.store.listStates(filter, { after, limit });
   const rowKey = (row: { state_id: string }) => row.state_id;
-  // States have no time-dependent fields, so their rendered pages can be kept per generation.
+  // States have no time-dependent fields, so their rendered rows can be kept and patched.
   if (deps.listCache) {
     const { store, listCache: cache } = deps;
-    const key = `states${JSON.stringify(filter)}`;
-    const generation = () => store.generation;
-    return cachedListResponse({ cache, generation, key, read, rowKey }, req.headers.accept);
+    const src = {
+      cache,
+      key: `states${JSON.stringify(filter)}`,
+      generation: () => store.generation,
+      read,
+      rowKey,
+      changedSince: (generation: number) => store.statesChangedSince(generation),
+      readKeys: (ids: string[]) => store.listStates({ ...filter, ids }, { limit: ids.length }),
+    };
+    return cachedListResponse(src, req.headers.accept);
   }
   return listResponse(pages(read, rowKey), req.headers.accept);
 }

@@ -1,47 +1,150 @@
+import { KeptListing } from './kept-listing.js';
+import { jsonArrayChunks, listResponse, ndjsonChunks, pages, type StreamedList } from './stream.js';
+
 /**
- * Rendered listings, kept while the catalog does not change (issue 8). A listing of an
- * unchanged catalog then costs what sending its bytes costs: rendering 10,000 states from
- * sql.js took about 40 times longer than sending them (bench/states-list).
+ * Rendered listings, kept across writes and patched (issue 8). Rendering 10,000 states from
+ * sql.js took about 40 times longer than sending them (bench/states-list), and every prepare
+ * changes its state's entry; so a kept listing is brought up to date by rendering again only
+ * the rows the catalog says changed since it was made, and sent as its chunks' bytes.
  *
- * Keyed by the catalog's write generation: the first lookup after any change drops every
- * listing of the old generation. Bounded by bytes: a listing that does not fit is rendered
- * per request and not kept, so memory stays bounded whatever the number of rows.
+ * Bounded by bytes: a listing that does not fit is rendered per request and not kept, so
+ * memory stays bounded whatever the number of rows.
  */
 export class ListCache {
-  private generation = -1;
-  private readonly listings = new Map<string, Buffer>();
-  private bytes = 0;
+  /** Each kept listing, with what brings it to the current generation. */
+  private readonly entries = new Map<string, { listing: KeptListing; patch: () => boolean }>();
+  private refreshing = false;
 
   constructor(readonly maxBytes = DEFAULT_LIST_CACHE_BYTES) {}
 
-  get(generation: number, key: string): Buffer | undefined {
-    this.sync(generation);
-    return this.listings.get(key);
+  get(key: string): KeptListing | undefined {
+    return this.entries.get(key)?.listing;
   }
 
-  /** Whether a listing of this many more bytes could still be kept. */
-  fits(generation: number, bytes: number): boolean {
-    this.sync(generation);
-    return this.bytes + bytes <= this.maxBytes;
+  /** Keeps a listing, and how to read it again, if it fits beside the others; says whether. */
+  keep<T>(src: CachedPages<T>, listing: KeptListing): boolean {
+    this.entries.delete(src.key);
+    if (!this.fits(listing.bytes)) return false;
+    this.entries.set(src.key, { listing, patch: () => patched(src, listing) });
+    return true;
   }
 
-  set(generation: number, key: string, listing: Buffer): void {
-    if (!this.fits(generation, listing.length) || this.listings.has(key)) return;
-    this.listings.set(key, listing);
-    this.bytes += listing.length;
+  drop(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** Whether this many more bytes could still be kept. */
+  fits(bytes: number): boolean {
+    return this.size + bytes <= this.maxBytes;
   }
 
   /** Bytes held. */
   get size(): number {
-    return this.bytes;
+    let bytes = 0;
+    for (const e of this.entries.values()) bytes += e.listing.bytes;
+    return bytes;
   }
 
-  private sync(generation: number) {
-    if (generation === this.generation) return;
-    this.generation = generation;
-    this.listings.clear();
-    this.bytes = 0;
+  /**
+   * The catalog changed: patch the kept listings soon, in a turn of their own, so that the next
+   * request for one finds it current and only sends it. A request that comes first patches it
+   * itself.
+   */
+  changed(): void {
+    if (this.refreshing || this.entries.size === 0) return;
+    this.refreshing = true;
+    setImmediate(() => {
+      this.refreshing = false;
+      this.refresh();
+    });
+  }
+
+  /** Brings every kept listing to the current generation, with the encodings it was sent in. */
+  refresh(): void {
+    for (const [key, { listing, patch }] of this.entries) {
+      try {
+        if (patch()) listing.encodeAsSent();
+      } catch {
+        this.drop(key); // the catalog closed under it, say: render it again if asked
+      }
+    }
+    if (!this.fits(0)) this.entries.clear();
   }
 }
 
 export const DEFAULT_LIST_CACHE_BYTES = 32 * 1024 * 1024;
+
+export interface CachedPages<T> {
+  cache: ListCache;
+  /** The catalog's write generation. */
+  generation: () => number;
+  /** What identifies the listing (its route and filters). */
+  key: string;
+  read: (after: string | undefined, limit: number) => T[];
+  rowKey: (row: T) => string;
+  /** Keys whose rows changed after a generation; undefined when that is not known. */
+  changedSince: (generation: number) => Set<string> | undefined;
+  /** The listing's current rows among these keys. */
+  readKeys: (keys: string[]) => T[];
+}
+
+/**
+ * A list response from a kept listing, patched to the current generation first; or, the first
+ * time, rendered a page at a time as listResponse does, the rows kept when the whole listing
+ * fits the cache.
+ */
+export function cachedListResponse<T>(src: CachedPages<T>, accept?: string): StreamedList {
+  const listing = listResponse(pages(src.read, src.rowKey), accept); // lazy: nothing read yet
+  const ndjson = listing.headers['content-type'] !== 'application/json';
+  const kept = src.cache.get(src.key);
+  if (kept && patched(src, kept)) {
+    const chunks = kept.body(ndjson);
+    if (!src.cache.fits(0)) src.cache.drop(src.key); // too big now, with its encodings
+    return { status: 200, headers: listing.headers, chunks };
+  }
+  return { ...listing, stream: keepWhole(src, ndjson) };
+}
+
+/**
+ * Brings a kept listing to the current generation by rendering again the rows that changed;
+ * false (and dropped) when the catalog no longer knows what changed, when so much changed that
+ * rendering it all is as cheap, or when it outgrew the cache.
+ */
+function patched<T>(src: CachedPages<T>, kept: KeptListing): boolean {
+  const now = src.generation();
+  if (kept.generation === now) return true;
+  const changed = src.changedSince(kept.generation);
+  if (!changed || changed.size > kept.rows / 4 + CHUNK_FREE) {
+    src.cache.drop(src.key);
+    return false;
+  }
+  const keys = [...changed];
+  const rows = new Map(src.readKeys(keys).map((r) => [src.rowKey(r), JSON.stringify(r)]));
+  for (const key of keys) kept.put(key, rows.get(key));
+  kept.generation = now;
+  if (src.cache.fits(0)) return true;
+  src.cache.drop(src.key);
+  return false;
+}
+
+/** Rows that are always patched rather than a listing rendered again, however small it is. */
+const CHUNK_FREE = 64;
+
+/**
+ * Passes the rendered chunks on, encoded, keeping the rows while they still fit the cache.
+ * Rows read across a write may be of either generation: the listing is kept as of the
+ * generation it started at and patched at once, which reads those rows again.
+ */
+async function* keepWhole<T>(src: CachedPages<T>, ndjson: boolean): AsyncGenerator<Buffer> {
+  let kept: KeptListing | undefined = new KeptListing(src.generation());
+  const keep = (row: unknown, text: string) => {
+    if (!kept) return;
+    kept.append(src.rowKey(row as T), text);
+    if (!src.cache.fits(kept.bytes)) kept = undefined; // too big: streamed every time
+  };
+  const source = pages(src.read, src.rowKey);
+  const chunks = ndjson ? ndjsonChunks(source, keep) : jsonArrayChunks(source, keep);
+  for await (const chunk of chunks) yield Buffer.from(chunk);
+  src.cache.drop(src.key);
+  if (kept && src.cache.keep(src, kept)) patched(src, kept);
+}

@@ -57,7 +57,7 @@ max_log_lines?: number
 max_body_bytes?: number
 worker_threads?: number
 /**
- * Memory for rendered state listings of the unchanged catalog (0: none). Default 32 MiB.
+ * Memory for state listings kept rendered and patched after each write (0: none). Default 32 MiB.
  */
 list_cache_bytes?: number
 /**

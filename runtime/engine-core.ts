@@ -57,6 +57,8 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
     const authToken = opts.authToken ?? newAuthToken();
     const maxBodyBytes = opts.maxBodyBytes ?? config.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;
     const version = opts.version ?? packageVersion();
+    const listCache = new ListCache(config.list_cache_bytes);
+    store.onCommit(() => listCache.changed());
     const deps: Deps = {
       store,
       validators,
@@ -66,7 +68,7 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
       jobs: prepare.jobs,
       deletion: prepare.deletion,
       unknownDatabases: () => prepare.deletion.unknownDatabases(),
-      listCache: new ListCache(config.list_cache_bytes),
+      listCache,
       openapi: () => buildOpenApi(ROUTES, validators.schemas, version),
     };
     const dispatch = createDispatcher({ routes: ROUTES, deps, authToken, maxBodyBytes });

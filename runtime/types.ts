@@ -26,15 +26,15 @@ export interface HandlerRequest<Q = Record<string, string>, B = unknown> {
 
 /**
  * A plain response. `stream` (UTF-8 chunks, as strings or already encoded) is for lists and
- * event streams; `bytes` is a body already encoded (a kept listing, with its content-type
- * header); else `body` is JSON.
+ * event streams; `chunks` is a body already encoded, in pieces (a kept listing, with its
+ * content-type header); else `body` is JSON.
  */
 export interface HandlerResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
   stream?: AsyncIterable<string | Uint8Array>;
-  bytes?: Uint8Array;
+  chunks?: readonly Uint8Array[];
 }
 
 export type { Logger } from '../lib/logger.js';

@@ -60,7 +60,7 @@ export function toResponse(res: HandlerResponse): Response {
     });
     return new Response(body, { status: res.status, headers });
   }
-  if (res.bytes) return new Response(res.bytes, { status: res.status, headers });
+  if (res.chunks) return new Response(Buffer.concat(res.chunks), { status: res.status, headers });
   if (res.body === undefined) return new Response(null, { status: res.status, headers });
   headers.set('content-type', 'application/json');
   return new Response(JSON.stringify(res.body), { status: res.status, headers });

@@ -81,8 +81,8 @@ export async function toResult(res: HandlerResponse): Promise<HttpApiResultV2> {
     for await (const chunk of res.stream)
       body += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     body += decoder.decode();
-  } else if (res.bytes) {
-    body = new TextDecoder().decode(res.bytes);
+  } else if (res.chunks) {
+    body = Buffer.concat(res.chunks).toString();
   } else if (res.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(res.body);

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { NDJSON } from '../../lib/stream.js';
 import { testEngine } from '../helpers/engine.js';
+import { instanceRow, stateRow } from '../helpers/rows.js';
 import { conforms } from '../helpers/schema.js';
 import { seedCatalog } from '../helpers/seed.js';
 
@@ -49,6 +50,37 @@ t.test('GET /v1/states of an unchanged catalog is kept, and a write shows at onc
     third.find((s: { state_id: string }) => s.state_id === root.state_id).last_used_at,
     '2030-01-01T00:00:00.000Z',
   );
+});
+
+t.test('after writes a kept listing is patched, filters and refcounts included', async (t) => {
+  const e = await testEngine(t);
+  const plain = await testEngine(t, { config: { list_cache_bytes: 0 } });
+  const seeded = await seedCatalog(e.store);
+  await plain.store.write((w) => {
+    for (const s of [seeded.root, seeded.child, seeded.other]) w.insertState(s);
+    for (const i of [seeded.named, seeded.orphan]) w.insertInstance(i);
+  });
+  const paths = ['/v1/states', '/v1/states?image=postgres:15', `/v1/states?kind=mysql`];
+  for (const path of paths) await e.get(path); // kept
+  const extra = stateRow({ image_id: 'mariadb:10.11', prepare_kind: 'mysql' });
+  const inst = instanceRow(seeded.root.state_id);
+  for (const store of [e.store, plain.store]) {
+    await store.write((w) => {
+      w.touchState(seeded.child.state_id, '2030-01-01T00:00:00.000Z');
+      w.deleteInstance(seeded.orphan.instance_id);
+      w.insertInstance(inst);
+      w.insertState(extra);
+    });
+    await store.write((w) => w.deleteState(seeded.other.state_id));
+  }
+  for (const path of paths) {
+    for (const accept of ['application/json', NDJSON]) {
+      const kept = await e.get(path, { accept });
+      t.ok(kept.headers['content-length'], `${path} ${accept}: sent from the kept listing`);
+      t.equal(kept.text, (await plain.get(path, { accept })).text, 'as rendered afresh');
+    }
+  }
+  t.match((await e.get('/v1/states?image=postgres:15')).json(), [{ refcount: 1 }, { refcount: 1 }]);
 });
 
 t.test('list_cache_bytes 0: every listing is rendered', async (t) => {
