@@ -46,7 +46,9 @@ export async function executeJob(
   // Unless a warm copy will do, whatever the job may create is recorded pending while the
   // server is asked which states exist: the flush and the round trip overlap.
   const recording =
-    job.planOnly || warm ? undefined : recordWork(ctx, job, server, planned, spec.name);
+    job.planOnly || warm
+      ? undefined
+      : recordWork(ctx, job, server, planned, { name: spec.name, trusted });
   try {
     const existing = trusted
       ? new Set(planned.map((p) => p.stateDb))
@@ -66,6 +68,9 @@ export async function executeJob(
     if (job.planOnly) return job.succeed();
     if (work) forgetCached(ctx, work, planned);
     const building = !planned.every((p) => p.cached);
+    // A trusted hit records no builds: a state that left the catalog since the hit was judged
+    // (a deletion in between) sends the job round again, checked (below).
+    if (building && trusted) throw sqlrsError('conflict', 'a state was removed while planning');
     if (building) {
       // A reserved instance let the job go on before its records were durable (recordWork):
       // nothing is built before they are.
@@ -81,8 +86,8 @@ export async function executeJob(
   } catch (err) {
     // Records of databases never made (or dropped on the way out); reconciliation would too.
     if (recording) await recording.then((w) => forgetWork(ctx, server, w)).catch(() => undefined);
-    if (trusted && !job.abort.signal.aborted && (await someGone(server, planned))) {
-      ctx.logger.info('job_replanned', { job_id: job.id, reason: 'state database gone' });
+    if (trusted && !job.abort.signal.aborted && (await someGone(ctx, server, planned))) {
+      ctx.logger.info('job_replanned', { job_id: job.id, reason: 'state gone' });
       return executeJob(ctx, job, spec, true);
     }
     throw err;

@@ -62,7 +62,7 @@ export async function recordWork(
   job: Job,
   server: DbmsServer,
   planned: PlannedStep[],
-  name?: string,
+  { name, trusted }: { name?: string; trusted: boolean },
 ): Promise<RecordedWork> {
   const imageId = job.imageId;
   const last = { stateId: (planned.at(-1) as PlannedStep).stateId, imageId };
@@ -70,8 +70,9 @@ export async function recordWork(
   const reserved = first ? undefined : ctx.reservations?.take(last.stateId);
   const plan = planInstance(ctx, server, last, job.id, name, reserved?.instanceId);
   const work: RecordedWork = {
-    // Every step: which are cached is known only when the plan's round trip returns.
-    builds: new Map(planned.map((p) => [p.index, randomHex(8)])),
+    // Every step: which are cached is known only when the plan's round trip returns; a trusted
+    // hit makes no such trip and builds nothing (if a state is gone, the job runs again checked).
+    builds: new Map(trusted ? [] : planned.map((p) => [p.index, randomHex(8)])),
     instance: { plan, opId: reserved?.opId ?? randomHex(8) },
     durable: () => Promise.resolve(),
   };
@@ -80,7 +81,7 @@ export async function recordWork(
   if (first) work.parent = parentSource(ctx, imageId, first, planned);
   const record = (w: StoreWriter) => {
     if (first && server.rename) seedFromPool(ctx, w, work, first.index);
-    for (const p of planned) {
+    for (const p of planned.filter((p) => work.builds.has(p.index))) {
       w.addPending({
         ...base,
         op_id: work.builds.get(p.index) as string,

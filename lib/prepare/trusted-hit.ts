@@ -31,8 +31,13 @@ export function hitKind(
   return planned.every((p) => ctx.store.getState(p.stateId) !== undefined) ? kind : undefined;
 }
 
-/** After a trusted hit failed: was it because a state database is gone from the server? */
-export async function someGone(server: DbmsServer, planned: PlannedStep[]): Promise<boolean> {
+/** After a trusted hit failed: was it because a state is gone, from the catalog or the server? */
+export async function someGone(
+  ctx: PrepareContext,
+  server: DbmsServer,
+  planned: PlannedStep[],
+): Promise<boolean> {
+  if (planned.some((p) => ctx.store.getState(p.stateId) === undefined)) return true;
   const dbs = planned.map((p) => p.stateDb);
   const existing = await server.existing(dbs).catch(() => undefined);
   return existing !== undefined && dbs.some((db) => !existing.has(db));

@@ -47,7 +47,8 @@ export class WarmPool {
    * anything else can run, so no one else takes the same copy.
    */
   nextCopy(key: string): string | undefined {
-    return this.ready(key)[0];
+    // Off, it holds none (the copies a previous run left are dropped at start): no query.
+    return this.enabled ? this.ready(key)[0] : undefined;
   }
 
   /** The source was just used: keep copies of it ready. */

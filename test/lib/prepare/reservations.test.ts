@@ -214,3 +214,32 @@ t.test(
     t.same(unfinishedRecords(e), []);
   },
 );
+
+t.test(
+  'a state removed while a trusted hit is planned: the job plans again, checked',
+  async (t) => {
+    const e = await testEngine(t);
+    const first = await prepared(e);
+    const stateDb = e.store.getState(first.state_id)?.db_name as string;
+    await query(ADMIN_URL, `ALTER DATABASE "${stateDb}" IS_TEMPLATE false`);
+    await query(ADMIN_URL, `DROP DATABASE "${stateDb}"`);
+    const reservations = contextOf(e).reservations as Reservations;
+    const take = reservations.take.bind(reservations);
+    reservations.take = (stateId: string) => {
+      reservations.take = take;
+      // Between the hit's judgement and its plan, a deletion removes the state's row.
+      e.store.commit((w) => w.deleteState(stateId));
+      return take(stateId);
+    };
+    const p = await prepare(e, { psql_args: ['-c', SEED] });
+    const again = p.result as NonNullable<typeof p.result>;
+    t.equal(again.state_id, first.state_id);
+    const statuses = p.events
+      .filter((ev) => ev.type === 'task' && ev.task_id === 'execute-0')
+      .map((ev) => (ev as { status: string }).status);
+    t.same(statuses, ['running', 'succeeded'], 'the state was built again, recorded as a build');
+    t.same(await query(again.dsn, 'select count(*)::int as n from t'), [{ n: 10 }]);
+    t.ok(e.store.getState(first.state_id), 'back in the catalog');
+    t.same(unfinishedRecords(e), []);
+  },
+);
