@@ -15,16 +15,29 @@ export class ListCache {
   private readonly entries = new Map<string, { listing: KeptListing; patch: () => boolean }>();
   private refreshing = false;
 
-  constructor(readonly maxBytes = DEFAULT_LIST_CACHE_BYTES) {}
+  /**
+   * @param maxListings every commit patches every kept listing, so their number is bounded too
+   *   (least recently used out), not only their bytes.
+   */
+  constructor(
+    readonly maxBytes = DEFAULT_LIST_CACHE_BYTES,
+    readonly maxListings = 16,
+  ) {}
 
   get(key: string): KeptListing | undefined {
-    return this.entries.get(key)?.listing;
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key); // most recently used last
+    this.entries.set(key, entry);
+    return entry.listing;
   }
 
   /** Keeps a listing, and how to read it again, if it fits beside the others; says whether. */
   keep<T>(src: CachedPages<T>, listing: KeptListing): boolean {
     this.entries.delete(src.key);
     if (!this.fits(listing.bytes)) return false;
+    if (this.entries.size >= this.maxListings)
+      this.drop(this.entries.keys().next().value as string);
     this.entries.set(src.key, { listing, patch: () => patched(src, listing) });
     return true;
   }

@@ -157,7 +157,7 @@ t.test('bounded by bytes: a listing that does not fit is streamed every time', a
   t.ok(cachedListResponse(small.src).stream);
 });
 
-t.test('the cache keeps listings while their sum fits', async (t) => {
+t.test('the cache keeps listings while their sum fits, and a bounded number of them', async (t) => {
   const cache = new ListCache(100);
   const listing = (n: number) => {
     const l = new KeptListing(1);
@@ -171,4 +171,13 @@ t.test('the cache keeps listings while their sum fits', async (t) => {
   t.equal(cache.size, 90);
   cache.drop('a');
   t.equal(cache.size, 0);
+  const few = new ListCache(100, 2);
+  for (const key of ['a', 'b']) few.keep(src(key), listing(10));
+  few.get('a');
+  few.keep(src('c'), listing(10));
+  t.same(
+    ['a', 'b', 'c'].map((k) => few.get(k) !== undefined),
+    [true, false, true],
+    'at most two listings: the least recently used goes',
+  );
 });
