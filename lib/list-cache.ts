@@ -118,6 +118,9 @@ export function cachedListResponse<T>(src: CachedPages<T>, accept?: string): Str
   return { ...listing, stream: keepWhole(src, ndjson) };
 }
 
+/** Changed rows always patched rather than the listing rendered again, however small it is. */
+const ALWAYS_PATCHED_ROWS = 64;
+
 /**
  * Brings a kept listing to the current generation by rendering again the rows that changed;
  * false (and dropped) when the catalog no longer knows what changed, when so much changed that
@@ -127,7 +130,7 @@ function patched<T>(src: CachedPages<T>, kept: KeptListing): boolean {
   const now = src.generation();
   if (kept.generation === now) return true;
   const changed = src.changedSince(kept.generation);
-  if (!changed || changed.size > kept.rows / 4 + CHUNK_FREE) {
+  if (!changed || changed.size > kept.rows / 4 + ALWAYS_PATCHED_ROWS) {
     src.cache.drop(src.key);
     return false;
   }
@@ -139,9 +142,6 @@ function patched<T>(src: CachedPages<T>, kept: KeptListing): boolean {
   src.cache.drop(src.key);
   return false;
 }
-
-/** Rows that are always patched rather than a listing rendered again, however small it is. */
-const CHUNK_FREE = 64;
 
 /**
  * Passes the rendered chunks on, encoded, keeping the rows while they still fit the cache.
