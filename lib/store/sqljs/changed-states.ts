@@ -13,20 +13,20 @@ import { all, run } from './sql.js';
  * connection only, never of the exported file; being inside the transaction, a rolled back
  * write notes nothing. Code that writes the catalog cannot forget to report a change.
  */
+/** A row of `table` carries the state id its entry belongs to: note it on every change. */
+const rowTriggers = (table: 'states' | 'instances') => `
+  CREATE TEMP TRIGGER changed_${table}_insert AFTER INSERT ON main.${table} BEGIN
+    INSERT OR IGNORE INTO changed_states VALUES (NEW.state_id); END;
+  CREATE TEMP TRIGGER changed_${table}_update AFTER UPDATE ON main.${table} BEGIN
+    INSERT OR IGNORE INTO changed_states VALUES (OLD.state_id), (NEW.state_id); END;
+  CREATE TEMP TRIGGER changed_${table}_delete AFTER DELETE ON main.${table} BEGIN
+    INSERT OR IGNORE INTO changed_states VALUES (OLD.state_id); END;`;
+
+// A pending record's target is an instance id (instance_create) or not: look it up.
 const TRIGGERS = `
   CREATE TEMP TABLE changed_states (state_id TEXT PRIMARY KEY) WITHOUT ROWID;
-  CREATE TEMP TRIGGER changed_state_insert AFTER INSERT ON main.states BEGIN
-    INSERT OR IGNORE INTO changed_states VALUES (NEW.state_id); END;
-  CREATE TEMP TRIGGER changed_state_update AFTER UPDATE ON main.states BEGIN
-    INSERT OR IGNORE INTO changed_states VALUES (OLD.state_id), (NEW.state_id); END;
-  CREATE TEMP TRIGGER changed_state_delete AFTER DELETE ON main.states BEGIN
-    INSERT OR IGNORE INTO changed_states VALUES (OLD.state_id); END;
-  CREATE TEMP TRIGGER changed_instance_insert AFTER INSERT ON main.instances BEGIN
-    INSERT OR IGNORE INTO changed_states VALUES (NEW.state_id); END;
-  CREATE TEMP TRIGGER changed_instance_update AFTER UPDATE ON main.instances BEGIN
-    INSERT OR IGNORE INTO changed_states VALUES (OLD.state_id), (NEW.state_id); END;
-  CREATE TEMP TRIGGER changed_instance_delete AFTER DELETE ON main.instances BEGIN
-    INSERT OR IGNORE INTO changed_states VALUES (OLD.state_id); END;
+  ${rowTriggers('states')}
+  ${rowTriggers('instances')}
   CREATE TEMP TRIGGER changed_record_insert AFTER INSERT ON main.pending BEGIN
     INSERT OR IGNORE INTO changed_states
       SELECT state_id FROM main.instances WHERE instance_id = NEW.target_id; END;

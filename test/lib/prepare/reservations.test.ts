@@ -131,6 +131,21 @@ async function prepared(e: TestEngine, sql = SEED) {
   return p.result;
 }
 
+/** Drops a state's database behind the engine's back; returns its name. */
+async function dropStateDatabase(e: TestEngine, stateId: string): Promise<string> {
+  const stateDb = e.store.getState(stateId)?.db_name as string;
+  await query(ADMIN_URL, `ALTER DATABASE "${stateDb}" IS_TEMPLATE false`);
+  await query(ADMIN_URL, `DROP DATABASE "${stateDb}"`);
+  return stateDb;
+}
+
+/** The statuses a task went through in a prepare's events. */
+function statuses(p: Awaited<ReturnType<typeof prepare>>, task: string): string[] {
+  return p.events
+    .filter((ev) => ev.type === 'task' && ev.task_id === task)
+    .map((ev) => (ev as { status: string }).status);
+}
+
 /** The instance id reserved for the state's next prepare (from its pending record). */
 function reservedId(e: TestEngine): string | undefined {
   const held = contextOf(e).reservations?.opIds() ?? new Set<string>();
@@ -195,20 +210,14 @@ t.test(
   async (t) => {
     const e = await testEngine(t);
     const first = await prepared(e);
-    const stateDb = e.store.getState(first.state_id)?.db_name as string;
-    await query(ADMIN_URL, `ALTER DATABASE "${stateDb}" IS_TEMPLATE false`);
-    await query(ADMIN_URL, `DROP DATABASE "${stateDb}"`);
+    const stateDb = await dropStateDatabase(e, first.state_id);
     const reserved = reservedId(e);
     const p = await prepare(e, { psql_args: ['-c', SEED] });
     const again = p.result as NonNullable<typeof p.result>;
     t.equal(again.state_id, first.state_id);
     t.not(again.instance_id, reserved, 'the trusted try used the reservation up, and failed');
-    const statuses = (task: string) =>
-      p.events
-        .filter((ev) => ev.type === 'task' && ev.task_id === task)
-        .map((ev) => (ev as { status: string }).status);
-    t.same(statuses('prepare-instance'), ['running', 'running', 'succeeded'], 'tried, then again');
-    t.same(statuses('execute-0'), ['running', 'succeeded'], 'after the state was built again');
+    t.same(statuses(p, 'prepare-instance'), ['running', 'running', 'succeeded'], 'tried, again');
+    t.same(statuses(p, 'execute-0'), ['running', 'succeeded'], 'after the state was built again');
     t.same(await query(again.dsn, 'select count(*)::int as n from t'), [{ n: 10 }]);
     t.ok((await catalogDatabases(e.store.catalogId)).includes(stateDb), 'the state was rebuilt');
     t.same(unfinishedRecords(e), []);
@@ -220,9 +229,7 @@ t.test(
   async (t) => {
     const e = await testEngine(t);
     const first = await prepared(e);
-    const stateDb = e.store.getState(first.state_id)?.db_name as string;
-    await query(ADMIN_URL, `ALTER DATABASE "${stateDb}" IS_TEMPLATE false`);
-    await query(ADMIN_URL, `DROP DATABASE "${stateDb}"`);
+    await dropStateDatabase(e, first.state_id);
     const reservations = contextOf(e).reservations as Reservations;
     const take = reservations.take.bind(reservations);
     reservations.take = (stateId: string) => {
@@ -234,10 +241,7 @@ t.test(
     const p = await prepare(e, { psql_args: ['-c', SEED] });
     const again = p.result as NonNullable<typeof p.result>;
     t.equal(again.state_id, first.state_id);
-    const statuses = p.events
-      .filter((ev) => ev.type === 'task' && ev.task_id === 'execute-0')
-      .map((ev) => (ev as { status: string }).status);
-    t.same(statuses, ['running', 'succeeded'], 'the state was built again, recorded as a build');
+    t.same(statuses(p, 'execute-0'), ['running', 'succeeded'], 'built again, recorded as a build');
     t.same(await query(again.dsn, 'select count(*)::int as n from t'), [{ n: 10 }]);
     t.ok(e.store.getState(first.state_id), 'back in the catalog');
     t.same(unfinishedRecords(e), []);
