@@ -134,10 +134,11 @@ function patched<T>(src: CachedPages<T>, kept: KeptListing): boolean {
     src.cache.drop(src.key);
     return false;
   }
+  kept.generation = now;
+  if (changed.size === 0) return true; // writes that touched no entry (the warm pool's, say)
   const keys = [...changed];
   const rows = new Map(src.readKeys(keys).map((r) => [src.rowKey(r), JSON.stringify(r)]));
   for (const key of keys) kept.put(key, rows.get(key));
-  kept.generation = now;
   if (src.cache.fits(0)) return true;
   src.cache.drop(src.key);
   return false;

@@ -89,6 +89,9 @@ t.test('after writes, a kept listing is patched: only the changed rows are read'
   const sent = [NDJSON, undefined].map((accept) => cachedListResponse(c.src, accept));
   t.equal(c.state.reads, reads, 'no page read');
   t.equal(c.state.keyReads, 1, 'one read of the changed keys');
+  c.state.generation++; // a write that changed no entry
+  t.ok(cachedListResponse(c.src, NDJSON).chunks);
+  t.equal(c.state.keyReads, 1, 'nothing to read again');
   t.ok(sent[0]?.chunks && sent[1]?.chunks, 'sent from the kept rows');
   t.equal(await text(sent[0] ?? {}), await c.rendered(NDJSON), 'as a fresh rendering: ndjson');
   t.equal(await text(sent[1] ?? {}), await c.rendered(), 'json');

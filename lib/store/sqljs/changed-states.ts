@@ -13,7 +13,8 @@ import { all, run } from './sql.js';
  * connection only, never of the exported file; being inside the transaction, a rolled back
  * write notes nothing. Code that writes the catalog cannot forget to report a change.
  */
-/** A row of `table` carries the state id its entry belongs to: note it on every change. */
+
+/** A row of `table` carries the state id of the entry it belongs to: note it on any change. */
 const rowTriggers = (table: 'states' | 'instances') => `
   CREATE TEMP TRIGGER changed_${table}_insert AFTER INSERT ON main.${table} BEGIN
     INSERT OR IGNORE INTO changed_states VALUES (NEW.state_id); END;
@@ -22,7 +23,7 @@ const rowTriggers = (table: 'states' | 'instances') => `
   CREATE TEMP TRIGGER changed_${table}_delete AFTER DELETE ON main.${table} BEGIN
     INSERT OR IGNORE INTO changed_states VALUES (OLD.state_id); END;`;
 
-// A pending record's target is an instance id (instance_create) or not: look it up.
+// A pending record's target may be an instance (instance_create): note that instance's state.
 const TRIGGERS = `
   CREATE TEMP TABLE changed_states (state_id TEXT PRIMARY KEY) WITHOUT ROWID;
   ${rowTriggers('states')}
