@@ -1,7 +1,6 @@
 // GET /v1/states with 10,000 states, JSON and NDJSON, against a bare node:http server sending
 // the same bytes, in the same run (with the render cache, with it after each write of a
-// prepare, and without); and the engine's heap
-// while streaming 10,000 vs 40,000 rows as NDJSON.
+// prepare, and without); and the engine's heap while streaming 10,000 vs 40,000 rows as NDJSON.
 // Run: npm run build && node dist/bench/states-list.js
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
