@@ -43,14 +43,19 @@ export class PostgresServer implements DbmsServer {
     private readonly strategy: CloneStrategy = 'auto',
     private readonly catalogId = '00000000',
     private readonly fileCopyBytes?: number,
+    idleTimeoutMillis = 10_000,
   ) {
     this.appName = appName(catalogId);
     this.target = new URL(url);
     this.pool = new pg.Pool({
       connectionString: url,
       max: 4,
+      // One connection outlives idleness: a new backend's first dozen clones are up to twice as
+      // slow (it faults in the shared buffers it copies through; docs/performance.md), so the
+      // first prepare after a pause in a test suite would pay that again.
+      min: 1,
       application_name: this.appName,
-      idleTimeoutMillis: 10_000,
+      idleTimeoutMillis,
     });
     this.pool.on('error', () => undefined); // an idle client dying is not the engine's problem
     this.locks = new AdvisoryLocks(async () => {

@@ -130,3 +130,22 @@ t.test(
     await release();
   },
 );
+
+t.test('one DDL connection outlives idleness; the others close', async (t) => {
+  const catalog = newCatalogId();
+  const server = new PostgresServer(ADMIN_URL, 'auto', catalog, undefined, 50);
+  t.teardown(() => server.close());
+  const connections = async () =>
+    (
+      await query(ADMIN_URL, 'SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [
+        appName(catalog),
+      ])
+    ).length;
+  const db = dbNames(catalog).state(stateIdFor('idle'));
+  // Concurrent statements open more than one connection.
+  await Promise.all([1, 2, 3].map(() => server.existing([db])));
+  t.ok((await connections()) > 1, 'several connections while busy');
+  await new Promise((r) => setTimeout(r, 400));
+  t.equal(await connections(), 1, 'one kept after the idle timeout');
+  t.same([...(await server.existing([db]))], [], 'and it still answers');
+});
