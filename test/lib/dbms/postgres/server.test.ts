@@ -133,7 +133,7 @@ t.test(
 
 t.test('one DDL connection outlives idleness; the others close', async (t) => {
   const catalog = newCatalogId();
-  const server = new PostgresServer(ADMIN_URL, 'auto', catalog, undefined, 50);
+  const server = new PostgresServer(ADMIN_URL, 'auto', catalog, undefined, 300);
   t.teardown(() => server.close());
   const connections = async () =>
     (
@@ -145,7 +145,7 @@ t.test('one DDL connection outlives idleness; the others close', async (t) => {
   // Concurrent statements open more than one connection.
   await Promise.all([1, 2, 3].map(() => server.existing([db])));
   t.ok((await connections()) > 1, 'several connections while busy');
-  await new Promise((r) => setTimeout(r, 400));
+  await new Promise((r) => setTimeout(r, 1000));
   t.equal(await connections(), 1, 'one kept after the idle timeout');
   t.same([...(await server.existing([db]))], [], 'and it still answers');
 });
