@@ -30,8 +30,9 @@ async function measure(admin: pg.Client, config: Record<string, unknown>, made: 
     const first = await prepareViaApi(e, { prepare_kind: 'psql', psql_args: SCHEMA });
     const instanceDb = new URL(first.dsn).pathname.slice(1);
     made.push(instanceDb);
-    // This engine's copy of the state: a state id alone also matches the state an engine of an
-    // earlier measure() built (same script, another name prefix), whose pages may be warmer.
+    // This engine's copy of the state: a state id alone also matches the copy an engine of an
+    // earlier measure() built (same script, another name prefix), and the baseline would clone
+    // another database than the hits do.
     const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname = $1', [
       `${instanceDb.slice(0, 15)}s_${first.state_id.slice(0, 40)}`,
     ]);
