@@ -11,6 +11,12 @@ const STATE_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM ready_instances i
   WHERE i.state_id = s.state_id) AS refcount FROM states s`;
 
 export function stateEntries(db: Database, filter: StateFilter, page: Page): StateEntry[] {
+  const [sql, params] = stateListQuery(filter, page);
+  return all<StateEntryRow>(db, sql, params).map(toStateEntry);
+}
+
+/** The query of a page of state entries, and its parameters. */
+export function stateListQuery(filter: StateFilter, page: Page): [string, Params] {
   const [clause, params] = where([
     filter.idPrefix ? prefixRange('s.state_id', filter.idPrefix) : undefined,
     filter.kind ? ['s.prepare_kind = ?', [filter.kind]] : undefined,
@@ -22,8 +28,7 @@ export function stateEntries(db: Database, filter: StateFilter, page: Page): Sta
       : undefined,
     page.after ? ['s.state_id > ?', [page.after]] : undefined,
   ]);
-  const sql = `${STATE_SELECT} ${clause} ORDER BY s.state_id LIMIT ?`;
-  return all<StateEntryRow>(db, sql, [...params, page.limit]).map(toStateEntry);
+  return [`${STATE_SELECT} ${clause} ORDER BY s.state_id LIMIT ?`, [...params, page.limit]];
 }
 
 export function toStateEntry(row: StateEntryRow): StateEntry {

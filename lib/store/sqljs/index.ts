@@ -39,7 +39,7 @@ export const STATE_DB = 'state.db';
  * being made (its row is written with the record, before its database exists) and is not
  * shown. A temporary view: part of this connection, never of the exported file.
  */
-const READY_INSTANCES = `CREATE TEMP VIEW ready_instances AS SELECT i.* FROM instances i
+export const READY_INSTANCES = `CREATE TEMP VIEW ready_instances AS SELECT i.* FROM instances i
   WHERE NOT EXISTS (SELECT 1 FROM pending p
     WHERE p.kind = 'instance_create' AND p.target_id = i.instance_id)`;
 

@@ -57,6 +57,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX pool_state ON pool(state_id);
   `,
+  // v3: state listings filtered by image read only that image's rows in key order. Without it
+  // SQLite walked every state to find them: 10,000 of 40,000 states took 60 ms, against 27
+  // with it (WebAssembly SQLite reads a row in 1.5-2 us).
+  `
+  CREATE INDEX states_image ON states(image_id, state_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

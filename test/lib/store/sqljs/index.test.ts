@@ -250,6 +250,11 @@ t.test('a version 1 catalog is migrated to the current version, its rows kept', 
   t.equal(store.catalogId, 'abcdef01');
   t.ok(store.getState(s.state_id), 'the state row is still there');
   t.same(store.listPooled(), [], 'the pool table exists');
+  t.same(
+    store.listStates({ image: 'postgres' }, { limit: 10 }).map((e) => e.state_id),
+    [s.state_id],
+    'listed by image (v3 indexes it)',
+  );
   await store.close();
   const reopened = await openSqljsStore({ dir });
   t.equal(reopened.schemaVersion, SCHEMA_VERSION, 'the migration was flushed');
