@@ -17,10 +17,10 @@ export function dbNames(catalogId: string) {
       if (!INSTANCE_ID.test(instanceId)) throw new Error('bad instance id');
       return `${prefix}i_${instanceId}`;
     },
-    /** A warm-pool copy: its id is random, it becomes an instance only by rename. */
-    pool(poolId: string) {
-      if (!/^[0-9a-f]{16}$/.test(poolId)) throw new Error('bad pool id');
-      return `${prefix}p_${poolId}`;
+    /** The instance a database is named for, if it is named as one of this catalog's. */
+    instanceIdOf(db: string): string | undefined {
+      const id = db.startsWith(`${prefix}i_`) ? db.slice(prefix.length + 2) : '';
+      return INSTANCE_ID.test(id) ? id : undefined;
     },
     build(jobId: string, step: number) {
       if (!JOB_ID.test(jobId) || !Number.isInteger(step) || step < 0)
@@ -32,6 +32,7 @@ export function dbNames(catalogId: string) {
 
 export type DbNames = ReturnType<typeof dbNames>;
 
+// `p`: warm-pool copies made before the sixth session, still dropped by name.
 const OWN_NAME = /^sqlrs_[0-9a-f]{8}_[sibp]_[0-9a-f]+(_\d+)?$/;
 
 /** Guards every identifier that goes into DDL. */

@@ -7,9 +7,6 @@ import {
   type PlannedInstance,
   planInstance,
   recordInstance,
-  recordNewInstance,
-  renameCopy,
-  takeCopy,
   unrecordInstance,
 } from './instance-record.js';
 import { stateSource } from './pool-source.js';
@@ -41,7 +38,7 @@ export interface InstanceOptions {
 
 /**
  * Makes a private copy of a sealed state (SPEC §6.2): by clone when the job recorded the
- * instance up front, else from the warm pool by rename when a copy is ready, else by clone.
+ * instance up front, else a warm copy made under its name when one is ready, else by clone.
  * A state asked for again is then marked used, so the pool keeps copies of it ready.
  */
 export async function createInstance(
@@ -56,13 +53,13 @@ export async function createInstance(
     plan = recorded.plan;
     tidy = await recordedClone(ctx, server, state, recorded);
   } else {
-    const pooled = server.rename ? ctx.warmPool?.nextCopy(state.state_id) : undefined;
-    const reserved = pooled === undefined ? undefined : ctx.reservations?.take(state.state_id);
     const target = { stateId: state.state_id, imageId: state.image_id };
-    plan = planInstance(ctx, server, target, jobId, name, reserved?.instanceId);
-    const handedOut =
-      pooled === undefined ? undefined : await fromPool(ctx, server, plan, pooled, reserved);
-    tidy = handedOut ?? (await byClone(ctx, server, state, plan));
+    const pooled = server.rename ? ctx.warmPool?.nextCopy(state.state_id) : undefined;
+    const copyOf = pooled === undefined ? undefined : ctx.names.instanceIdOf(pooled);
+    plan = planInstance(ctx, server, target, jobId, name, copyOf);
+    tidy = copyOf
+      ? await adoptCopy(ctx, server, state, plan, pooled as string)
+      : await byClone(ctx, server, state, plan);
   }
   // Clearing the records shows the instance (no flush: see above) before the result goes out;
   // the refill waits a turn of the event loop, so the result goes out first.
@@ -72,44 +69,46 @@ export async function createInstance(
 }
 
 /**
- * One catalog write and the rename: the instance row and both pending records (the pool copy
- * going, the instance coming) are durable before the server changes, so a crash in between is
- * finished by reconciliation. With a reservation the instance's record is durable already, and
- * until the write lands the disk still holds the pool copy's row: the rename runs while the
- * write is flushed, and a crash in between is finished the same way.
- * Clearing the records (the function returned) needs no flush of its own: until the next
- * flush, reconciliation finds the instance there and the pool copy gone, and does nothing.
- * Undefined (with the catalog put back) when the rename fails.
+ * A warm copy, made under this instance's name, becomes the instance: one catalog write (its
+ * pool row out; the instance's row and name, and the state's next reservation, in) and its
+ * flush, and nothing changes on the server. Either catalog, the old or the new, names the
+ * database, as a pool copy or as the instance, whenever a crash comes. Whether the copy is
+ * still there (someone may have dropped it behind the engine's back) is asked while the write
+ * is flushed: a read, with no commit to wait for. A copy that is gone is cloned again under
+ * the same name; an unanswered question puts the copy back and fails the job.
  */
-async function fromPool(
+async function adoptCopy(
   ctx: PrepareContext,
   server: DbmsServer,
+  state: StateRow,
   plan: PlannedInstance,
-  pooled: string,
-  reserved: Reservation | undefined,
-): Promise<(() => void) | undefined> {
-  const ops = [randomHex(8), reserved?.opId ?? randomHex(8)] as const;
+  copy: string,
+): Promise<() => void> {
+  const pooled = ctx.store.listPooled(state.state_id).find((r) => r.db_name === copy);
   let next: Reservation | undefined;
   const written = ctx.store.write((w) => {
-    takeCopy(w, plan, ops[0], pooled);
-    next = recordNewInstance(ctx, w, plan, ops[1], reserved);
+    w.removePooled(copy);
+    recordInstance(w, plan);
+    const target = { stateId: plan.row.state_id, imageId: plan.row.image_id };
+    next = ctx.reservations?.record(w, target, plan.row.created_at);
   });
-  const durable = written.then(() => ctx.reservations?.hold(next));
-  durable.catch(() => undefined); // awaited below; a failed rename must not leave it unhandled
-  if (!reserved) await durable;
-  const renamed = await renameCopy(ctx, server, pooled, plan.row.db_name);
-  await settle(server, plan, durable, renamed);
-  if (!renamed) {
-    await ctx.store.write((w) => {
-      for (const op of ops) w.removePending(op);
-      unrecordInstance(w, plan);
-    });
-    return undefined;
-  }
-  return () =>
-    ctx.store.commit((w) => {
-      for (const op of ops) w.removePending(op);
-    });
+  const present = await server.existing([copy]).then(
+    (found) => found.has(copy),
+    async (err) => {
+      await written.catch(() => undefined);
+      await ctx.store.write((w) => {
+        unrecordInstance(w, plan);
+        if (pooled) w.addPooled(pooled);
+      });
+      throw err;
+    },
+  );
+  await written;
+  ctx.reservations?.hold(next);
+  if (present) return () => undefined;
+  ctx.logger.error('warm_pool_copy_gone', { db: copy });
+  await ctx.store.write((w) => unrecordInstance(w, plan));
+  return byClone(ctx, server, state, plan);
 }
 
 /**

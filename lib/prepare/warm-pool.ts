@@ -1,6 +1,6 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
-import { randomHex } from '../id.js';
+import { newInstanceId } from '../id.js';
 import type { PooledRow } from '../store/types.js';
 import type { PrepareContext } from './context.js';
 import type { PoolSource } from './pool-source.js';
@@ -15,10 +15,11 @@ export interface WarmPoolOptions {
 export const DEFAULT_WARM_POOL: WarmPoolOptions = { perState: 2, maxTotal: 8 };
 
 /**
- * Pre-cloned copies of recently used states (issue 8). A cache-hit prepare takes one and
- * renames it into its instance, which costs a catalog update instead of a copy; a build takes
- * one of its parent (or of the empty base) as its build database. The copy is made again in
- * the background, one at a time, so refills never compete with each other.
+ * Pre-cloned copies of recently used states (issue 8). Each is made under the name of an
+ * instance that does not exist yet, so a cache-hit prepare takes one as its instance with a
+ * catalog write alone (no round trip to the server); a build takes one of its parent (or of
+ * the empty base) and renames it into its build database. The copy is made again in the
+ * background, one at a time, so refills never compete with each other.
  *
  * The catalog is the source of truth: a pool row is written before its copy starts, so
  * reconciliation drops or forgets what a crash left behind. Only the copy in progress is
@@ -84,7 +85,9 @@ export class WarmPool {
   /**
    * Drops, in the background, the copies beyond the configuration (every copy when the pool is
    * off), newest kept first: a smaller `warm_pool` takes effect when the engine starts. Copies
-   * that cannot be dropped now (server down) stay for the next start.
+   * named as earlier engines named them (`_p_`, handed out by rename) go too: they would hold
+   * places that copies a hit can take as they are should have. Copies that cannot be dropped
+   * now (server down) stay for the next start.
    */
   trim(): void {
     this.chain = this.chain
@@ -97,7 +100,8 @@ export class WarmPool {
     let total = 0;
     for (const row of this.ctx.store.listPooled().reverse()) {
       const n = kept.get(row.state_id) ?? 0;
-      if (this.enabled && n < this.opts.perState && total < this.opts.maxTotal) {
+      const current = this.ctx.names.instanceIdOf(row.db_name) !== undefined;
+      if (current && this.enabled && n < this.opts.perState && total < this.opts.maxTotal) {
         kept.set(row.state_id, n + 1);
         total++;
       } else {
@@ -164,7 +168,8 @@ export class WarmPool {
   }
 
   private async makeCopy(source: PoolSource): Promise<boolean> {
-    const db = this.ctx.names.pool(randomHex(8));
+    // Named as the instance it will be: a hit takes it without renaming it.
+    const db = this.ctx.names.instance(newInstanceId());
     const server = this.serverOf(source.imageId);
     this.making = { key: source.key, db };
     try {

@@ -167,7 +167,7 @@ t.test('a cache hit gets the instance its previous prepare reserved', async (t) 
   t.equal((await e.get(`/v1/instances/${hit.instance_id}`)).status, 200);
 });
 
-t.test('a warm-pool hand-out renames its copy into the reserved name', async (t) => {
+t.test('a warm-pool hand-out takes its copy as it is and keeps the reservation', async (t) => {
   const e = await testEngine(t, { config: { warm_pool: { per_state: 1, max_total: 2 } } });
   await prepared(e);
   const warm = await prepared(e); // asked again: the state earns a copy
@@ -177,8 +177,10 @@ t.test('a warm-pool hand-out renames its copy into the reserved name', async (t)
   const copyOid = await oid(copy);
   const reserved = reservedId(e);
   const hit = await prepared(e);
-  t.equal(hit.instance_id, reserved);
-  t.same(await oid(new URL(hit.dsn).pathname.slice(1)), copyOid, 'renamed, not cloned');
+  t.equal(new URL(hit.dsn).pathname.slice(1), copy, 'the copy was made under its name');
+  t.same(await oid(copy), copyOid, 'neither renamed nor cloned');
+  t.not(hit.instance_id, reserved);
+  t.equal(reservedId(e), reserved, 'the reservation is still held, for a clone');
   t.same(unfinishedRecords(e), []);
 });
 

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import t from 'tap';
+import { imageTarget } from '../../../lib/config.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
 import { stateSource } from '../../../lib/prepare/pool-source.js';
 import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
@@ -25,6 +25,18 @@ async function prepared(e: TestEngine, sql: string) {
 const pooledDbs = (e: TestEngine, stateId?: string) =>
   e.store.listPooled(stateId).map((r) => r.db_name);
 
+/** Databases on the server named as instances that the catalog has no instance for. */
+async function copiesOnServer(e: TestEngine): Promise<string[]> {
+  const instances = new Set(
+    e.store
+      .catalogDatabases()
+      .filter((r) => r.kind === 'instance')
+      .map((r) => r.db_name),
+  );
+  const onServer = await catalogDatabases(e.store.catalogId);
+  return onServer.filter((d) => d.includes('_i_') && !instances.has(d)).sort();
+}
+
 /** Copies of the empty base, which every cold build earns (keyed `base:<resolved image>`). */
 const baseCopies = (e: TestEngine) =>
   e.store
@@ -38,7 +50,7 @@ async function warmed(e: TestEngine, sql: string) {
   return prepared(e, sql);
 }
 
-t.test('a cache hit gets a pool copy by rename, and the pool refills', async (t) => {
+t.test('a cache hit takes a pool copy as its instance, and the pool refills', async (t) => {
   const e = await testEngine(t, { config: POOL });
   const built = await prepared(e, SEED);
   t.same(pooledDbs(e, built.state_id), [], 'a state just built earns no copies');
@@ -48,8 +60,8 @@ t.test('a cache hit gets a pool copy by rename, and the pool refills', async (t)
   const ready = pooledDbs(e, first.state_id);
   t.equal(ready.length, 2, 'two copies made after the first use');
   t.ok(
-    ready.every((db) => /^sqlrs_[0-9a-f]{8}_p_[0-9a-f]{16}$/.test(db)),
-    'pool copies have their own kind',
+    ready.every((db) => /^sqlrs_[0-9a-f]{8}_i_[0-9a-f]{32}$/.test(db)),
+    'pool copies are named as the instances they will be',
   );
   const onServer = await catalogDatabases(e.store.catalogId);
   t.ok(
@@ -58,9 +70,9 @@ t.test('a cache hit gets a pool copy by rename, and the pool refills', async (t)
   );
   const second = await prepared(e, SEED);
   t.equal(second.state_id, first.state_id);
-  const after = await catalogDatabases(e.store.catalogId);
-  t.notOk(after.includes(ready[0] as string), 'the oldest copy was taken (renamed away)');
-  t.ok(after.includes(second.db), 'into the new instance');
+  t.equal(second.db, ready[0], 'the oldest copy was taken as the instance');
+  t.equal(second.db, `${e.store.catalogId.replace(/^/, 'sqlrs_')}_i_${second.instance_id}`);
+  t.notOk(pooledDbs(e).includes(second.db), 'and is no longer a copy');
   t.same(await query(second.dsn, 'select count(*)::int as n from t'), [{ n: 100 }]);
   await query(second.dsn, 'insert into t values (0)'); // private and writable
   t.equal(pooledDbs(e, first.state_id).length, 2, 'refilled');
@@ -78,11 +90,7 @@ t.test('the engine-wide cap: the least recently used state gives way', async (t)
   t.equal(pooledDbs(e, b.state_id).length, 2, 'the state used last has its copies');
   t.equal(baseCopies(e).length, 1, 'the base, used before it, kept one');
   t.equal(pooledDbs(e, a.state_id).length, 0, 'the least recently used gave way');
-  t.equal(
-    (await catalogDatabases(e.store.catalogId)).filter((d) => d.includes('_p_')).length,
-    3,
-    'the evicted copy was dropped from the server',
-  );
+  t.equal((await copiesOnServer(e)).length, 3, 'the evicted copy was dropped from the server');
 });
 
 t.test('deleting a state drains its pool', async (t) => {
@@ -107,10 +115,7 @@ t.test('copies outlive the engine and are handed out after a restart', async (t)
   const second = await testEngine(t, { stateDir });
   t.same(pooledDbs(second, a.state_id), kept, 'reconciliation kept them');
   const b = await prepared(second, SEED);
-  t.notOk(
-    (await catalogDatabases(second.store.catalogId)).includes(kept[0] as string),
-    'the next prepare took one',
-  );
+  t.equal(b.db, kept[0], 'the next prepare took one');
   t.same(await query(b.dsn, 'select count(*)::int as n from t'), [{ n: 100 }]);
 });
 
@@ -140,21 +145,63 @@ t.test('reconciliation forgets lost copies and finishes an interrupted hand-out'
   t.same(unfinishedRecords(e), []);
 });
 
-t.test('a copy someone holds open cannot be renamed: the prepare clones instead', async (t) => {
+t.test("a copy dropped behind the engine's back is cloned again under its name", async (t) => {
   const e = await testEngine(t, { config: POOL });
   const a = await warmed(e, SEED);
-  const [held] = pooledDbs(e, a.state_id) as [string];
-  const session = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${held}` });
-  session.on('error', () => undefined); // the forced drop ends this session
-  await session.connect();
-  t.teardown(() => session.end().catch(() => undefined));
+  const [gone] = pooledDbs(e, a.state_id) as [string];
+  await query(ADMIN_URL, `DROP DATABASE "${gone}"`);
   const b = await prepared(e, SEED);
-  t.same(await query(b.dsn, 'select count(*)::int as n from t'), [{ n: 100 }]);
-  t.notOk(
-    (await catalogDatabases(e.store.catalogId)).includes(held),
-    'the held copy was dropped, not handed out',
-  );
+  t.equal(b.db, gone, 'the instance has the name the copy had');
+  t.same(await query(b.dsn, 'select count(*)::int as n from t'), [{ n: 100 }], 'and the rows');
   t.same(unfinishedRecords(e), []);
+  t.equal(e.store.listInstances({}, { limit: 10 }).length, 3, 'one row per instance');
+});
+
+t.test(
+  'a copy the server cannot be asked about goes back to the pool; the job fails',
+  async (t) => {
+    const e = await testEngine(t, { config: POOL });
+    const a = await warmed(e, SEED);
+    const before = pooledDbs(e, a.state_id);
+    const ctx = (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+    const server = ctx.server(imageTarget(ctx.config, 'postgres'));
+    const existing = server.existing;
+    server.existing = async () => {
+      throw new Error('connection refused');
+    };
+    t.teardown(() => {
+      server.existing = existing;
+    });
+    const p = await prepare(e, { psql_args: ['-c', SEED] });
+    t.equal(p.events.at(-1)?.type, 'error', 'the job failed');
+    server.existing = existing;
+    t.same(pooledDbs(e, a.state_id).sort(), before.sort(), 'the copy is a copy again');
+    t.equal(e.store.listInstances({}, { limit: 10 }).length, 2, 'no instance recorded for it');
+    t.same(unfinishedRecords(e), []);
+  },
+);
+
+t.test('copies named as earlier engines named them are dropped at start', async (t) => {
+  const stateDir = await tempDir(t);
+  const first = await testEngine(t, { stateDir, config: POOL });
+  const a = await warmed(first, SEED);
+  const legacy = `sqlrs_${first.store.catalogId}_p_0123456789abcdef`;
+  const stateDb = (first.store.getState(a.state_id) as { db_name: string }).db_name;
+  await query(ADMIN_URL, `CREATE DATABASE "${legacy}" TEMPLATE "${stateDb}"`);
+  await first.store.write((w) =>
+    w.addPooled({
+      db_name: legacy,
+      state_id: a.state_id,
+      image_id: 'postgres',
+      created_at: new Date().toISOString(),
+    }),
+  );
+  await first.stop();
+  const second = await testEngine(t, { stateDir, config: POOL });
+  await poolOf(second).idle();
+  t.notOk(pooledDbs(second).includes(legacy), 'its row is gone');
+  t.notOk((await catalogDatabases(second.store.catalogId)).includes(legacy), 'and its database');
+  t.equal(pooledDbs(second, a.state_id).length, 2, 'the current copies stay');
 });
 
 t.test('per_state 0: no pool at all', async (t) => {
@@ -162,10 +209,7 @@ t.test('per_state 0: no pool at all', async (t) => {
   await prepared(e, SEED);
   await prepared(e, SEED);
   t.same(pooledDbs(e), []);
-  t.notOk(
-    (await catalogDatabases(e.store.catalogId)).some((d) => d.includes('_p_')),
-    'nothing made',
-  );
+  t.same(await copiesOnServer(e), [], 'nothing made');
 });
 
 t.test('a copy that cannot be made leaves no row and no database behind', async (t) => {
@@ -211,9 +255,5 @@ t.test('a smaller pool in the config is trimmed to at start, newest copies kept'
   const off = await testEngine(t, { stateDir, config: { warm_pool: { per_state: 0 } } });
   await poolOf(off).idle();
   t.same(pooledDbs(off), [], 'pool off: no copy left');
-  t.same(
-    (await catalogDatabases(off.store.catalogId)).filter((d) => d.includes('_p_')),
-    [],
-    'and none on the server',
-  );
+  t.same(await copiesOnServer(off), [], 'and none on the server');
 });
