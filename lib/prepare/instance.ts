@@ -99,6 +99,7 @@ async function adoptCopy(
       await ctx.store.write((w) => {
         unrecordInstance(w, plan);
         if (pooled) w.addPooled(pooled);
+        if (next) w.removePending(next.opId);
       });
       throw err;
     },
