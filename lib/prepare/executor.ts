@@ -40,7 +40,7 @@ export async function executeJob(
   const known = ctx.resolved.get(imageId);
   const resolved = known ?? (await resolveImage(ctx, job, imageId, server.resolve.bind(server)));
   const planned = chainStates(ctx, resolved, spec.taskHashes);
-  const hit = job.planOnly ? undefined : hitKind(ctx, server, planned);
+  const hit = job.planOnly ? undefined : hitKind(ctx, planned);
   const warm = hit === 'warm';
   const trusted = !checked && hit !== undefined;
   // Unless a warm copy will do, whatever the job may create is recorded pending while the

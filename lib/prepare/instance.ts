@@ -54,7 +54,7 @@ export async function createInstance(
     tidy = await recordedClone(ctx, server, state, recorded);
   } else {
     const target = { stateId: state.state_id, imageId: state.image_id };
-    const pooled = server.rename ? ctx.warmPool?.nextCopy(state.state_id) : undefined;
+    const pooled = ctx.warmPool?.nextCopy(state.state_id);
     const copyOf = pooled === undefined ? undefined : ctx.names.instanceIdOf(pooled);
     plan = planInstance(ctx, server, target, jobId, name, copyOf);
     tidy = copyOf

@@ -10,19 +10,18 @@ import type { PlannedStep } from './planner.js';
 
 /**
  * What kind of cache hit the plan is, if every state is in the catalog: `warm` when a warm copy
- * of the last state is ready (the hand-out renames it and needs no template at all),
+ * of the last state is ready (the hand-out takes it as it is and needs no template at all),
  * `reserved` when the last state has a reserved instance (reservations.ts: the job clones at
  * once, its catalog write flushed meanwhile). The catalog is read once, after the cheaper
  * checks of the last state.
  */
 export function hitKind(
   ctx: PrepareContext,
-  server: DbmsServer,
   planned: PlannedStep[],
 ): 'warm' | 'reserved' | undefined {
   const last = (planned.at(-1) as PlannedStep).stateId;
   const kind =
-    server.rename !== undefined && ctx.warmPool?.nextCopy(last) !== undefined
+    ctx.warmPool?.nextCopy(last) !== undefined
       ? 'warm'
       : ctx.reservations?.has(last)
         ? 'reserved'

@@ -52,9 +52,13 @@ export class WarmPool {
     return this.enabled ? this.ready(key)[0] : undefined;
   }
 
-  /** The source was just used: keep copies of it ready. */
+  /**
+   * The source was just used: keep copies of it ready. Copies of a base serve builds only,
+   * which rename them: a server without RENAME DATABASE (MySQL) gets copies of states alone.
+   */
   used(source: PoolSource, server: DbmsServer): void {
-    if (!this.enabled || this.closed || !server.rename) return;
+    if (!this.enabled || this.closed) return;
+    if (source.stateId === undefined && !server.rename) return;
     const { key } = source;
     this.recent.delete(key);
     this.recent.set(key, source);

@@ -4,12 +4,13 @@ import type { PrepareContext } from '../../../lib/prepare/context.js';
 import { stateSource } from '../../../lib/prepare/pool-source.js';
 import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, mysqlQuery, mysqlSchemas, query } from '../../helpers/pg.js';
 import { prepare, unfinishedRecords } from '../../helpers/prepare.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const SEED = 'create table t(x int); insert into t select generate_series(1, 100)';
 const POOL = { warm_pool: { per_state: 2, max_total: 3 } };
+const MYSQL_SEED = 'create table t(x int); insert into t values (1), (2), (3)';
 
 function poolOf(e: TestEngine): WarmPool {
   return (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx.warmPool as WarmPool;
@@ -256,4 +257,29 @@ t.test('a smaller pool in the config is trimmed to at start, newest copies kept'
   await poolOf(off).idle();
   t.same(pooledDbs(off), [], 'pool off: no copy left');
   t.same(await copiesOnServer(off), [], 'and none on the server');
+});
+
+t.test('MySQL: a hit takes a copy of its state as it is; bases get none', async (t) => {
+  const e = await testEngine(t, { config: POOL });
+  const mysqlPrepared = async () => {
+    const p = await prepare(e, { prepare_kind: 'mysql', mysql_args: ['-e', MYSQL_SEED] });
+    if (!p.result) throw new Error(`prepare failed: ${JSON.stringify(p.events.at(-1))}`);
+    await poolOf(e).idle();
+    return { ...p.result, db: new URL(p.result.dsn).pathname.slice(1) };
+  };
+  const built = await mysqlPrepared();
+  t.same(pooledDbs(e), [], 'no copies of the base: only builds use them, by rename');
+  await mysqlPrepared(); // asked again: the state earns copies
+  const ready = pooledDbs(e, built.state_id);
+  t.equal(ready.length, 2);
+  t.same(
+    (await mysqlSchemas(e.store.catalogId)).filter((s) => ready.includes(s)).sort(),
+    [...ready].sort(),
+    'the copies are schemas on the server',
+  );
+  const hit = await mysqlPrepared();
+  t.equal(hit.db, ready[0], 'the oldest copy became the instance');
+  t.same(await mysqlQuery('SELECT COUNT(*) AS n FROM t', [], hit.db), [{ n: 3 }]);
+  t.equal(pooledDbs(e, built.state_id).length, 2, 'refilled');
+  t.same(unfinishedRecords(e), []);
 });
