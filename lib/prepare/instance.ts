@@ -84,7 +84,6 @@ async function adoptCopy(
   plan: PlannedInstance,
   copy: string,
 ): Promise<() => void> {
-  const pooled = ctx.store.listPooled(state.state_id).find((r) => r.db_name === copy);
   let next: Reservation | undefined;
   const written = ctx.store.write((w) => {
     w.removePooled(copy);
@@ -98,7 +97,13 @@ async function adoptCopy(
       await written.catch(() => undefined);
       await ctx.store.write((w) => {
         unrecordInstance(w, plan);
-        if (pooled) w.addPooled(pooled);
+        // Back as the newest copy: its age only orders hand-outs.
+        w.addPooled({
+          db_name: copy,
+          state_id: state.state_id,
+          image_id: state.image_id,
+          created_at: ctx.clock().toISOString(),
+        });
         if (next) w.removePending(next.opId);
       });
       throw err;
