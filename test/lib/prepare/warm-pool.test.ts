@@ -72,7 +72,7 @@ t.test('a cache hit takes a pool copy as its instance, and the pool refills', as
   const second = await prepared(e, SEED);
   t.equal(second.state_id, first.state_id);
   t.equal(second.db, ready[0], 'the oldest copy was taken as the instance');
-  t.equal(second.db, `${e.store.catalogId.replace(/^/, 'sqlrs_')}_i_${second.instance_id}`);
+  t.equal(second.db, `sqlrs_${e.store.catalogId}_i_${second.instance_id}`);
   t.notOk(pooledDbs(e).includes(second.db), 'and is no longer a copy');
   t.same(await query(second.dsn, 'select count(*)::int as n from t'), [{ n: 100 }]);
   await query(second.dsn, 'insert into t values (0)'); // private and writable
