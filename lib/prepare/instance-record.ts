@@ -85,6 +85,18 @@ export function recordNewInstance(
 ): Reservation | undefined {
   if (reserved) w.claimPending(reserved.opId, plan.jobId);
   else addPending(w, plan, opId, 'instance_create', plan.row.db_name);
+  return recordInstanceAndNext(ctx, w, plan);
+}
+
+/**
+ * The instance's row and name, and the reservation of its state's next instance (returned for
+ * the caller to hold once the write is durable), in the caller's write.
+ */
+export function recordInstanceAndNext(
+  ctx: PrepareContext,
+  w: StoreWriter,
+  plan: PlannedInstance,
+): Reservation | undefined {
   recordInstance(w, plan);
   const target = { stateId: plan.row.state_id, imageId: plan.row.image_id };
   return ctx.reservations?.record(w, target, plan.row.created_at);

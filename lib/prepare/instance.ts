@@ -7,6 +7,7 @@ import {
   type PlannedInstance,
   planInstance,
   recordInstance,
+  recordInstanceAndNext,
   unrecordInstance,
 } from './instance-record.js';
 import { stateSource } from './pool-source.js';
@@ -87,9 +88,7 @@ async function adoptCopy(
   let next: Reservation | undefined;
   const written = ctx.store.write((w) => {
     w.removePooled(copy);
-    recordInstance(w, plan);
-    const target = { stateId: plan.row.state_id, imageId: plan.row.image_id };
-    next = ctx.reservations?.record(w, target, plan.row.created_at);
+    next = recordInstanceAndNext(ctx, w, plan);
   });
   const present = await server.existing([copy]).then(
     (found) => found.has(copy),
@@ -125,12 +124,11 @@ async function settle(
   server: DbmsServer,
   plan: PlannedInstance,
   durable: Promise<void>,
-  made: boolean,
 ): Promise<void> {
   try {
     await durable;
   } catch (err) {
-    if (made) await server.drop(plan.row.db_name, true).catch(() => undefined);
+    await server.drop(plan.row.db_name, true).catch(() => undefined);
     throw err;
   }
 }
@@ -161,7 +159,7 @@ async function recordedClone(
     });
     throw err;
   }
-  await settle(server, plan, flushed, true);
+  await settle(server, plan, flushed);
   return () => ctx.store.commit((w) => w.removePending(opId));
 }
 
