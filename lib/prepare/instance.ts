@@ -74,8 +74,8 @@ export async function createInstance(
  * pool row out; the instance's row and name, and the state's next reservation, in) and its
  * flush, and nothing changes on the server. Either catalog, the old or the new, names the
  * database, as a pool copy or as the instance, whenever a crash comes. Whether the copy is
- * still there (someone may have dropped it behind the engine's back) is asked while the write
- * is flushed: a read, with no commit to wait for. A copy that is gone is cloned again under
+ * still there (someone may have dropped it behind the engine's back) is asked as the write is
+ * made and flushed: a read, with no commit to wait for. A copy that is gone is cloned again under
  * the same name; an unanswered question puts the copy back and fails the job.
  */
 async function adoptCopy(
@@ -86,11 +86,14 @@ async function adoptCopy(
   copy: string,
 ): Promise<() => void> {
   let next: Reservation | undefined;
+  // Asked first: on a connection of its own the question leaves at once (probe.ts) and its
+  // answer is back before the flush's fsync, which it slowed when the two overlapped.
+  const checking = server.existing([copy]);
   const written = ctx.store.write((w) => {
     w.removePooled(copy);
     next = recordInstanceAndNext(ctx, w, plan);
   });
-  const present = await server.existing([copy]).then(
+  const present = await checking.then(
     (found) => found.has(copy),
     async (err) => {
       await written.catch(() => undefined);

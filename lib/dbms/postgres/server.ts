@@ -5,6 +5,7 @@ import { invalidArgument, sqlrsError } from '../../errors.js';
 import { assertOwnName } from '../names.js';
 import type { DbmsServer } from '../types.js';
 import { AdvisoryLocks } from './advisory-locks.js';
+import { Probe } from './probe.js';
 import { type CloneStrategy, chooseStrategy } from './strategy.js';
 
 export { advisoryKey } from './advisory-locks.js';
@@ -37,6 +38,7 @@ export class PostgresServer implements DbmsServer {
 
   private readonly appName: string;
   private readonly locks: AdvisoryLocks;
+  private readonly probe: Probe;
 
   constructor(
     private readonly url: string,
@@ -58,17 +60,22 @@ export class PostgresServer implements DbmsServer {
       idleTimeoutMillis,
     });
     this.pool.on('error', () => undefined); // an idle client dying is not the engine's problem
-    this.locks = new AdvisoryLocks(async () => {
-      const client = new pg.Client({ connectionString: url, application_name: this.appName });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-      } catch (err) {
-        await client.end().catch(() => undefined);
-        throw isConnectionError(err) ? unavailable(url, err) : err;
-      }
-      return client;
-    });
+    const connect = () => this.connectClient();
+    this.locks = new AdvisoryLocks(connect);
+    this.probe = new Probe(connect);
+  }
+
+  /** A connection outside the pool, named like the pool's (conntrack leaves it out). */
+  private async connectClient(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url, application_name: this.appName });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw isConnectionError(err) ? unavailable(this.url, err) : err;
+    }
+    return client;
   }
 
   private async q<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
@@ -78,6 +85,22 @@ export class PostgresServer implements DbmsServer {
       if (isConnectionError(err)) throw unavailable(this.url, err);
       throw err;
     }
+  }
+
+  /**
+   * A short read on the probe's connection when it is open (probe.ts), else on the pool. Should
+   * the probe fail (its connection lost, say), the pool answers: a read is safe to ask again.
+   */
+  private async read<T extends pg.QueryResultRow>(sql: string, params: unknown[]) {
+    const probe = this.probe.client();
+    if (probe) {
+      try {
+        return await probe.query<T>(sql, params);
+      } catch {
+        // The pool's answer, or its error, stands.
+      }
+    }
+    return this.q<T>(sql, params);
   }
 
   async resolve(imageId: string): Promise<string> {
@@ -175,7 +198,7 @@ export class PostgresServer implements DbmsServer {
 
   async existing(dbs: string[]): Promise<Set<string>> {
     if (dbs.length === 0) return new Set();
-    const { rows } = await this.q<{ datname: string }>(
+    const { rows } = await this.read<{ datname: string }>(
       'SELECT datname FROM pg_database WHERE datname = ANY($1::text[])',
       [dbs],
     );
@@ -222,6 +245,7 @@ export class PostgresServer implements DbmsServer {
 
   async close(): Promise<void> {
     await this.locks.close();
+    await this.probe.close();
     await this.pool.end();
   }
 }

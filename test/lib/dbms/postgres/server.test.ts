@@ -141,11 +141,42 @@ t.test('one DDL connection outlives idleness; the others close', async (t) => {
         appName(catalog),
       ])
     ).length;
-  const db = dbNames(catalog).state(stateIdFor('idle'));
-  // Concurrent statements open more than one connection.
-  await Promise.all([1, 2, 3].map(() => server.existing([db])));
+  const prefix = `sqlrs_${catalog}_`;
+  // Concurrent statements open more than one connection (listings: existence checks have a
+  // connection of their own, below).
+  await Promise.all([1, 2, 3].map(() => server.list(prefix)));
   t.ok((await connections()) > 1, 'several connections while busy');
   await new Promise((r) => setTimeout(r, 1000));
   t.equal(await connections(), 1, 'one kept after the idle timeout');
-  t.same([...(await server.existing([db]))], [], 'and it still answers');
+  t.same(await server.list(prefix), [], 'and it still answers');
+});
+
+t.test('existence checks get a connection of their own, and outlive losing it', async (t) => {
+  const catalog = newCatalogId();
+  const server = new PostgresServer(ADMIN_URL, 'auto', catalog);
+  t.teardown(async () => {
+    await server.close().catch(() => undefined); // closed below, unless the test failed first
+    await dropCatalogDatabases(catalog);
+  });
+  const pids = async () =>
+    (
+      await query<{ pid: number }>(
+        ADMIN_URL,
+        'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+        [appName(catalog)],
+      )
+    ).map((r) => r.pid);
+  const db = dbNames(catalog).instance(newInstanceId());
+  t.same([...(await server.existing([db]))], [], 'answered by the pool while the probe opens');
+  for (let i = 0; i < 100 && (await pids()).length < 2; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  t.equal((await pids()).length, 2, "the pool's kept connection and the probe");
+  await query(ADMIN_URL, `CREATE DATABASE "${db}"`);
+  t.same([...(await server.existing([db]))], [db], 'a database that is there');
+  await query(ADMIN_URL, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [
+    await pids(),
+  ]);
+  t.same([...(await server.existing([db]))], [db], 'still answered once the server ended both');
+  await server.close();
+  t.same(await pids(), [], 'close ends the probe too');
 });
