@@ -31,3 +31,13 @@ export async function sessionsOn(db: string): Promise<number> {
   );
   return Number(rows[0]?.n ?? 0);
 }
+
+/** The server pids of the sessions that carry this application name. */
+export async function sessionPids(applicationName: string): Promise<number[]> {
+  const rows = await query<{ pid: number }>(
+    ADMIN_URL,
+    'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+    [applicationName],
+  );
+  return rows.map((r) => r.pid);
+}

@@ -3,6 +3,7 @@ import t from 'tap';
 import { Probe } from '../../../../lib/dbms/postgres/probe.js';
 import { randomHex } from '../../../../lib/id.js';
 import { ADMIN_URL, query } from '../../../helpers/pg.js';
+import { sessionPids } from '../../../helpers/session.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,15 +18,7 @@ function setup(url = ADMIN_URL) {
     await c.connect();
     return c;
   });
-  const pids = async () =>
-    (
-      await query<{ pid: number }>(
-        ADMIN_URL,
-        'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-        [name],
-      )
-    ).map((r) => r.pid);
-  return { probe, pids, opened: () => opened };
+  return { probe, pids: () => sessionPids(name), opened: () => opened };
 }
 
 async function ready(probe: Probe): Promise<pg.Client> {

@@ -4,6 +4,7 @@ import { advisoryKey, appName, PostgresServer } from '../../../../lib/dbms/postg
 import { newCatalogId, newInstanceId, newJobId } from '../../../../lib/id.js';
 import { ADMIN_URL, catalogDatabases, dropCatalogDatabases, query } from '../../../helpers/pg.js';
 import { stateIdFor } from '../../../helpers/rows.js';
+import { sessionPids } from '../../../helpers/session.js';
 
 function setup(t: Test) {
   const catalog = newCatalogId();
@@ -135,12 +136,7 @@ t.test('one DDL connection outlives idleness; the others close', async (t) => {
   const catalog = newCatalogId();
   const server = new PostgresServer(ADMIN_URL, 'auto', catalog, undefined, 300);
   t.teardown(() => server.close());
-  const connections = async () =>
-    (
-      await query(ADMIN_URL, 'SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [
-        appName(catalog),
-      ])
-    ).length;
+  const connections = async () => (await sessionPids(appName(catalog))).length;
   const prefix = `sqlrs_${catalog}_`;
   // Concurrent statements open more than one connection (listings: existence checks have a
   // connection of their own, below).
@@ -158,14 +154,7 @@ t.test('existence checks get a connection of their own, and outlive losing it', 
     await server.close().catch(() => undefined); // closed below, unless the test failed first
     await dropCatalogDatabases(catalog);
   });
-  const pids = async () =>
-    (
-      await query<{ pid: number }>(
-        ADMIN_URL,
-        'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-        [appName(catalog)],
-      )
-    ).map((r) => r.pid);
+  const pids = () => sessionPids(appName(catalog));
   const db = dbNames(catalog).instance(newInstanceId());
   t.same([...(await server.existing([db]))], [], 'answered by the pool while the probe opens');
   for (let i = 0; i < 100 && (await pids()).length < 2; i++)
