@@ -17,9 +17,9 @@ export const DEFAULT_WARM_POOL: WarmPoolOptions = { perState: 2, maxTotal: 8 };
 /**
  * Pre-cloned copies of recently used states (issue 8). Each is made under the name of an
  * instance that does not exist yet, so a cache-hit prepare takes one as its instance with a
- * catalog write (the server is only asked, during its flush, whether the copy is still there);
- * a build takes one of its parent (or of the empty base) and renames it into its build database. The copy is made again in the
- * background, one at a time, so refills never compete with each other.
+ * catalog write (the server is only asked whether the copy is still there); a build takes one
+ * of its parent (or of the empty base) and renames it into its build database. The copy is
+ * made again in the background, one at a time, so refills never compete with each other.
  *
  * The catalog is the source of truth: a pool row is written before its copy starts, so
  * reconciliation drops or forgets what a crash left behind. Only the copy in progress is
