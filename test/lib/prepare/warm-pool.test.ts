@@ -12,8 +12,13 @@ const SEED = 'create table t(x int); insert into t select generate_series(1, 100
 const POOL = { warm_pool: { per_state: 2, max_total: 3 } };
 const MYSQL_SEED = 'create table t(x int); insert into t values (1), (2), (3)';
 
+/** The engine's prepare context, reached through its job manager. */
+function ctxOf(e: TestEngine): PrepareContext {
+  return (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+}
+
 function poolOf(e: TestEngine): WarmPool {
-  return (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx.warmPool as WarmPool;
+  return ctxOf(e).warmPool as WarmPool;
 }
 
 async function prepared(e: TestEngine, sql: string) {
@@ -164,7 +169,7 @@ t.test(
     const e = await testEngine(t, { config: POOL });
     const a = await warmed(e, SEED);
     const before = pooledDbs(e, a.state_id);
-    const ctx = (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+    const ctx = ctxOf(e);
     const server = ctx.server(imageTarget(ctx.config, 'postgres'));
     const existing = server.existing;
     server.existing = async () => {
@@ -215,7 +220,7 @@ t.test('per_state 0: no pool at all', async (t) => {
 
 t.test('a copy that cannot be made leaves no row and no database behind', async (t) => {
   const e = await testEngine(t, { config: POOL });
-  const ctx = (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+  const ctx = ctxOf(e);
   const stateId = 'ab'.repeat(32);
   const row = {
     state_id: stateId,
