@@ -13,8 +13,14 @@ export function report(name: string, baselineMs: number, measuredMs: number, tar
   const ratio = measuredMs / baselineMs;
   const verdict = ratio <= target ? 'meets' : 'MISSES';
   console.log(
-    `${name}: baseline ${baselineMs.toFixed(2)} ms, measured ${measuredMs.toFixed(2)} ms, ratio ${ratio.toFixed(2)}x (target <= ${target}x: ${verdict})`,
+    `${name}: baseline ${baselineMs.toFixed(2)} ms, measured ${measuredMs.toFixed(2)} ms, ratio ${ratioText(ratio, target)}x (target <= ${target}x: ${verdict})`,
   );
+}
+
+/** Two decimals, or three where two would round a miss onto the target (0.303 as "0.30"). */
+export function ratioText(ratio: number, target: number): string {
+  const two = ratio.toFixed(2);
+  return Number(two) === target && ratio !== target ? ratio.toFixed(3) : two;
 }
 
 export interface BenchEngine {
