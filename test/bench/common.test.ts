@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ratioText } from '../../bench/common.js';
 
-t.test('a ratio is shown with two decimals unless they would round it onto its target', async (t) => {
+t.test('two decimals, unless they would round a ratio onto its target', async (t) => {
   t.equal(ratioText(0.27, 0.3), '0.27');
   t.equal(ratioText(1.09, 1.2), '1.09');
   t.equal(ratioText(0.3029, 0.3), '0.303', 'a miss is not shown as the target');
