@@ -17,7 +17,7 @@ export function report(name: string, baselineMs: number, measuredMs: number, tar
   );
 }
 
-/** Two decimals, or three where two would round a miss onto the target (0.303 as "0.30"). */
+/** Two decimals, or three where two would round it onto its target (0.303 or 0.295 as "0.30"). */
 export function ratioText(ratio: number, target: number): string {
   const two = ratio.toFixed(2);
   return Number(two) === target && ratio !== target ? ratio.toFixed(3) : two;
