@@ -22,6 +22,8 @@ const gc = runInNewContext('gc') as () => void;
 
 const N = 10_000;
 const REPS = Number(process.env.SQLRS_BENCH_N ?? 31);
+/** Our throughput at least this fraction of the bare server's. */
+const TARGET = 0.8;
 
 function stateRow(id: string, image: string) {
   return {
@@ -135,10 +137,10 @@ async function main() {
         await before?.(e, 2 * i + 1);
         theirs.push((await time(bareUrl, { accept })).ms);
       }
-      // Throughput ratio: bare time / our time; the target is ours at least 0.8x the bare rate.
+      // Throughput ratio: bare time / our time.
       const ratio = median(theirs) / median(ours);
       console.log(
-        `GET /v1/states ${N} rows as ${accept} (${label}): ${bodies[accept]?.length} bytes, ours ${median(ours).toFixed(1)} ms, bare ${median(theirs).toFixed(1)} ms, throughput ratio ${ratioText(ratio, 0.8)}x (target >= 0.8x: ${ratio >= 0.8 ? 'meets' : 'MISSES'})`,
+        `GET /v1/states ${N} rows as ${accept} (${label}): ${bodies[accept]?.length} bytes, ours ${median(ours).toFixed(1)} ms, bare ${median(theirs).toFixed(1)} ms, throughput ratio ${ratioText(ratio, TARGET)}x (target >= ${TARGET}x: ${ratio >= TARGET ? 'meets' : 'MISSES'})`,
       );
     }
   }
