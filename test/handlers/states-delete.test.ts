@@ -15,26 +15,17 @@ async function tree(t: Parameters<typeof testEngine>[0]) {
   const a = await prepare(e, {
     psql_args: ['-c', 'create table t(x int)', '-c', 'insert into t values (1)'],
   });
-  const b1 = await prepare(e, {
-    psql_args: [
-      '-c',
-      'create table t(x int)',
-      '-c',
-      'insert into t values (1)',
-      '-c',
-      'insert into t values (2)',
-    ],
-  });
-  const b2 = await prepare(e, {
-    psql_args: [
-      '-c',
-      'create table t(x int)',
-      '-c',
-      'insert into t values (1)',
-      '-c',
-      'insert into t values (2)',
-    ],
-  });
+  // The same script twice: two instances of state b.
+  const bArgs = [
+    '-c',
+    'create table t(x int)',
+    '-c',
+    'insert into t values (1)',
+    '-c',
+    'insert into t values (2)',
+  ];
+  const b1 = await prepare(e, { psql_args: bArgs });
+  const b2 = await prepare(e, { psql_args: bArgs });
   return { e, root, a, b1, b2 };
 }
 
