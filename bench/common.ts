@@ -30,24 +30,35 @@ export interface BenchEngine {
   stop(): Promise<void>;
 }
 
-/** Starts the real engine binary in a fresh state dir. */
-export async function startEngine(config?: Record<string, unknown>): Promise<BenchEngine> {
+/** This checkout's engine binary. */
+export const ENGINE_BIN = fileURLToPath(new URL('../../bin/sqlrs-engine.js', import.meta.url));
+
+/** Starts the real engine binary (this checkout's, or another build's) in a fresh state dir. */
+export async function startEngine(
+  config?: Record<string, unknown>,
+  bin = ENGINE_BIN,
+): Promise<BenchEngine> {
   const stateDir = await mkdtemp(join(tmpdir(), 'sqlrs-bench-'));
   if (config)
     await (await import('node:fs/promises')).writeFile(
       join(stateDir, 'config.json'),
       JSON.stringify(config),
     );
-  const bin = fileURLToPath(new URL('../../bin/sqlrs-engine.js', import.meta.url));
   const json = join(stateDir, 'engine.json');
   const child = spawn(
     process.execPath,
     [bin, '--listen', '127.0.0.1:0', '--write-engine-json', json, '--idle-timeout', '0'],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: 'ignore' },
   );
-  for (let i = 0; i < 200; i++) {
+  // An engine that cannot start (a build without one, say) is reported at once, not waited on.
+  let code: number | null | undefined;
+  const exited = new Promise<void>((r) =>
+    child.once('exit', (c) => {
+      code = c;
+      r();
+    }),
+  );
+  for (let i = 0; i < 200 && code === undefined; i++) {
     const info = await readFile(json, 'utf8').then(JSON.parse, () => undefined);
     if (info) {
       return {
@@ -56,20 +67,40 @@ export async function startEngine(config?: Record<string, unknown>): Promise<Ben
         stateDir,
         stop: async () => {
           child.kill('SIGTERM');
-          await new Promise((r) => child.on('exit', r));
+          await exited;
         },
       };
     }
     await sleep(25);
   }
-  throw new Error('engine did not start');
+  child.kill();
+  throw new Error(
+    code === undefined
+      ? 'engine did not start'
+      : `engine ${bin} exited (${code}) before it started`,
+  );
 }
 
+/** The cache-hit benches' state: a 9 MB table of 20,000 rows. */
+export const HIT_PSQL_ARGS = [
+  '-c',
+  'create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 20000) g',
+];
+
+export type PrepareResult = { dsn: string; instance_id: string; state_id: string };
+
+/** The instance database a result names. */
+export const instanceDbOf = (r: PrepareResult) => new URL(r.dsn).pathname.slice(1);
+
+/**
+ * The state database behind a result, of the catalog that made it: a state id alone also
+ * matches the copy another engine's catalog built of the same script.
+ */
+export const stateDbOf = (r: PrepareResult) =>
+  `${instanceDbOf(r).slice(0, 15)}s_${r.state_id.slice(0, 40)}`;
+
 /** POST a prepare and follow its events to the result: what a client of the API does. */
-export async function prepareViaApi(
-  e: BenchEngine,
-  body: unknown,
-): Promise<{ dsn: string; instance_id: string; state_id: string }> {
+export async function prepareViaApi(e: BenchEngine, body: unknown): Promise<PrepareResult> {
   const auth = { authorization: `Bearer ${e.token}` };
   const res = await request(`http://${e.endpoint}/v1/prepare-jobs`, {
     method: 'POST',

@@ -4,16 +4,23 @@
 // Run: npm run build && node dist/bench/prepare-hit.js
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { dropAll, median, prepareViaApi, report, sleep, startEngine } from './common.js';
+import {
+  dropAll,
+  HIT_PSQL_ARGS,
+  instanceDbOf,
+  median,
+  prepareViaApi,
+  report,
+  sleep,
+  startEngine,
+  stateDbOf,
+} from './common.js';
 
 const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.SQLRS_BENCH_N ?? 25);
 const WARMUP = Number(process.env.SQLRS_BENCH_WARMUP ?? 15);
 const PAUSE_MS = 300;
-const SCHEMA = [
-  '-c',
-  'create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 20000) g',
-];
+const hit = { prepare_kind: 'psql', psql_args: HIT_PSQL_ARGS };
 
 /**
  * Median of N cache-hit prepares through the API and of N raw clones, interleaved, after WARMUP
@@ -22,29 +29,24 @@ const SCHEMA = [
  * clones get a connection of their own, opened with the engine, and both sides are measured
  * warm, as in a test suite that has run for a while.
  */
-async function measure(admin: pg.Client, config: Record<string, unknown>, made: string[]) {
+async function measure(config: Record<string, unknown>, made: string[]) {
   const e = await startEngine(config);
   const raw = new pg.Client({ connectionString: ADMIN });
   await raw.connect();
   try {
-    const first = await prepareViaApi(e, { prepare_kind: 'psql', psql_args: SCHEMA });
-    const instanceDb = new URL(first.dsn).pathname.slice(1);
-    made.push(instanceDb);
-    // This engine's copy of the state: a state id alone also matches the copy an engine of an
-    // earlier measure() built (same script, another name prefix), and the baseline would clone
-    // another database than the hits do.
-    const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname = $1', [
-      `${instanceDb.slice(0, 15)}s_${first.state_id.slice(0, 40)}`,
-    ]);
-    const stateDb = rows[0]?.datname as string;
+    const first = await prepareViaApi(e, hit);
+    made.push(instanceDbOf(first));
+    // This engine's copy of the state: an engine of an earlier measure() built one too (same
+    // script, another catalog), and the baseline must clone what the hits do.
+    const stateDb = stateDbOf(first);
     const api: number[] = [];
     const rawMs: number[] = [];
     for (let i = -WARMUP; i < N; i++) {
       await sleep(PAUSE_MS);
       let t0 = performance.now();
-      const r = await prepareViaApi(e, { prepare_kind: 'psql', psql_args: SCHEMA });
+      const r = await prepareViaApi(e, hit);
       if (i >= 0) api.push(performance.now() - t0);
-      made.push(new URL(r.dsn).pathname.slice(1));
+      made.push(instanceDbOf(r));
       await sleep(PAUSE_MS);
       const name = `bench_raw_${process.pid}_${made.length}`;
       t0 = performance.now();
@@ -64,9 +66,9 @@ async function main() {
   await admin.connect();
   const made: string[] = [];
   try {
-    const pooled = await measure(admin, {}, made);
+    const pooled = await measure({}, made);
     report('cache-hit prepare via API, warm pool', pooled.raw, pooled.api, 0.3);
-    const plain = await measure(admin, { warm_pool: { per_state: 0 } }, made);
+    const plain = await measure({ warm_pool: { per_state: 0 } }, made);
     report('cache-hit prepare via API, no pool', plain.raw, plain.api, 1.2);
     // The ratio moves with how fast the server clones that hour; what the engine adds to the
     // clone is the steadier figure to compare across runs.

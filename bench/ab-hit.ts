@@ -1,0 +1,84 @@
+// Two builds of the engine compared on cache hits: the A/B runs docs/performance.md measures
+// changes by. Their engines take turns (which goes first alternates), 300 ms apart, with a raw
+// clone of the state after each pair; N counted after WARMUP. The server's clone speed moves
+// from minute to minute by more than most changes save, and both engines see the same minutes.
+// Not part of `npm run bench`: it needs a second build.
+// Run: npm run build && node dist/bench/ab-hit.js <checkout A> <checkout B> ['<config JSON>']
+// A checkout is a directory with a built engine (bin/sqlrs-engine.js and dist/): a worktree
+// after `npm ci`, say. The config (e.g. '{"warm_pool":{"per_state":0}}') goes to both engines.
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import {
+  type BenchEngine,
+  dropAll,
+  HIT_PSQL_ARGS,
+  instanceDbOf,
+  median,
+  prepareViaApi,
+  sleep,
+  startEngine,
+  stateDbOf,
+} from './common.js';
+
+const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const N = Number(process.env.SQLRS_BENCH_N ?? 30);
+const WARMUP = Number(process.env.SQLRS_BENCH_WARMUP ?? 10);
+const PAUSE_MS = 300;
+const hit = { prepare_kind: 'psql', psql_args: HIT_PSQL_ARGS };
+
+function usage(): never {
+  console.error('usage: node dist/bench/ab-hit.js <checkout A> <checkout B> [config JSON]');
+  process.exit(2);
+}
+
+async function main() {
+  const [dirA, dirB, configText = '{}'] = process.argv.slice(2);
+  if (!dirA || !dirB) usage();
+  const config = JSON.parse(configText) as Record<string, unknown>;
+  const bin = (dir: string) => resolve(dir, 'bin', 'sqlrs-engine.js');
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  const raw = new pg.Client({ connectionString: ADMIN });
+  await raw.connect();
+  const engines: BenchEngine[] = [];
+  const made: string[] = [];
+  try {
+    engines.push(await startEngine(config, bin(dirA)), await startEngine(config, bin(dirB)));
+    const timed = async (e: BenchEngine) => {
+      const t0 = performance.now();
+      const r = await prepareViaApi(e, hit);
+      made.push(instanceDbOf(r));
+      return { ms: performance.now() - t0, r };
+    };
+    const stateDb = stateDbOf((await timed(engines[0] as BenchEngine)).r);
+    await timed(engines[1] as BenchEngine);
+    const ms: [number[], number[]] = [[], []];
+    const rawMs: number[] = [];
+    for (let i = -WARMUP; i < N; i++) {
+      for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
+        await sleep(PAUSE_MS);
+        const { ms: took } = await timed(engines[side] as BenchEngine);
+        if (i >= 0) ms[side]?.push(took);
+      }
+      await sleep(PAUSE_MS);
+      const name = `bench_raw_${process.pid}_${made.length}`;
+      const t0 = performance.now();
+      await raw.query(`CREATE DATABASE "${name}" TEMPLATE "${stateDb}"`);
+      if (i >= 0) rawMs.push(performance.now() - t0);
+      made.push(name);
+    }
+    const [a, b, r] = [median(ms[0]), median(ms[1]), median(rawMs)];
+    const x = (v: number) => `${v.toFixed(2)} ms (${(v / r).toFixed(3)}x)`;
+    console.log(
+      `cache hits, ${N} each, config ${configText}: raw clone ${r.toFixed(2)} ms, A ${x(a)}, B ${x(b)}, B - A ${(b - a).toFixed(2)} ms`,
+    );
+  } finally {
+    await Promise.all(engines.map((e) => e.stop()));
+    await raw.end();
+    await dropAll(admin, made);
+    await admin.end();
+  }
+}
+
+await main();
