@@ -10,9 +10,10 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import {
+  BENCH_PG,
   type BenchEngine,
   dropAll,
-  HIT_PSQL_ARGS,
+  HIT_REQUEST,
   instanceDbOf,
   median,
   prepareViaApi,
@@ -21,11 +22,9 @@ import {
   stateDbOf,
 } from './common.js';
 
-const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.SQLRS_BENCH_N ?? 30);
 const WARMUP = Number(process.env.SQLRS_BENCH_WARMUP ?? 10);
 const PAUSE_MS = 300;
-const hit = { prepare_kind: 'psql', psql_args: HIT_PSQL_ARGS };
 
 function usage(): never {
   console.error('usage: node dist/bench/ab-hit.js <checkout A> <checkout B> [config JSON]');
@@ -37,9 +36,9 @@ async function main() {
   if (!dirA || !dirB) usage();
   const config = JSON.parse(configText) as Record<string, unknown>;
   const bin = (dir: string) => resolve(dir, 'bin', 'sqlrs-engine.js');
-  const admin = new pg.Client({ connectionString: ADMIN });
+  const admin = new pg.Client({ connectionString: BENCH_PG });
   await admin.connect();
-  const raw = new pg.Client({ connectionString: ADMIN });
+  const raw = new pg.Client({ connectionString: BENCH_PG });
   await raw.connect();
   const engines: BenchEngine[] = [];
   const made: string[] = [];
@@ -47,7 +46,7 @@ async function main() {
     engines.push(await startEngine(config, bin(dirA)), await startEngine(config, bin(dirB)));
     const timed = async (e: BenchEngine) => {
       const t0 = performance.now();
-      const r = await prepareViaApi(e, hit);
+      const r = await prepareViaApi(e, HIT_REQUEST);
       made.push(instanceDbOf(r));
       return { ms: performance.now() - t0, r };
     };

@@ -10,9 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pidAlive } from '../runtime/lock.js';
-import { dropAll, median, report, sleep } from './common.js';
+import { BENCH_PG, dropAll, median, report, sleep } from './common.js';
 
-const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.SQLRS_BENCH_N ?? 10);
 const PAUSE_MS = 300;
 const CLI = fileURLToPath(new URL('../../bin/sqlrs.js', import.meta.url));
@@ -27,7 +26,7 @@ async function main() {
         stdio: ['ignore', 'pipe', 'ignore'],
       },
     ).toString();
-  const admin = new pg.Client({ connectionString: ADMIN });
+  const admin = new pg.Client({ connectionString: BENCH_PG });
   await admin.connect();
   const made: string[] = [];
   try {

@@ -6,15 +6,14 @@
 // Run: npm run build && node dist/bench/clone-strategy.js [MiB ...]
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { median } from './common.js';
+import { BENCH_PG, median } from './common.js';
 
-const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 const MIB = sizes.length > 0 ? sizes : [1, 16, 64, 256];
 const REPEATS = Number(process.env.SQLRS_BENCH_N ?? 3);
 
 async function main() {
-  const admin = new pg.Client({ connectionString: ADMIN });
+  const admin = new pg.Client({ connectionString: BENCH_PG });
   await admin.connect();
   const made: string[] = [];
   const tag = `bench_cs_${process.pid}`;
@@ -25,7 +24,7 @@ async function main() {
       const src = `${tag}_${mib}`;
       made.push(src);
       await admin.query(`CREATE DATABASE "${src}"`);
-      const u = new URL(ADMIN);
+      const u = new URL(BENCH_PG);
       u.pathname = `/${src}`;
       const c = new pg.Client({ connectionString: u.toString() });
       await c.connect();

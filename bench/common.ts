@@ -81,11 +81,17 @@ export async function startEngine(
   );
 }
 
-/** The cache-hit benches' state: a 9 MB table of 20,000 rows. */
-export const HIT_PSQL_ARGS = [
-  '-c',
-  'create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 20000) g',
-];
+/** The server the benches administer (and make their baselines on). */
+export const BENCH_PG = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The cache-hit benches' prepare: a state of a 9 MB table of 20,000 rows. */
+export const HIT_REQUEST = {
+  prepare_kind: 'psql',
+  psql_args: [
+    '-c',
+    'create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 20000) g',
+  ],
+};
 
 export type PrepareResult = { dsn: string; instance_id: string; state_id: string };
 

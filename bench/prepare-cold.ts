@@ -8,9 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { dropAll, median, prepareViaApi, report, sleep, startEngine } from './common.js';
+import { BENCH_PG, dropAll, median, prepareViaApi, report, sleep, startEngine } from './common.js';
 
-const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.SQLRS_BENCH_N ?? 9);
 const PAUSE_MS = 300;
 const steps = (i: number) => [
@@ -46,7 +45,7 @@ async function timed(fn: () => unknown): Promise<number> {
 
 async function main() {
   const e = await startEngine();
-  const admin = new pg.Client({ connectionString: ADMIN });
+  const admin = new pg.Client({ connectionString: BENCH_PG });
   await admin.connect();
   const made: string[] = [];
   const api: number[] = [];

@@ -5,8 +5,9 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import {
+  BENCH_PG,
   dropAll,
-  HIT_PSQL_ARGS,
+  HIT_REQUEST,
   instanceDbOf,
   median,
   prepareViaApi,
@@ -16,11 +17,9 @@ import {
   stateDbOf,
 } from './common.js';
 
-const ADMIN = process.env.SQLRS_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.SQLRS_BENCH_N ?? 25);
 const WARMUP = Number(process.env.SQLRS_BENCH_WARMUP ?? 15);
 const PAUSE_MS = 300;
-const hit = { prepare_kind: 'psql', psql_args: HIT_PSQL_ARGS };
 
 /**
  * Median of N cache-hit prepares through the API and of N raw clones, interleaved, after WARMUP
@@ -31,10 +30,10 @@ const hit = { prepare_kind: 'psql', psql_args: HIT_PSQL_ARGS };
  */
 async function measure(config: Record<string, unknown>, made: string[]) {
   const e = await startEngine(config);
-  const raw = new pg.Client({ connectionString: ADMIN });
+  const raw = new pg.Client({ connectionString: BENCH_PG });
   await raw.connect();
   try {
-    const first = await prepareViaApi(e, hit);
+    const first = await prepareViaApi(e, HIT_REQUEST);
     made.push(instanceDbOf(first));
     // This engine's copy of the state: an engine of an earlier measure() built one too (same
     // script, another catalog), and the baseline must clone what the hits do.
@@ -44,7 +43,7 @@ async function measure(config: Record<string, unknown>, made: string[]) {
     for (let i = -WARMUP; i < N; i++) {
       await sleep(PAUSE_MS);
       let t0 = performance.now();
-      const r = await prepareViaApi(e, hit);
+      const r = await prepareViaApi(e, HIT_REQUEST);
       if (i >= 0) api.push(performance.now() - t0);
       made.push(instanceDbOf(r));
       await sleep(PAUSE_MS);
@@ -62,7 +61,7 @@ async function measure(config: Record<string, unknown>, made: string[]) {
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: ADMIN });
+  const admin = new pg.Client({ connectionString: BENCH_PG });
   await admin.connect();
   const made: string[] = [];
   try {
