@@ -43,7 +43,8 @@ async function main() {
   const engines: BenchEngine[] = [];
   const made: string[] = [];
   try {
-    engines.push(await startEngine(config, bin(dirA)), await startEngine(config, bin(dirB)));
+    // One at a time, so that A is stopped (finally) when B cannot start.
+    for (const dir of [dirA, dirB]) engines.push(await startEngine(config, bin(dir)));
     const timed = async (e: BenchEngine) => {
       const t0 = performance.now();
       const r = await prepareViaApi(e, HIT_REQUEST);
