@@ -7,19 +7,17 @@
 // A checkout is a directory with a built engine (bin/sqlrs-engine.js and dist/): a worktree
 // after `npm ci`, say. The config (e.g. '{"warm_pool":{"per_state":0}}') goes to both engines.
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import {
   BENCH_PG,
   type BenchEngine,
   dropAll,
-  HIT_REQUEST,
-  instanceDbOf,
   median,
-  prepareViaApi,
   sleep,
   startEngine,
   stateDbOf,
+  timedHit,
+  timedRawClone,
 } from './common.js';
 
 const N = Number(process.env.SQLRS_BENCH_N ?? 30);
@@ -45,28 +43,19 @@ async function main() {
   try {
     // One at a time, so that A is stopped (finally) when B cannot start.
     for (const dir of [dirA, dirB]) engines.push(await startEngine(config, bin(dir)));
-    const timed = async (e: BenchEngine) => {
-      const t0 = performance.now();
-      const r = await prepareViaApi(e, HIT_REQUEST);
-      made.push(instanceDbOf(r));
-      return { ms: performance.now() - t0, r };
-    };
-    const stateDb = stateDbOf((await timed(engines[0] as BenchEngine)).r);
-    await timed(engines[1] as BenchEngine);
+    const stateDb = stateDbOf((await timedHit(engines[0] as BenchEngine, made)).result);
+    await timedHit(engines[1] as BenchEngine, made);
     const ms: [number[], number[]] = [[], []];
     const rawMs: number[] = [];
     for (let i = -WARMUP; i < N; i++) {
       for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
         await sleep(PAUSE_MS);
-        const { ms: took } = await timed(engines[side] as BenchEngine);
+        const { ms: took } = await timedHit(engines[side] as BenchEngine, made);
         if (i >= 0) ms[side]?.push(took);
       }
       await sleep(PAUSE_MS);
-      const name = `bench_raw_${process.pid}_${made.length}`;
-      const t0 = performance.now();
-      await raw.query(`CREATE DATABASE "${name}" TEMPLATE "${stateDb}"`);
-      if (i >= 0) rawMs.push(performance.now() - t0);
-      made.push(name);
+      const rawClone = await timedRawClone(raw, stateDb, made);
+      if (i >= 0) rawMs.push(rawClone);
     }
     const [a, b, r] = [median(ms[0]), median(ms[1]), median(rawMs)];
     const x = (v: number) => `${v.toFixed(2)} ms (${(v / r).toFixed(3)}x)`;

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 
@@ -39,11 +40,7 @@ export async function startEngine(
   bin = ENGINE_BIN,
 ): Promise<BenchEngine> {
   const stateDir = await mkdtemp(join(tmpdir(), 'sqlrs-bench-'));
-  if (config)
-    await (await import('node:fs/promises')).writeFile(
-      join(stateDir, 'config.json'),
-      JSON.stringify(config),
-    );
+  if (config) await writeFile(join(stateDir, 'config.json'), JSON.stringify(config));
   const json = join(stateDir, 'engine.json');
   const child = spawn(
     process.execPath,
@@ -104,6 +101,32 @@ export const instanceDbOf = (r: PrepareResult) => new URL(r.dsn).pathname.slice(
  */
 export const stateDbOf = (r: PrepareResult) =>
   `${instanceDbOf(r).slice(0, 15)}s_${r.state_id.slice(0, 40)}`;
+
+/** A cache hit of HIT_REQUEST through the API, timed; its instance database goes to `made`. */
+export async function timedHit(e: BenchEngine, made: string[]) {
+  const t0 = performance.now();
+  const result = await prepareViaApi(e, HIT_REQUEST);
+  const ms = performance.now() - t0;
+  made.push(instanceDbOf(result));
+  return { ms, result };
+}
+
+/**
+ * The hit benches' baseline: a raw `CREATE DATABASE ... TEMPLATE` of the state on an open
+ * connection, timed; the copy goes to `made`.
+ */
+export async function timedRawClone(
+  client: { query: (sql: string) => Promise<unknown> },
+  stateDb: string,
+  made: string[],
+): Promise<number> {
+  const name = `bench_raw_${process.pid}_${made.length}`;
+  const t0 = performance.now();
+  await client.query(`CREATE DATABASE "${name}" TEMPLATE "${stateDb}"`);
+  const ms = performance.now() - t0;
+  made.push(name);
+  return ms;
+}
 
 /** POST a prepare and follow its events to the result: what a client of the API does. */
 export async function prepareViaApi(e: BenchEngine, body: unknown): Promise<PrepareResult> {

@@ -2,19 +2,17 @@
 // between requests as in a test suite, against a raw CREATE DATABASE ... TEMPLATE of the same
 // state on an open connection, measured in the same run.
 // Run: npm run build && node dist/bench/prepare-hit.js
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import {
   BENCH_PG,
   dropAll,
-  HIT_REQUEST,
-  instanceDbOf,
   median,
-  prepareViaApi,
   report,
   sleep,
   startEngine,
   stateDbOf,
+  timedHit,
+  timedRawClone,
 } from './common.js';
 
 const N = Number(process.env.SQLRS_BENCH_N ?? 25);
@@ -33,25 +31,18 @@ async function measure(config: Record<string, unknown>, made: string[]) {
   const raw = new pg.Client({ connectionString: BENCH_PG });
   await raw.connect();
   try {
-    const first = await prepareViaApi(e, HIT_REQUEST);
-    made.push(instanceDbOf(first));
     // This engine's copy of the state: an engine of an earlier measure() built one too (same
     // script, another catalog), and the baseline must clone what the hits do.
-    const stateDb = stateDbOf(first);
+    const stateDb = stateDbOf((await timedHit(e, made)).result);
     const api: number[] = [];
     const rawMs: number[] = [];
     for (let i = -WARMUP; i < N; i++) {
       await sleep(PAUSE_MS);
-      let t0 = performance.now();
-      const r = await prepareViaApi(e, HIT_REQUEST);
-      if (i >= 0) api.push(performance.now() - t0);
-      made.push(instanceDbOf(r));
+      const { ms } = await timedHit(e, made);
+      if (i >= 0) api.push(ms);
       await sleep(PAUSE_MS);
-      const name = `bench_raw_${process.pid}_${made.length}`;
-      t0 = performance.now();
-      await raw.query(`CREATE DATABASE "${name}" TEMPLATE "${stateDb}"`);
-      if (i >= 0) rawMs.push(performance.now() - t0);
-      made.push(name);
+      const rawClone = await timedRawClone(raw, stateDb, made);
+      if (i >= 0) rawMs.push(rawClone);
     }
     return { raw: median(rawMs), api: median(api) };
   } finally {
