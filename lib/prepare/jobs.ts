@@ -1,6 +1,7 @@
 import { type ErrorBody, errorCode, invalidArgument, sqlrsError, toErrorBody } from '../errors.js';
 import { H } from '../hash.js';
 import { newJobId } from '../id.js';
+import { validateName } from '../registry.js';
 import type { PrepareRequest } from '../schema-types.js';
 import type { PrepareContext } from './context.js';
 import { executeJob, type JobSpec } from './executor.js';
@@ -70,6 +71,7 @@ export class JobManager {
   /** A name bound to an instance that still exists, or claimed by an active job, is taken. */
   private checkName(req: PrepareRequest): void {
     if (!req.name) return;
+    validateName(req.name); // the schema checks the characters; this also refuses an id's shape
     if (req.plan_only)
       throw invalidArgument('name cannot be used with plan_only (nothing is created)');
     const bound = this.ctx.store.getName(req.name);

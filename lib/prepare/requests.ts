@@ -38,6 +38,8 @@ export async function acceptRequest(
   ctx: PrepareContext,
   req: PrepareRequest,
 ): Promise<AcceptedRequest> {
+  rejectNulBytes(req.psql_args, 'psql_args');
+  rejectNulBytes(req.mysql_args, 'mysql_args');
   const wanted = req.prepare_kind === 'psql' ? 'postgres' : 'mysql';
   const target = imageTarget(ctx.config, req.image_id ?? defaultImageFor(ctx, wanted));
   if (target.kind !== wanted) {
@@ -46,6 +48,18 @@ export async function acceptRequest(
     );
   }
   return req.prepare_kind === 'psql' ? acceptPsql(ctx, req, target) : acceptMysql(ctx, req, target);
+}
+
+/**
+ * A NUL byte cannot reach psql as an argument nor name a file (the OS ends the string there),
+ * so it is refused here rather than failing the spawn or the read inside a job.
+ */
+function rejectNulBytes(args: string[] | undefined, field: string): void {
+  const at = args?.findIndex((a) => a.includes('\0')) ?? -1;
+  if (at >= 0)
+    throw invalidArgument(
+      `${field}[${at}] contains a NUL byte, which no argument or path can carry`,
+    );
 }
 
 /**

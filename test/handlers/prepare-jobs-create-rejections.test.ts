@@ -56,6 +56,18 @@ t.test('argument and script rejections answer 400 and create nothing', async (t)
     ['trailing flag', { psql_args: ['-c', 'select 1', '-q'] }, /-q: flags after the last step/],
     ['unknown short flag', { psql_args: ['-K', '-c', 'select 1'] }, /unknown psql flag -K/],
     ['no psql_args', {}, /psql_args/],
+    [
+      'a name shaped like an id',
+      { psql_args: ['-c', 'select 1'], name: '0123456789abcdef0123456789abcdef' },
+      /name must not look like an instance id/,
+    ],
+    ['NUL in -c', { psql_args: ['-c', 'select 1\0'] }, /psql_args\[1\] contains a NUL byte/],
+    ['NUL in a -f path', { psql_args: ['-f', `${dir}/a\0.sql`] }, /psql_args\[1\] contains a NUL/],
+    [
+      'NUL in mysql -e',
+      { prepare_kind: 'mysql', mysql_args: ['-e', 'select 1\0'] },
+      /mysql_args\[1\] contains a NUL byte/,
+    ],
   ];
   const script = async (name: string, content: string) => ({
     psql_args: ['-f', await f(name, content)],
