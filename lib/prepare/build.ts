@@ -1,4 +1,5 @@
 import type { DbmsServer } from '../dbms/types.js';
+import { errorCode, sqlrsError } from '../errors.js';
 import type { PrepareContext } from './context.js';
 import { renameCopy } from './instance-record.js';
 import type { Job } from './job.js';
@@ -58,11 +59,15 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   const buildDb = ctx.names.build(job.id, planned.index);
   const { opId } = b;
   const now = () => ctx.clock().toISOString();
+  let made = buildDb;
   try {
     await makeBuildDb(ctx, server, buildDb, b);
     job.log(planned.taskId, `building ${planned.stateId.slice(0, 12)} in ${buildDb}`);
     await b.run(buildDb);
     const size = await server.publish(buildDb, planned.stateDb);
+    made = planned.stateDb;
+    // Checked in the same turn as the commit, so no deletion can come in between.
+    requireParent(ctx, b.parentStateId);
     // Durable with the job's next write, which comes before it touches the server again
     // (the next step's pending record, or the instance's): one flush fewer per step.
     ctx.store.commit((w) => {
@@ -82,11 +87,26 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     });
   } catch (err) {
     await server
-      .drop(buildDb, true)
-      .catch((e) => ctx.logger.error('drop_failed', { db: buildDb, error: String(e) }));
+      .drop(made, true)
+      .catch((e) => ctx.logger.error('drop_failed', { db: made, error: String(e) }));
     await ctx.store.write((w) => w.removePending(opId));
-    throw err;
+    // A clone that found its template dropped under it fails with the server's own error.
+    throw errorCode(err) === undefined ? (parentDeleted(ctx, b.parentStateId) ?? err) : err;
   }
+}
+
+/**
+ * A state deleted (with `recurse`) while a step was built on it takes the step's result with
+ * it: a state whose parent is gone would be the root of a tree nobody asked for.
+ */
+function requireParent(ctx: PrepareContext, parentStateId: string | null): void {
+  const err = parentDeleted(ctx, parentStateId);
+  if (err) throw err;
+}
+
+function parentDeleted(ctx: PrepareContext, parentStateId: string | null) {
+  if (!parentStateId || ctx.store.getState(parentStateId)) return undefined;
+  return sqlrsError('conflict', `state ${parentStateId} was deleted while a step was built on it`);
 }
 
 /**

@@ -2,7 +2,7 @@ import t from 'tap';
 import type { DeleteNode } from '../../lib/schema-types.js';
 import { testEngine } from '../helpers/engine.js';
 import { catalogDatabases } from '../helpers/pg.js';
-import { prepare } from '../helpers/prepare.js';
+import { followEvents, prepare, unfinishedRecords } from '../helpers/prepare.js';
 import { conforms } from '../helpers/schema.js';
 import { holdPsqlSession, sessionsOn } from '../helpers/session.js';
 
@@ -110,4 +110,30 @@ t.test('a leaf state with no instances is deleted without recurse', async (t) =>
   t.same(await catalogDatabases(e.store.catalogId), []);
   t.equal((await e.call('DELETE', `/v1/states/${states[0].state_id}`)).status, 404);
   t.equal((await e.call('DELETE', `/v1/states/${states[0].state_id}?recurse=perhaps`)).status, 400);
+});
+
+t.test('a state deleted while a job builds on it fails the job and leaves no orphan', async (t) => {
+  const e = await testEngine(t);
+  const res = await e.call('POST', '/v1/prepare-jobs', {
+    body: JSON.stringify({
+      prepare_kind: 'psql',
+      psql_args: ['-c', 'create table t(x int)', '-c', 'select pg_sleep(1.5)', '-c', 'select 3'],
+    }),
+  });
+  const jobId = res.json().job_id as string;
+  let first: string | undefined;
+  while (!first) {
+    first = (await e.get('/v1/states')).json()[0]?.state_id;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const deleted = await e.call('DELETE', `/v1/states/${first}?recurse=true`);
+  t.equal(deleted.json().outcome, 'deleted', 'the delete is not held up by the build');
+  const events = await followEvents(e, jobId);
+  t.match(events.at(-1), {
+    type: 'error',
+    error: { code: 'conflict', message: new RegExp(`state ${first} was deleted`) },
+  });
+  t.same((await e.get('/v1/states')).json(), [], 'no state was kept without its parent');
+  t.same(await catalogDatabases(e.store.catalogId), [], 'and no database');
+  t.same(unfinishedRecords(e), [], 'no pending record');
 });
