@@ -4,6 +4,7 @@ import { MysqlServer } from '../lib/dbms/mysql/server.js';
 import { dbNames } from '../lib/dbms/names.js';
 import { PostgresServer } from '../lib/dbms/postgres/server.js';
 import type { DbmsServer } from '../lib/dbms/types.js';
+import { DeletionsInProgress } from '../lib/deletion/in-progress.js';
 import { DeletionService } from '../lib/deletion/service.js';
 import type { PrepareContext } from '../lib/prepare/context.js';
 import { HashCache } from '../lib/prepare/hash-cache.js';
@@ -61,6 +62,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     server,
     names: dbNames(opts.store.catalogId),
     stateLocks: new KeyedMutex(),
+    deletions: new DeletionsInProgress(),
     hashCache: new HashCache(),
     resolved: new Map(),
     runDir: opts.runDir,

@@ -73,6 +73,11 @@ export async function planStateDelete(
   return plan;
 }
 
+/** The state and every state below it, as the catalog has them now. */
+export function subtreeStateIds(ctx: PrepareContext, stateId: string): string[] {
+  return [stateId, ...ctx.store.childStateIds(stateId).flatMap((c) => subtreeStateIds(ctx, c))];
+}
+
 function stateDrop(ctx: PrepareContext, stateId: string, node: DeleteNode): Drop {
   const row = ctx.store.getState(stateId);
   if (!row) throw new Error(`state ${stateId} vanished`);

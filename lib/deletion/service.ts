@@ -4,7 +4,7 @@ import type { JobManager } from '../prepare/jobs.js';
 import { resolveInstanceIdPrefix, resolveStateId } from '../registry.js';
 import type { DeleteResult } from '../schema-types.js';
 import { executeDelete } from './execute.js';
-import { planInstanceDelete, planStateDelete } from './plan.js';
+import { planInstanceDelete, planStateDelete, subtreeStateIds } from './plan.js';
 import { type ReconcileReport, reconcile } from './reconcile.js';
 
 export interface DeleteOptions {
@@ -32,13 +32,22 @@ export class DeletionService {
     return executeDelete(this.ctx, await planInstanceDelete(this.ctx, id, opts.force), opts);
   }
 
+  /**
+   * A real delete marks the states of the tree, in the same turn as it reads the tree, until it
+   * ends: jobs finishing work from them wait for it (in-progress.ts).
+   */
   async deleteState(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
     const id = resolveStateId(this.ctx.store, ref);
-    const plan = await planStateDelete(this.ctx, id, {
-      recurse: opts.recurse ?? false,
-      force: opts.force,
-    });
-    return executeDelete(this.ctx, plan, opts);
+    const end = opts.dryRun ? () => {} : this.ctx.deletions.begin(subtreeStateIds(this.ctx, id));
+    try {
+      const plan = await planStateDelete(this.ctx, id, {
+        recurse: opts.recurse ?? false,
+        force: opts.force,
+      });
+      return await executeDelete(this.ctx, plan, opts);
+    } finally {
+      end();
+    }
   }
 
   /** A job is blocked while it runs (or waits) unless forced; force cancels it first. */

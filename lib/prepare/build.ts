@@ -1,6 +1,6 @@
 import type { DbmsServer } from '../dbms/types.js';
-import { errorCode, sqlrsError } from '../errors.js';
 import type { PrepareContext } from './context.js';
+import { deletedMeanwhile, orDeleted } from './deleted-meanwhile.js';
 import { renameCopy } from './instance-record.js';
 import type { Job } from './job.js';
 import type { PlannedStep } from './planner.js';
@@ -66,8 +66,8 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     await b.run(buildDb);
     const size = await server.publish(buildDb, planned.stateDb);
     made = planned.stateDb;
-    // Checked in the same turn as the commit, so no deletion can come in between.
-    requireParent(ctx, b.parentStateId);
+    const deleted = await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it');
+    if (deleted) throw deleted;
     // Durable with the job's next write, which comes before it touches the server again
     // (the next step's pending record, or the instance's): one flush fewer per step.
     ctx.store.commit((w) => {
@@ -90,23 +90,8 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
       .drop(made, true)
       .catch((e) => ctx.logger.error('drop_failed', { db: made, error: String(e) }));
     await ctx.store.write((w) => w.removePending(opId));
-    // A clone that found its template dropped under it fails with the server's own error.
-    throw errorCode(err) === undefined ? (parentDeleted(ctx, b.parentStateId) ?? err) : err;
+    throw orDeleted(err, await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it'));
   }
-}
-
-/**
- * A state deleted (with `recurse`) while a step was built on it takes the step's result with
- * it: a state whose parent is gone would be the root of a tree nobody asked for.
- */
-function requireParent(ctx: PrepareContext, parentStateId: string | null): void {
-  const err = parentDeleted(ctx, parentStateId);
-  if (err) throw err;
-}
-
-function parentDeleted(ctx: PrepareContext, parentStateId: string | null) {
-  if (!parentStateId || ctx.store.getState(parentStateId)) return undefined;
-  return sqlrsError('conflict', `state ${parentStateId} was deleted while a step was built on it`);
 }
 
 /**

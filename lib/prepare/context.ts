@@ -1,6 +1,7 @@
 import type { EngineConfig, ImageTarget } from '../config.js';
 import type { DbNames } from '../dbms/names.js';
 import type { DbmsServer } from '../dbms/types.js';
+import type { DeletionsInProgress } from '../deletion/in-progress.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { HashCache } from './hash-cache.js';
@@ -25,6 +26,8 @@ export interface PrepareContext {
   server: (target: ImageTarget) => DbmsServer;
   names: DbNames;
   stateLocks: KeyedMutex;
+  /** States a delete is removing now: work from them waits it out before it is kept. */
+  deletions: DeletionsInProgress;
   /** Step hashes reused while their files keep their identity; absent: always hash. */
   hashCache?: HashCache;
   /** Pre-cloned copies of recently used states; absent when turned off. */

@@ -147,6 +147,8 @@ async function finish(
 ) {
   const last = planned.at(-1) as PlannedStep;
   job.setTask('prepare-instance', 'running');
+  // A delete of the state that is under way has not seen this instance: wait it out.
+  await ctx.deletions.settled(last.stateId);
   const state = ctx.store.getState(last.stateId);
   if (!state) throw sqlrsError('conflict', `state ${last.stateId} was removed while the job ran`);
   // Only a state asked for again earns warm copies: one-off states (each edit of a script

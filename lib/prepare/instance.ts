@@ -2,6 +2,7 @@ import type { DbmsServer } from '../dbms/types.js';
 import { randomHex } from '../id.js';
 import type { StateRow } from '../store/types.js';
 import type { PrepareContext } from './context.js';
+import { deletedMeanwhile, orDeleted } from './deleted-meanwhile.js';
 import {
   addPending,
   type PlannedInstance,
@@ -152,17 +153,28 @@ async function recordedClone(
   // query has gone out (a reserved instance's write; any other is durable already).
   const flushed = new Promise((r) => setImmediate(r)).then(durable);
   flushed.catch(() => undefined); // awaited below, unless the clone fails first
-  try {
-    await cloning;
-  } catch (err) {
+  const undo = async () => {
     await server.drop(plan.row.db_name, true).catch(() => undefined);
     await ctx.store.write((w) => {
       w.removePending(opId);
       unrecordInstance(w, plan);
     });
-    throw err;
+  };
+  const copying = 'it was copied';
+  try {
+    await cloning;
+  } catch (err) {
+    await undo();
+    throw orDeleted(err, await deletedMeanwhile(ctx, state.state_id, copying));
   }
   await settle(server, plan, flushed);
+  // A delete of the state while it was copied did not see this instance (still pending).
+  // The caller clears the record in the same turn as this check.
+  const deleted = await deletedMeanwhile(ctx, state.state_id, copying);
+  if (deleted) {
+    await undo();
+    throw deleted;
+  }
   return () => ctx.store.commit((w) => w.removePending(opId));
 }
 

@@ -137,3 +137,25 @@ t.test('a state deleted while a job builds on it fails the job and leaves no orp
   t.same(await catalogDatabases(e.store.catalogId), [], 'and no database');
   t.same(unfinishedRecords(e), [], 'no pending record');
 });
+
+t.test('a state deleted while a cache hit copies it is built again for the hit', async (t) => {
+  const e = await testEngine(t);
+  // Big enough that the delete comes while the server is still cloning it.
+  const args = ['-c', 'create table t as select generate_series(1, 1500000) x'];
+  const first = await prepare(e, { psql_args: args });
+  const hit = await e.call('POST', '/v1/prepare-jobs', {
+    body: JSON.stringify({ prepare_kind: 'psql', psql_args: args }),
+  });
+  const del = await e.call('DELETE', `/v1/states/${first.result?.state_id}?recurse=true`);
+  t.equal(del.json().outcome, 'deleted');
+  const events = await followEvents(e, hit.json().job_id);
+  t.equal(events.at(-1)?.type, 'result', 'the hit still gets its database');
+  const states = (await e.get('/v1/states')).json();
+  const instances = (await e.get('/v1/instances')).json();
+  t.same(
+    instances.map((i: { state_id: string }) => i.state_id),
+    states.map((s: { state_id: string }) => s.state_id),
+    'its instance has its state',
+  );
+  t.equal((await catalogDatabases(e.store.catalogId)).length, states.length + instances.length);
+});
