@@ -1,6 +1,7 @@
 import { sqlrsError } from '../errors.js';
 import type { PrepareContext } from '../prepare/context.js';
 import type { JobManager } from '../prepare/jobs.js';
+import { KeyedMutex } from '../prepare/keyed-mutex.js';
 import { resolveInstanceIdPrefix, resolveStateId } from '../registry.js';
 import type { DeleteResult } from '../schema-types.js';
 import { executeDelete } from './execute.js';
@@ -22,32 +23,44 @@ export class DeletionService {
     unreachable: [],
   };
 
+  /**
+   * One delete (or reconciliation) at a time: two over the same databases would alter and drop
+   * them at once (the server answers "tuple concurrently updated"). The later one then resolves
+   * its target afresh and finds it gone (404), or plans what is left.
+   */
+  private readonly serial = new KeyedMutex();
+
   constructor(
     private readonly ctx: PrepareContext,
     private readonly jobs: JobManager,
   ) {}
 
-  async deleteInstance(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
-    const id = resolveInstanceIdPrefix(this.ctx.store, ref);
-    return executeDelete(this.ctx, await planInstanceDelete(this.ctx, id, opts.force), opts);
+  deleteInstance(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
+    return this.serial.run('delete', async () => {
+      const id = resolveInstanceIdPrefix(this.ctx.store, ref);
+      return executeDelete(this.ctx, await planInstanceDelete(this.ctx, id, opts.force), opts);
+    });
   }
 
   /**
    * A real delete marks the states of the tree, in the same turn as it reads the tree, until it
    * ends: jobs finishing work from them wait for it (in-progress.ts).
    */
-  async deleteState(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
-    const id = resolveStateId(this.ctx.store, ref);
-    const end = opts.dryRun ? () => {} : this.ctx.deletions.begin(subtreeStateIds(this.ctx, id));
-    try {
-      const plan = await planStateDelete(this.ctx, id, {
-        recurse: opts.recurse ?? false,
-        force: opts.force,
-      });
-      return await executeDelete(this.ctx, plan, opts);
-    } finally {
-      end();
-    }
+  deleteState(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
+    return this.serial.run('delete', async () => {
+      const id = resolveStateId(this.ctx.store, ref);
+      const ids = subtreeStateIds(this.ctx, id);
+      const end = opts.dryRun ? () => {} : this.ctx.deletions.begin(ids);
+      try {
+        const plan = await planStateDelete(this.ctx, id, {
+          recurse: opts.recurse ?? false,
+          force: opts.force,
+        });
+        return await executeDelete(this.ctx, plan, opts);
+      } finally {
+        end();
+      }
+    });
   }
 
   /** A job is blocked while it runs (or waits) unless forced; force cancels it first. */
@@ -69,9 +82,11 @@ export class DeletionService {
   }
 
   /** At start-up, and on demand (tests): never touches the work of jobs running now. */
-  async reconcile(): Promise<ReconcileReport> {
-    this.lastReport = await reconcile(this.ctx, this.jobs.activeJobIds());
-    return this.lastReport;
+  reconcile(): Promise<ReconcileReport> {
+    return this.serial.run('delete', async () => {
+      this.lastReport = await reconcile(this.ctx, this.jobs.activeJobIds());
+      return this.lastReport;
+    });
   }
 
   unknownDatabases(): string[] {

@@ -159,3 +159,29 @@ t.test('a state deleted while a cache hit copies it is built again for the hit',
   );
   t.equal((await catalogDatabases(e.store.catalogId)).length, states.length + instances.length);
 });
+
+t.test(
+  'overlapping deletes sent at once: one at a time, the later ones find theirs gone',
+  async (t) => {
+    const e = await testEngine(t);
+    for (const round of [1, 2]) {
+      const steps = ['-c', `create table t${round}(x int)`];
+      const a = await prepare(e, { psql_args: [...steps, '-c', 'select 2'] });
+      const b = await prepare(e, { psql_args: [...steps, '-c', 'select 3'] });
+      const rootId = (await e.get('/v1/states'))
+        .json()
+        .find((s: { parent_state_id: string | null }) => s.parent_state_id === null).state_id;
+      const replies = await Promise.all([
+        e.call('DELETE', `/v1/states/${rootId}?recurse=true`),
+        e.call('DELETE', `/v1/states/${rootId}?recurse=true&force=true`),
+        e.call('DELETE', `/v1/instances/${a.result?.instance_id}`),
+        e.call('DELETE', `/v1/instances/${b.result?.instance_id}?force=true`),
+        e.call('DELETE', `/v1/states/${b.result?.state_id}?recurse=true`),
+      ]);
+      for (const r of replies) t.ok([200, 404].includes(r.status), `round ${round}: ${r.text}`);
+      t.same((await e.get('/v1/states')).json(), [], 'every state went');
+      t.same(await catalogDatabases(e.store.catalogId), [], 'every database went');
+      t.same(unfinishedRecords(e), [], 'no drop record was left');
+    }
+  },
+);
