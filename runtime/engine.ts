@@ -52,6 +52,9 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const { version, instanceId } = deps.engine;
   let stop: (reason?: string) => Promise<void> = async () => undefined;
   const idle = createIdleTimer(opts.idleTimeoutMs, () => void stop('idle timeout'));
+  // A job is work in flight too: a prepare sent with --no-watch outlives its request, and its
+  // result lives only in this process.
+  deps.jobs.onActivity(idle.activity);
   const server = createHttpServer(dispatch, {
     maxBodyBytes: core.maxBodyBytes,
     onActivity: idle.activity,

@@ -1,12 +1,14 @@
 /**
- * Fires `onIdle` once no request has been in flight for `timeoutMs` (SPEC §3). A timeout of 0
- * disables it. The timer is unref'd so it never keeps the process alive on its own.
+ * Fires `onIdle` once nothing has been in flight for `timeoutMs` (SPEC §3): no request, and no
+ * job queued or running (the engine counts both). A timeout of 0 disables it. The timer is
+ * unref'd so it never keeps the process alive on its own; once stopped it is never armed again.
  */
 export function createIdleTimer(timeoutMs: number, onIdle: () => void) {
   let inFlight = 0;
+  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
-    if (timeoutMs <= 0 || inFlight > 0) return;
+    if (stopped || timeoutMs <= 0 || inFlight > 0) return;
     clearTimeout(timer);
     timer = setTimeout(onIdle, timeoutMs);
     timer.unref();
@@ -19,6 +21,9 @@ export function createIdleTimer(timeoutMs: number, onIdle: () => void) {
       else arm();
     },
     inFlight: () => inFlight,
-    stop: () => clearTimeout(timer),
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }

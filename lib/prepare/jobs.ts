@@ -27,11 +27,17 @@ export class JobManager {
   private readonly queue: Job[] = [];
   private readonly running = new Map<string, Promise<void>>();
   private readonly reservedNames = new Map<string, string>();
+  private activity: (delta: 1 | -1) => void = () => undefined;
 
   constructor(
     private readonly ctx: PrepareContext,
     private readonly limits: JobLimits,
   ) {}
+
+  /** Told of each job from its queueing (+1) to its end (-1): the engine's idle timer. */
+  onActivity(listener: (delta: 1 | -1) => void): void {
+    this.activity = listener;
+  }
 
   async submit(req: PrepareRequest): Promise<Job> {
     this.checkName(req);
@@ -63,6 +69,7 @@ export class JobManager {
     this.specs.set(job.id, { ...accepted, name: req.name });
     job.emit({ type: 'status', status: 'queued' });
     this.queue.push(job);
+    this.activity(1);
     this.ctx.logger.info('job_queued', { job_id: job.id, args });
     this.pump();
     return job;
@@ -112,6 +119,7 @@ export class JobManager {
       this.running.delete(job.id);
       this.trim();
       this.pump();
+      this.activity(-1);
     }
   }
 

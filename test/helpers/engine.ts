@@ -31,7 +31,7 @@ export interface Reply {
 /** An engine in this process, on port 0 with its own state dir, stopped at test end. */
 export async function testEngine(
   t: Test,
-  opts: { stateDir?: string; config?: Record<string, unknown> } = {},
+  opts: { stateDir?: string; config?: Record<string, unknown>; idleTimeoutMs?: number } = {},
 ): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await tempDir(t));
   // No warm pool unless a test asks for one: its background copies would change what the
@@ -44,7 +44,7 @@ export async function testEngine(
     port: 0,
     stateDir,
     engineJson: join(stateDir, 'engine.json'),
-    idleTimeoutMs: 0,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 0,
   });
   t.teardown(async () => {
     await engine.stop('test end');

@@ -33,3 +33,24 @@ t.test('stop is idempotent; a stopped engine answers nothing', async (t) => {
   await e.closed;
   await t.rejects(e.get('/v1/health'), /ECONNREFUSED/);
 });
+
+t.test(
+  'a job in flight keeps the engine from idling out; its end re-arms the timeout',
+  async (t) => {
+    const e = await testEngine(t, { idleTimeoutMs: 400 });
+    let closedAt = 0;
+    void e.closed.then(() => {
+      closedAt = Date.now();
+    });
+    const res = await e.call('POST', '/v1/prepare-jobs', {
+      body: JSON.stringify({ prepare_kind: 'psql', psql_args: ['-c', 'select pg_sleep(1.2)'] }),
+    });
+    const job = e.deps.jobs.get(res.json().job_id);
+    await new Promise((r) => setTimeout(r, 1000));
+    t.equal(closedAt, 0, 'still up, with no request, while the job runs');
+    await e.closed;
+    t.equal(job?.status, 'succeeded', 'the job was not cancelled');
+    const idleAfterJob = closedAt - Date.parse(job?.finishedAt as string);
+    t.ok(idleAfterJob >= 350, `stopped ${idleAfterJob} ms after the job ended, not at once`);
+  },
+);
