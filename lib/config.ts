@@ -33,20 +33,36 @@ export function loadConfig(
       throw new Error(`config ${path} cannot be read: ${(err as Error).message}`);
     }
   }
+  // Spreading an array or a string would make a config out of its elements: refuse them.
+  if (!isObject(fromFile)) throw new Error(`config ${path} must be a JSON object`);
   const config = { ...(fromFile as EngineConfig) };
   if (env.SQLRS_IMAGES) {
-    try {
-      config.images = { ...config.images, ...JSON.parse(env.SQLRS_IMAGES) };
-    } catch {
+    const images = parseOr(env.SQLRS_IMAGES);
+    if (!isObject(images)) {
       throw new Error('SQLRS_IMAGES must be a JSON object of image id to server URL');
     }
+    config.images = { ...config.images, ...(images as Record<string, string>) }; // checked below
   }
   if (env.SQLRS_DEFAULT_IMAGE) config.default_image = env.SQLRS_DEFAULT_IMAGE;
   if (env.SQLRS_PSQL) config.psql_path = env.SQLRS_PSQL;
   try {
-    return validators.check<EngineConfig>('engine-config.json', config, 'config');
+    const valid = validators.check<EngineConfig>('engine-config.json', config, 'config');
+    // Else every prepare without image_id would fail, blaming an image_id it never gave.
+    if (valid.default_image !== undefined) imageTarget(valid, valid.default_image, env);
+    return valid;
   } catch (err) {
     throw new Error(`config ${path}: ${(err as Error).message}`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -32,6 +32,26 @@ t.test('config file, environment overrides, validation', async (t) => {
   t.throws(() => loadConfig(dir, validators, {}), /unknown field config\.imagez/);
   await writeFile(join(dir, 'config.json'), '{');
   t.throws(() => loadConfig(dir, validators, {}), /cannot be read/);
+  for (const notObject of ['[]', '"x"', 'null', '3']) {
+    await writeFile(join(dir, 'config.json'), notObject);
+    t.throws(() => loadConfig(dir, validators, {}), /must be a JSON object/, notObject);
+  }
+  await writeFile(join(dir, 'config.json'), '{}');
+  for (const images of ['["postgres://h/db"]', '"postgres://h/db"', 'null']) {
+    t.throws(
+      () => loadConfig(dir, validators, { SQLRS_IMAGES: images }),
+      /SQLRS_IMAGES must be a JSON object/,
+      images,
+    );
+  }
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ default_image: 'nope' }));
+  t.throws(() => loadConfig(dir, validators, {}), /image_id nope is not configured/);
+  t.throws(
+    () => loadConfig(dir, validators, { SQLRS_DEFAULT_IMAGE: 'oracle' }),
+    /image_id oracle is not configured/,
+  );
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ default_image: 'mariadb:10.11' }));
+  t.equal(loadConfig(dir, validators, {}).default_image, 'mariadb:10.11', 'a local family is fine');
 });
 
 t.test('image targets and default servers', async (t) => {
