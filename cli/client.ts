@@ -75,13 +75,26 @@ export class EngineClient {
       throw apiError({ status: res.statusCode ?? 0, headers: res.headers, body });
     }
     let buffered = '';
-    for await (const chunk of res) {
-      buffered += chunk.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts) if (line.trim()) yield JSON.parse(line);
+    try {
+      for await (const chunk of res) {
+        buffered += chunk.toString();
+        const parts = buffered.split('\n');
+        buffered = parts.pop() ?? '';
+        for (const line of parts) if (line.trim()) yield JSON.parse(line);
+      }
+    } catch (err) {
+      throw lost(this.engine, err);
     }
   }
+}
+
+/** The engine went away (or stalled) in the middle of a stream: say so, and where to look. */
+function lost(engine: EngineRef, err: unknown): CliError {
+  return new CliError(
+    `lost the engine at ${engine.endpoint} in the middle of its answer (${(err as Error).message})`,
+    EXIT.engine,
+    `the engine's log: ${engine.stateDir}/logs/engine.log`,
+  );
 }
 
 function unreachable(endpoint: string, err: unknown): CliError {

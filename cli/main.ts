@@ -90,9 +90,13 @@ export async function main(argv: string[]): Promise<number> {
     };
     return await command(ctx);
   } catch (e) {
-    if (e instanceof CliError) {
-      err(`sqlrs: ${e.message}\n${e.details ? `${e.details.replace(/^/gm, '  ')}\n` : ''}`);
-      return e.exitCode;
+    // Told apart by its exit code, never by class (as lib/errors.ts does with codes).
+    const known = e as Partial<CliError>;
+    if (typeof known.exitCode === 'number') {
+      err(
+        `sqlrs: ${known.message}\n${known.details ? `${known.details.replace(/^/gm, '  ')}\n` : ''}`,
+      );
+      return known.exitCode;
     }
     err(`sqlrs: internal error: ${(e as Error).message}\n`);
     return EXIT.engine;
