@@ -82,6 +82,9 @@ async function resolveFilters(
     kind: str(p, 'kind'),
     image: str(p, 'image'),
   };
+  // Said here in the CLI's words: the engine would name its query parameter instead.
+  if (f.kind !== undefined && f.kind !== 'psql' && f.kind !== 'mysql')
+    throw new CliError(`--kind must be psql or mysql (got ${f.kind})`, EXIT.usage);
   const inst = str(p, 'instance');
   if (inst) f.instanceId = await resolveOne(client, 'instances', inst);
   const state = str(p, 'state');
@@ -99,6 +102,8 @@ export async function resolveOne(
     if (byName.status === 200) return byName.body.instance_id;
     throw new CliError(`no instance named ${ref}`, EXIT.usage);
   }
+  if (!/^[0-9a-fA-F]{8,64}$/.test(ref))
+    throw new CliError(`${ref}: give at least 8 hex characters of a state id`, EXIT.usage);
   const reply = await client.call('GET', `/v1/${what}?id_prefix=${encodeURIComponent(ref)}`);
   if (reply.status !== 200) throw apiError(reply);
   const key = what === 'instances' ? 'instance_id' : 'state_id';

@@ -59,7 +59,12 @@ t.test('ls: tables, long ids, quiet, no header, JSON, filters', async (t) => {
       .job_id,
     jobId,
   );
-  t.equal((await cli(['ls', '--state', 'zz'])).code, 2);
+  const short = await cli(['ls', '--state', 'zz']);
+  t.equal(short.code, 2);
+  t.match(short.stderr, /zz: give at least 8 hex characters of a state id/, 'in the CLI’s words');
+  const kind = await cli(['ls', '--kind', 'foo']);
+  t.equal(kind.code, 2, 'a bad --kind is refused even when no states are listed');
+  t.match(kind.stderr, /--kind must be psql or mysql \(got foo\)/);
   const none = await cli(['ls', '--state', 'abababab']);
   t.equal(none.code, 2);
   t.match(none.stderr, /no state matches abababab/);
