@@ -146,6 +146,8 @@ async function finish(
   work?: RecordedWork,
 ) {
   const last = planned.at(-1) as PlannedStep;
+  // A cancel during the plan or a hit's check ends the job here, before anything is made.
+  if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
   job.setTask('prepare-instance', 'running');
   // A delete of the state that is under way has not seen this instance: wait it out.
   await ctx.deletions.settled(last.stateId);
@@ -158,6 +160,7 @@ async function finish(
     name: spec.name,
     reused: last.cached,
     recorded: work && { ...work.instance, durable: work.durable },
+    signal: job.abort.signal,
   });
   job.setTask('prepare-instance', 'succeeded');
   job.succeed({

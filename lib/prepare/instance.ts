@@ -1,4 +1,5 @@
 import type { DbmsServer } from '../dbms/types.js';
+import { sqlrsError } from '../errors.js';
 import { randomHex } from '../id.js';
 import type { StateRow } from '../store/types.js';
 import type { PrepareContext } from './context.js';
@@ -36,6 +37,8 @@ export interface InstanceOptions {
    * that write is durable (reserved: maybe only after the clone).
    */
   recorded?: RecordedInstance;
+  /** The job's: a cancel that comes while the instance is made undoes it (SPEC §5.4). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -47,21 +50,21 @@ export async function createInstance(
   ctx: PrepareContext,
   server: DbmsServer,
   state: StateRow,
-  { jobId, name, reused, recorded }: InstanceOptions,
+  { jobId, name, reused, recorded, signal }: InstanceOptions,
 ): Promise<NewInstance> {
   let tidy: () => void;
   let plan: PlannedInstance;
   if (recorded) {
     plan = recorded.plan;
-    tidy = await recordedClone(ctx, server, state, recorded);
+    tidy = await recordedClone(ctx, server, state, recorded, signal);
   } else {
     const target = { stateId: state.state_id, imageId: state.image_id };
     const pooled = ctx.warmPool?.nextCopy(state.state_id);
     const copyOf = pooled === undefined ? undefined : ctx.names.instanceIdOf(pooled);
     plan = planInstance(ctx, server, target, jobId, name, copyOf);
     tidy = copyOf
-      ? await adoptCopy(ctx, server, state, plan, pooled as string)
-      : await byClone(ctx, server, state, plan);
+      ? await adoptCopy(ctx, server, state, plan, pooled as string, signal)
+      : await byClone(ctx, server, state, plan, signal);
   }
   // Clearing the records shows the instance (no flush: see above) before the result goes out;
   // the refill waits a turn of the event loop, so the result goes out first.
@@ -85,6 +88,7 @@ async function adoptCopy(
   state: StateRow,
   plan: PlannedInstance,
   copy: string,
+  signal?: AbortSignal,
 ): Promise<() => void> {
   let next: Reservation | undefined;
   // Asked first: on a connection of its own the question leaves at once (probe.ts) and its
@@ -94,31 +98,33 @@ async function adoptCopy(
     w.removePooled(copy);
     next = recordInstanceAndNext(ctx, w, plan);
   });
-  const present = await checking.then(
-    (found) => found.has(copy),
-    async (err) => {
-      await written.catch(() => undefined);
-      await ctx.store.write((w) => {
-        unrecordInstance(w, plan);
-        // Back as the newest copy: its age only orders hand-outs.
-        w.addPooled({
-          db_name: copy,
-          state_id: state.state_id,
-          image_id: state.image_id,
-          created_at: ctx.clock().toISOString(),
-        });
-        if (next) w.removePending(next.opId);
+  const putBack = async (err: unknown) => {
+    await written.catch(() => undefined);
+    await ctx.store.write((w) => {
+      unrecordInstance(w, plan);
+      // Back as the newest copy: its age only orders hand-outs.
+      w.addPooled({
+        db_name: copy,
+        state_id: state.state_id,
+        image_id: state.image_id,
+        created_at: ctx.clock().toISOString(),
       });
-      throw err;
-    },
-  );
+      if (next) w.removePending(next.opId);
+    });
+    throw err;
+  };
+  const present = await checking.then((found) => found.has(copy), putBack);
   await written;
+  if (signal?.aborted) await putBack(cancelled());
   ctx.reservations?.hold(next);
   if (present) return () => undefined;
   ctx.logger.error('warm_pool_copy_gone', { db: copy });
   await ctx.store.write((w) => unrecordInstance(w, plan));
-  return byClone(ctx, server, state, plan);
+  return byClone(ctx, server, state, plan, signal);
 }
+
+const cancelled = () => sqlrsError('cancelled', 'job cancelled');
+const abortedBy = (signal?: AbortSignal) => (signal?.aborted ? cancelled() : undefined);
 
 /**
  * Waits for the instance's write to be durable; a database made meanwhile is dropped if it
@@ -147,6 +153,7 @@ async function recordedClone(
   server: DbmsServer,
   state: StateRow,
   { plan, opId, durable }: RecordedInstance,
+  signal?: AbortSignal,
 ): Promise<() => void> {
   const cloning = server.cloneInstance(state.db_name, plan.row.db_name, state.size_bytes);
   // Flushed while the server clones: the export of the catalog, synchronous, waits until the
@@ -170,10 +177,10 @@ async function recordedClone(
   await settle(server, plan, flushed);
   // A delete of the state while it was copied did not see this instance (still pending).
   // The caller clears the record in the same turn as this check.
-  const deleted = await deletedMeanwhile(ctx, state.state_id, copying);
-  if (deleted) {
+  const stop = (await deletedMeanwhile(ctx, state.state_id, copying)) ?? abortedBy(signal);
+  if (stop) {
     await undo();
-    throw deleted;
+    throw stop;
   }
   return () => ctx.store.commit((w) => w.removePending(opId));
 }
@@ -187,11 +194,13 @@ async function byClone(
   server: DbmsServer,
   state: StateRow,
   plan: PlannedInstance,
+  signal?: AbortSignal,
 ): Promise<() => void> {
   const opId = randomHex(8);
   await ctx.store.write((w) => {
     addPending(w, plan, opId, 'instance_create', plan.row.db_name);
     recordInstance(w, plan);
   });
-  return recordedClone(ctx, server, state, { plan, opId, durable: () => Promise.resolve() });
+  const recorded = { plan, opId, durable: () => Promise.resolve() };
+  return recordedClone(ctx, server, state, recorded, signal);
 }

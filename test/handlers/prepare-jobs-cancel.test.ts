@@ -64,3 +64,28 @@ t.test('a queued job can be cancelled before it starts', async (t) => {
   const ok = await prepare(e, { psql_args: ['-c', 'select 1'] });
   t.equal(ok.job.status, 'succeeded', 'the engine goes on');
 });
+
+t.test(
+  'a cancel accepted (202) while a cache hit clones ends it cancelled, copy dropped',
+  async (t) => {
+    const e = await testEngine(t);
+    // Big enough that the cancel comes while the server is still cloning.
+    const args = ['-c', 'create table t as select generate_series(1, 1500000) x'];
+    await prepare(e, { psql_args: args });
+    for (const delay of [0, 40]) {
+      const hit = await e.call('POST', '/v1/prepare-jobs', {
+        body: JSON.stringify({ prepare_kind: 'psql', psql_args: args }),
+      });
+      const id = hit.json().job_id;
+      await new Promise((r) => setTimeout(r, delay));
+      const cancel = await e.call('POST', `/v1/prepare-jobs/${id}/cancel`);
+      const last = (await followEvents(e, id)).at(-1);
+      if (cancel.status === 202) t.match(last, { type: 'error', error: { code: 'cancelled' } });
+      else t.match(last, { type: 'result' }, 'a 200 means it had finished');
+    }
+    const instances = (await e.get('/v1/instances')).json();
+    t.equal(instances.length, 1, 'only the first prepare’s instance');
+    t.equal((await catalogDatabases(e.store.catalogId)).length, 2, 'its state and its instance');
+    t.same(unfinishedRecords(e), []);
+  },
+);

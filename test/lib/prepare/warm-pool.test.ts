@@ -1,8 +1,10 @@
 import t from 'tap';
 import { imageTarget } from '../../../lib/config.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
+import { createInstance } from '../../../lib/prepare/instance.js';
 import { stateSource } from '../../../lib/prepare/pool-source.js';
 import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
+import type { StateRow } from '../../../lib/store/types.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, mysqlQuery, mysqlSchemas, query } from '../../helpers/pg.js';
 import { prepare, unfinishedRecords } from '../../helpers/prepare.js';
@@ -286,5 +288,26 @@ t.test('MySQL: a hit takes a copy of its state as it is; bases get none', async 
   t.equal(hit.db, ready[0], 'the oldest copy became the instance');
   t.same(await mysqlQuery('SELECT COUNT(*) AS n FROM t', [], hit.db), [{ n: 3 }]);
   t.equal(pooledDbs(e, built.state_id).length, 2, 'refilled');
+  t.same(unfinishedRecords(e), []);
+});
+
+t.test('a cancel while a copy is handed out puts the copy back in the pool', async (t) => {
+  const e = await testEngine(t, { config: POOL });
+  const { state_id } = await warmed(e, SEED);
+  const ctx = ctxOf(e);
+  const ready = pooledDbs(e, state_id);
+  const instances = e.store.catalogDatabases().filter((r) => r.kind === 'instance').length;
+  const abort = new AbortController();
+  const handing = createInstance(
+    ctx,
+    ctx.server(imageTarget(ctx.config, 'postgres')),
+    e.store.getState(state_id) as StateRow,
+    { jobId: 'j', reused: true, signal: abort.signal },
+  );
+  abort.abort(); // the hand-out's write is made; its flush is not done yet
+  await t.rejects(handing, { code: 'cancelled' });
+  t.same(pooledDbs(e, state_id).sort(), [...ready].sort(), 'the copy is a copy again');
+  t.equal(e.store.catalogDatabases().filter((r) => r.kind === 'instance').length, instances);
+  t.same(await copiesOnServer(e), pooledDbs(e).sort(), 'and still on the server, as every copy');
   t.same(unfinishedRecords(e), []);
 });
