@@ -51,6 +51,8 @@ export function errorCode(err: unknown): ErrorCode | undefined {
 export const invalidArgument = (message: string, details?: string) =>
   sqlrsError('invalid_argument', message, details);
 export const notFound = (message: string) => sqlrsError('not_found', message);
+/** A job stopped by cancel or shutdown (SPEC §5.4): one message wherever it is noticed. */
+export const jobCancelled = () => sqlrsError('cancelled', 'job cancelled');
 
 /**
  * The error body for any thrown value. Errors outside the catalogue become a generic

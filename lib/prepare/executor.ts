@@ -1,5 +1,5 @@
 import type { DbmsServer } from '../dbms/types.js';
-import { sqlrsError } from '../errors.js';
+import { jobCancelled, sqlrsError } from '../errors.js';
 import { buildState } from './build.js';
 import type { PrepareContext } from './context.js';
 import { createInstance } from './instance.js';
@@ -106,7 +106,7 @@ async function buildAll(
   const imageId = spec.target.imageId;
   let parent: PlannedStep | undefined;
   for (const p of planned) {
-    if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
+    if (job.abort.signal.aborted) throw jobCancelled();
     if (p.cached) {
       job.setTask(p.taskId, 'succeeded', { cached: true });
     } else {
@@ -147,7 +147,7 @@ async function finish(
 ) {
   const last = planned.at(-1) as PlannedStep;
   // A cancel during the plan or a hit's check ends the job here, before anything is made.
-  if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
+  if (job.abort.signal.aborted) throw jobCancelled();
   job.setTask('prepare-instance', 'running');
   // A delete of the state that is under way has not seen this instance: wait it out.
   await ctx.deletions.settled(last.stateId);

@@ -1,5 +1,5 @@
 import type { DbmsServer } from '../dbms/types.js';
-import { sqlrsError } from '../errors.js';
+import { jobCancelled } from '../errors.js';
 import { randomHex } from '../id.js';
 import type { StateRow } from '../store/types.js';
 import type { PrepareContext } from './context.js';
@@ -115,7 +115,7 @@ async function adoptCopy(
   };
   const present = await checking.then((found) => found.has(copy), putBack);
   await written;
-  if (signal?.aborted) await putBack(cancelled());
+  if (signal?.aborted) await putBack(jobCancelled());
   ctx.reservations?.hold(next);
   if (present) return () => undefined;
   ctx.logger.error('warm_pool_copy_gone', { db: copy });
@@ -123,8 +123,7 @@ async function adoptCopy(
   return byClone(ctx, server, state, plan, signal);
 }
 
-const cancelled = () => sqlrsError('cancelled', 'job cancelled');
-const abortedBy = (signal?: AbortSignal) => (signal?.aborted ? cancelled() : undefined);
+const abortedBy = (signal?: AbortSignal) => (signal?.aborted ? jobCancelled() : undefined);
 
 /**
  * Waits for the instance's write to be durable; a database made meanwhile is dropped if it

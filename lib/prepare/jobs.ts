@@ -1,4 +1,11 @@
-import { type ErrorBody, errorCode, invalidArgument, sqlrsError, toErrorBody } from '../errors.js';
+import {
+  type ErrorBody,
+  errorCode,
+  invalidArgument,
+  jobCancelled,
+  sqlrsError,
+  toErrorBody,
+} from '../errors.js';
 import { H } from '../hash.js';
 import { newJobId } from '../id.js';
 import { validateName } from '../registry.js';
@@ -107,7 +114,7 @@ export class JobManager {
   private async run(job: Job): Promise<void> {
     const spec = this.specs.get(job.id) as JobSpec;
     try {
-      if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
+      if (job.abort.signal.aborted) throw jobCancelled();
       await executeJob(this.ctx, job, spec);
       this.ctx.logger.info('job_succeeded', { job_id: job.id });
     } catch (err) {

@@ -1,4 +1,4 @@
-import { invalidArgument, sqlrsError } from '../errors.js';
+import { invalidArgument, jobCancelled } from '../errors.js';
 import type { PsqlStep } from '../psql/args.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
@@ -57,7 +57,7 @@ export async function runPsqlStep(
       [port],
     ),
   );
-  if (res.cancelled) throw sqlrsError('cancelled', 'job cancelled');
+  if (res.cancelled) throw jobCancelled();
   if (res.exitCode !== 0) {
     const how = res.exitCode === null ? `signal ${res.signal}` : `exit code ${res.exitCode}`;
     throw invalidArgument(

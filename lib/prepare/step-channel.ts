@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { type ErrorBody, fromErrorBody, sqlrsError } from '../errors.js';
+import { type ErrorBody, fromErrorBody, jobCancelled } from '../errors.js';
 import type { Job } from './job.js';
 
 /**
@@ -14,7 +14,7 @@ export async function runWithLogChannel<R extends { ok: boolean; error?: ErrorBo
   onCancel: () => Promise<void>,
   start: (port: MessagePort) => Promise<R>,
 ): Promise<R> {
-  if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
+  if (job.abort.signal.aborted) throw jobCancelled();
   const channel = new MessageChannel();
   let linesDone: () => void = () => undefined;
   const allLines = new Promise<void>((resolve) => {
@@ -34,7 +34,7 @@ export async function runWithLogChannel<R extends { ok: boolean; error?: ErrorBo
     const res = await start(channel.port2);
     await allLines;
     if (!res.ok) throw fromErrorBody(res.error as ErrorBody);
-    if (job.abort.signal.aborted) throw sqlrsError('cancelled', 'job cancelled');
+    if (job.abort.signal.aborted) throw jobCancelled();
     return res;
   } finally {
     job.abort.signal.removeEventListener('abort', cancel);
