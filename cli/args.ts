@@ -77,3 +77,10 @@ export const str = (p: Parsed, name: string) => {
   return typeof v === 'string' ? v : undefined;
 };
 export const bool = (p: Parsed, name: string) => p.flags[name] === true;
+
+/** An id prefix as the engine takes it: 8 to 64 hex characters, any case (`what` names the id). */
+export function requireIdPrefix(ref: string, what: string): string {
+  if (!/^[0-9a-fA-F]{8,64}$/.test(ref))
+    throw usage(`${ref}: give at least 8 hex characters of ${what}`);
+  return ref;
+}

@@ -5,7 +5,7 @@ import type {
   StateEntry,
   TaskEntry,
 } from '../../lib/schema-types.js';
-import { bool, parseArgs, str } from '../args.js';
+import { bool, parseArgs, requireIdPrefix, str } from '../args.js';
 import { apiError, type EngineClient } from '../client.js';
 import { type CliContext, json } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -102,8 +102,7 @@ export async function resolveOne(
     if (byName.status === 200) return byName.body.instance_id;
     throw new CliError(`no instance named ${ref}`, EXIT.usage);
   }
-  if (!/^[0-9a-fA-F]{8,64}$/.test(ref))
-    throw new CliError(`${ref}: give at least 8 hex characters of a state id`, EXIT.usage);
+  requireIdPrefix(ref, 'a state id');
   const reply = await client.call('GET', `/v1/${what}?id_prefix=${encodeURIComponent(ref)}`);
   if (reply.status !== 200) throw apiError(reply);
   const key = what === 'instances' ? 'instance_id' : 'state_id';

@@ -1,5 +1,5 @@
 import type { DeleteNode, DeleteResult } from '../../lib/schema-types.js';
-import { bool, parseArgs } from '../args.js';
+import { bool, parseArgs, requireIdPrefix } from '../args.js';
 import { apiError, type EngineClient } from '../client.js';
 import { type CliContext, json } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -18,8 +18,7 @@ export async function rm(ctx: CliContext): Promise<number> {
   ]);
   const [ref, extra] = p.positionals;
   if (!ref || extra) throw new CliError('rm takes exactly one ID_PREFIX or JOB_ID', EXIT.usage);
-  if (!/^[0-9a-fA-F]{8,64}$/.test(ref))
-    throw new CliError(`${ref}: give at least 8 hex characters of an id`, EXIT.usage);
+  requireIdPrefix(ref, 'an id');
   const client = await ctx.client();
   const matches = await findTargets(client, ref.toLowerCase());
   if (matches.length === 0) {
