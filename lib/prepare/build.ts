@@ -25,9 +25,8 @@ export interface BuildInput {
 /**
  * Builds one state crash-safely (SPEC §6.3): per-state lock (in process and on the server),
  * re-check, run the step in a build database (its pending record was flushed by the job
- * before it began), publish under the state name, then commit the state row (flushed by the
- * job's next write, before anything else happens on the server). Returns false when another
- * builder won.
+ * before it began), publish under the state name, then commit the state row and flush it.
+ * Returns false when another builder won.
  */
 export async function buildState(ctx: PrepareContext, job: Job, b: BuildInput): Promise<boolean> {
   const { planned, server } = b;
@@ -68,8 +67,8 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     made = planned.stateDb;
     const deleted = await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it');
     if (deleted) throw deleted;
-    // Durable with the job's next write, which comes before it touches the server again
-    // (the next step's pending record, or the instance's): one flush fewer per step.
+    // Committed in the same turn as the check above; flushed below, outside this try: a
+    // failed flush leaves the state published and in the catalog, as it is in memory.
     ctx.store.commit((w) => {
       w.insertState({
         state_id: planned.stateId,
@@ -92,6 +91,11 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     await ctx.store.write((w) => w.removePending(opId));
     throw orDeleted(err, await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it'));
   }
+  // Durable before the job goes on (SPEC §6.3 step 4): the job's pending records were all
+  // written up front, so no later write of its own need come before its next step runs, or
+  // before its result is sent; a crash meanwhile lost the state, and the instance it answered
+  // with then named a state the catalog no longer had (docs/prepare.md).
+  await ctx.store.flush();
 }
 
 /**

@@ -1,0 +1,68 @@
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import type { JobStatus } from '../../../lib/schema-types.js';
+import { openSqljsStore } from '../../../lib/store/sqljs/index.js';
+import { type TestEngine, testEngine } from '../../helpers/engine.js';
+import { prepare, psqlArgsOf } from '../../helpers/prepare.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+/**
+ * What a crash at this moment would leave: the catalog as flushed to `state.db`, opened from a
+ * copy (the engine keeps running on the original).
+ */
+async function onDisk(t: Test, e: TestEngine) {
+  const dir = await tempDir(t);
+  await copyFile(join(e.stateDir, 'state.db'), join(dir, 'state.db'));
+  const store = await openSqljsStore({ dir });
+  t.teardown(() => store.close());
+  return store;
+}
+
+/** Waits until the job's task is running (the job's own status, polled). */
+async function taskRunning(e: TestEngine, jobId: string, taskId: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json() as JobStatus;
+    const task = (job.tasks ?? []).find((x) => x.task_id === taskId) as { status?: string };
+    if (task?.status === 'running') return;
+    if (job.status === 'failed' || job.status === 'succeeded')
+      throw new Error(`job ended (${job.status}) before ${taskId} ran`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${taskId} never ran`);
+}
+
+t.test('the state a job built is on disk, not pending, when its result is sent', async (t) => {
+  const e = await testEngine(t); // no warm pool: no refill's write flushes it by chance
+  const done = await prepare(e, { psql_args: ['-c', 'create table durable_t(x int)'] });
+  const result = done.result;
+  t.ok(result, 'prepared');
+  const disk = await onDisk(t, e);
+  t.ok(disk.getState(result?.state_id as string), 'the state row survives a crash now');
+  t.ok(disk.getInstance(result?.instance_id as string), 'and so does the instance row');
+  t.same(
+    disk.listPending().filter((p) => p.kind === 'state_build'),
+    [],
+    'no build left pending, whose state reconciliation would drop',
+  );
+});
+
+t.test("a step's state is durable before the next step runs", async (t) => {
+  const e = await testEngine(t);
+  const res = await e.call('POST', '/v1/prepare-jobs', {
+    body: JSON.stringify({
+      prepare_kind: 'psql',
+      psql_args: psqlArgsOf(['-c', 'create table first_step(x int)'], ['-c', 'select pg_sleep(1)']),
+    }),
+  });
+  const jobId = res.json().job_id as string;
+  await taskRunning(e, jobId, 'execute-1');
+  const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json() as JobStatus;
+  const first = (job.tasks ?? []).find((x) => x.task_id === 'execute-0') as {
+    output_state_id: string;
+  };
+  const disk = await onDisk(t, e);
+  t.ok(disk.getState(first.output_state_id), 'the first step survives a crash in the second');
+  // Let the job end before the engine stops.
+  await e.get(`/v1/prepare-jobs/${jobId}/events`);
+});
