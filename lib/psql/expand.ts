@@ -1,6 +1,6 @@
-import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
+import { readSourceFile, realSourceFile, unreadableReason } from '../source-file.js';
 import { type MetaCommand, scanMetaCommands, splitMetaArgs } from './scanner.js';
 
 /** Where a piece of SQL came from: a label for errors and the directory `\ir` is relative to. */
@@ -106,7 +106,7 @@ function includeFile(
   const real = realFile(path, fail);
   if (stack.includes(real)) throw fail(`include cycle: ${[...stack, real].join(' -> ')}`);
   if (stack.length >= MAX_DEPTH) throw fail(`includes nested deeper than ${MAX_DEPTH}`);
-  const content = readFileSync(real).toString('latin1');
+  const content = readFile(real, fail).toString('latin1');
   exp.files.push(...new Set([path, real]));
   exp.chunks.push(BEGIN);
   expandInto(exp, content, { label: path, dir: dirname(real) }, cwd, [...stack, real]);
@@ -115,12 +115,18 @@ function includeFile(
 
 function realFile(path: string, fail: Fail): string {
   try {
-    const real = realpathSync(path);
-    readFileSync(real, { flag: 'r' }).subarray(0, 0);
-    return real;
+    return realSourceFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw fail(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot be read (${code})`);
+    throw fail(`${path}: ${unreadableReason(err)}`);
+  }
+}
+
+/** Read after realFile: it may still fail (changed meanwhile), in the same words. */
+function readFile(real: string, fail: Fail): Buffer {
+  try {
+    return readSourceFile(real);
+  } catch (err) {
+    throw fail(`${real}: ${unreadableReason(err)}`);
   }
 }
 
@@ -156,7 +162,7 @@ function copySource(exp: Expansion, cmd: MetaCommand, cwd: string, fail: Fail) {
   exp.chunks.push(
     Buffer.from(`${line} <file> ${rest}`, 'latin1'),
     COPY_FILE,
-    readFileSync(real),
+    readFile(real, fail),
     COPY_FILE,
   );
 }

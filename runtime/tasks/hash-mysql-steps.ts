@@ -1,10 +1,10 @@
-import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
 import { withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { MysqlStep } from '../../lib/mysql/args.js';
 import { splitStatements } from '../../lib/mysql/splitter.js';
+import { readSourceFile, realSourceFile, unreadableReason } from '../../lib/source-file.js';
 
 export interface HashMysqlInput {
   steps: MysqlStep[];
@@ -47,7 +47,7 @@ function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
   if (s.kind === 'file') {
     const real = readable(s.path, `argument ${s.path}`);
     files.push(...new Set([s.path, real]));
-    expand(readFileSync(real, 'utf8'), s.path, input.cwd, [real], statements, files);
+    expand(readText(real, `argument ${s.path}`), s.path, input.cwd, [real], statements, files);
   } else {
     const label = s.kind === 'stdin' ? 'stdin' : `-e (step ${step.index + 1})`;
     expand(
@@ -87,14 +87,7 @@ function expand(
       if (stack.includes(real))
         throw invalidArgument(`${where}: source cycle: ${[...stack, real].join(' -> ')}`);
       files.push(...new Set([given, real]));
-      expand(
-        readFileSync(real, 'utf8'),
-        resolve(cwd, piece.path),
-        cwd,
-        [...stack, real],
-        out,
-        files,
-      );
+      expand(readText(real, where), resolve(cwd, piece.path), cwd, [...stack, real], out, files);
       continue;
     }
     if (OTHER_SCHEMA.test(piece.sql)) {
@@ -106,13 +99,17 @@ function expand(
 
 function readable(path: string, where: string): string {
   try {
-    const real = realpathSync(path);
-    readFileSync(real).subarray(0, 0);
-    return real;
+    return realSourceFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw invalidArgument(
-      `${where}: ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code})`}`,
-    );
+    throw invalidArgument(`${where}: ${path}: ${unreadableReason(err)}`);
+  }
+}
+
+/** Read after readable(): it may still fail (changed meanwhile), in the same words. */
+function readText(real: string, where: string): string {
+  try {
+    return readSourceFile(real).toString('utf8');
+  } catch (err) {
+    throw invalidArgument(`${where}: ${real}: ${unreadableReason(err)}`);
   }
 }

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
 import { withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { PsqlStep } from '../../lib/psql/args.js';
 import { expandSql } from '../../lib/psql/expand.js';
+import { readSourceFile, unreadableReason } from '../../lib/source-file.js';
 
 export interface HashPsqlInput {
   steps: PsqlStep[];
@@ -65,9 +65,8 @@ function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
 
 function readStepFile(path: string): string {
   try {
-    return readFileSync(path).toString('latin1');
+    return readSourceFile(path).toString('latin1');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw invalidArgument(`-f ${path}: cannot be read (${code})`, `argument: -f ${path}`);
+    throw invalidArgument(`-f ${path}: ${unreadableReason(err)}`, `argument: -f ${path}`);
   }
 }

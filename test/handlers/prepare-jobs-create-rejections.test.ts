@@ -26,12 +26,17 @@ t.test('argument and script rejections answer 400 and create nothing', async (t)
     ['positional', { psql_args: ['-c', 'select 1', 'mydb'] }, /mydb: positional/],
     ['--', { psql_args: ['-c', 'select 1', '--', '-x'] }, /--: arguments after --/],
     ['relative -f', { psql_args: ['-f', 'ok.sql'] }, /-f ok.sql: file paths must be absolute/],
+    ['missing -f', { psql_args: ['-f', join(dir, 'nope.sql')] }, /nope\.sql: file not found/],
     [
-      'missing -f',
-      { psql_args: ['-f', join(dir, 'nope.sql')] },
-      /nope\.sql: cannot be read \(ENOENT\)/,
+      'directory -f',
+      { psql_args: ['-f', join(dir, 'sub')] },
+      /sub: not a regular file \(a directory\)/,
     ],
-    ['directory -f', { psql_args: ['-f', join(dir, 'sub')] }, /sub: cannot be read/],
+    [
+      'device -f (read forever, it ran the engine out of memory)',
+      { psql_args: ['-f', '/dev/zero'] },
+      /-f \/dev\/zero: not a regular file \(a character device\)/,
+    ],
     [
       'ON_ERROR_STOP=0',
       { psql_args: ['-v', 'ON_ERROR_STOP=0', '-c', 'select 1'] },

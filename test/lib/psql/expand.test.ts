@@ -87,7 +87,10 @@ t.test('errors name file and line', async (t) => {
   });
   await mkdir(join(dir, 'adir'));
   t.throws(() => expandSql('\\i adir', { label: 'o.sql', dir }, dir), {
-    message: /adir: cannot be read \(EISDIR\)/,
+    message: /adir: not a regular file \(a directory\)/,
+  });
+  t.throws(() => expandSql("\\copy t from '/dev/zero'", { label: 'o.sql', dir }, dir), {
+    message: /\/dev\/zero: not a regular file \(a character device\)/,
   });
   for (const cmd of [
     '\\cd /',

@@ -42,6 +42,10 @@ t.test('direct: statements, source includes, rejections with file and line', asy
     /bad\.sql:1: statements may not name sqlrs_ schemas/,
   );
   await bad('source missing.sql', /bad\.sql:1: .*missing\.sql: file not found/);
+  await bad(
+    'source /dev/zero',
+    /bad\.sql:1: \/dev\/zero: not a regular file \(a character device\)/,
+  );
   await writeFile(join(dir, 'loop.sql'), 'source loop.sql\n');
   const loop = hashMysqlSteps({
     steps: normalizeMysqlArgs([join(dir, 'loop.sql')], undefined).steps,

@@ -26,7 +26,7 @@ t.test('direct call: one hash per step, stable, errors as results', async (t) =>
   });
   t.same(broken.ok, false);
   if (!broken.ok)
-    t.match(broken.error, { code: 'invalid_argument', message: /none\.sql: cannot be read/ });
+    t.match(broken.error, { code: 'invalid_argument', message: /none\.sql: file not found/ });
   const meta = hashPsqlSteps({
     steps: normalizePsqlArgs(['-c', '\\! id'], undefined).steps,
     cwd: dir,

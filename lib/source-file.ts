@@ -1,0 +1,63 @@
+import { constants as bufferConstants } from 'node:buffer';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
+
+/**
+ * The most a script file (a step's `-f`, an include, a `\copy` source) can hold: its text is
+ * scanned for includes as one string, and a string is at most this long.
+ */
+export const MAX_SOURCE_BYTES = bufferConstants.MAX_STRING_LENGTH;
+
+/**
+ * Reads a script file the engine hashes: a regular file of at most MAX_SOURCE_BYTES. A device,
+ * a pipe or a directory is refused before anything is read: `-f /dev/zero` used to be read
+ * until the engine ran out of memory, and a FIFO with no writer blocked a worker for good.
+ * Opened non-blocking, so that opening a FIFO does not wait for its writer either.
+ * Throws an error with a `code`, which `unreadableReason` words.
+ */
+export function readSourceFile(path: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    checkSourceFile(fd);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The real path of a readable script file, checked as readSourceFile would, not read. */
+export function realSourceFile(path: string): string {
+  const real = realpathSync(path);
+  const fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    checkSourceFile(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return real;
+}
+
+function checkSourceFile(fd: number): void {
+  const st = fstatSync(fd);
+  if (!st.isFile()) throw Object.assign(new Error(kindOf(st)), { code: 'ENOTREG' });
+  if (st.size > MAX_SOURCE_BYTES)
+    throw Object.assign(new Error(`${st.size} bytes`), { code: 'EFBIG' });
+}
+
+/** What a path that failed readSourceFile or realSourceFile is, in a user's words. */
+export function unreadableReason(err: unknown): string {
+  const { code, message } = err as NodeJS.ErrnoException;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'ENOTREG') return `not a regular file (${message})`;
+  if (code === 'EFBIG')
+    return `${message}, more than the ${MAX_SOURCE_BYTES} a script can hold (about 512 MiB: its text is scanned as one string); split it into steps or includes`;
+  return `cannot be read (${code ?? message})`;
+}
+
+function kindOf(st: ReturnType<typeof fstatSync>): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a pipe';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
+}
