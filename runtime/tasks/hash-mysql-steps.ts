@@ -45,9 +45,9 @@ function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
   const statements: string[] = [];
   const s = step.source;
   if (s.kind === 'file') {
-    const real = readable(s.path, `argument ${s.path}`);
+    const real = readable(s.path, 'argument');
     files.push(...new Set([s.path, real]));
-    expand(readText(real, `argument ${s.path}`), s.path, input.cwd, [real], statements, files);
+    expand(readText(real, 'argument'), s.path, input.cwd, [real], statements, files);
   } else {
     const label = s.kind === 'stdin' ? 'stdin' : `-e (step ${step.index + 1})`;
     expand(
