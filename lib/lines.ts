@@ -1,21 +1,56 @@
-/** Splits a byte stream into UTF-8 lines without holding more than one partial line. */
+/**
+ * Splits a byte stream into UTF-8 lines, keeping at most `maxLine` characters of each: a longer
+ * line is passed on cut (`cut` true) and the rest of it dropped as it comes. Each chunk is
+ * searched once: the partial line used to be joined to every chunk and searched again, so a
+ * 16 MB line of psql output took 26 s to split, and four times that for twice the line.
+ */
 export class LineSplitter {
-  private rest = '';
+  private parts: string[] = [];
+  private length = 0;
+  private cut = false;
   private readonly decoder = new TextDecoder();
 
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(
+    private readonly onLine: (line: string, cut: boolean) => void,
+    private readonly maxLine = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Characters of the partial line held (at most maxLine). */
+  get held(): number {
+    return this.length;
+  }
 
   push(chunk: Uint8Array): void {
-    const text = this.rest + this.decoder.decode(chunk, { stream: true });
-    const lines = text.split('\n');
-    this.rest = lines.pop() ?? '';
-    for (const line of lines) this.onLine(line.replace(/\r$/, ''));
+    const text = this.decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      this.keep(text.slice(start, nl));
+      this.emit();
+      start = nl + 1;
+    }
+    this.keep(text.slice(start));
   }
 
   end(): void {
-    const last = this.rest + this.decoder.decode();
-    this.rest = '';
-    if (last !== '') this.onLine(last);
+    this.keep(this.decoder.decode());
+    if (this.length > 0 || this.cut) this.emit();
+  }
+
+  private keep(piece: string): void {
+    const room = this.maxLine - this.length;
+    if (piece.length > room) this.cut = true;
+    const kept = piece.length > room ? piece.slice(0, room) : piece;
+    if (kept === '') return;
+    this.parts.push(kept);
+    this.length += kept.length;
+  }
+
+  private emit(): void {
+    const line = this.parts.join('');
+    this.onLine(this.cut ? line : line.replace(/\r$/, ''), this.cut);
+    this.parts = [];
+    this.length = 0;
+    this.cut = false;
   }
 }
 

@@ -57,16 +57,16 @@ function run(input: RunPsqlInput): Promise<RunPsqlOutput> {
     let cancelled = false;
     const tail: string[] = [];
     const send = boundedSender(input);
-    const emit = (stream: 'stdout' | 'stderr') => (line: string) => {
-      const text = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}...` : line;
+    const emit = (stream: 'stdout' | 'stderr') => (line: string, cut: boolean) => {
+      const text = cut ? `${line}...` : line;
       if (stream === 'stderr') {
         tail.push(text);
         if (tail.length > TAIL_LINES) tail.shift();
       }
       send(stream, text);
     };
-    const out = new LineSplitter(emit('stdout'));
-    const err = new LineSplitter(emit('stderr'));
+    const out = new LineSplitter(emit('stdout'), MAX_LINE);
+    const err = new LineSplitter(emit('stderr'), MAX_LINE);
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     input.port.on('message', (msg) => {
