@@ -4,7 +4,10 @@ import type { Store } from './store/types.js';
 
 const NAME = /^[A-Za-z0-9._-]{1,63}$/;
 
-/** Name rules (SPEC §2): 1-63 of [A-Za-z0-9._-], and never something that looks like an id. */
+/**
+ * Name rules (SPEC §2): 1-63 of [A-Za-z0-9._-], never something that looks like an id, and
+ * never `.` or `..` (docs/prepare.md).
+ */
 export function validateName(name: string): string {
   if (!NAME.test(name)) {
     throw invalidArgument(
@@ -14,6 +17,11 @@ export function validateName(name: string): string {
   }
   if (looksLikeInstanceId(name)) {
     throw invalidArgument('name must not look like an instance id (32 hex characters)');
+  }
+  // A URL drops such a path segment (also percent-encoded): GET /v1/instances/.. is /v1/, so
+  // an instance bound to one could never be looked up by it (`run:psql --instance ..`).
+  if (name === '.' || name === '..') {
+    throw invalidArgument(`name cannot be "${name}": URLs drop it as a path segment`);
   }
   return name;
 }

@@ -66,6 +66,11 @@ t.test('argument and script rejections answer 400 and create nothing', async (t)
       { psql_args: ['-c', 'select 1'], name: '0123456789abcdef0123456789abcdef' },
       /name must not look like an instance id/,
     ],
+    [
+      'a name a URL drops (run:psql --instance .. found nothing)',
+      { psql_args: ['-c', 'select 1'], name: '..' },
+      /name cannot be "\.\.": URLs drop it/,
+    ],
     ['NUL in -c', { psql_args: ['-c', 'select 1\0'] }, /psql_args\[1\] contains a NUL byte/],
     ['NUL in a -f path', { psql_args: ['-f', `${dir}/a\0.sql`] }, /psql_args\[1\] contains a NUL/],
     [

@@ -18,6 +18,9 @@ t.test('name rules', async (t) => {
   t.throws(() => validateName('0123456789ABCDEF0123456789abcdef'), {
     message: /look like an instance id/,
   });
+  for (const dots of ['.', '..'])
+    t.throws(() => validateName(dots), { message: /URLs drop it as a path segment/ }, dots);
+  t.equal(validateName('...'), '...', 'three dots are a plain segment');
 });
 
 t.test('pickUnique never guesses', async (t) => {
