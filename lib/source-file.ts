@@ -8,32 +8,22 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync }
 export const MAX_SOURCE_BYTES = bufferConstants.MAX_STRING_LENGTH;
 
 /**
- * Reads a script file the engine hashes: a regular file of at most MAX_SOURCE_BYTES. A device,
- * a pipe or a directory is refused before anything is read: `-f /dev/zero` used to be read
- * until the engine ran out of memory, and a FIFO with no writer blocked a worker for good.
- * Opened non-blocking, so that opening a FIFO does not wait for its writer either.
- * Throws an error with a `code`, which `unreadableReason` words.
+ * Reads a script file the engine hashes, and says where it really is (links resolved): a
+ * regular file of at most MAX_SOURCE_BYTES. A device, a pipe or a directory is refused before
+ * anything is read: `-f /dev/zero` used to be read until the engine ran out of memory, and a
+ * FIFO with no writer blocked a worker for good. Opened non-blocking, so that opening a FIFO
+ * does not wait for its writer either. Throws an error with a `code`, which
+ * `unreadableReason` words.
  */
-export function readSourceFile(path: string): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    checkSourceFile(fd);
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The real path of a readable script file, checked as readSourceFile would, not read. */
-export function realSourceFile(path: string): string {
+export function readSourceFile(path: string): { real: string; content: Buffer } {
   const real = realpathSync(path);
   const fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     checkSourceFile(fd);
+    return { real, content: readFileSync(fd) };
   } finally {
     closeSync(fd);
   }
-  return real;
 }
 
 function checkSourceFile(fd: number): void {
@@ -43,7 +33,7 @@ function checkSourceFile(fd: number): void {
     throw Object.assign(new Error(`${st.size} bytes`), { code: 'EFBIG' });
 }
 
-/** What a path that failed readSourceFile or realSourceFile is, in a user's words. */
+/** What a path that failed readSourceFile is, in a user's words. */
 export function unreadableReason(err: unknown): string {
   const { code, message } = err as NodeJS.ErrnoException;
   if (code === 'ENOENT') return 'file not found';

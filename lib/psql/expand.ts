@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
-import { readSourceFile, realSourceFile, unreadableReason } from '../source-file.js';
+import { readSourceFile, unreadableReason } from '../source-file.js';
 import { type MetaCommand, scanMetaCommands, splitMetaArgs } from './scanner.js';
 
 /** Where a piece of SQL came from: a label for errors and the directory `\ir` is relative to. */
@@ -103,30 +103,21 @@ function includeFile(
   fail: Fail,
 ) {
   const path = resolve(base, name);
-  const real = realFile(path, fail);
+  const { real, content: bytes } = sourceFile(path, fail);
   if (stack.includes(real)) throw fail(`include cycle: ${[...stack, real].join(' -> ')}`);
   if (stack.length >= MAX_DEPTH) throw fail(`includes nested deeper than ${MAX_DEPTH}`);
-  const content = readFile(real, fail).toString('latin1');
+  const content = bytes.toString('latin1');
   exp.files.push(...new Set([path, real]));
   exp.chunks.push(BEGIN);
   expandInto(exp, content, { label: path, dir: dirname(real) }, cwd, [...stack, real]);
   exp.chunks.push(END);
 }
 
-function realFile(path: string, fail: Fail): string {
+function sourceFile(path: string, fail: Fail): { real: string; content: Buffer } {
   try {
-    return realSourceFile(path);
+    return readSourceFile(path);
   } catch (err) {
     throw fail(`${path}: ${unreadableReason(err)}`);
-  }
-}
-
-/** Read after realFile: it may still fail (changed meanwhile), in the same words. */
-function readFile(real: string, fail: Fail): Buffer {
-  try {
-    return readSourceFile(real);
-  } catch (err) {
-    throw fail(`${real}: ${unreadableReason(err)}`);
   }
 }
 
@@ -153,18 +144,13 @@ function copySource(exp: Expansion, cmd: MetaCommand, cwd: string, fail: Fail) {
   }
   if (source.dynamic) throw fail('file names built from psql variables cannot be hashed');
   const given = resolve(cwd, source.value);
-  const real = realFile(given, fail);
+  const { real, content } = sourceFile(given, fail);
   const rest = tokens
     .slice(dir + 2)
     .map((t) => t.value)
     .join(' ');
   exp.files.push(...new Set([given, real]));
-  exp.chunks.push(
-    Buffer.from(`${line} <file> ${rest}`, 'latin1'),
-    COPY_FILE,
-    readFile(real, fail),
-    COPY_FILE,
-  );
+  exp.chunks.push(Buffer.from(`${line} <file> ${rest}`, 'latin1'), COPY_FILE, content, COPY_FILE);
 }
 
 /** `\g`, `\gx`, `\s`: any argument outside `(options)` is a file or a pipe. */

@@ -4,7 +4,7 @@ import { withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { MysqlStep } from '../../lib/mysql/args.js';
 import { splitStatements } from '../../lib/mysql/splitter.js';
-import { readSourceFile, realSourceFile, unreadableReason } from '../../lib/source-file.js';
+import { readSourceFile, unreadableReason } from '../../lib/source-file.js';
 
 export interface HashMysqlInput {
   steps: MysqlStep[];
@@ -45,9 +45,9 @@ function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
   const statements: string[] = [];
   const s = step.source;
   if (s.kind === 'file') {
-    const real = readable(s.path, 'argument');
+    const { real, text } = readScript(s.path, 'argument');
     files.push(...new Set([s.path, real]));
-    expand(readText(real, 'argument'), s.path, input.cwd, [real], statements, files);
+    expand(text, s.path, input.cwd, [real], statements, files);
   } else {
     const label = s.kind === 'stdin' ? 'stdin' : `-e (step ${step.index + 1})`;
     expand(
@@ -83,11 +83,11 @@ function expand(
       throw invalidArgument(`${where}: USE is not allowed: every step runs in its own schema`);
     if (piece.kind === 'source') {
       const given = resolve(cwd, piece.path);
-      const real = readable(given, where);
+      const { real, text: included } = readScript(given, where);
       if (stack.includes(real))
         throw invalidArgument(`${where}: source cycle: ${[...stack, real].join(' -> ')}`);
       files.push(...new Set([given, real]));
-      expand(readText(real, where), resolve(cwd, piece.path), cwd, [...stack, real], out, files);
+      expand(included, resolve(cwd, piece.path), cwd, [...stack, real], out, files);
       continue;
     }
     if (OTHER_SCHEMA.test(piece.sql)) {
@@ -97,19 +97,11 @@ function expand(
   }
 }
 
-function readable(path: string, where: string): string {
+function readScript(path: string, where: string): { real: string; text: string } {
   try {
-    return realSourceFile(path);
+    const { real, content } = readSourceFile(path);
+    return { real, text: content.toString('utf8') };
   } catch (err) {
     throw invalidArgument(`${where}: ${path}: ${unreadableReason(err)}`);
-  }
-}
-
-/** Read after readable(): it may still fail (changed meanwhile), in the same words. */
-function readText(real: string, where: string): string {
-  try {
-    return readSourceFile(real).toString('utf8');
-  } catch (err) {
-    throw invalidArgument(`${where}: ${real}: ${unreadableReason(err)}`);
   }
 }

@@ -65,7 +65,7 @@ function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
 
 function readStepFile(path: string): string {
   try {
-    return readSourceFile(path).toString('latin1');
+    return readSourceFile(path).content.toString('latin1');
   } catch (err) {
     throw invalidArgument(`-f ${path}: ${unreadableReason(err)}`, `argument: -f ${path}`);
   }
