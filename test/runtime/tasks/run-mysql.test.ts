@@ -12,14 +12,20 @@ async function schema(t: Test) {
   return name;
 }
 
-t.test('direct: runs statements in order; the first failure stops', async (t) => {
-  const db = await schema(t);
+/** A port for a task's log lines, and the lines that came in on it. */
+function logPort() {
   const lines: string[] = [];
   const ch = new MessageChannel();
   ch.port1.on(
     'message',
     (m: { type: string; line: string }) => m.type === 'log' && lines.push(m.line),
   );
+  return { lines, port: ch.port2 };
+}
+
+t.test('direct: runs statements in order; the first failure stops', async (t) => {
+  const db = await schema(t);
+  const { lines, port } = logPort();
   const res = await runMysql({
     url: MYSQL_URL,
     database: db,
@@ -30,7 +36,7 @@ t.test('direct: runs statements in order; the first failure stops', async (t) =>
       'select nope',
       'insert into a values (3)',
     ],
-    port: ch.port2,
+    port,
     maxLogLines: 100,
   });
   t.match(res, {
@@ -70,12 +76,7 @@ t.test('through the pool; an unreachable server is an error result', async (t) =
 
 t.test('rows are counted as they arrive, not held', async (t) => {
   const db = await schema(t);
-  const lines: string[] = [];
-  const ch = new MessageChannel();
-  ch.port1.on(
-    'message',
-    (m: { type: string; line: string }) => m.type === 'log' && lines.push(m.line),
-  );
+  const { lines, port } = logPort();
   // Live heap sampled while 2 million rows go by: held, they were 200+ MB (740 MB of engine
   // for 3 million rows of 100 characters, before).
   const base = process.memoryUsage().heapUsed;
@@ -87,7 +88,7 @@ t.test('rows are counted as they arrive, not held', async (t) => {
     url: MYSQL_URL,
     database: db,
     statements: ['select seq, repeat("x", 20) as pad from seq_1_to_2000000', 'do 1'],
-    port: ch.port2,
+    port,
     maxLogLines: 100,
   });
   clearInterval(sampler);
