@@ -25,11 +25,18 @@ export function runCommand(kind: 'psql' | 'mysql') {
         EXIT.usage,
       );
     const client = await ctx.client();
-    const ref = str(p, 'instance') ?? (await onlyInstance(client));
+    const ref = str(p, 'instance') ?? (await onlyInstance(client, kind));
     const id = await resolveOne(client, 'instances', ref);
     const reply = await client.call('GET', `/v1/instances/${id}`);
     if (reply.status !== 200) throw apiError(reply);
     const dsn = reply.body.dsn as string;
+    // The other client pointed at this server fails with a protocol error that names neither.
+    const other = dsnKind(dsn);
+    if (other !== kind)
+      throw new CliError(
+        `instance ${id.slice(0, 12)} is a ${other === 'psql' ? 'PostgreSQL' : 'MySQL'} database: use run:${other}`,
+        EXIT.usage,
+      );
     const [bin, args] =
       kind === 'psql'
         ? [ctx.env.SQLRS_PSQL ?? 'psql', [dsn, ...toolArgs]]
@@ -44,11 +51,24 @@ export function runCommand(kind: 'psql' | 'mysql') {
   };
 }
 
-async function onlyInstance(client: Awaited<ReturnType<CliContext['client']>>): Promise<string> {
+/** The one instance this client can open, when no --instance is given. */
+async function onlyInstance(
+  client: Awaited<ReturnType<CliContext['client']>>,
+  kind: 'psql' | 'mysql',
+): Promise<string> {
   const reply = await client.call('GET', '/v1/instances');
-  const all = reply.body as Array<{ instance_id: string }>;
+  if (reply.status !== 200) throw apiError(reply);
+  const all = (reply.body as Array<{ instance_id: string; dsn: string }>).filter(
+    (i) => dsnKind(i.dsn) === kind,
+  );
   if (all.length === 1) return (all[0] as { instance_id: string }).instance_id;
-  throw new CliError(`give --instance ID|NAME (${all.length} instances exist)`, EXIT.usage);
+  const what = kind === 'psql' ? 'PostgreSQL' : 'MySQL';
+  throw new CliError(`give --instance ID|NAME (${all.length} ${what} instances exist)`, EXIT.usage);
+}
+
+/** Which client opens a DSN: the engine's DSNs are postgres:// or mysql:// URLs. */
+function dsnKind(dsn: string): 'psql' | 'mysql' {
+  return dsn.startsWith('mysql:') ? 'mysql' : 'psql';
 }
 
 function mysqlInvocation(dsn: string, args: string[], env: NodeJS.ProcessEnv): [string, string[]] {

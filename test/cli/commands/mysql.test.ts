@@ -22,6 +22,16 @@ t.test('prepare:mysql, plan:mysql and run:mysql from the shell', async (t) => {
   const fail = await cli(['run:mysql', '--instance', 'my', '--', '-e', 'select nope']);
   t.equal(fail.code, 1, "the client's exit code");
   t.equal((await cli(['run:mysql', '--instance', 'my', '--', '-h', 'x'])).code, 2);
+  // The wrong client for the instance is named, not left to fail on the other protocol.
+  const wrong = await cli(['run:psql', '--instance', 'my', '--', '-c', 'select 1']);
+  t.equal(wrong.code, 2);
+  t.match(wrong.stderr, /instance [0-9a-f]{12} is a MySQL database: use run:mysql/);
+  await cli(['prepare:psql', '--name', 'pg', '--', '-c', 'select 1']);
+  const wrongPg = await cli(['run:mysql', '--instance', 'pg', '--', '-e', 'select 1']);
+  t.equal(wrongPg.code, 2);
+  t.match(wrongPg.stderr, /instance [0-9a-f]{12} is a PostgreSQL database: use run:psql/);
+  const onlyMysql = await cli(['run:mysql', '--', '-N', '-e', 'select x from t']);
+  t.equal(onlyMysql.stdout, '5\n', 'the only MySQL instance is used, beside a PostgreSQL one');
   const stdin = await cli(['prepare:mysql', '--output', 'json', '-'], {
     cwd: work,
     input: 'create table s(y int);',

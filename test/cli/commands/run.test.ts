@@ -39,5 +39,5 @@ t.test('run:psql runs psql on the instance and passes its exit code through', as
   await cli(['prepare:psql', '--', '-c', 'select 2']);
   const which = await cli(['run:psql', '-c', 'select 1']);
   t.equal(which.code, 2);
-  t.match(which.stderr, /give --instance ID\|NAME \(2 instances exist\)/);
+  t.match(which.stderr, /give --instance ID\|NAME \(2 PostgreSQL instances exist\)/);
 });
