@@ -78,7 +78,6 @@ function outcome(conn: mysql.Connection, sql: string): Promise<string> {
     let rows = 0;
     let sets = 0;
     let affected = 0;
-    let failed = false;
     // 'fields' comes before each result: an array before a result set's rows, undefined
     // before a statement's OK (whose 'result' is then its header).
     let inRows = false;
@@ -92,12 +91,9 @@ function outcome(conn: mysql.Connection, sql: string): Promise<string> {
         if (inRows) rows++;
         else affected += (r as { affectedRows?: number }).affectedRows ?? 0;
       })
-      .on('error', (err: Error) => {
-        failed = true;
-        reject(err);
-      })
+      // After an error, 'end' still comes: its resolve is then a no-op.
+      .on('error', reject)
       .on('end', () => {
-        if (failed) return;
         if (sets > 0) resolve(`${rows} row${rows === 1 ? '' : 's'}`);
         else resolve(`Query OK, ${affected} row${affected === 1 ? '' : 's'} affected`);
       });
