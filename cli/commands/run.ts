@@ -34,7 +34,7 @@ export function runCommand(kind: 'psql' | 'mysql') {
     const other = dsnKind(dsn);
     if (other !== kind)
       throw new CliError(
-        `instance ${id.slice(0, 12)} is a ${other === 'psql' ? 'PostgreSQL' : 'MySQL'} database: use run:${other}`,
+        `instance ${id.slice(0, 12)} is a ${SERVER[other]} database: use run:${other}`,
         EXIT.usage,
       );
     const [bin, args] =
@@ -62,9 +62,11 @@ async function onlyInstance(
     (i) => dsnKind(i.dsn) === kind,
   );
   if (all.length === 1) return (all[0] as { instance_id: string }).instance_id;
-  const what = kind === 'psql' ? 'PostgreSQL' : 'MySQL';
-  throw new CliError(`give --instance ID|NAME (${all.length} ${what} instances exist)`, EXIT.usage);
+  const n = all.length;
+  throw new CliError(`give --instance ID|NAME (${n} ${SERVER[kind]} instances exist)`, EXIT.usage);
 }
+
+const SERVER = { psql: 'PostgreSQL', mysql: 'MySQL' } as const;
 
 /** Which client opens a DSN: the engine's DSNs are postgres:// or mysql:// URLs. */
 function dsnKind(dsn: string): 'psql' | 'mysql' {
