@@ -5,6 +5,7 @@ import { invalidArgument, sqlrsError } from '../../errors.js';
 import { assertOwnName } from '../names.js';
 import type { DbmsServer } from '../types.js';
 import { AdvisoryLocks } from './advisory-locks.js';
+import { DbSettings } from './db-settings.js';
 import { Probe } from './probe.js';
 import { type CloneStrategy, chooseStrategy } from './strategy.js';
 
@@ -39,6 +40,7 @@ export class PostgresServer implements DbmsServer {
   private readonly appName: string;
   private readonly locks: AdvisoryLocks;
   private readonly probe: Probe;
+  private readonly settings = new DbSettings((sql, params) => this.q(sql, params));
 
   constructor(
     private readonly url: string,
@@ -121,6 +123,7 @@ export class PostgresServer implements DbmsServer {
   async createFrom(db: string, parent: string | null): Promise<void> {
     const template = parent === null ? 'template0' : ident(parent);
     await this.q(`CREATE DATABASE ${ident(db)} TEMPLATE ${template}`);
+    if (parent !== null) await this.settings.copy(parent, db);
   }
 
   async publish(buildDb: string, stateDb: string): Promise<number> {
@@ -143,6 +146,7 @@ export class PostgresServer implements DbmsServer {
     await this.q(
       `CREATE DATABASE ${ident(instanceDb)} TEMPLATE ${ident(stateDb)} STRATEGY ${strategy}`,
     );
+    await this.settings.copy(stateDb, instanceDb);
   }
 
   async rename(from: string, to: string): Promise<void> {

@@ -1,0 +1,75 @@
+import { assertOwnName } from '../names.js';
+
+type Query = (sql: string, params?: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>;
+
+/**
+ * Settings a step gave its database (`ALTER DATABASE ... SET search_path = app, public`, or
+ * `ALTER ROLE r IN DATABASE ... SET ...`) live in pg_db_role_setting, which
+ * `CREATE DATABASE ... TEMPLATE` does not copy: an instance came without them and a later
+ * step was built without them. So after a clone they are copied from the template, on the
+ * server, by a DO block that reads them there (no value passes through the engine or is
+ * written into SQL by it; the two database names are the engine's own).
+ *
+ * Whether a template has any is asked once per template and remembered (a state never
+ * changes): a template without settings costs nothing after its first clone.
+ */
+export class DbSettings {
+  private readonly known = new Map<string, boolean>();
+
+  constructor(private readonly q: Query) {}
+
+  /** Copies the settings of `from` (a template just cloned) to `to`, if it has any. */
+  async copy(from: string, to: string): Promise<void> {
+    if (!(await this.has(from))) return;
+    await this.q(copySettingsSql(from, to));
+  }
+
+  private async has(db: string): Promise<boolean> {
+    const cached = this.known.get(db);
+    if (cached !== undefined) return cached;
+    const { rows } = await this.q(
+      `SELECT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+        WHERE d.datname = $1) AS has`,
+      [db],
+    );
+    const has = rows[0]?.has === true;
+    this.known.set(db, has);
+    return has;
+  }
+}
+
+/**
+ * Settings are stored as `name=value`, the value as PostgreSQL flattened it. Most are given
+ * back as one literal; for the variables whose value is a list of identifiers (pg_dump's
+ * GUC_LIST_QUOTE list) one literal would become one element, so the stored list, already a
+ * comma-separated list of quoted-as-needed identifiers, is given back as it is.
+ */
+export function copySettingsSql(from: string, to: string): string {
+  return `DO $sqlrs$
+DECLARE
+  r record;
+  kv text;
+  k text;
+  v text;
+  target text;
+BEGIN
+  FOR r IN SELECT s.setrole, s.setconfig FROM pg_db_role_setting s
+             JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = '${assertOwnName(from)}'
+  LOOP
+    target := CASE WHEN r.setrole = 0 THEN format('DATABASE %I', '${assertOwnName(to)}')
+      ELSE format('ROLE %I IN DATABASE %I', (SELECT rolname FROM pg_roles WHERE oid = r.setrole),
+                  '${assertOwnName(to)}') END;
+    FOREACH kv IN ARRAY r.setconfig LOOP
+      k := split_part(kv, '=', 1);
+      v := substr(kv, length(k) + 2);
+      EXECUTE format('ALTER %s SET %s = %s', target,
+        CASE WHEN k ~ '^[A-Za-z_][A-Za-z0-9_.]*$' THEN k ELSE quote_ident(k) END,
+        CASE WHEN lower(k) IN ('search_path', 'temp_tablespaces', 'session_preload_libraries',
+                                'shared_preload_libraries', 'local_preload_libraries',
+                                'unix_socket_directories')
+             THEN v ELSE quote_literal(v) END);
+    END LOOP;
+  END LOOP;
+END
+$sqlrs$`;
+}
