@@ -1,21 +1,10 @@
-import t, { type Test } from 'tap';
-import { dbNames } from '../../../../lib/dbms/names.js';
+import t from 'tap';
 import { DbSettings } from '../../../../lib/dbms/postgres/db-settings.js';
-import { PostgresServer } from '../../../../lib/dbms/postgres/server.js';
-import { newCatalogId, newInstanceId, newJobId } from '../../../../lib/id.js';
-import { ADMIN_URL, dropCatalogDatabases, query } from '../../../helpers/pg.js';
+import type { PostgresServer } from '../../../../lib/dbms/postgres/server.js';
+import { newInstanceId, newJobId } from '../../../../lib/id.js';
+import { ADMIN_URL, query } from '../../../helpers/pg.js';
+import { pgServer } from '../../../helpers/pg-server.js';
 import { stateIdFor } from '../../../helpers/rows.js';
-
-function setup(t: Test) {
-  const catalog = newCatalogId();
-  const names = dbNames(catalog);
-  const server = new PostgresServer(ADMIN_URL, 'auto');
-  t.teardown(async () => {
-    await server.close();
-    await dropCatalogDatabases(catalog);
-  });
-  return { names, server };
-}
 
 /** What a session in `db` sees of these settings, as `role` (default: the admin URL's). */
 async function seen(server: PostgresServer, db: string, role?: string) {
@@ -30,7 +19,7 @@ async function seen(server: PostgresServer, db: string, role?: string) {
 }
 
 t.test('settings a step gave its database go with every clone of it', async (t) => {
-  const { names, server } = setup(t);
+  const { names, server } = pgServer(t);
   const build = names.build(newJobId(), 0);
   const state = names.state(stateIdFor('with-settings'));
   await server.createFrom(build, null);
@@ -67,7 +56,7 @@ t.test('settings a step gave its database go with every clone of it', async (t) 
 });
 
 t.test('a template without settings gives none, and is asked about once', async (t) => {
-  const { names, server } = setup(t);
+  const { names, server } = pgServer(t);
   const build = names.build(newJobId(), 0);
   const state = names.state(stateIdFor('plain'));
   await server.createFrom(build, null);

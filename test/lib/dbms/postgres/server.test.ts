@@ -1,24 +1,14 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { dbNames } from '../../../../lib/dbms/names.js';
 import { advisoryKey, appName, PostgresServer } from '../../../../lib/dbms/postgres/server.js';
 import { newCatalogId, newInstanceId, newJobId } from '../../../../lib/id.js';
 import { ADMIN_URL, catalogDatabases, dropCatalogDatabases, query } from '../../../helpers/pg.js';
+import { pgServer } from '../../../helpers/pg-server.js';
 import { stateIdFor } from '../../../helpers/rows.js';
 import { sessionPids } from '../../../helpers/session.js';
 
-function setup(t: Test) {
-  const catalog = newCatalogId();
-  const names = dbNames(catalog);
-  const server = new PostgresServer(ADMIN_URL, 'auto');
-  t.teardown(async () => {
-    await server.close();
-    await dropCatalogDatabases(catalog);
-  });
-  return { catalog, names, server };
-}
-
 t.test('build, publish, clone, drop', async (t) => {
-  const { catalog, names, server } = setup(t);
+  const { catalog, names, server } = pgServer(t);
   const build = names.build(newJobId(), 0);
   const state = names.state(stateIdFor('s1'));
   const inst = names.instance(newInstanceId());
@@ -46,14 +36,14 @@ t.test('build, publish, clone, drop', async (t) => {
 });
 
 t.test('resolve: version, identity, tag check', async (t) => {
-  const { server } = setup(t);
+  const { server } = pgServer(t);
   t.match(await server.resolve('postgres'), /^postgres@15\.\d+\/\d+$/);
   t.match(await server.resolve('postgres:15'), /^postgres:15@15\.\d+\//);
   await t.rejects(server.resolve('postgres:16'), { code: 'invalid_argument' });
 });
 
 t.test('the advisory lock serializes holders across connections', async (t) => {
-  const { names, server } = setup(t);
+  const { names, server } = pgServer(t);
   const db = names.state(stateIdFor('lock'));
   const order: string[] = [];
   const release = await server.lockState(db);
@@ -70,7 +60,7 @@ t.test('the advisory lock serializes holders across connections', async (t) => {
 });
 
 t.test('identifiers that are not ours never reach DDL', async (t) => {
-  const { server } = setup(t);
+  const { server } = pgServer(t);
   await t.rejects(server.createFrom('postgres"; drop database x; --', null), /refusing to touch/);
   await t.rejects(server.drop('template1', true), /refusing to touch/);
 });
@@ -107,7 +97,7 @@ t.test('tool environment and DSN', async (t) => {
 t.test(
   'lock connections are kept for the next build, and replaced when the server ends one',
   async (t) => {
-    const { names, server } = setup(t);
+    const { names, server } = pgServer(t);
     const db = names.state(stateIdFor('lock-reuse'));
     const sessions = async () =>
       (
