@@ -11,7 +11,8 @@ type Query = (sql: string, params?: unknown[]) => Promise<{ rows: Array<Record<s
  * written into SQL by it; the two database names are the engine's own).
  *
  * Whether a template has any is asked once per template and remembered (a state never
- * changes): a template without settings costs nothing after its first clone.
+ * changes), or told when the engine publishes it: a template without settings costs nothing
+ * after that.
  */
 export class DbSettings {
   private readonly known = new Map<string, boolean>();
@@ -24,18 +25,25 @@ export class DbSettings {
     await this.q(copySettingsSql(from, to));
   }
 
+  /** What publishing a state found out about it (server.ts asks in the same round trip). */
+  remember(db: string, has: boolean): void {
+    this.known.set(db, has);
+  }
+
   private async has(db: string): Promise<boolean> {
     const cached = this.known.get(db);
     if (cached !== undefined) return cached;
-    const { rows } = await this.q(
-      `SELECT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
-        WHERE d.datname = $1) AS has`,
-      [db],
-    );
+    const { rows } = await this.q(`SELECT ${hasSettingsSql(db)} AS has`);
     const has = rows[0]?.has === true;
     this.known.set(db, has);
     return has;
   }
+}
+
+/** Whether one of the engine's own databases has settings, as an SQL expression. */
+export function hasSettingsSql(db: string): string {
+  return `EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+    WHERE d.datname = '${assertOwnName(db)}')`;
 }
 
 /**
@@ -44,7 +52,7 @@ export class DbSettings {
  * GUC_LIST_QUOTE list) one literal would become one element, so the stored list, already a
  * comma-separated list of quoted-as-needed identifiers, is given back as it is.
  */
-export function copySettingsSql(from: string, to: string): string {
+function copySettingsSql(from: string, to: string): string {
   return `DO $sqlrs$
 DECLARE
   r record;

@@ -5,7 +5,7 @@ import { invalidArgument, sqlrsError } from '../../errors.js';
 import { assertOwnName } from '../names.js';
 import type { DbmsServer } from '../types.js';
 import { AdvisoryLocks } from './advisory-locks.js';
-import { DbSettings } from './db-settings.js';
+import { DbSettings, hasSettingsSql } from './db-settings.js';
 import { Probe } from './probe.js';
 import { type CloneStrategy, chooseStrategy } from './strategy.js';
 
@@ -128,13 +128,16 @@ export class PostgresServer implements DbmsServer {
 
   async publish(buildDb: string, stateDb: string): Promise<number> {
     // One round trip: both names are our own hex names (checked by ident), so the size query
-    // can name the database literally. A multi-statement string runs as one transaction.
+    // can name the database literally. A multi-statement string runs as one transaction. It
+    // also says whether the state has settings, so its clones need not ask (db-settings.ts).
     const results = (await this.q(
       `ALTER DATABASE ${ident(buildDb)} RENAME TO ${ident(stateDb)};
        ALTER DATABASE ${ident(stateDb)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
-       SELECT pg_database_size('${assertOwnName(stateDb)}') AS size`,
-    )) as unknown as Array<{ rows: Array<{ size: string }> }>;
-    return Number(results[2]?.rows[0]?.size ?? 0);
+       SELECT pg_database_size('${assertOwnName(stateDb)}') AS size, ${hasSettingsSql(stateDb)} AS has`,
+    )) as unknown as Array<{ rows: Array<{ size: string; has: boolean }> }>;
+    const row = results[2]?.rows[0];
+    this.settings.remember(stateDb, row?.has === true);
+    return Number(row?.size ?? 0);
   }
 
   async cloneInstance(
