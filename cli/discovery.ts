@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEngineJson } from '../runtime/engine-json.js';
 import { pidAlive } from '../runtime/lock.js';
+import { START_FAILED } from '../runtime/logger.js';
+import { engineLogPath } from '../runtime/state-dir.js';
 import type { EngineRef } from './client.js';
 import { CliError, EXIT } from './errors.js';
 import { sendForText } from './http.js';
@@ -45,8 +47,11 @@ export async function findOrStartEngine(stateDir: string, env = process.env): Pr
   try {
     const started = await liveEngine(stateDir); // another CLI may have started it meanwhile
     if (started) return started;
-    startDetached(stateDir, env);
-    return await waitForHealth(stateDir);
+    const logAt = sizeOf(engineLogPath(stateDir));
+    const ended = startDetached(stateDir, env);
+    return await waitForHealth(stateDir, () =>
+      ended.reason === undefined ? undefined : startFailure(stateDir, logAt, ended),
+    );
   } finally {
     unlock();
   }
@@ -56,7 +61,12 @@ function enginePath(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'sqlrs-engine.js');
 }
 
-function startDetached(stateDir: string, env: NodeJS.ProcessEnv) {
+/** How a started engine ended, once it has: an exit (code or signal), or an error spawning it. */
+interface Ended {
+  reason?: string;
+}
+
+function startDetached(stateDir: string, env: NodeJS.ProcessEnv): Ended {
   const args = [
     '--listen',
     '127.0.0.1:0',
@@ -69,23 +79,71 @@ function startDetached(stateDir: string, env: NodeJS.ProcessEnv) {
   const child = custom
     ? spawn(custom, args, { detached: true, stdio: 'ignore', env })
     : spawn(process.execPath, [enginePath(), ...args], { detached: true, stdio: 'ignore', env });
-  child.on('error', () => undefined);
+  const ended: Ended = {};
+  child.on('error', (err) => {
+    ended.reason = `could not be started: ${err.message}`;
+  });
+  child.on('exit', (code, signal) => {
+    ended.reason ??= `${signal ? `was killed by ${signal}` : `exited with code ${code}`} while starting`;
+  });
   child.unref();
+  return ended;
 }
 
-async function waitForHealth(stateDir: string): Promise<EngineRef> {
+/** Waits for the engine to answer; `failed` says why it never will (it is gone), if it is. */
+async function waitForHealth(
+  stateDir: string,
+  failed: () => CliError | undefined,
+): Promise<EngineRef> {
   const deadline = Date.now() + HEALTH_WAIT_MS;
   while (Date.now() < deadline) {
     const live = await liveEngine(stateDir);
     if (live) return live;
+    const err = failed();
+    if (err) throw err;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new CliError(
     `the engine did not start within ${HEALTH_WAIT_MS / 1000} s`,
     EXIT.engine,
-    `see ${join(stateDir, 'logs', 'engine.log')}`,
+    `see ${engineLogPath(stateDir)}`,
   );
 }
+
+/**
+ * An engine that exited while starting logged why (runtime/engine-main.ts): the CLI shows that
+ * at once rather than waiting out the health timeout to point at the log.
+ */
+function startFailure(stateDir: string, logAt: number, ended: Ended): CliError {
+  const log = engineLogPath(stateDir);
+  const reason = lastStartFailure(log, logAt);
+  return reason
+    ? new CliError(`the engine could not start: ${reason}`, EXIT.engine, `see ${log}`)
+    : new CliError(`the engine ${ended.reason}`, EXIT.engine, `see ${log}`);
+}
+
+function lastStartFailure(log: string, from: number): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(log).subarray(from).toString('utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n').filter((l) => l.includes(START_FAILED));
+  try {
+    return (JSON.parse(lines.at(-1) ?? '') as { message?: string }).message;
+  } catch {
+    return undefined;
+  }
+}
+
+const sizeOf = (path: string) => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+};
 
 /** An exclusive lock file; a lock older than SPAWN_LOCK_STALE_MS or of a dead pid is stale. */
 async function spawnLock(path: string): Promise<() => void> {

@@ -43,8 +43,8 @@ export interface EngineCore {
  */
 export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
   const clock = opts.clock ?? (() => new Date());
-  const { logs } = await prepareStateDir(opts.stateDir);
-  const logger = createFileLogger(join(logs, 'engine.log'), clock);
+  const { log } = await prepareStateDir(opts.stateDir);
+  const logger = createFileLogger(log, clock);
   const validators = compileSchemas();
   let store: Store | undefined;
   try {

@@ -1,7 +1,8 @@
 import { errorCode } from '../lib/errors.js';
 import { startEngine } from './engine.js';
 import { parseEngineFlags } from './flags.js';
-import { resolveStateDir } from './state-dir.js';
+import { logStartFailure } from './logger.js';
+import { engineLogPath, resolveStateDir } from './state-dir.js';
 
 /** The sqlrs-engine process: flags, start, and a graceful stop on SIGINT/SIGTERM or idleness. */
 async function main(argv: string[]): Promise<number> {
@@ -12,14 +13,18 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sqlrs-engine: ${(err as Error).message}\n`);
     return 2;
   }
+  const stateDir = resolveStateDir(flags.engineJson, flags.stateDir);
   const engine = await startEngine({
     host: flags.listen.host,
     port: flags.listen.port,
-    stateDir: resolveStateDir(flags.engineJson, flags.stateDir),
+    stateDir,
     engineJson: flags.engineJson,
     idleTimeoutMs: flags.idleTimeoutMs,
     version: flags.version,
     runDir: flags.runDir,
+  }).catch((err) => {
+    logStartFailure(engineLogPath(stateDir), (err as Error).message ?? String(err));
+    throw err;
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void engine.stop(signal));

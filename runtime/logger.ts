@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import type { Logger } from './types.js';
 
 export interface FileLogger extends Logger {
@@ -33,7 +33,7 @@ export function createFileLogger(
     batch = '';
   };
   const write = (level: string, event: string, fields?: Record<string, unknown>) => {
-    const line = `${JSON.stringify({ ts: clock().toISOString(), level, event, ...fields })}\n`;
+    const line = logLine(clock, level, event, fields);
     batch += line;
     if (echo) process.stderr.write(line);
     if (level === 'error' || batch.length >= BATCH_BYTES) flush();
@@ -47,6 +47,32 @@ export function createFileLogger(
       return new Promise((resolve) => out.end(resolve));
     },
   };
+}
+
+/** One line of the engine log (SPEC §3). */
+function logLine(
+  clock: () => Date,
+  level: string,
+  event: string,
+  fields?: Record<string, unknown>,
+) {
+  return `${JSON.stringify({ ts: clock().toISOString(), level, event, ...fields })}\n`;
+}
+
+/** The event an engine that could not start logs before it exits; the CLI shows its message. */
+export const START_FAILED = 'engine_start_failed';
+
+/**
+ * Appends the reason an engine could not start to its log, at once (the process exits next).
+ * The CLI starts the engine with no terminal to print to, so the log is where the reason can
+ * be found. Never throws: with a full disk or no log directory there is only stderr.
+ */
+export function logStartFailure(path: string, message: string, clock = () => new Date()): void {
+  try {
+    appendFileSync(path, logLine(clock, 'error', START_FAILED, { message }), { mode: 0o600 });
+  } catch {
+    // stderr has it
+  }
 }
 
 /** A logger that keeps lines in memory; for tests and embedders that log elsewhere. */

@@ -6,11 +6,14 @@ export function resolveStateDir(engineJson: string, flag?: string, env = process
   return resolve(flag ?? env.SQLRS_STATE_STORE ?? dirname(engineJson));
 }
 
+/** The engine's log (SPEC §3). */
+export const engineLogPath = (dir: string) => join(dir, 'logs', 'engine.log');
+
 /** Creates the state directory layout with owner-only permissions. */
-export async function prepareStateDir(dir: string): Promise<{ logs: string }> {
+export async function prepareStateDir(dir: string): Promise<{ log: string }> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  const logs = join(dir, 'logs');
-  await mkdir(logs, { recursive: true, mode: 0o700 });
-  return { logs };
+  const log = engineLogPath(dir);
+  await mkdir(dirname(log), { recursive: true, mode: 0o700 });
+  return { log };
 }

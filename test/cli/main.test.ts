@@ -92,12 +92,3 @@ t.test('parallel first use starts a single engine', async (t) => {
     .filter((l) => l.includes(`${dir}/engine.json`));
   t.equal(ps.length, 1, 'one engine process for the state dir');
 });
-
-t.test('an engine that cannot start is a clear error, exit 3', async (t) => {
-  const dir = await cliStateDir(t);
-  const res = await runCli(['--state-dir', dir, 'ls'], {
-    env: { SQLRS_DAEMON_PATH: '/bin/false' },
-  });
-  t.equal(res.code, 3);
-  t.match(res.stderr, /the engine did not start within 5 s/);
-});

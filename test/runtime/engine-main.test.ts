@@ -109,4 +109,11 @@ t.test('bad flags exit 2; an unreadable catalog exits 1 and is left alone', asyn
   t.match(e.stderr(), /catalog .*state\.db cannot be used .*refusing to start/);
   t.equal(await readFile(join(dir, 'state.db'), 'utf8'), 'not a database');
   await t.rejects(stat(join(dir, 'engine.lock')), 'the lock was released');
+  // Started by the CLI, the engine has no terminal: the reason is in its log too.
+  const log = (await readFile(join(dir, 'logs', 'engine.log'), 'utf8')).trim().split('\n');
+  t.match(JSON.parse(log.at(-1) as string), {
+    level: 'error',
+    event: 'engine_start_failed',
+    message: /catalog .*state\.db cannot be used .*refusing to start/,
+  });
 });

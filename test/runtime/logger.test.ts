@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { createFileLogger } from '../../runtime/logger.js';
+import { createFileLogger, logStartFailure } from '../../runtime/logger.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const clock = () => new Date('2026-01-01T00:00:00Z');
@@ -67,4 +67,20 @@ t.test('an error line goes out at once, with the lines before it', async (t) => 
     got.map((l) => l.event),
     ['before', 'failed'],
   );
+});
+
+t.test('a start failure is appended at once; a log that cannot be written is let be', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'engine.log');
+  const log = createFileLogger(path, clock, false);
+  log.error('before');
+  await log.close();
+  logStartFailure(path, 'catalog x cannot be used', clock);
+  t.same((await lines(path)).at(-1), {
+    ts: '2026-01-01T00:00:00.000Z',
+    level: 'error',
+    event: 'engine_start_failed',
+    message: 'catalog x cannot be used',
+  });
+  t.doesNotThrow(() => logStartFailure(join(dir, 'no-such-dir', 'engine.log'), 'x', clock));
 });
