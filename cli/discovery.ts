@@ -1,15 +1,8 @@
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileSystemReason } from '../lib/fs-reason.js';
 import { readEngineJson } from '../runtime/engine-json.js';
 import { pidAlive } from '../runtime/lock.js';
 import { START_FAILED } from '../runtime/logger.js';
@@ -17,9 +10,9 @@ import { engineLogPath } from '../runtime/state-dir.js';
 import type { EngineRef } from './client.js';
 import { CliError, EXIT } from './errors.js';
 import { sendForText } from './http.js';
+import { spawnLock } from './spawn-lock.js';
 
 const HEALTH_WAIT_MS = 5000;
-const SPAWN_LOCK_STALE_MS = 15_000;
 
 /** The engine named by engine.json, if it is alive and answers health with the same identity. */
 export async function liveEngine(stateDir: string): Promise<EngineRef | undefined> {
@@ -42,8 +35,12 @@ export async function liveEngine(stateDir: string): Promise<EngineRef | undefine
 export async function findOrStartEngine(stateDir: string, env = process.env): Promise<EngineRef> {
   const live = await liveEngine(stateDir);
   if (live) return live;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const unlock = await spawnLock(join(stateDir, 'spawn.lock'));
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new CliError(`cannot create ${stateDir}: ${fileSystemReason(err)}`, EXIT.engine);
+  }
+  const unlock = await spawnLock(join(stateDir, 'spawn.lock'), HEALTH_WAIT_MS * 2);
   try {
     const started = await liveEngine(stateDir); // another CLI may have started it meanwhile
     if (started) return started;
@@ -144,43 +141,3 @@ const sizeOf = (path: string) => {
     return 0;
   }
 };
-
-/** An exclusive lock file; a lock older than SPAWN_LOCK_STALE_MS or of a dead pid is stale. */
-async function spawnLock(path: string): Promise<() => void> {
-  const deadline = Date.now() + HEALTH_WAIT_MS * 2;
-  for (;;) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    if (isStale(path)) {
-      try {
-        unlinkSync(path);
-      } catch {
-        // someone else removed it
-      }
-      continue;
-    }
-    if (Date.now() > deadline) throw new CliError(`timed out waiting for ${path}`, EXIT.engine);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function isStale(path: string): boolean {
-  try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    return !pidAlive(pid) || Date.now() - statSync(path).mtimeMs > SPAWN_LOCK_STALE_MS;
-  } catch {
-    return false;
-  }
-}

@@ -1,5 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { fileSystemReason } from './fs-reason.js';
 
 /**
  * The most a script file (a step's `-f`, an include, a `\copy` source) can hold: its text is
@@ -40,7 +41,7 @@ export function unreadableReason(err: unknown): string {
   if (code === 'ENOTREG') return `not a regular file (${message})`;
   if (code === 'EFBIG')
     return `${message}, more than the ${MAX_SOURCE_BYTES} a script can hold (about 512 MiB: its text is scanned as one string); split it into steps or includes`;
-  return `cannot be read (${code ?? message})`;
+  return `cannot be read (${fileSystemReason(err)})`;
 }
 
 function kindOf(st: ReturnType<typeof fstatSync>): string {

@@ -81,7 +81,11 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
       store,
       async close() {
         await prepare.close();
-        await openStore.close();
+        // A catalog that cannot be saved now (a full disk) leaves the last one saved, as a
+        // crash would: the next start reconciles from it. The engine still stops cleanly.
+        await openStore.close().catch((err: Error) => {
+          logger.error('catalog_not_saved_at_stop', { error: err.message });
+        });
         await logger.close();
       },
     };

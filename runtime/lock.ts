@@ -1,4 +1,5 @@
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { fileSystemReason } from '../lib/fs-reason.js';
 
 export const LOCK_FILE = 'engine.lock';
 
@@ -25,8 +26,10 @@ async function readPid(path: string): Promise<number | undefined> {
  */
 export async function acquireLock(path: string, pid = process.pid): Promise<() => Promise<void>> {
   const mine = `${path}.${pid}`;
-  await writeFile(mine, `${pid}\n`, { mode: 0o600 });
   try {
+    await writeFile(mine, `${pid}\n`, { mode: 0o600 }).catch((err) => {
+      throw new Error(`cannot write ${mine}: ${fileSystemReason(err)}`);
+    });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await link(mine, path);

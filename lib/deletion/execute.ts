@@ -28,7 +28,11 @@ export async function executeDelete(
     ctx.reservations?.forget(d.id);
     await ctx.warmPool?.drain(d.id);
   }
-  const opIds = await recordDrops(ctx, plan);
+  const opIds = await recordDrops(ctx, plan).catch(async (err) => {
+    // Nothing was dropped: the instances take connections again, as before the request.
+    if (!opts.force) await fence(plan, true);
+    throw err;
+  });
   for (const drop of plan.drops) {
     const outcome = await drop.server.drop(drop.db, opts.force);
     if (outcome === 'busy') {
@@ -51,15 +55,18 @@ export async function executeDelete(
 }
 
 async function fenceAndRecheck(plan: DeletePlan): Promise<boolean> {
-  const instances = plan.drops.filter((d) => d.kind === 'instance');
-  const fence = async (allow: boolean) => {
-    for (const d of instances) await d.server.allowConnections([d.db], allow);
-  };
-  await fence(false);
+  await fence(plan, false);
   await countSessions(plan, false);
   if (!propagateBlocked(plan.root)) return true;
-  await fence(true);
+  await fence(plan, true);
   return false;
+}
+
+/** Closes (or opens again) the plan's instance databases to new connections. */
+async function fence(plan: DeletePlan, allow: boolean): Promise<void> {
+  for (const d of plan.drops) {
+    if (d.kind === 'instance') await d.server.allowConnections([d.db], allow);
+  }
 }
 
 /**
@@ -72,19 +79,29 @@ async function recordDrops(ctx: PrepareContext, plan: DeletePlan): Promise<strin
   const imageOf = (d: Drop) =>
     (d.kind === 'instance' ? ctx.store.getInstance(d.id) : ctx.store.getState(d.id))?.image_id ??
     '';
-  await ctx.store.write((w) => {
-    for (const [i, d] of plan.drops.entries()) {
-      w.addPending({
-        op_id: ids[i] as string,
-        kind: 'drop',
-        image_id: imageOf(d),
-        db_name: d.db,
-        target_id: d.id,
-        job_id: null,
-        created_at: now,
-      });
-    }
-  });
+  try {
+    await ctx.store.write((w) => {
+      for (const [i, d] of plan.drops.entries()) {
+        w.addPending({
+          op_id: ids[i] as string,
+          kind: 'drop',
+          image_id: imageOf(d),
+          db_name: d.db,
+          target_id: d.id,
+          job_id: null,
+          created_at: now,
+        });
+      }
+    });
+  } catch (err) {
+    // Committed but not saved (a full disk): left in memory, the records would reach the disk
+    // with a later flush, and the next start's reconciliation would drop databases the user
+    // still has. Nothing was dropped: take them back.
+    ctx.store.commit((w) => {
+      for (const id of ids) w.removePending(id);
+    });
+    throw err;
+  }
   return ids;
 }
 

@@ -49,6 +49,9 @@ export async function executeJob(
     job.planOnly || warm
       ? undefined
       : recordWork(ctx, job, server, planned, { name: spec.name, trusted });
+  // Awaited below, after the server's answer: a write that fails first (a catalog that cannot
+  // be saved) must not be an unhandled rejection meanwhile, which ends the process.
+  recording?.catch(() => undefined);
   try {
     const existing = trusted
       ? new Set(planned.map((p) => p.stateDb))

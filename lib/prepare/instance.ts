@@ -98,6 +98,7 @@ async function adoptCopy(
     w.removePooled(copy);
     next = recordInstanceAndNext(ctx, w, plan);
   });
+  written.catch(() => undefined); // awaited after the check: failing first must not end the process
   const putBack = async (err: unknown) => {
     await written.catch(() => undefined);
     await ctx.store.write((w) => {
@@ -114,7 +115,9 @@ async function adoptCopy(
     throw err;
   };
   const present = await checking.then((found) => found.has(copy), putBack);
-  await written;
+  // A write that was committed but could not be saved: the copy goes back to the pool in
+  // memory too, as it still is on disk, rather than stay an instance nobody was given.
+  await written.catch(putBack);
   if (signal?.aborted) await putBack(jobCancelled());
   ctx.reservations?.hold(next);
   if (present) return () => undefined;

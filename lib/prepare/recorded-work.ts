@@ -97,10 +97,28 @@ export async function recordWork(
     ctx.store.commit(record);
     work.durable = once(() => ctx.store.flush().then(hold));
   } else {
-    await ctx.store.write(record);
+    await ctx.store.write(record).catch((err) => takeBack(ctx, server, work, err));
     hold();
   }
   return work;
+}
+
+/**
+ * A first write committed but not saved (a full disk): nothing was made yet, so its records
+ * leave memory too, rather than wait there for a later flush and the next start's
+ * reconciliation; the reservation it made was never durable and is not held. Throws `err`.
+ */
+async function takeBack(
+  ctx: PrepareContext,
+  server: DbmsServer,
+  work: RecordedWork,
+  err: unknown,
+): Promise<never> {
+  const next = work.next;
+  work.next = undefined;
+  if (next) ctx.store.commit((w) => w.removePending(next.opId));
+  await forgetWork(ctx, server, work).catch(() => undefined);
+  throw err;
 }
 
 function once(start: () => Promise<void>): () => Promise<void> {

@@ -1,7 +1,10 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import t from 'tap';
 import { testEngine } from '../helpers/engine.js';
 import { seedCatalog } from '../helpers/seed.js';
 import { tempDir } from '../helpers/tmp.js';
+import { unsavable } from '../helpers/unsavable.js';
 
 t.test('catalog rows survive an engine restart', async (t) => {
   const stateDir = await tempDir(t);
@@ -54,3 +57,21 @@ t.test(
     t.ok(idleAfterJob >= 350, `stopped ${idleAfterJob} ms after the job ended, not at once`);
   },
 );
+
+t.test('a catalog that cannot be saved at stop: logged, and the engine still stops', async (t) => {
+  const e = await testEngine(t);
+  const disk = unsavable(e.stateDir);
+  t.teardown(() => disk.repair());
+  e.store.commit(() => undefined); // a change the final flush must save
+  await disk.break();
+  await e.stop('test');
+  await e.closed;
+  await t.rejects(stat(join(e.stateDir, 'engine.lock')), 'the lock was released');
+  await t.rejects(stat(join(e.stateDir, 'engine.json')), 'engine.json removed');
+  const log = await readFile(join(e.stateDir, 'logs', 'engine.log'), 'utf8');
+  t.match(
+    log,
+    /"event":"catalog_not_saved_at_stop","error":"cannot save the catalog .*: a directory is in the way"/,
+  );
+  t.match(log, /"event":"engine_stopped"/);
+});

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { acquireLock, pidAlive } from '../../runtime/lock.js';
@@ -33,4 +33,12 @@ t.test('pidAlive', async (t) => {
   t.notOk(pidAlive(deadPid()));
   t.notOk(pidAlive(0));
   t.notOk(pidAlive(Number.NaN));
+});
+
+t.test('a lock that cannot be written says which file and why', async (t) => {
+  const path = join(await tempDir(t), 'engine.lock');
+  await mkdir(`${path}.${process.pid}`); // in the way of our pid file, as a full disk would be
+  await t.rejects(acquireLock(path, process.pid), {
+    message: `cannot write ${path}.${process.pid}: a directory is in the way`,
+  });
 });

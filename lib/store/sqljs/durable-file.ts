@@ -36,6 +36,8 @@ export class DurableFile {
       await dir.sync();
     } catch (err) {
       await Promise.all([tmp.close(), dir.close()]).catch(() => undefined);
+      // A part-written file (a full disk) is no use to anyone; the next replace opens anew.
+      await unlink(this.tmpPath).catch(() => undefined);
       throw err;
     }
     // The handle now names the target: closing it is off the path of this replace.

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { sqlrsError } from '../../errors.js';
+import { fileSystemReason } from '../../fs-reason.js';
 import { newCatalogId } from '../../id.js';
 import type {
   InstanceRow,
@@ -94,6 +96,16 @@ function openExisting(SQL: SqlJsStatic, bytes: Uint8Array, path: string): Databa
   return db;
 }
 
+/**
+ * A catalog that cannot be saved (a full disk, a read-only or failing file system) fails the
+ * request that changed it with a reason the user can act on, not a bare 500 (SPEC §7: nothing
+ * is answered before its flush). The change stays in memory and goes out with the next flush
+ * that succeeds; callers undo what they made on the server, as for any failed write.
+ */
+function catalogUnsaved(path: string, err: unknown) {
+  return sqlrsError('unavailable', `cannot save the catalog ${path}: ${fileSystemReason(err)}`);
+}
+
 function readVersion(db: Database): number {
   const row = one<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'schema_version'");
   if (!row) throw new Error('not a sqlrs catalog: no schema version');
@@ -104,9 +116,9 @@ class SqljsStore implements Store {
   catalogId: string;
   schemaVersion: number;
   generation = 0;
-  /** The generation the last flush (started) wrote: below `generation`, commits wait. */
+  /** The generation the last successful flush wrote: below `generation`, commits wait. */
   private flushedGeneration = 0;
-  private readonly flusher: GroupFlusher<Uint8Array>;
+  private readonly flusher: GroupFlusher<{ generation: number; bytes: Uint8Array }>;
   private readonly file: DurableFile;
   private closed = false;
   private changed?: ChangedStates;
@@ -125,11 +137,15 @@ class SqljsStore implements Store {
     this.catalogId = hasMeta ? this.meta('catalog_id') : '';
     this.file = new DurableFile(path);
     this.flusher = new GroupFlusher(
-      () => {
-        this.flushedGeneration = this.generation;
-        return this.db.export();
+      () => ({ generation: this.generation, bytes: this.db.export() }),
+      async ({ generation, bytes }) => {
+        try {
+          await this.file.replace(bytes);
+        } catch (err) {
+          throw catalogUnsaved(path, err);
+        }
+        this.flushedGeneration = Math.max(this.flushedGeneration, generation);
       },
-      (data) => this.file.replace(data),
     );
   }
 
@@ -251,10 +267,13 @@ class SqljsStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flusher.idle();
-    // What commit() left for the next flush.
-    if (this.flushedGeneration !== this.generation) await this.flusher.flush();
-    await this.file.close();
-    this.db.close();
+    try {
+      await this.flusher.idle();
+      // What commit() left for the next flush.
+      if (this.flushedGeneration !== this.generation) await this.flusher.flush();
+    } finally {
+      await this.file.close();
+      this.db.close();
+    }
   }
 }

@@ -9,6 +9,7 @@ import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, mysqlQuery, mysqlSchemas, query } from '../../helpers/pg.js';
 import { prepare, unfinishedRecords } from '../../helpers/prepare.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { unsavable } from '../../helpers/unsavable.js';
 
 const SEED = 'create table t(x int); insert into t select generate_series(1, 100)';
 const POOL = { warm_pool: { per_state: 2, max_total: 3 } };
@@ -188,6 +189,43 @@ t.test(
     t.same(unfinishedRecords(e), []);
   },
 );
+
+t.test('a hand-out that cannot be saved: the copy is a copy again, in memory too', async (t) => {
+  const e = await testEngine(t, { config: POOL });
+  const a = await warmed(e, SEED);
+  const before = pooledDbs(e, a.state_id);
+  const ctx = ctxOf(e);
+  const server = ctx.server(imageTarget(ctx.config, 'postgres'));
+  const existing = server.existing;
+  // The check answers after the write failed: that failure waited unhandled meanwhile, and
+  // ended the engine.
+  server.existing = async (dbs) => {
+    await new Promise((r) => setTimeout(r, 200));
+    return existing.call(server, dbs);
+  };
+  const disk = unsavable(e.stateDir);
+  t.teardown(() => {
+    server.existing = existing;
+    return disk.repair();
+  });
+  await disk.break();
+  const p = await prepare(e, { psql_args: ['-c', SEED] });
+  t.match(p.events.at(-1), {
+    type: 'error',
+    error: {
+      code: 'unavailable',
+      message: /^cannot save the catalog .*state\.db: a directory is in the way$/,
+    },
+  });
+  t.same(pooledDbs(e, a.state_id).sort(), before.sort(), 'the copy is in the pool, as on disk');
+  t.equal(e.store.listInstances({}, { limit: 10 }).length, 2, 'no instance nobody was given');
+  t.same(unfinishedRecords(e), []);
+  t.equal((await e.get('/v1/health')).status, 200, 'the engine lives on');
+  server.existing = existing;
+  await disk.repair();
+  const b = await prepared(e, SEED);
+  t.ok(before.includes(b.db), 'the copy is handed out once the catalog can be saved');
+});
 
 t.test('copies named as earlier engines named them are dropped at start', async (t) => {
   const stateDir = await tempDir(t);

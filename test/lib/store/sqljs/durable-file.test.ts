@@ -28,6 +28,7 @@ t.test('a replace that fails rejects, leaves the old file, and the next one work
   await writeFile(join(path, 'inside'), 'x'); // a non-empty directory cannot be renamed over
   const file = new DurableFile(path);
   await t.rejects(file.replace(bytes('new')));
+  t.same((await readdir(dir)).sort(), ['state.db'], 'the part-done temporary file is removed');
   await rm(path, { recursive: true });
   await writeFile(path, 'old');
   await file.replace(bytes('new'));

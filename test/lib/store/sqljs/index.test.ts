@@ -6,6 +6,7 @@ import { openSqljsStore, STATE_DB } from '../../../../lib/store/sqljs/index.js';
 import { SCHEMA_VERSION } from '../../../../lib/store/sqljs/migrations.js';
 import { instanceRow, nameRow, stateRow } from '../../../helpers/rows.js';
 import { tempDir } from '../../../helpers/tmp.js';
+import { unsavable } from '../../../helpers/unsavable.js';
 
 t.test('a new catalog has an id, a schema version and a file on disk', async (t) => {
   const dir = await tempDir(t);
@@ -331,4 +332,39 @@ t.test('an instance whose instance_create record is pending is not shown', async
   t.equal(store.stateEntry(s.state_id)?.refcount, 1);
   t.equal(store.nameEntry('making')?.status, 'active');
   await store.close();
+});
+
+t.test('a catalog that cannot be saved: a coded error that says so, saved later', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  const disk = unsavable(dir);
+  const a = stateRow();
+  await disk.break();
+  const failed = await store.write((w) => w.insertState(a)).catch((err) => err);
+  t.match(failed, {
+    code: 'unavailable',
+    message: `cannot save the catalog ${join(dir, STATE_DB)}: a directory is in the way`,
+  });
+  t.ok(store.getState(a.state_id), 'the change stays in memory');
+  await disk.repair();
+  const b = stateRow();
+  store.commit((w) => w.insertState(b));
+  await disk.break();
+  await t.rejects(store.flush(), { code: 'unavailable' });
+  await disk.repair();
+  // The failed flush had captured b: close must not take it for saved.
+  await store.close();
+  const reopened = await openSqljsStore({ dir });
+  t.ok(reopened.getState(a.state_id), 'saved by a later flush');
+  t.ok(reopened.getState(b.state_id), 'and by close, after a flush of it failed');
+  await reopened.close();
+});
+
+t.test('close closes even when its last flush fails', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  store.commit((w) => w.insertState(stateRow()));
+  await unsavable(dir).break();
+  await t.rejects(store.close(), { code: 'unavailable' });
+  t.throws(() => store.commit(() => undefined), /catalog is closed/);
 });
