@@ -22,8 +22,7 @@ export function createFileLogger(
   echo = process.stderr.isTTY,
   batchMs = BATCH_MS,
 ): FileLogger {
-  const out: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o600 });
-  out.on('error', () => undefined); // a full disk must not take the engine down with it
+  const out = appendingFile(path);
   let batch = '';
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
@@ -44,7 +43,46 @@ export function createFileLogger(
     error: (event, fields) => write('error', event, fields),
     close: () => {
       flush();
-      return new Promise((resolve) => out.end(resolve));
+      return out.close();
+    },
+  };
+}
+
+/**
+ * The log file, appended to. A failed write (a full disk) destroys a write stream for good:
+ * the engine logged nothing more after its disk was full for a moment. So a failed stream is
+ * let go and the file is opened again by the next write, which first ends the line the
+ * failure may have torn. A full disk must not take the engine down with it: errors are never
+ * thrown.
+ */
+function appendingFile(path: string) {
+  let out: WriteStream | undefined;
+  let torn = false;
+  const open = () => {
+    const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    stream.on('error', () => {
+      torn = true;
+      if (out === stream) out = undefined;
+    });
+    return stream;
+  };
+  return {
+    write(text: string): void {
+      if (!out) {
+        out = open();
+        if (torn) text = `\n${text}`;
+        torn = false;
+      }
+      out.write(text);
+    },
+    close(): Promise<void> {
+      const stream = out;
+      out = undefined;
+      if (!stream || stream.destroyed) return Promise.resolve();
+      return new Promise((resolve) => {
+        stream.once('close', () => resolve());
+        stream.end();
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { createFileLogger, logStartFailure } from '../../runtime/logger.js';
@@ -83,4 +83,34 @@ t.test('a start failure is appended at once; a log that cannot be written is let
     message: 'catalog x cannot be used',
   });
   t.doesNotThrow(() => logStartFailure(join(dir, 'no-such-dir', 'engine.log'), 'x', clock));
+});
+
+t.test('a write that fails (a full disk) loses its lines, not the log', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'engine.log');
+  await symlink('/dev/full', path); // every write to it fails with ENOSPC
+  const log = createFileLogger(path, clock, false);
+  log.error('lost');
+  await new Promise((r) => setTimeout(r, 50));
+  await unlink(path);
+  await writeFile(path, '{"torn": ');
+  log.error('after', { n: 1 });
+  await log.close();
+  t.equal(
+    await readFile(path, 'utf8'),
+    '{"torn": \n{"ts":"2026-01-01T00:00:00.000Z","level":"error","event":"after","n":1}\n',
+    'the file is opened again, after ending the line a failure may have torn',
+  );
+});
+
+t.test('a log that cannot be written at all: nothing thrown, close ends', async (t) => {
+  const path = join(await tempDir(t), 'engine.log');
+  await symlink('/dev/full', path);
+  const log = createFileLogger(path, clock, false);
+  log.error('a');
+  await new Promise((r) => setTimeout(r, 50));
+  log.error('b');
+  log.info('c');
+  await log.close();
+  t.pass('closed');
 });
