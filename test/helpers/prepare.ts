@@ -1,3 +1,6 @@
+import type { Test } from 'tap';
+import { imageTarget } from '../../lib/config.js';
+import type { DbmsServer } from '../../lib/dbms/types.js';
 import type { PrepareContext } from '../../lib/prepare/context.js';
 import type { JobEvent, JobStatus, PrepareResult } from '../../lib/schema-types.js';
 import type { PendingRow } from '../../lib/store/types.js';
@@ -54,3 +57,30 @@ export function unfinishedRecords(e: TestEngine): PendingRow[] {
   const held = contextOf(e).reservations?.opIds() ?? new Set<string>();
   return e.store.listPending().filter((p) => !held.has(p.op_id));
 }
+
+type Existing = DbmsServer['existing'];
+
+/**
+ * Replaces the local Postgres server's existence check (to fail it, or answer late); the
+ * returned function, and the test's end, put the real one back.
+ */
+export function replaceExisting(t: Test, e: TestEngine, make: (real: Existing) => Existing) {
+  const ctx = contextOf(e);
+  const server = ctx.server(imageTarget(ctx.config, 'postgres'));
+  const real = server.existing;
+  server.existing = make(real.bind(server));
+  const restore = () => {
+    server.existing = real;
+  };
+  t.teardown(restore);
+  return restore;
+}
+
+/** An existence check that answers `ms` late. */
+export const answersLate =
+  (ms: number) =>
+  (real: Existing): Existing =>
+  async (dbs) => {
+    await new Promise((r) => setTimeout(r, ms));
+    return real(dbs);
+  };

@@ -60,8 +60,7 @@ t.test(
 
 t.test('a catalog that cannot be saved at stop: logged, and the engine still stops', async (t) => {
   const e = await testEngine(t);
-  const disk = unsavable(e.stateDir);
-  t.teardown(() => disk.repair());
+  const disk = unsavable(t, e.stateDir);
   e.store.commit(() => undefined); // a change the final flush must save
   await disk.break();
   await e.stop('test');

@@ -8,8 +8,7 @@ t.test('a delete whose records cannot be saved: 503, nothing dropped or left fen
   const e = await testEngine(t);
   const done = await prepare(e, { psql_args: ['-c', 'create table kept_t(x int)'] });
   const inst = done.result as { instance_id: string; dsn: string };
-  const disk = unsavable(e.stateDir);
-  t.teardown(() => disk.repair());
+  const disk = unsavable(t, e.stateDir);
   await disk.break();
   const res = await e.call('DELETE', `/v1/instances/${inst.instance_id}`);
   t.equal(res.status, 503);

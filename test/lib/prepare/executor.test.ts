@@ -1,26 +1,15 @@
 import t from 'tap';
-import { imageTarget } from '../../../lib/config.js';
 import { testEngine } from '../../helpers/engine.js';
 import { catalogDatabases } from '../../helpers/pg.js';
-import { contextOf, prepare, unfinishedRecords } from '../../helpers/prepare.js';
+import { answersLate, prepare, replaceExisting, unfinishedRecords } from '../../helpers/prepare.js';
 import { unsavable } from '../../helpers/unsavable.js';
 
 t.test('an unsaved catalog fails the job with its reason; the engine lives on', async (t) => {
   const e = await testEngine(t);
-  const ctx = contextOf(e);
-  const server = ctx.server(imageTarget(ctx.config, 'postgres'));
-  const existing = server.existing;
   // The plan's question comes back after the job's first write failed to save: that failure
   // waited unhandled meanwhile, and ended the engine (a full disk took the engine down).
-  server.existing = async (dbs) => {
-    await new Promise((r) => setTimeout(r, 200));
-    return existing.call(server, dbs);
-  };
-  const disk = unsavable(e.stateDir);
-  t.teardown(() => {
-    server.existing = existing;
-    return disk.repair();
-  });
+  const restore = replaceExisting(t, e, answersLate(200));
+  const disk = unsavable(t, e.stateDir);
   await disk.break();
   const failed = await prepare(e, { psql_args: ['-c', 'create table unsaved_t(x int)'] });
   t.match(failed.events.at(-1), {
@@ -36,7 +25,7 @@ t.test('an unsaved catalog fails the job with its reason; the engine lives on', 
   t.same(unfinishedRecords(e), [], 'and left no record in memory');
   t.same(e.store.listInstances({}, { limit: 10 }), []);
 
-  server.existing = existing;
+  restore();
   await disk.repair();
   const done = await prepare(e, { psql_args: ['-c', 'create table unsaved_t(x int)'] });
   t.ok(done.result, 'the same prepare works once the catalog can be saved');

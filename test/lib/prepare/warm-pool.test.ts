@@ -7,7 +7,7 @@ import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
 import type { StateRow } from '../../../lib/store/types.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, mysqlQuery, mysqlSchemas, query } from '../../helpers/pg.js';
-import { prepare, unfinishedRecords } from '../../helpers/prepare.js';
+import { answersLate, prepare, replaceExisting, unfinishedRecords } from '../../helpers/prepare.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { unsavable } from '../../helpers/unsavable.js';
 
@@ -172,18 +172,12 @@ t.test(
     const e = await testEngine(t, { config: POOL });
     const a = await warmed(e, SEED);
     const before = pooledDbs(e, a.state_id);
-    const ctx = ctxOf(e);
-    const server = ctx.server(imageTarget(ctx.config, 'postgres'));
-    const existing = server.existing;
-    server.existing = async () => {
+    const restore = replaceExisting(t, e, () => async () => {
       throw new Error('connection refused');
-    };
-    t.teardown(() => {
-      server.existing = existing;
     });
     const p = await prepare(e, { psql_args: ['-c', SEED] });
     t.equal(p.events.at(-1)?.type, 'error', 'the job failed');
-    server.existing = existing;
+    restore();
     t.same(pooledDbs(e, a.state_id).sort(), before.sort(), 'the copy is a copy again');
     t.equal(e.store.listInstances({}, { limit: 10 }).length, 2, 'no instance recorded for it');
     t.same(unfinishedRecords(e), []);
@@ -194,20 +188,10 @@ t.test('a hand-out that cannot be saved: the copy is a copy again, in memory too
   const e = await testEngine(t, { config: POOL });
   const a = await warmed(e, SEED);
   const before = pooledDbs(e, a.state_id);
-  const ctx = ctxOf(e);
-  const server = ctx.server(imageTarget(ctx.config, 'postgres'));
-  const existing = server.existing;
   // The check answers after the write failed: that failure waited unhandled meanwhile, and
   // ended the engine.
-  server.existing = async (dbs) => {
-    await new Promise((r) => setTimeout(r, 200));
-    return existing.call(server, dbs);
-  };
-  const disk = unsavable(e.stateDir);
-  t.teardown(() => {
-    server.existing = existing;
-    return disk.repair();
-  });
+  const restore = replaceExisting(t, e, answersLate(200));
+  const disk = unsavable(t, e.stateDir);
   await disk.break();
   const p = await prepare(e, { psql_args: ['-c', SEED] });
   t.match(p.events.at(-1), {
@@ -221,7 +205,7 @@ t.test('a hand-out that cannot be saved: the copy is a copy again, in memory too
   t.equal(e.store.listInstances({}, { limit: 10 }).length, 2, 'no instance nobody was given');
   t.same(unfinishedRecords(e), []);
   t.equal((await e.get('/v1/health')).status, 200, 'the engine lives on');
-  server.existing = existing;
+  restore();
   await disk.repair();
   const b = await prepared(e, SEED);
   t.ok(before.includes(b.db), 'the copy is handed out once the catalog can be saved');

@@ -337,7 +337,7 @@ t.test('an instance whose instance_create record is pending is not shown', async
 t.test('a catalog that cannot be saved: a coded error that says so, saved later', async (t) => {
   const dir = await tempDir(t);
   const store = await openSqljsStore({ dir });
-  const disk = unsavable(dir);
+  const disk = unsavable(t, dir);
   const a = stateRow();
   await disk.break();
   const failed = await store.write((w) => w.insertState(a)).catch((err) => err);
@@ -364,7 +364,7 @@ t.test('close closes even when its last flush fails', async (t) => {
   const dir = await tempDir(t);
   const store = await openSqljsStore({ dir });
   store.commit((w) => w.insertState(stateRow()));
-  await unsavable(dir).break();
+  await unsavable(t, dir).break();
   await t.rejects(store.close(), { code: 'unavailable' });
   t.throws(() => store.commit(() => undefined), /catalog is closed/);
 });
