@@ -1,20 +1,12 @@
 import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { redactUrl } from '../../config.js';
-import { invalidArgument, sqlrsError } from '../../errors.js';
+import { invalidArgument } from '../../errors.js';
 import { assertOwnName } from '../names.js';
+import { serverError } from '../server-errors.js';
 import type { DbmsServer } from '../types.js';
 import { cloneSchema } from './clone.js';
 
 const q = (db: string) => `\`${assertOwnName(db)}\``;
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ETIMEDOUT',
-  'ER_ACCESS_DENIED_ERROR',
-  'PROTOCOL_CONNECTION_LOST',
-]);
 
 /**
  * A MySQL / MariaDB server (SPEC §6.6): states and instances are schemas; a copy is a schema
@@ -34,14 +26,7 @@ export class MysqlServer implements DbmsServer {
       const [result] = await this.pool.query(sql, params);
       return result as T;
     } catch (err) {
-      if (CONNECTION_CODES.has(String((err as { code?: string }).code))) {
-        throw sqlrsError(
-          'unavailable',
-          `database server unavailable: ${(err as Error).message}`,
-          redactUrl(this.url),
-        );
-      }
-      throw err;
+      throw serverError(this.url, err);
     }
   }
 

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { redactUrl } from '../../config.js';
 import { pgSessionCounts } from '../../conntrack/postgres.js';
-import { invalidArgument, sqlrsError } from '../../errors.js';
+import { invalidArgument } from '../../errors.js';
 import { assertOwnName } from '../names.js';
+import { serverError } from '../server-errors.js';
 import type { DbmsServer } from '../types.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import { DbSettings, hasSettingsSql } from './db-settings.js';
@@ -17,15 +17,6 @@ export { advisoryKey } from './advisory-locks.js';
  * predecessor left running on the server (a DROP or CREATE DATABASE goes on without its client).
  */
 export const appName = (catalogId: string, pid = process.pid) => `sqlrs-engine:${catalogId}:${pid}`;
-
-/** Connection refused, host unknown, auth failed...: the server cannot be used right now. */
-function unavailable(url: string, err: unknown) {
-  return sqlrsError(
-    'unavailable',
-    `database server unavailable: ${(err as Error).message}`,
-    redactUrl(url),
-  );
-}
 
 /**
  * A PostgreSQL server: states are sealed template databases, instances are
@@ -75,7 +66,7 @@ export class PostgresServer implements DbmsServer {
       await client.connect();
     } catch (err) {
       await client.end().catch(() => undefined);
-      throw isConnectionError(err) ? unavailable(this.url, err) : err;
+      throw serverError(this.url, err);
     }
     return client;
   }
@@ -84,8 +75,7 @@ export class PostgresServer implements DbmsServer {
     try {
       return await this.pool.query<T>(sql, params);
     } catch (err) {
-      if (isConnectionError(err)) throw unavailable(this.url, err);
-      throw err;
+      throw serverError(this.url, err);
     }
   }
 
@@ -259,20 +249,4 @@ export class PostgresServer implements DbmsServer {
 
 function ident(db: string): string {
   return `"${assertOwnName(db)}"`;
-}
-
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  '28P01',
-  '28000',
-  '3D000',
-  '57P03',
-]);
-
-function isConnectionError(err: unknown): boolean {
-  return CONNECTION_CODES.has(String((err as { code?: unknown }).code));
 }

@@ -1,0 +1,57 @@
+import { redactUrl } from '../config.js';
+import { sqlrsError } from '../errors.js';
+
+/** Connection refused, host unknown, login refused...: the server cannot be used right now. */
+const CONNECTION = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  // PostgreSQL: password or role refused, no such database, starting up.
+  '28P01',
+  '28000',
+  '3D000',
+  '57P03',
+  // MySQL / MariaDB.
+  'ER_ACCESS_DENIED_ERROR',
+  'PROTOCOL_CONNECTION_LOST',
+]);
+
+/**
+ * The server would not do it for the configured user, or cannot now: a privilege is missing
+ * (CREATEDB, CREATE on a schema), or it is out of disk, memory or connections. The user can act
+ * on the server's own words; any other server error is ours to fix and stays internal.
+ * PostgreSQL: 42501 insufficient_privilege, classes 53 (insufficient resources), 54 (program
+ * limits) and 58 (system errors: I/O).
+ */
+const PG_REFUSED = /^(42501|5[348][0-9A-Z]{3})$/;
+const MYSQL_REFUSED = new Set([
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_TABLEACCESS_DENIED_ERROR',
+  'ER_COLUMNACCESS_DENIED_ERROR',
+  'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+  'ER_PROCACCESS_DENIED_ERROR',
+  'ER_DISK_FULL',
+  'ER_RECORD_FILE_FULL',
+  'ER_OUT_OF_RESOURCES',
+  'ER_OUTOFMEMORY',
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+]);
+
+/**
+ * A database server's error as the engine reports it: `unavailable` (503) with the server's
+ * own message and the server's URL (no password) for a connection failure or a refusal;
+ * anything else unchanged. Before, a role without CREATEDB made every prepare fail with a bare
+ * "internal error".
+ */
+export function serverError(url: string, err: unknown): unknown {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const message = (err as Error | null)?.message ?? String(err);
+  if (CONNECTION.has(code))
+    return sqlrsError('unavailable', `database server unavailable: ${message}`, redactUrl(url));
+  if (PG_REFUSED.test(code) || MYSQL_REFUSED.has(code))
+    return sqlrsError('unavailable', `database server refused: ${message}`, redactUrl(url));
+  return err;
+}

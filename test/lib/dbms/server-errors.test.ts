@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import t from 'tap';
+import { MysqlServer } from '../../../lib/dbms/mysql/server.js';
+import { PostgresServer } from '../../../lib/dbms/postgres/server.js';
+import { serverError } from '../../../lib/dbms/server-errors.js';
+import { ADMIN_URL, MYSQL_URL, mysqlQuery, query } from '../../helpers/pg.js';
+
+// Real servers, real errors: a user that may log in but not create databases, as a configured
+// image can name by mistake.
+const role = () => `zz_sqlrs_${randomBytes(4).toString('hex')}`;
+
+t.test('PostgreSQL: a role without CREATEDB is told so, not "internal error"', async (t) => {
+  const name = role();
+  await query(ADMIN_URL, `CREATE ROLE ${name} LOGIN`);
+  t.teardown(() => query(ADMIN_URL, `DROP ROLE ${name}`));
+  const url = `postgres://${name}:secret@127.0.0.1:5432/postgres`;
+  const server = new PostgresServer(url);
+  t.teardown(() => server.close());
+  await t.rejects(server.createFrom('sqlrs_00000000_b_00_0', null), {
+    code: 'unavailable',
+    message: 'database server refused: permission denied to create database',
+    details: `postgres://${name}@127.0.0.1:5432/postgres`,
+  });
+});
+
+t.test('PostgreSQL: an error that is ours to fix stays as it is', async (t) => {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  t.teardown(() => client.end());
+  const err = await client.query('SELEC 1').catch((e) => e);
+  t.equal(err.code, '42601');
+  t.equal(serverError(ADMIN_URL, err), err, 'a syntax error of ours is internal');
+});
+
+t.test('MySQL: a user without CREATE is told so', async (t) => {
+  const name = role();
+  await mysqlQuery(`CREATE USER '${name}'@'%'`);
+  await mysqlQuery(`CREATE USER '${name}'@'localhost'`);
+  t.teardown(async () => {
+    await mysqlQuery(`DROP USER '${name}'@'%'`);
+    await mysqlQuery(`DROP USER '${name}'@'localhost'`);
+  });
+  const url = `mysql://${name}@127.0.0.1:3306/`;
+  const server = new MysqlServer(url);
+  t.teardown(() => server.close());
+  await t.rejects(server.createFrom('sqlrs_00000000_b_00_0', null), {
+    code: 'unavailable',
+    message: /^database server refused: Access denied for user/,
+    details: url,
+  });
+});
+
+t.test('MySQL: an error that is ours to fix stays as it is', async (t) => {
+  const conn = await mysql.createConnection(MYSQL_URL);
+  t.teardown(() => conn.end());
+  const err = await conn.query('SELEC 1').catch((e) => e);
+  t.equal(err.code, 'ER_PARSE_ERROR');
+  t.equal(serverError(MYSQL_URL, err), err);
+});
