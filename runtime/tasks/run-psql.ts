@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { MessagePort } from 'node:worker_threads';
-import { type TaskResult, taskFailure } from '../../lib/errors.js';
+import { sqlrsError, type TaskResult, taskFailure } from '../../lib/errors.js';
+import { fileSystemReason } from '../../lib/fs-reason.js';
 import { LineSplitter } from '../../lib/lines.js';
 
 export interface RunPsqlInput {
@@ -75,7 +76,7 @@ function run(input: RunPsqlInput): Promise<RunPsqlOutput> {
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), input.killGraceMs).unref();
     });
-    child.on('error', reject);
+    child.on('error', (e) => reject(cannotRun(input.psql, e)));
     child.stdin.on('error', () => undefined); // psql may exit before reading all of stdin
     child.stdin.end(input.stdin ?? '');
     child.on('close', (exitCode, signal) => {
@@ -84,6 +85,15 @@ function run(input: RunPsqlInput): Promise<RunPsqlOutput> {
       resolve({ exitCode, signal, stderrTail: tail, cancelled });
     });
   });
+}
+
+/** A psql that cannot be started (not installed, SQLRS_PSQL wrong) is the user's to fix. */
+function cannotRun(psql: string, err: unknown) {
+  return sqlrsError(
+    'unavailable',
+    `cannot run ${psql}: ${fileSystemReason(err)}`,
+    'install the PostgreSQL client (psql), or set SQLRS_PSQL to its path',
+  );
 }
 
 /** Sends at most `maxLogLines` lines, then one notice that the rest is not shown. */

@@ -64,9 +64,16 @@ t.test('output is bounded', async (t) => {
   t.match(many.lines.at(-1), { line: /further output not shown/ });
 });
 
-t.test('a missing binary is an error result, not a throw', async (t) => {
+t.test('a missing binary is an error result that says what to do, not a throw', async (t) => {
   const res = await runPsql(input(['-c', 'x'], { psql: '/nonexistent/psql' }).data);
-  t.match(res, { ok: false, error: { code: 'internal_error', message: /ENOENT/ } });
+  t.same(res, {
+    ok: false,
+    error: {
+      code: 'unavailable',
+      message: 'cannot run /nonexistent/psql: no such file or directory',
+      details: 'install the PostgreSQL client (psql), or set SQLRS_PSQL to its path',
+    },
+  });
 });
 
 t.test('through the pool: cancel stops psql with SIGTERM', async (t) => {
