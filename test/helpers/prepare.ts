@@ -2,6 +2,7 @@ import type { Test } from 'tap';
 import { imageTarget } from '../../lib/config.js';
 import type { DbmsServer } from '../../lib/dbms/types.js';
 import type { PrepareContext } from '../../lib/prepare/context.js';
+import type { WarmPool } from '../../lib/prepare/warm-pool.js';
 import type { JobEvent, JobStatus, PrepareResult } from '../../lib/schema-types.js';
 import type { PendingRow } from '../../lib/store/types.js';
 import type { TestEngine } from './engine.js';
@@ -48,6 +49,9 @@ export const psqlArgsOf = (...steps: string[][]) => steps.flat();
 /** The engine's prepare context, for tests that look at its pool or reservations. */
 export const contextOf = (e: TestEngine): PrepareContext =>
   (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+
+/** The engine's warm pool, for tests that configure one. */
+export const poolOf = (e: TestEngine): WarmPool => contextOf(e).warmPool as WarmPool;
 
 /**
  * Pending records that are somebody's unfinished work: all but the held reservations

@@ -1,18 +1,12 @@
 import pg from 'pg';
 import t from 'tap';
-import type { PrepareContext } from '../../../lib/prepare/context.js';
-import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, query } from '../../helpers/pg.js';
-import { prepare, unfinishedRecords } from '../../helpers/prepare.js';
+import { poolOf, prepare, unfinishedRecords } from '../../helpers/prepare.js';
 
 // Seeds (lib/prepare/recorded-work.ts): the job's first write takes a warm copy of the parent
 // of the first step the catalog lacks, and that step's build database is the copy, renamed.
 const POOL = { warm_pool: { per_state: 2, max_total: 8 } };
-
-function poolOf(e: TestEngine): WarmPool {
-  return (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx.warmPool as WarmPool;
-}
 
 async function prepared(e: TestEngine, ...steps: string[]) {
   const p = await prepare(e, { psql_args: steps.flatMap((s) => ['-c', s]) });

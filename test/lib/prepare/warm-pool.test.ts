@@ -1,28 +1,24 @@
 import t from 'tap';
 import { imageTarget } from '../../../lib/config.js';
-import type { PrepareContext } from '../../../lib/prepare/context.js';
 import { createInstance } from '../../../lib/prepare/instance.js';
 import { stateSource } from '../../../lib/prepare/pool-source.js';
-import type { WarmPool } from '../../../lib/prepare/warm-pool.js';
 import type { StateRow } from '../../../lib/store/types.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, mysqlQuery, mysqlSchemas, query } from '../../helpers/pg.js';
-import { answersLate, prepare, replaceExisting, unfinishedRecords } from '../../helpers/prepare.js';
+import {
+  answersLate,
+  contextOf,
+  poolOf,
+  prepare,
+  replaceExisting,
+  unfinishedRecords,
+} from '../../helpers/prepare.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { unsavable } from '../../helpers/unsavable.js';
 
 const SEED = 'create table t(x int); insert into t select generate_series(1, 100)';
 const POOL = { warm_pool: { per_state: 2, max_total: 3 } };
 const MYSQL_SEED = 'create table t(x int); insert into t values (1), (2), (3)';
-
-/** The engine's prepare context, reached through its job manager. */
-function ctxOf(e: TestEngine): PrepareContext {
-  return (e.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
-}
-
-function poolOf(e: TestEngine): WarmPool {
-  return ctxOf(e).warmPool as WarmPool;
-}
 
 async function prepared(e: TestEngine, sql: string) {
   const p = await prepare(e, { psql_args: ['-c', sql] });
@@ -244,7 +240,7 @@ t.test('per_state 0: no pool at all', async (t) => {
 
 t.test('a copy that cannot be made leaves no row and no database behind', async (t) => {
   const e = await testEngine(t, { config: POOL });
-  const ctx = ctxOf(e);
+  const ctx = contextOf(e);
   const stateId = 'ab'.repeat(32);
   const row = {
     state_id: stateId,
@@ -316,7 +312,7 @@ t.test('MySQL: a hit takes a copy of its state as it is; bases get none', async 
 t.test('a cancel while a copy is handed out puts the copy back in the pool', async (t) => {
   const e = await testEngine(t, { config: POOL });
   const { state_id } = await warmed(e, SEED);
-  const ctx = ctxOf(e);
+  const ctx = contextOf(e);
   const ready = pooledDbs(e, state_id);
   const instances = e.store.catalogDatabases().filter((r) => r.kind === 'instance').length;
   const abort = new AbortController();
