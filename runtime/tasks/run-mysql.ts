@@ -30,9 +30,10 @@ export async function runMysql(input: RunMysqlInput): Promise<TaskResult<RunMysq
   };
   try {
     conn = await connect(input);
+    const lost = connectionLost(conn);
     for (const [index, sql] of input.statements.entries()) {
       try {
-        log(await outcome(conn, sql));
+        log(await Promise.race([outcome(conn, sql), lost]));
       } catch (err) {
         const e = err as { code?: string; message: string };
         return { ok: true, failed: { index, code: e.code ?? 'ERROR', message: e.message } };
@@ -66,6 +67,17 @@ function connect(input: RunMysqlInput): Promise<mysql.Connection> {
       reject(err);
     }),
   );
+}
+
+/**
+ * Rejects when the connection is lost. A streamed query (no callback) never hears of it:
+ * mysql2 sends the error to the connection, not to the running query, so a statement running
+ * when the server went down waited forever and its job never ended.
+ */
+function connectionLost(conn: mysql.Connection): Promise<never> {
+  const lost = new Promise<never>((_, reject) => conn.once('error', reject));
+  lost.catch(() => undefined); // a step that ends first never awaits it
+  return lost;
 }
 
 /**

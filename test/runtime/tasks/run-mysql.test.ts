@@ -97,3 +97,31 @@ t.test('rows are counted as they arrive, not held', async (t) => {
   t.same(lines, ['2000000 rows', 'Query OK, 0 rows affected']);
   t.ok(peak < 64 * 1024 * 1024, `heap grew by at most ${Math.round(peak / 2 ** 20)} MiB`);
 });
+
+t.test('a connection lost while a statement runs ends the step, naming the loss', async (t) => {
+  const db = await schema(t);
+  const { port } = logPort();
+  // The server closing the connection, as a shutdown or a crash would. mysql2 tells only the
+  // connection, not the streamed query: the task waited forever, and so did its job.
+  const kill = (async () => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const rows = (await mysqlQuery(
+        "select id from information_schema.processlist where db = ? and info like 'select sleep%'",
+        [db],
+      )) as { id: number }[];
+      if (rows[0]) return mysqlQuery(`KILL CONNECTION ${Number(rows[0].id)}`);
+    }
+  })();
+  const started = Date.now();
+  const res = await runMysql({
+    url: MYSQL_URL,
+    database: db,
+    statements: ['create table a(x int)', 'select sleep(30)', 'create table b(x int)'],
+    port,
+    maxLogLines: 100,
+  });
+  await kill;
+  t.match(res, { ok: true, failed: { index: 1, message: /connection|killed/i } });
+  t.ok(Date.now() - started < 10_000, 'ended at the loss, not at the sleep');
+});
