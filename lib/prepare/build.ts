@@ -18,6 +18,8 @@ export interface BuildInput {
   argsNormalized: string;
   /** The pending record of this build, written by the job before it started (recorded-work.ts). */
   opId: string;
+  /** Leaves that record to reconciliation: the job's end clears it otherwise (recorded-work.ts). */
+  keepRecord: () => void;
   /** A warm copy of the parent the job took for this step, if any (recorded-work.ts). */
   takeSeed: () => Seed | undefined;
 }
@@ -58,13 +60,11 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   const buildDb = ctx.names.build(job.id, planned.index);
   const { opId } = b;
   const now = () => ctx.clock().toISOString();
-  let made = buildDb;
   try {
     await makeBuildDb(ctx, server, buildDb, b);
     job.log(planned.taskId, `building ${planned.stateId.slice(0, 12)} in ${buildDb}`);
     await b.run(buildDb);
     const size = await server.publish(buildDb, planned.stateDb);
-    made = planned.stateDb;
     const deleted = await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it');
     if (deleted) throw deleted;
     // Committed in the same turn as the check above; flushed below, outside this try: a
@@ -85,10 +85,9 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
       w.removePending(opId);
     });
   } catch (err) {
-    await server
-      .drop(made, true)
-      .catch((e) => ctx.logger.error('drop_failed', { db: made, error: String(e) }));
-    await ctx.store.write((w) => w.removePending(opId));
+    if (await dropLeftovers(ctx, server, [buildDb, planned.stateDb]))
+      await ctx.store.write((w) => w.removePending(opId));
+    else b.keepRecord();
     throw orDeleted(err, await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it'));
   }
   // Durable before the job goes on (SPEC §6.3 step 4): the job's pending records were all
@@ -96,6 +95,24 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   // before its result is sent; a crash meanwhile lost the state, and the instance it answered
   // with then named a state the catalog no longer had (docs/prepare.md).
   await ctx.store.flush();
+}
+
+/**
+ * Drops what a failed build left: the build database, and the state database, whose row was
+ * never written (a publish that failed once it had made it: MySQL's copies schema by schema;
+ * before, it stayed, and every later build of the state failed on its name). False when a drop
+ * fails (the server went down with the step): the build's record is then kept, and the next
+ * start's reconciliation drops both, as it would after a crash; cleared, it left databases
+ * nothing dropped (health reports unknown ones, never drops them).
+ */
+async function dropLeftovers(ctx: PrepareContext, server: DbmsServer, dbs: string[]) {
+  try {
+    for (const db of dbs) await server.drop(db, true);
+    return true;
+  } catch (err) {
+    ctx.logger.error('drop_failed', { dbs, error: String(err) });
+    return false;
+  }
 }
 
 /**

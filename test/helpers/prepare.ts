@@ -65,20 +65,29 @@ export function unfinishedRecords(e: TestEngine): PendingRow[] {
 type Existing = DbmsServer['existing'];
 
 /**
- * Replaces the local Postgres server's existence check (to fail it, or answer late); the
- * returned function, and the test's end, put the real one back.
+ * Replaces one method of the local Postgres server (to fail it, or answer late); the returned
+ * function, and the test's end, put the real one back.
  */
-export function replaceExisting(t: Test, e: TestEngine, make: (real: Existing) => Existing) {
+export function replaceServerMethod<K extends 'existing' | 'drop' | 'publish'>(
+  t: Test,
+  e: TestEngine,
+  name: K,
+  make: (real: DbmsServer[K]) => DbmsServer[K],
+) {
   const ctx = contextOf(e);
   const server = ctx.server(imageTarget(ctx.config, 'postgres'));
-  const real = server.existing;
-  server.existing = make(real.bind(server));
+  const real = server[name];
+  server[name] = make(real.bind(server) as DbmsServer[K]);
   const restore = () => {
-    server.existing = real;
+    server[name] = real;
   };
   t.teardown(restore);
   return restore;
 }
+
+/** Replaces the local Postgres server's existence check. */
+export const replaceExisting = (t: Test, e: TestEngine, make: (real: Existing) => Existing) =>
+  replaceServerMethod(t, e, 'existing', make);
 
 /** An existence check that answers `ms` late. */
 export const answersLate =

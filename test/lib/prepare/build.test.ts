@@ -1,10 +1,17 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { sqlrsError } from '../../../lib/errors.js';
 import type { JobStatus } from '../../../lib/schema-types.js';
 import { openSqljsStore } from '../../../lib/store/sqljs/index.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
-import { prepare, psqlArgsOf } from '../../helpers/prepare.js';
+import { catalogDatabases } from '../../helpers/pg.js';
+import {
+  prepare,
+  psqlArgsOf,
+  replaceServerMethod,
+  unfinishedRecords,
+} from '../../helpers/prepare.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 /**
@@ -65,4 +72,46 @@ t.test("a step's state is durable before the next step runs", async (t) => {
   t.ok(disk.getState(first.output_state_id), 'the first step survives a crash in the second');
   // Let the job end before the engine stops.
   await e.get(`/v1/prepare-jobs/${jobId}/events`);
+});
+
+t.test('a failed build whose drop also fails is left to reconciliation', async (t) => {
+  const e = await testEngine(t);
+  // The server went down with the step: the build database cannot be dropped either.
+  const restore = replaceServerMethod(t, e, 'drop', (real) => async (db, force) => {
+    if (db.includes('_b_')) throw sqlrsError('unavailable', 'database server unavailable');
+    return real(db, force);
+  });
+  const done = await prepare(e, {
+    psql_args: psqlArgsOf(['-c', 'create table kept(x int)'], ['-c', 'select nope']),
+  });
+  t.equal(done.job.status, 'failed');
+  const builds = e.store.listPending().filter((p) => p.kind === 'state_build');
+  t.equal(builds.length, 1, 'the build record is kept');
+  const buildDb = builds[0]?.db_name as string;
+  t.ok((await catalogDatabases(e.store.catalogId)).includes(buildDb), 'its database is left');
+  restore();
+  const report = await e.deps.deletion.reconcile();
+  t.same(report.dropped, [buildDb], 'reconciliation drops it (before: reported unknown)');
+  t.same(report.unknown, []);
+  t.notOk((await catalogDatabases(e.store.catalogId)).includes(buildDb));
+  t.same(
+    e.store.listPending().filter((p) => p.kind === 'state_build'),
+    [],
+  );
+});
+
+t.test('a publish that fails once it made the state database leaves nothing behind', async (t) => {
+  const e = await testEngine(t);
+  // As MySQL's publish (a schema copy) failing halfway, or the size query after a rename.
+  const restore = replaceServerMethod(t, e, 'publish', (real) => async (buildDb, stateDb) => {
+    await real(buildDb, stateDb);
+    throw sqlrsError('unavailable', 'database server unavailable');
+  });
+  const args = { psql_args: ['-c', 'create table published(x int)'] };
+  t.equal((await prepare(e, args)).job.status, 'failed');
+  t.same(await catalogDatabases(e.store.catalogId), [], 'the state database went too');
+  t.same(unfinishedRecords(e), []);
+  restore();
+  // Before, the state's name stayed taken: every later build of it failed on the rename.
+  t.equal((await prepare(e, args)).job.status, 'succeeded');
 });
