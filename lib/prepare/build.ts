@@ -3,6 +3,7 @@ import type { PrepareContext } from './context.js';
 import { deletedMeanwhile, orDeleted } from './deleted-meanwhile.js';
 import { renameCopy } from './instance-record.js';
 import type { Job } from './job.js';
+import { dropLeftovers } from './leftovers.js';
 import type { PlannedStep } from './planner.js';
 import type { Seed } from './recorded-work.js';
 
@@ -18,8 +19,6 @@ export interface BuildInput {
   argsNormalized: string;
   /** The pending record of this build, written by the job before it started (recorded-work.ts). */
   opId: string;
-  /** Leaves that record to reconciliation: the job's end clears it otherwise (recorded-work.ts). */
-  keepRecord: () => void;
   /** A warm copy of the parent the job took for this step, if any (recorded-work.ts). */
   takeSeed: () => Seed | undefined;
 }
@@ -85,9 +84,14 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
       w.removePending(opId);
     });
   } catch (err) {
-    if (await dropLeftovers(ctx, server, [buildDb, planned.stateDb]))
-      await ctx.store.write((w) => w.removePending(opId));
-    else b.keepRecord();
+    // The state database too: its row was never written, and a publish that failed once it
+    // had made it (MySQL's copies schema by schema) left it, and every later build of the
+    // state then failed on its name.
+    const recordLeft = await dropLeftovers(ctx, server, b.imageId, [buildDb, planned.stateDb]);
+    await ctx.store.write((w) => {
+      w.removePending(opId);
+      recordLeft(w);
+    });
     throw orDeleted(err, await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it'));
   }
   // Durable before the job goes on (SPEC §6.3 step 4): the job's pending records were all
@@ -95,24 +99,6 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   // before its result is sent; a crash meanwhile lost the state, and the instance it answered
   // with then named a state the catalog no longer had (docs/prepare.md).
   await ctx.store.flush();
-}
-
-/**
- * Drops what a failed build left: the build database, and the state database, whose row was
- * never written (a publish that failed once it had made it: MySQL's copies schema by schema;
- * before, it stayed, and every later build of the state failed on its name). False when a drop
- * fails (the server went down with the step): the build's record is then kept, and the next
- * start's reconciliation drops both, as it would after a crash; cleared, it left databases
- * nothing dropped (health reports unknown ones, never drops them).
- */
-async function dropLeftovers(ctx: PrepareContext, server: DbmsServer, dbs: string[]) {
-  try {
-    for (const db of dbs) await server.drop(db, true);
-    return true;
-  } catch (err) {
-    ctx.logger.error('drop_failed', { dbs, error: String(err) });
-    return false;
-  }
 }
 
 /**
@@ -126,10 +112,11 @@ async function makeBuildDb(
   b: BuildInput,
 ) {
   const seed = b.takeSeed();
-  if (seed && (await renameCopy(ctx, server, seed.db, buildDb))) {
+  const outcome = seed && (await renameCopy(ctx, server, seed.db, buildDb));
+  if (seed && outcome === 'renamed') {
     ctx.store.commit((w) => w.removePending(seed.opId));
     return;
   }
-  if (seed) await ctx.store.write((w) => w.removePending(seed.opId));
+  if (seed && outcome === 'dropped') await ctx.store.write((w) => w.removePending(seed.opId));
   await server.createFrom(buildDb, b.parentDb);
 }

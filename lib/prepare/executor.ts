@@ -124,7 +124,6 @@ async function buildAll(
         run: (buildDb) => spec.runStep(job, p.index, p.taskId, buildDb, server),
         argsNormalized: spec.stepArgs[p.index] as string,
         opId: work.builds.get(p.index) as string,
-        keepRecord: () => work.builds.delete(p.index),
         takeSeed: () => takeSeed(work, p.index),
       });
       if (built) job.setTask(p.taskId, 'succeeded');

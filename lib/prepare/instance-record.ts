@@ -112,22 +112,29 @@ export function takeCopy(w: StoreWriter, plan: PlannedInstance, opId: string, db
 }
 
 /**
- * Renames a taken copy. A copy that cannot be renamed (someone holds it open) is dropped:
- * false, and the caller clones instead and clears its records.
+ * Renames a taken copy: `renamed`. A copy that cannot be renamed (someone holds it open) is
+ * dropped (`dropped`), and the caller clones instead and clears the copy's drop record; one
+ * that cannot be dropped either is `left`, its record kept for reconciliation (cleared, the
+ * copy stayed as an unknown database nothing drops).
  */
 export async function renameCopy(
   ctx: PrepareContext,
   server: DbmsServer,
   copy: string,
   to: string,
-): Promise<boolean> {
+): Promise<'renamed' | 'dropped' | 'left'> {
   try {
     await (server.rename as (a: string, b: string) => Promise<void>).call(server, copy, to);
-    return true;
+    return 'renamed';
   } catch (err) {
     ctx.logger.error('warm_pool_rename_failed', { db: copy, error: String(err) });
-    await server.drop(copy, true).catch(() => undefined);
-    return false;
+    return server.drop(copy, true).then(
+      () => 'dropped',
+      (e) => {
+        ctx.logger.error('drop_failed', { db: copy, error: String(e) });
+        return 'left';
+      },
+    );
   }
 }
 

@@ -12,6 +12,7 @@ import {
   recordInstanceAndNext,
   unrecordInstance,
 } from './instance-record.js';
+import { dropLeftovers } from './leftovers.js';
 import { stateSource } from './pool-source.js';
 import type { Reservation } from './reservations.js';
 
@@ -163,10 +164,11 @@ async function recordedClone(
   const flushed = new Promise((r) => setImmediate(r)).then(durable);
   flushed.catch(() => undefined); // awaited below, unless the clone fails first
   const undo = async () => {
-    await server.drop(plan.row.db_name, true).catch(() => undefined);
+    const recordLeft = await dropLeftovers(ctx, server, plan.row.image_id, [plan.row.db_name]);
     await ctx.store.write((w) => {
       w.removePending(opId);
       unrecordInstance(w, plan);
+      recordLeft(w);
     });
   };
   const copying = 'it was copied';

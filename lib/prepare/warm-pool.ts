@@ -3,6 +3,7 @@ import type { DbmsServer } from '../dbms/types.js';
 import { newInstanceId } from '../id.js';
 import type { PooledRow } from '../store/types.js';
 import type { PrepareContext } from './context.js';
+import { dropLeftovers } from './leftovers.js';
 import type { PoolSource } from './pool-source.js';
 
 export interface WarmPoolOptions {
@@ -190,8 +191,13 @@ export class WarmPool {
       return true;
     } catch (err) {
       this.ctx.logger.error('warm_pool_copy_failed', { source: source.key, error: String(err) });
-      await server.drop(db, true).catch(() => undefined);
-      await this.ctx.store.write((w) => w.removePooled(db)).catch(() => undefined);
+      const recordLeft = await dropLeftovers(this.ctx, server, source.imageId, [db]);
+      await this.ctx.store
+        .write((w) => {
+          w.removePooled(db);
+          recordLeft(w);
+        })
+        .catch(() => undefined);
       return false;
     } finally {
       this.making = undefined;

@@ -68,7 +68,7 @@ type Existing = DbmsServer['existing'];
  * Replaces one method of the local Postgres server (to fail it, or answer late); the returned
  * function, and the test's end, put the real one back.
  */
-export function replaceServerMethod<K extends 'existing' | 'drop' | 'publish'>(
+export function replaceServerMethod<K extends 'existing' | 'drop' | 'publish' | 'cloneInstance'>(
   t: Test,
   e: TestEngine,
   name: K,
