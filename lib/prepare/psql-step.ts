@@ -1,4 +1,4 @@
-import { invalidArgument, jobCancelled } from '../errors.js';
+import { invalidArgument, jobCancelled, sqlrsError } from '../errors.js';
 import type { PsqlStep } from '../psql/args.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
@@ -60,9 +60,12 @@ export async function runPsqlStep(
   if (res.cancelled) throw jobCancelled();
   if (res.exitCode !== 0) {
     const how = res.exitCode === null ? `signal ${res.signal}` : `exit code ${res.exitCode}`;
-    throw invalidArgument(
-      `psql failed in step ${run.step.index + 1} (${taskId}) with ${how}`,
-      [`exit code: ${res.exitCode ?? res.signal}`, ...res.stderrTail].join('\n'),
-    );
+    const details = [`exit code: ${res.exitCode ?? res.signal}`, ...res.stderrTail].join('\n');
+    const where = `in step ${run.step.index + 1} (${taskId})`;
+    // psql's exit code 2: its connection went bad (lost, or never made). The server's trouble,
+    // not the script's (which may not reconnect: \connect is refused), and worth a retry.
+    if (res.exitCode === 2)
+      throw sqlrsError('unavailable', `psql lost its connection to the server ${where}`, details);
+    throw invalidArgument(`psql failed ${where} with ${how}`, details);
   }
 }
