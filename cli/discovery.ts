@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileSystemReason } from '../lib/fs-reason.js';
+import { makeDirs } from '../lib/make-dirs.js';
 import { readEngineJson } from '../runtime/engine-json.js';
 import { pidAlive } from '../runtime/lock.js';
 import { START_FAILED } from '../runtime/logger.js';
@@ -36,7 +37,7 @@ export async function findOrStartEngine(stateDir: string, env = process.env): Pr
   const live = await liveEngine(stateDir);
   if (live) return live;
   try {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    makeDirs(stateDir, 0o700);
   } catch (err) {
     throw new CliError(`cannot create ${stateDir}: ${fileSystemReason(err)}`, EXIT.engine);
   }

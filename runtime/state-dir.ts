@@ -1,5 +1,6 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { makeDirs } from '../lib/make-dirs.js';
 
 /** The state directory (SPEC §3): --state-dir, else SQLRS_STATE_STORE, else engine.json's dir. */
 export function resolveStateDir(engineJson: string, flag?: string, env = process.env): string {
@@ -11,9 +12,9 @@ export const engineLogPath = (dir: string) => join(dir, 'logs', 'engine.log');
 
 /** Creates the state directory layout with owner-only permissions. */
 export async function prepareStateDir(dir: string): Promise<{ log: string }> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir, 0o700); // once, at start-up: sync is fine
   await chmod(dir, 0o700);
   const log = engineLogPath(dir);
-  await mkdir(dirname(log), { recursive: true, mode: 0o700 });
+  makeDirs(dirname(log), 0o700);
   return { log };
 }
