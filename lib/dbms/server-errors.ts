@@ -19,6 +19,20 @@ const CONNECTION = new Set([
 ]);
 
 /**
+ * A MySQL statement that failed because its connection did (the server shut down or crashed,
+ * the session was killed): the server's trouble, not the script's, as psql's exit code 2.
+ */
+const LOST = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'EPIPE',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+]);
+
+export const isConnectionLost = (code: string): boolean => LOST.has(code);
+
+/**
  * The server would not do it for the configured user, or cannot now: a privilege is missing
  * (CREATEDB, CREATE on a schema), or it is out of disk, memory or connections. The user can act
  * on the server's own words; any other server error is ours to fix and stays internal.

@@ -1,20 +1,9 @@
+import { isConnectionLost } from '../dbms/server-errors.js';
 import type { DbmsServer } from '../dbms/types.js';
 import { invalidArgument, sqlrsError } from '../errors.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
 import { runWithLogChannel } from './step-channel.js';
-
-/**
- * A statement that failed because its connection did (the server shut down or crashed, the
- * session was killed): the server's trouble, not the script's, as psql's exit code 2.
- */
-const CONNECTION_LOST = new Set([
-  'PROTOCOL_CONNECTION_LOST',
-  'ECONNRESET',
-  'EPIPE',
-  'ER_CONNECTION_KILLED',
-  'ER_SERVER_SHUTDOWN',
-]);
 
 /**
  * Runs one mysql step's statements in the worker pool on the build schema. Each statement's
@@ -43,7 +32,7 @@ export async function runMysqlStep(
     const stmt = statements[index] ?? '';
     const details = `${code}: ${message}\nstatement: ${stmt.slice(0, 500)}`;
     const where = `in step ${step.index + 1} (${taskId}) at statement ${index + 1}`;
-    if (CONNECTION_LOST.has(code))
+    if (isConnectionLost(code))
       throw sqlrsError('unavailable', `mysql lost its connection to the server ${where}`, details);
     throw invalidArgument(`mysql failed ${where}: ${message}`, details);
   }
