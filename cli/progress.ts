@@ -23,6 +23,7 @@ export class Progress {
   private frame = 0;
   private timer?: NodeJS.Timeout;
   private lastLine = '';
+  private firstTs?: number;
 
   constructor(private readonly opts: ProgressOptions) {
     this.started = this.now();
@@ -38,6 +39,17 @@ export class Progress {
 
   private elapsed(): string {
     return `${((this.now() - this.started) / 1000).toFixed(1)}s`;
+  }
+
+  /**
+   * Time since the first event, by the events' own times: a replayed job (`sqlrs watch` of one
+   * that has finished) shows when each thing happened, not 0.0s for all.
+   */
+  private elapsedAt(ev: JobEvent): string {
+    const ts = Date.parse(ev.ts);
+    if (Number.isNaN(ts)) return this.elapsed();
+    this.firstTs ??= ts;
+    return `${((ts - this.firstTs) / 1000).toFixed(1)}s`;
   }
 
   private describe(taskId: string): string {
@@ -63,7 +75,8 @@ export class Progress {
 
   private plainLine(ev: JobEvent): string | undefined {
     if (ev.type === 'log') return this.opts.verbose ? `  ${ev.task_id}: ${ev.message}` : undefined;
-    if (ev.type === 'task' || ev.type === 'status') return `${this.current} [${this.elapsed()}]`;
+    if (ev.type === 'task' || ev.type === 'status')
+      return `${this.current} [${this.elapsedAt(ev)}]`;
     return undefined;
   }
 

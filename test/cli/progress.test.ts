@@ -8,25 +8,21 @@ import { CLI_BIN, cliStateDir } from '../helpers/cli.js';
 /** The terminal's erase-line sequence that the spinner redraws with. */
 const CLEAR = '\u001b[2K';
 
+/** An event time, `ms` after the first. */
+const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+
 const ev = (e: Partial<JobEvent>): JobEvent =>
   ({ type: 'task', ts: '2026-01-01T00:00:00.000Z', ...e }) as JobEvent;
 
 t.test('plain mode: one line per change, heartbeats not repeated, logs only with -v', async (t) => {
-  let clock = 0;
   const out: string[] = [];
-  const p = new Progress({
-    tty: false,
-    verbose: false,
-    write: (s) => out.push(s),
-    now: () => clock,
-  });
-  p.event(ev({ type: 'status', status: 'running' }));
-  p.event(ev({ task_id: 'execute-0', status: 'running' }), 2);
-  clock = 500;
-  p.event(ev({ task_id: 'execute-0', status: 'running' }), 2);
-  p.event(ev({ type: 'log', task_id: 'execute-0', message: 'CREATE TABLE' }), 2);
-  clock = 1200;
-  p.event(ev({ task_id: 'execute-0', status: 'succeeded' }), 2);
+  const p = new Progress({ tty: false, verbose: false, write: (s) => out.push(s) });
+  // Times are the events' own (a replay comes all at once): ms after the first event.
+  p.event(ev({ type: 'status', status: 'running', ts: at(0) }));
+  p.event(ev({ task_id: 'execute-0', status: 'running', ts: at(0) }), 2);
+  p.event(ev({ task_id: 'execute-0', status: 'running', ts: at(500) }), 2);
+  p.event(ev({ type: 'log', task_id: 'execute-0', message: 'CREATE TABLE', ts: at(700) }), 2);
+  p.event(ev({ task_id: 'execute-0', status: 'succeeded', ts: at(1200) }), 2);
   p.done();
   t.same(out, [
     'job running [0.0s]\n',
