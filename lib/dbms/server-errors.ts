@@ -1,5 +1,6 @@
 import { redactUrl } from '../config.js';
 import { sqlrsError } from '../errors.js';
+import { CONNECT_TIMEOUT_MS } from './postgres/timed-client.js';
 
 /** Connection refused, host unknown, login refused...: the server cannot be used right now. */
 const CONNECTION = new Set([
@@ -17,6 +18,12 @@ const CONNECTION = new Set([
   'ER_ACCESS_DENIED_ERROR',
   'PROTOCOL_CONNECTION_LOST',
 ]);
+
+/**
+ * node-postgres's connect timeout (lib/dbms/postgres/timed-client.ts) comes with no code, only
+ * these words (the client's own, and a connection ended by it).
+ */
+const PG_CONNECT_TIMEOUT = /^(timeout expired|Connection terminated due to connection timeout)$/;
 
 /**
  * A MySQL statement that failed because its connection did (the server shut down or crashed,
@@ -63,6 +70,12 @@ const MYSQL_REFUSED = new Set([
 export function serverError(url: string, err: unknown): unknown {
   const code = String((err as { code?: unknown } | null)?.code ?? '');
   const message = (err as Error | null)?.message ?? String(err);
+  if (PG_CONNECT_TIMEOUT.test(message) && code === '')
+    return sqlrsError(
+      'unavailable',
+      `database server unavailable: no answer within ${CONNECT_TIMEOUT_MS / 1000} s of connecting`,
+      redactUrl(url),
+    );
   if (CONNECTION.has(code))
     return sqlrsError('unavailable', `database server unavailable: ${message}`, redactUrl(url));
   if (PG_REFUSED.test(code) || MYSQL_REFUSED.has(code))

@@ -8,6 +8,7 @@ import { AdvisoryLocks } from './advisory-locks.js';
 import { DbSettings, hasSettingsSql } from './db-settings.js';
 import { Probe } from './probe.js';
 import { type CloneStrategy, chooseStrategy } from './strategy.js';
+import { TimedClient } from './timed-client.js';
 
 export { advisoryKey } from './advisory-locks.js';
 
@@ -51,6 +52,7 @@ export class PostgresServer implements DbmsServer {
       min: 1,
       application_name: this.appName,
       idleTimeoutMillis,
+      Client: TimedClient,
     });
     this.pool.on('error', () => undefined); // an idle client dying is not the engine's problem
     const connect = () => this.connectClient();
@@ -60,7 +62,7 @@ export class PostgresServer implements DbmsServer {
 
   /** A connection outside the pool, named like the pool's (conntrack leaves it out). */
   private async connectClient(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.url, application_name: this.appName });
+    const client = new TimedClient({ connectionString: this.url, application_name: this.appName });
     client.on('error', () => undefined);
     try {
       await client.connect();

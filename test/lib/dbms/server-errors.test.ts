@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import t from 'tap';
 import { MysqlServer } from '../../../lib/dbms/mysql/server.js';
 import { PostgresServer } from '../../../lib/dbms/postgres/server.js';
+import { CONNECT_TIMEOUT_MS } from '../../../lib/dbms/postgres/timed-client.js';
 import { serverError } from '../../../lib/dbms/server-errors.js';
 import { ADMIN_URL, MYSQL_URL, mysqlQuery, query } from '../../helpers/pg.js';
 
@@ -23,6 +25,28 @@ t.test('PostgreSQL: a role without CREATEDB is told so, not "internal error"', a
     message: 'database server refused: permission denied to create database',
     details: `postgres://${name}@127.0.0.1:5432/postgres`,
   });
+});
+
+t.test('PostgreSQL: a server that accepts and never answers is given up on', async (t) => {
+  // As an overloaded server, a firewall, or another service on the port: the connect used to
+  // wait for ever, and the job with it (and the engine's stop, which waits for its jobs).
+  const held: Socket[] = [];
+  const silent = createServer((s) => held.push(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of held) s.destroy();
+    silent.close();
+  });
+  const { port } = silent.address() as AddressInfo;
+  const server = new PostgresServer(`postgres://postgres@127.0.0.1:${port}/postgres`);
+  t.teardown(() => server.close());
+  const started = Date.now();
+  await t.rejects(server.createFrom('sqlrs_00000000_b_00_0', null), {
+    code: 'unavailable',
+    message: `database server unavailable: no answer within ${CONNECT_TIMEOUT_MS / 1000} s of connecting`,
+    details: `postgres://postgres@127.0.0.1:${port}/postgres`,
+  });
+  t.ok(Date.now() - started < CONNECT_TIMEOUT_MS + 5000, 'at the bound');
 });
 
 t.test('PostgreSQL: an error that is ours to fix stays as it is', async (t) => {
