@@ -1,9 +1,9 @@
-import { connect } from 'node:net';
 import { imageTarget, loadConfig, redactUrl } from '../../lib/config.js';
 import { compileSchemas } from '../../lib/schemas.js';
 import { parseArgs } from '../args.js';
 import { type CliContext, json } from '../context.js';
 import { EXIT } from '../errors.js';
+import { serverAnswers } from '../server-answers.js';
 
 interface ImageStatus {
   id: string;
@@ -39,7 +39,7 @@ export async function status(ctx: CliContext): Promise<number> {
   return EXIT.ok;
 }
 
-/** The configured images (or the local defaults), each probed with a TCP connect. */
+/** The configured images (or the local defaults), each asked whether its server answers. */
 async function imageStatuses(ctx: CliContext): Promise<ImageStatus[]> {
   const config = loadConfig(ctx.stateDir, compileSchemas(), ctx.env);
   const ids = Object.keys(config.images ?? {});
@@ -47,25 +47,12 @@ async function imageStatuses(ctx: CliContext): Promise<ImageStatus[]> {
   return Promise.all(
     ids.map(async (id) => {
       const target = imageTarget(config, id, ctx.env);
-      return { id, kind: target.kind, url: redactUrl(target.url), ok: await answers(target.url) };
+      return {
+        id,
+        kind: target.kind,
+        url: redactUrl(target.url),
+        ok: await serverAnswers(target.url),
+      };
     }),
   );
-}
-
-function answers(url: string): Promise<boolean> {
-  const u = new URL(url);
-  const port = Number(u.port || (u.protocol.startsWith('postgres') ? 5432 : 3306));
-  const host = u.searchParams.get('host')?.startsWith('/') ? undefined : u.hostname || '127.0.0.1';
-  return new Promise((resolve) => {
-    const socket = host
-      ? connect(port, host)
-      : connect(`${u.searchParams.get('host')}/.s.PGSQL.${port}`);
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
-  });
 }
