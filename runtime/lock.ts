@@ -39,7 +39,7 @@ export async function acquireLock(path: string, pid = process.pid): Promise<() =
       }
       const owner = await readPid(path);
       if (owner !== undefined && pidAlive(owner) && owner !== pid) {
-        throw new Error(`another engine (pid ${owner}) is using this state directory (${path})`);
+        throw lockHeld(owner, path);
       }
       await takeOverStale(path, pid);
     }
@@ -61,11 +61,21 @@ async function takeOverStale(path: string, pid: number): Promise<void> {
     // We moved a live engine's fresh lock: put it back and give up.
     await link(aside, path).catch(() => undefined);
     await unlink(aside).catch(() => undefined);
-    throw new Error(`another engine (pid ${owner}) is using this state directory (${path})`);
+    throw lockHeld(owner, path);
   }
   await unlink(aside).catch(() => undefined);
 }
 
 async function releaseLock(path: string, pid: number): Promise<void> {
   if ((await readPid(path)) === pid) await unlink(path).catch(() => undefined);
+}
+
+/**
+ * Says what to do, too: the CLI meets this when the running engine's engine.json is gone (it
+ * cannot reach that engine, which stops at its idle timeout), so the way out is to stop it.
+ */
+function lockHeld(owner: number, path: string): Error {
+  return new Error(
+    `another engine (pid ${owner}) is using this state directory (${path}); stop it (kill ${owner}) and try again`,
+  );
 }

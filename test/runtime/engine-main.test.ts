@@ -43,7 +43,10 @@ t.test('the binary writes engine.json, serves, and cleans up on SIGTERM', async 
   const second = spawnEngine(t, ['--listen', '127.0.0.1:0', '--write-engine-json', json]);
   const secondExit = await second.exit;
   t.equal(secondExit.code, 1, 'a second engine on the same state dir exits non-zero');
-  t.match(second.stderr(), /another engine \(pid \d+\) is using this state directory/);
+  t.match(
+    second.stderr(),
+    /another engine \(pid (\d+)\) is using this state directory .*; stop it \(kill \1\) and try again/,
+  );
   t.equal((await health(info.endpoint)).status, 200, 'the first keeps serving');
   t.equal((await waitForEngineJson(json)).instanceId, info.instanceId, 'and keeps its engine.json');
 
