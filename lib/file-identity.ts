@@ -52,17 +52,20 @@ export function settledIdentities(
 export const wallClockNs = () => BigInt(Date.now()) * 1_000_000n;
 
 /**
- * Runs a hashing of steps and adds the identities of the files the steps read, when every
- * one had settled before the hashing began (what lib/prepare/hash-cache.ts may keep).
+ * Runs a hashing of steps and adds the identities of the files the steps read: `seen`, as they
+ * were once read (what a build checks the files against before it keeps a state), and
+ * `identities`, the same when every file had settled before the hashing began (what
+ * lib/prepare/hash-cache.ts may keep).
  */
 export function withIdentities<S extends { files: string[] }>(
   hash: () => S[],
-): { steps: S[]; identities?: Record<string, string> } {
+): { steps: S[]; identities?: Record<string, string>; seen: Record<string, string> } {
   const started = wallClockNs();
   const steps = hash();
-  const identities = settledIdentities(
-    steps.flatMap((s) => s.files),
-    started,
-  );
-  return identities ? { steps, identities } : { steps };
+  const paths = steps.flatMap((s) => s.files);
+  const identities = settledIdentities(paths, started);
+  if (identities) return { steps, identities, seen: identities };
+  const seen: Record<string, string> = {};
+  for (const path of paths) seen[path] = fileIdentity(path) ?? 'gone';
+  return { steps, seen };
 }

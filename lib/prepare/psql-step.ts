@@ -1,4 +1,5 @@
 import { invalidArgument, jobCancelled, sqlrsError } from '../errors.js';
+import { fileIdentity } from '../file-identity.js';
 import type { PsqlStep } from '../psql/args.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
@@ -6,6 +7,8 @@ import { runWithLogChannel } from './step-channel.js';
 
 export interface StepRun {
   step: PsqlStep;
+  /** The files the step's hash read, and their identities then (lib/file-identity.ts). */
+  files: Record<string, string>;
   stdin?: string;
   cwd: string;
   buildDb: string;
@@ -67,5 +70,22 @@ export async function runPsqlStep(
     if (res.exitCode === 2)
       throw sqlrsError('unavailable', `psql lost its connection to the server ${where}`, details);
     throw invalidArgument(`psql failed ${where} with ${how}`, details);
+  }
+  assertUnchanged(run.files, `step ${run.step.index + 1} (${taskId})`);
+}
+
+/**
+ * psql reads the files itself, when the step runs: one changed since it was hashed built a
+ * state from other content than its id says, and the cache then handed that state to requests
+ * of the old content (seen: a `-f` file edited while an earlier step ran). Such a build is not
+ * kept.
+ */
+function assertUnchanged(files: Record<string, string>, step: string): void {
+  for (const [path, seen] of Object.entries(files)) {
+    if (fileIdentity(path) !== seen)
+      throw sqlrsError(
+        'conflict',
+        `${path} changed while the job ran, after it was hashed: ${step} was not kept; prepare again`,
+      );
   }
 }

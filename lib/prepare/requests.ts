@@ -99,6 +99,7 @@ async function acceptPsql(
         taskId,
         {
           step: n.steps[index] as PsqlStep,
+          files: filesRead(hashed, index),
           stdin: req.stdin,
           cwd,
           buildDb,
@@ -143,6 +144,16 @@ async function acceptMysql(
         server,
       }),
   };
+}
+
+/** The files a step's hash read, with their identities as they were read. */
+function filesRead(
+  hashed: { steps: { files: string[] }[]; seen: Record<string, string> },
+  index: number,
+): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const path of hashed.steps[index]?.files ?? []) files[path] = hashed.seen[path] as string;
+  return files;
 }
 
 function hashSteps(ctx: PrepareContext, task: string, input: unknown) {

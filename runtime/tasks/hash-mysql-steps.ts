@@ -30,9 +30,11 @@ const SEPARATOR = Buffer.from('\n\u0000;\u0000\n');
  * refuses `USE` and references to sqlrs_ schemas (naming file and line), and hashes the
  * statements. Pure over cloneable data; errors come back as `{ok:false, error}`.
  */
-export function hashMysqlSteps(
-  input: HashMysqlInput,
-): TaskResult<{ steps: MysqlStepHash[]; identities?: Record<string, string> }> {
+export function hashMysqlSteps(input: HashMysqlInput): TaskResult<{
+  steps: MysqlStepHash[];
+  identities?: Record<string, string>;
+  seen: Record<string, string>;
+}> {
   try {
     return { ok: true, ...withIdentities(() => input.steps.map((s) => hashStep(s, input))) };
   } catch (err) {

@@ -26,9 +26,11 @@ export interface StepHash {
  * back as `{ok:false, error}` because a thrown error would lose its code crossing threads.
  * `identities` (when every file read had settled) lets the main thread reuse the result.
  */
-export function hashPsqlSteps(
-  input: HashPsqlInput,
-): TaskResult<{ steps: StepHash[]; identities?: Record<string, string> }> {
+export function hashPsqlSteps(input: HashPsqlInput): TaskResult<{
+  steps: StepHash[];
+  identities?: Record<string, string>;
+  seen: Record<string, string>;
+}> {
   try {
     return { ok: true, ...withIdentities(() => input.steps.map((step) => hashStep(step, input))) };
   } catch (err) {

@@ -97,3 +97,16 @@ export const answersLate =
     await new Promise((r) => setTimeout(r, ms));
     return real(dbs);
   };
+
+/** Waits until the job's task is running (the job's own status, polled). */
+export async function taskRunning(e: TestEngine, jobId: string, taskId: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json() as JobStatus;
+    const task = (job.tasks ?? []).find((x) => x.task_id === taskId) as { status?: string };
+    if (task?.status === 'running') return;
+    if (job.status === 'failed' || job.status === 'succeeded')
+      throw new Error(`job ended (${job.status}) before ${taskId} ran`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${taskId} never ran`);
+}

@@ -10,6 +10,7 @@ import {
   prepare,
   psqlArgsOf,
   replaceServerMethod,
+  taskRunning,
   unfinishedRecords,
 } from '../../helpers/prepare.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -24,19 +25,6 @@ async function onDisk(t: Test, e: TestEngine) {
   const store = await openSqljsStore({ dir });
   t.teardown(() => store.close());
   return store;
-}
-
-/** Waits until the job's task is running (the job's own status, polled). */
-async function taskRunning(e: TestEngine, jobId: string, taskId: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json() as JobStatus;
-    const task = (job.tasks ?? []).find((x) => x.task_id === taskId) as { status?: string };
-    if (task?.status === 'running') return;
-    if (job.status === 'failed' || job.status === 'succeeded')
-      throw new Error(`job ended (${job.status}) before ${taskId} ran`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${taskId} never ran`);
 }
 
 t.test('the state a job built is on disk, not pending, when its result is sent', async (t) => {
