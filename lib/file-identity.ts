@@ -66,6 +66,7 @@ export function withIdentities<S extends { files: string[] }>(
   const identities = settledIdentities(paths, started);
   if (identities) return { steps, identities, seen: identities };
   const seen: Record<string, string> = {};
+  // A file removed since it was read matches nothing: the step that read it is not kept.
   for (const path of paths) seen[path] = fileIdentity(path) ?? 'gone';
   return { steps, seen };
 }

@@ -1,7 +1,12 @@
 import { symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { fileIdentity, settledIdentities, wallClockNs } from '../../lib/file-identity.js';
+import {
+  fileIdentity,
+  settledIdentities,
+  wallClockNs,
+  withIdentities,
+} from '../../lib/file-identity.js';
 import { tempDir } from '../helpers/tmp.js';
 
 t.test('identity changes with the content, the inode and a link target', async (t) => {
@@ -40,4 +45,15 @@ t.test('only files that settled before the read vouch for a hash', async (t) => 
   t.equal(settledIdentities([old, fresh], now), undefined, 'a file changed just now: no cache');
   t.equal(settledIdentities([join(dir, 'gone.sql')], now), undefined);
   t.same(settledIdentities([], now), {}, 'no files: always cacheable');
+});
+
+t.test('withIdentities: what a build checks against, settled or not', async (t) => {
+  const dir = await tempDir(t);
+  const fresh = join(dir, 'fresh.sql');
+  await writeFile(fresh, 'select 1;');
+  const hashed = withIdentities(() => [{ files: [fresh] }]);
+  t.equal(hashed.identities, undefined, 'written just now: not for the hash cache');
+  t.same(hashed.seen, { [fresh]: fileIdentity(fresh) }, 'but seen, for the build to check');
+  const gone = join(dir, 'gone.sql');
+  t.same(withIdentities(() => [{ files: [gone] }]).seen, { [gone]: 'gone' }, 'matches nothing');
 });
