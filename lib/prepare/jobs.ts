@@ -132,7 +132,13 @@ export class JobManager {
 
   private jobError(job: Job, err: unknown): ErrorBody {
     const code = job.abort.signal.aborted ? 'cancelled' : errorCode(err);
-    if (code === 'cancelled') return { code, message: 'job cancelled' };
+    if (code === 'cancelled') {
+      const reason = job.abort.signal.reason;
+      return {
+        code,
+        message: typeof reason === 'string' ? `job cancelled: ${reason}` : 'job cancelled',
+      };
+    }
     this.ctx.logger.error('job_failed', {
       job_id: job.id,
       code: code ?? 'internal_error',
@@ -155,10 +161,10 @@ export class JobManager {
    * cancelled on the server, the build database dropped; the job ends failed/cancelled.
    * Returns false for a job that had already finished.
    */
-  requestCancel(id: string): boolean {
+  requestCancel(id: string, reason?: string): boolean {
     const job = this.jobs.get(id);
     if (!job || job.finished) return false;
-    job.abort.abort();
+    job.abort.abort(reason);
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
@@ -168,8 +174,8 @@ export class JobManager {
   }
 
   /** Cancels and resolves once the job has ended. */
-  async cancel(id: string): Promise<void> {
-    if (this.requestCancel(id)) await this.running.get(id);
+  async cancel(id: string, reason?: string): Promise<void> {
+    if (this.requestCancel(id, reason)) await this.running.get(id);
   }
 
   activeJobIds(): Set<string> {
@@ -184,7 +190,8 @@ export class JobManager {
 
   /** Cancels everything (engine shutdown): running builds are stopped and their databases dropped. */
   async shutdown(): Promise<void> {
-    await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id)));
+    // Said in the job's error: a client following the job learns why it was cancelled.
+    await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id, 'the engine is stopping')));
   }
 
   /** Keeps the newest finished jobs: `keepPerSignature` per request signature, `keepTotal` in all. */

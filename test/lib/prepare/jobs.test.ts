@@ -1,7 +1,8 @@
 import t from 'tap';
+import type { JobStatus } from '../../../lib/schema-types.js';
 import { testEngine } from '../../helpers/engine.js';
 import { catalogDatabases } from '../../helpers/pg.js';
-import { followEvents, prepare, unfinishedRecords } from '../../helpers/prepare.js';
+import { followEvents, prepare, taskRunning, unfinishedRecords } from '../../helpers/prepare.js';
 
 t.test(
   'a failing script fails the job with psql message and exit code, leaving nothing',
@@ -154,3 +155,19 @@ t.test('an image whose version tag does not match the server fails the job', asy
 function stepsCached(job: { tasks?: Array<{ type: string; cached?: boolean }> }) {
   return (job.tasks ?? []).filter((x) => x.type === 'state_execute').map((x) => x.cached);
 }
+
+t.test('a job cancelled by the engine stopping says so', async (t) => {
+  const e = await testEngine(t);
+  const res = await e.call('POST', '/v1/prepare-jobs', {
+    body: JSON.stringify({ prepare_kind: 'psql', psql_args: ['-c', 'select pg_sleep(5)'] }),
+  });
+  const jobId = res.json().job_id as string;
+  await taskRunning(e, jobId, 'execute-0');
+  // Before, "job cancelled" alone: a client could not tell this from a cancel it had asked for.
+  await e.deps.jobs.shutdown();
+  const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json() as JobStatus;
+  t.match(job, {
+    status: 'failed',
+    error: { code: 'cancelled', message: 'job cancelled: the engine is stopping' },
+  });
+});
