@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileSystemReason } from '../../lib/fs-reason.js';
 import { parseArgs, str } from '../args.js';
 import { apiError } from '../client.js';
 import type { CliContext } from '../context.js';
@@ -43,9 +44,7 @@ export function runCommand(kind: 'psql' | 'mysql') {
         : mysqlInvocation(dsn, toolArgs, ctx.env);
     return new Promise((resolve, reject) => {
       const child = spawn(bin, args, { stdio: 'inherit', env: ctx.env });
-      child.on('error', (err) =>
-        reject(new CliError(`cannot run ${bin}: ${err.message}`, EXIT.engine)),
-      );
+      child.on('error', (err) => reject(cannotRun(kind, bin, err)));
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
     });
   };
@@ -82,4 +81,13 @@ function mysqlInvocation(dsn: string, args: string[], env: NodeJS.ProcessEnv): [
   ];
   if (u.password) conn.push(`--password=${decodeURIComponent(u.password)}`);
   return [env.SQLRS_MYSQL ?? 'mariadb', [...conn, ...args, u.pathname.slice(1)]];
+}
+
+/** A client that cannot be started, in the engine's words for psql (runtime/tasks/run-psql.ts). */
+function cannotRun(kind: 'psql' | 'mysql', bin: string, err: unknown): CliError {
+  const install =
+    kind === 'psql'
+      ? 'install the PostgreSQL client (psql), or set SQLRS_PSQL to its path'
+      : 'install the MariaDB or MySQL client, or set SQLRS_MYSQL to its path';
+  return new CliError(`cannot run ${bin}: ${fileSystemReason(err)}`, EXIT.engine, install);
 }

@@ -41,3 +41,15 @@ t.test('run:psql runs psql on the instance and passes its exit code through', as
   t.equal(which.code, 2);
   t.match(which.stderr, /give --instance ID\|NAME \(2 PostgreSQL instances exist\)/);
 });
+
+t.test('a client that cannot be run says which and what to do', async (t) => {
+  const cli = cliIn(await cliStateDir(t));
+  await cli(['prepare:psql', '--name', 'noclient', '--', '-c', 'select 1']);
+  const res = await cli(['run:psql', '--instance', 'noclient'], {
+    env: { SQLRS_PSQL: '/nonexistent/psql' },
+  });
+  t.equal(res.code, 3);
+  // Was "spawn /nonexistent/psql ENOENT".
+  t.match(res.stderr, 'sqlrs: cannot run /nonexistent/psql: no such file or directory');
+  t.match(res.stderr, 'install the PostgreSQL client (psql), or set SQLRS_PSQL to its path');
+});
