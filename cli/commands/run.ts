@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileSystemReason } from '../../lib/fs-reason.js';
+import { INSTALL_PSQL } from '../../runtime/tasks/run-psql.js';
 import { parseArgs, str } from '../args.js';
 import { apiError } from '../client.js';
 import type { CliContext } from '../context.js';
@@ -87,7 +88,7 @@ function mysqlInvocation(dsn: string, args: string[], env: NodeJS.ProcessEnv): [
 function cannotRun(kind: 'psql' | 'mysql', bin: string, err: unknown): CliError {
   const install =
     kind === 'psql'
-      ? 'install the PostgreSQL client (psql), or set SQLRS_PSQL to its path'
+      ? INSTALL_PSQL
       : 'install the MariaDB or MySQL client, or set SQLRS_MYSQL to its path';
   return new CliError(`cannot run ${bin}: ${fileSystemReason(err)}`, EXIT.engine, install);
 }

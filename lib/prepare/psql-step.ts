@@ -61,17 +61,18 @@ export async function runPsqlStep(
     ),
   );
   if (res.cancelled) throw jobCancelled();
+  const step = `step ${run.step.index + 1} (${taskId})`;
   if (res.exitCode !== 0) {
     const how = res.exitCode === null ? `signal ${res.signal}` : `exit code ${res.exitCode}`;
     const details = [`exit code: ${res.exitCode ?? res.signal}`, ...res.stderrTail].join('\n');
-    const where = `in step ${run.step.index + 1} (${taskId})`;
+    const where = `in ${step}`;
     // psql's exit code 2: its connection went bad (lost, or never made). The server's trouble,
     // not the script's (which may not reconnect: \connect is refused), and worth a retry.
     if (res.exitCode === 2)
       throw sqlrsError('unavailable', `psql lost its connection to the server ${where}`, details);
     throw invalidArgument(`psql failed ${where} with ${how}`, details);
   }
-  assertUnchanged(run.files, `step ${run.step.index + 1} (${taskId})`);
+  assertUnchanged(run.files, step);
 }
 
 /**

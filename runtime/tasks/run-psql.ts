@@ -87,13 +87,12 @@ function run(input: RunPsqlInput): Promise<RunPsqlOutput> {
   });
 }
 
+/** What to do about a psql that cannot be run; `sqlrs run:psql` says the same. */
+export const INSTALL_PSQL = 'install the PostgreSQL client (psql), or set SQLRS_PSQL to its path';
+
 /** A psql that cannot be started (not installed, SQLRS_PSQL wrong) is the user's to fix. */
 function cannotRun(psql: string, err: unknown) {
-  return sqlrsError(
-    'unavailable',
-    `cannot run ${psql}: ${fileSystemReason(err)}`,
-    'install the PostgreSQL client (psql), or set SQLRS_PSQL to its path',
-  );
+  return sqlrsError('unavailable', `cannot run ${psql}: ${fileSystemReason(err)}`, INSTALL_PSQL);
 }
 
 /** Sends at most `maxLogLines` lines, then one notice that the rest is not shown. */
