@@ -40,6 +40,21 @@ const LOST = new Set([
 export const isConnectionLost = (code: string): boolean => LOST.has(code);
 
 /**
+ * A PostgreSQL connection the server ended (57P01 admin shutdown, pg_terminate_backend; 57P02
+ * crash shutdown) or whose socket closed, or a statement asked of it afterwards: node-postgres
+ * says the last two with no code, only these words.
+ */
+const PG_LOST = new Set(['57P01', '57P02', 'ECONNRESET', 'EPIPE']);
+const PG_LOST_WORDS = new Set([
+  'Connection terminated unexpectedly',
+  'Client has encountered a connection error and is not queryable',
+]);
+export function isPgConnectionLost(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return PG_LOST.has(String(e?.code ?? '')) || PG_LOST_WORDS.has(String(e?.message));
+}
+
+/**
  * The server would not do it for the configured user, or cannot now: a privilege is missing
  * (CREATEDB, CREATE on a schema), or it is out of disk, memory or connections. The user can act
  * on the server's own words; any other server error is ours to fix and stays internal.
@@ -76,7 +91,7 @@ export function serverError(url: string, err: unknown): unknown {
       `database server unavailable: no answer within ${CONNECT_TIMEOUT_MS / 1000} s of connecting`,
       redactUrl(url),
     );
-  if (CONNECTION.has(code))
+  if (CONNECTION.has(code) || isPgConnectionLost(err))
     return sqlrsError('unavailable', `database server unavailable: ${message}`, redactUrl(url));
   if (PG_REFUSED.test(code) || MYSQL_REFUSED.has(code))
     return sqlrsError('unavailable', `database server refused: ${message}`, redactUrl(url));

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { pgSessionCounts } from '../../conntrack/postgres.js';
 import { invalidArgument } from '../../errors.js';
 import { assertOwnName } from '../names.js';
-import { serverError } from '../server-errors.js';
+import { isPgConnectionLost, serverError } from '../server-errors.js';
 import type { DbmsServer } from '../types.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import { DbSettings, hasSettingsSql } from './db-settings.js';
@@ -84,6 +84,9 @@ export class PostgresServer implements DbmsServer {
   /**
    * A short read on the probe's connection when it is open (probe.ts), else on the pool. Should
    * the probe fail (its connection lost, say), the pool answers: a read is safe to ask again.
+   * So it is once more when the pool's connection turns out lost too: a connection the server
+   * ended a moment ago can still be idle in the pool, its end not yet read off the socket, and
+   * the pool drops it only on that error (seen once in CI, right after the server ended both).
    */
   private async read<T extends pg.QueryResultRow>(sql: string, params: unknown[]) {
     const probe = this.probe.client();
@@ -93,6 +96,11 @@ export class PostgresServer implements DbmsServer {
       } catch {
         // The pool's answer, or its error, stands.
       }
+    }
+    try {
+      return await this.pool.query<T>(sql, params);
+    } catch (err) {
+      if (!isPgConnectionLost(err)) throw serverError(this.url, err);
     }
     return this.q<T>(sql, params);
   }

@@ -6,7 +6,8 @@ import t from 'tap';
 import { MysqlServer } from '../../../lib/dbms/mysql/server.js';
 import { PostgresServer } from '../../../lib/dbms/postgres/server.js';
 import { CONNECT_TIMEOUT_MS } from '../../../lib/dbms/postgres/timed-client.js';
-import { serverError } from '../../../lib/dbms/server-errors.js';
+import { isPgConnectionLost, serverError } from '../../../lib/dbms/server-errors.js';
+import type { CodedError } from '../../../lib/errors.js';
 import { ADMIN_URL, MYSQL_URL, mysqlQuery, query } from '../../helpers/pg.js';
 
 // Real servers, real errors: a user that may log in but not create databases, as a configured
@@ -82,4 +83,40 @@ t.test('MySQL: an error that is ours to fix stays as it is', async (t) => {
   const err = await conn.query('SELEC 1').catch((e) => e);
   t.equal(err.code, 'ER_PARSE_ERROR');
   t.equal(serverError(MYSQL_URL, err), err);
+});
+
+t.test(
+  'PostgreSQL: a connection the server ended is lost; a failed statement is not',
+  async (t) => {
+    const client = new pg.Client({ connectionString: ADMIN_URL });
+    await client.connect();
+    t.teardown(() => client.end().catch(() => undefined));
+    const syntax = await client.query('selec 1').catch((e: unknown) => e);
+    t.notOk(isPgConnectionLost(syntax), 'a syntax error');
+    // It reports the server's words (57P01), then the socket's close.
+    const errors: unknown[] = [];
+    const closed = new Promise<void>((resolve) => client.on('end', () => resolve()));
+    client.on('error', (e) => errors.push(e));
+    const [{ pid }] = (await client.query('select pg_backend_pid() pid')).rows;
+    await query(ADMIN_URL, 'select pg_terminate_backend($1)', [pid]);
+    await closed;
+    t.ok(errors.length > 0, 'it said so');
+    for (const e of errors) t.ok(isPgConnectionLost(e), `terminated: ${(e as Error).message}`);
+    const after = await client.query('select 1').catch((e: unknown) => e);
+    t.ok(isPgConnectionLost(after), `a statement on it afterwards (${(after as Error).message})`);
+  },
+);
+
+t.test('PostgreSQL: a statement whose connection the server ends is unavailable', async (t) => {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  client.on('error', () => undefined);
+  await client.connect();
+  t.teardown(() => client.end().catch(() => undefined));
+  const [{ pid }] = (await client.query('select pg_backend_pid() pid')).rows;
+  const sleeping = client.query('select pg_sleep(5)').catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 100));
+  await query(ADMIN_URL, 'select pg_terminate_backend($1)', [pid]);
+  const err = serverError(ADMIN_URL, await sleeping) as CodedError;
+  t.equal(err.code, 'unavailable');
+  t.match(err.message, /^database server unavailable: terminating connection/);
 });

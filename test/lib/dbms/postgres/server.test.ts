@@ -137,6 +137,33 @@ t.test('one DDL connection outlives idleness; the others close', async (t) => {
   t.same(await server.list(prefix), [], 'and it still answers');
 });
 
+t.test(
+  'a read outlives a pool connection the server ended that is still idle in the pool',
+  async (t) => {
+    const catalog = newCatalogId();
+    const server = new PostgresServer(ADMIN_URL, 'auto', catalog);
+    t.teardown(() => server.close());
+    const db = dbNames(catalog).instance(newInstanceId());
+    await server.existing([db]); // the pool's connection, idle now
+    // Hold back its reads, so the pool has not heard of its end when it hands it out: as in the
+    // moment after the server ends it, before the socket is read.
+    type Idle = Array<{ client: { connection: { stream: NodeJS.ReadableStream } } }>;
+    const idle = (server as unknown as { pool: { _idle: Idle } }).pool._idle;
+    t.equal(idle.length, 1, 'one idle pool connection');
+    const [{ client }] = idle as [Idle[number]];
+    const socket = client.connection.stream;
+    socket.pause();
+    const pids = () => sessionPids(appName(catalog));
+    await query(ADMIN_URL, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [
+      await pids(),
+    ]);
+    for (let i = 0; i < 100 && (await pids()).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    setTimeout(() => socket.resume(), 50);
+    t.same([...(await server.existing([db]))], [], 'answered on a new connection');
+  },
+);
+
 t.test('existence checks get a connection of their own, and outlive losing it', async (t) => {
   const catalog = newCatalogId();
   const server = new PostgresServer(ADMIN_URL, 'auto', catalog);
