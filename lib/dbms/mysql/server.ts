@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { invalidArgument } from '../../errors.js';
 import { assertOwnName } from '../names.js';
-import { serverError } from '../server-errors.js';
+import { isConnectionLost, serverError } from '../server-errors.js';
 import type { DbmsServer } from '../types.js';
 import { cloneSchema } from './clone.js';
 
@@ -28,6 +28,23 @@ export class MysqlServer implements DbmsServer {
     } catch (err) {
       throw serverError(this.url, err);
     }
+  }
+
+  /**
+   * A read, asked once more when its connection turns out lost: a connection the server ended a
+   * moment ago (KILL, a restart) can still be idle in the pool, its end not yet read off the
+   * socket (1 read in 15 right after a KILL, here). Statements that change something are not
+   * asked again: whether a lost one took effect cannot be known.
+   */
+  private async read<T>(sql: string, params: unknown[]): Promise<T> {
+    try {
+      const [result] = await this.pool.query(sql, params);
+      return result as T;
+    } catch (err) {
+      if (!isConnectionLost(String((err as { code?: unknown }).code)))
+        throw serverError(this.url, err);
+    }
+    return this.q<T>(sql, params);
   }
 
   async resolve(imageId: string): Promise<string> {
@@ -102,7 +119,7 @@ export class MysqlServer implements DbmsServer {
 
   async existing(dbs: string[]): Promise<Set<string>> {
     if (dbs.length === 0) return new Set();
-    const list = await this.q<Array<{ n: string }>>(
+    const list = await this.read<Array<{ n: string }>>(
       'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)',
       [dbs],
     );

@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { MysqlServer } from '../../../../lib/dbms/mysql/server.js';
+import { newCatalogId } from '../../../../lib/id.js';
 import { testEngine } from '../../../helpers/engine.js';
 import { holdMysqlSession } from '../../../helpers/mysql-session.js';
-import { mysqlQuery, mysqlSchemas } from '../../../helpers/pg.js';
+import { MYSQL_URL, mysqlQuery, mysqlSchemas } from '../../../helpers/pg.js';
 import { prepare } from '../../../helpers/prepare.js';
 
 const FIXTURE = fileURLToPath(
@@ -160,3 +162,38 @@ t.test('USE and references to other sqlrs_ schemas are refused with 400', async 
   t.equal(wrongImage.status, 400);
   t.match(wrongImage.json(), { message: /image postgres is a postgres server/ });
 });
+
+t.test(
+  'a read outlives a pool connection the server ended that is still idle in the pool',
+  async (t) => {
+    const server = new MysqlServer(MYSQL_URL);
+    t.teardown(() => server.close());
+    const schema = `sqlrs_${newCatalogId()}_absent`;
+    await server.existing([schema]); // the pool's connection, idle now
+    // Stop its socket reading, so the pool has not heard of its end when it hands it out: as in
+    // the moment after the server ends it, before the socket is read. (A paused stream is not
+    // enough: Node still reads the socket's end.)
+    type Conn = { threadId: number; stream: { _handle: { readStop(): void; readStart(): void } } };
+    type Free = { toArray(): Conn[] };
+    const pool = (server as unknown as { pool: { pool: { _freeConnections: Free } } }).pool.pool;
+    const free = pool._freeConnections.toArray();
+    t.equal(free.length, 1, 'one idle pool connection');
+    const [conn] = free as [Conn];
+    conn.stream._handle.readStop();
+    await mysqlQuery('KILL CONNECTION ?', [conn.threadId]);
+    const alive = async () =>
+      (
+        await mysqlQuery('SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [
+          conn.threadId,
+        ])
+      ).length > 0;
+    for (let i = 0; i < 100 && (await alive()); i++) await new Promise((r) => setTimeout(r, 10));
+    t.same(
+      pool._freeConnections.toArray(),
+      [conn],
+      'still idle in the pool once the server ended it',
+    );
+    setTimeout(() => conn.stream._handle.readStart(), 50);
+    t.same([...(await server.existing([schema]))], [], 'answered on a new connection');
+  },
+);
