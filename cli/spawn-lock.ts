@@ -29,9 +29,11 @@ export async function spawnLock(path: string, waitMs: number): Promise<() => voi
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    if (isStale(path)) {
+    const stale = staleLock(path);
+    if (stale !== undefined) {
       try {
-        unlinkSync(path);
+        // Only the lock judged stale: another CLI may have replaced it meanwhile.
+        if (statSync(path).ino === stale) unlinkSync(path);
       } catch {
         // someone else removed it
       }
@@ -58,11 +60,19 @@ function writeLock(path: string): void {
   }
 }
 
-function isStale(path: string): boolean {
+/**
+ * The inode of a stale lock: older than SPAWN_LOCK_STALE_MS, or holding the pid of a process
+ * that is gone. An empty lock is one whose CLI is between creating and filling it; it was taken
+ * for a dead pid, and two CLIs starting together then both started an engine.
+ */
+function staleLock(path: string): number | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    return !pidAlive(pid) || Date.now() - statSync(path).mtimeMs > SPAWN_LOCK_STALE_MS;
+    const { ino, mtimeMs } = statSync(path);
+    if (Date.now() - mtimeMs > SPAWN_LOCK_STALE_MS) return ino;
+    const text = readFileSync(path, 'utf8');
+    if (text.trim() === '' || pidAlive(Number.parseInt(text, 10))) return undefined;
+    return ino;
   } catch {
-    return false;
+    return undefined;
   }
 }

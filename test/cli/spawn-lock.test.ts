@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { spawnLock } from '../../cli/spawn-lock.js';
@@ -20,4 +20,18 @@ t.test('a lock that cannot be written says which file and why (exit 3)', async (
     message: `cannot write ${path}: no such file or directory`,
     exitCode: 3,
   });
+});
+
+t.test('an empty lock is being written, not stale; an old or dead one is', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'spawn.lock');
+  // Another CLI between creating the lock and writing its pid: this one used to take it.
+  await writeFile(path, '');
+  await t.rejects(spawnLock(path, 150), { message: `timed out waiting for ${path}` });
+  const old = new Date(Date.now() - 60_000);
+  await utimes(path, old, old);
+  (await spawnLock(path, 150))();
+  await writeFile(path, '999999999\n'); // no such process
+  (await spawnLock(path, 150))();
+  t.same(await readdir(dir), []);
 });
