@@ -1,7 +1,14 @@
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
 import { readSourceFile, unreadableReason } from '../source-file.js';
-import { type MetaCommand, scanMetaCommands, splitMetaArgs } from './scanner.js';
+import { splitMetaArgs } from './meta-args.js';
+import {
+  type AmbiguousLiteral,
+  type Interpolation,
+  type MetaCommand,
+  scanPsql,
+} from './scanner.js';
+import { VariableTaint } from './variables.js';
 
 /** Where a piece of SQL came from: a label for errors and the directory `\ir` is relative to. */
 export interface Origin {
@@ -55,24 +62,29 @@ const COPY_FILE = Buffer.from('\n\u0000sqlrs:copy-file\u0000\n', 'latin1');
  * `cwd` is the step's working directory (what `\i` and `\copy` paths are relative to).
  */
 export function expandSql(text: string, origin: Origin, cwd: string): Expansion {
-  const exp: Expansion = { chunks: [], files: [] };
+  const exp: Expanding = { chunks: [], files: [], taint: new VariableTaint() };
   expandInto(exp, text, origin, cwd, []);
-  return exp;
+  return { chunks: exp.chunks, files: exp.files };
 }
 
-function expandInto(exp: Expansion, text: string, origin: Origin, cwd: string, stack: string[]) {
+/** An expansion in progress: what the step's psql variables may hold so far, in text order. */
+type Expanding = Expansion & { taint: VariableTaint };
+
+function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, stack: string[]) {
   let pos = 0;
-  for (const cmd of scanMetaCommands(text)) {
+  for (const token of scanPsql(text)) {
+    if (token.kind !== 'meta') {
+      checkSqlToken(exp, token, origin, text);
+      continue;
+    }
+    const cmd = token;
     exp.chunks.push(Buffer.from(text.slice(pos, cmd.start), 'latin1'));
     pos = cmd.end;
     const where = `${origin.label}:${cmd.line}`;
     const fail = (why: string) =>
       invalidArgument(`${where}: \\${cmd.name}: ${why}`, `${where}: ${oneLine(cmd)}`);
-    if (cmd.args.includes('`')) throw fail('backquotes run shell commands on the engine host');
-    if (FORBIDDEN.has(cmd.name))
-      throw fail('not allowed: it leaves the build database or touches the host');
-    if (NO_FILE_ARG.has(cmd.name) && hasFileArgument(cmd.args))
-      throw fail('writing to a file or pipe is not allowed');
+    exp.taint.seen(cmd, where);
+    refuseForbidden(cmd, fail);
     if (INCLUDE.has(cmd.name) || INCLUDE_RELATIVE.has(cmd.name)) {
       const base = INCLUDE.has(cmd.name) ? cwd : origin.dir;
       includeFile(exp, fileArgument(cmd, fail), base, cwd, stack, fail);
@@ -87,6 +99,41 @@ function expandInto(exp: Expansion, text: string, origin: Origin, cwd: string, s
 
 type Fail = (why: string) => Error;
 
+function refuseForbidden(cmd: MetaCommand, fail: Fail): void {
+  if (cmd.args.includes('`')) throw fail('backquotes run shell commands on the engine host');
+  if (FORBIDDEN.has(cmd.name))
+    throw fail('not allowed: it leaves the build database or touches the host');
+  if (cmd.name === 'prompt') throw fail('not allowed: a prepare has no one to ask');
+  if (NO_FILE_ARG.has(cmd.name) && hasFileArgument(cmd.args))
+    throw fail('writing to a file or pipe is not allowed');
+}
+
+/**
+ * SQL that psql could read other than this scan does, so that it would find meta-commands the
+ * scan did not: an unquoted variable that may hold a backslash (lib/psql/variables.ts), or a
+ * literal whose end moves with standard_conforming_strings (lib/psql/scanner.ts).
+ */
+function checkSqlToken(
+  exp: Expanding,
+  token: Interpolation | AmbiguousLiteral,
+  origin: Origin,
+  text: string,
+) {
+  const where = `${origin.label}:${token.line}`;
+  const shown = `${where}: ${text.slice(token.start, token.end).slice(0, 200)}`;
+  if (token.kind === 'ambiguous')
+    throw invalidArgument(
+      `${where}: a backslash before a quote in '...' is not allowed: psql ends the literal there only while standard_conforming_strings is on, and a script can turn it off; write it as E'...' (where a backslash is \\\\) or with chr(92)`,
+      shown,
+    );
+  const why = exp.taint.reason(token.name);
+  if (why)
+    throw invalidArgument(
+      `${where}: :${token.name} may hold a backslash (${why}), which psql would run as a meta-command; interpolate it quoted, as :'${token.name}' (a literal) or :"${token.name}" (an identifier)`,
+      shown,
+    );
+}
+
 function fileArgument(cmd: MetaCommand, fail: Fail): string {
   const arg = splitMetaArgs(cmd.args)[0];
   if (!arg) throw fail('missing file name');
@@ -95,7 +142,7 @@ function fileArgument(cmd: MetaCommand, fail: Fail): string {
 }
 
 function includeFile(
-  exp: Expansion,
+  exp: Expanding,
   name: string,
   base: string,
   cwd: string,

@@ -133,4 +133,11 @@ function checkVariable(assignment: string) {
   if (name === 'ON_ERROR_STOP' && assignment.slice(eq + 1) !== '1') {
     throw invalidArgument(`-v ${assignment}: ON_ERROR_STOP must be 1`);
   }
+  // psql lexes an unquoted `:name` as input: a backslash in the value would be a meta-command
+  // that no scan of the script sees (lib/psql/variables.ts).
+  if (eq >= 0 && assignment.includes('\\', eq)) {
+    throw invalidArgument(
+      `-v ${assignment}: a value with a backslash is not accepted: psql would run it as a meta-command where :${name} is used`,
+    );
+  }
 }

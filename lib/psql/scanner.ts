@@ -20,23 +20,71 @@ export interface MetaCommand {
   end: number;
 }
 
+/** A psql variable interpolated unquoted into SQL (`:name`): psql lexes its value as input. */
+export interface Interpolation {
+  kind: 'variable';
+  name: string;
+  line: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * A '...' literal with an odd run of backslashes before a quote: psql ends it there while
+ * standard_conforming_strings is on (the default), but reads `\'` as an escaped quote once a
+ * script turns it off, and so finds meta-commands where this scanner finds a literal.
+ */
+export interface AmbiguousLiteral {
+  kind: 'ambiguous';
+  line: number;
+  start: number;
+  end: number;
+}
+
+export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | AmbiguousLiteral;
+
 const IDENT = /[A-Za-z0-9_$\x80-\xff]/;
+const VARIABLE_CHAR = /[A-Za-z0-9_\x80-\xff]/;
 const DOLLAR_TAG = /^\$([A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$/;
 
 export function scanMetaCommands(text: string): MetaCommand[] {
-  const out: MetaCommand[] = [];
+  return scanPsql(text).filter((t): t is { kind: 'meta' } & MetaCommand => t.kind === 'meta');
+}
+
+/** Meta-commands, unquoted interpolations and ambiguous literals, in the order of the text. */
+export function scanPsql(text: string): PsqlToken[] {
+  const out: PsqlToken[] = [];
   const lineAt = lineCounter(text);
   let i = 0;
   while (i < text.length) {
-    if (text[i] === '\\') {
+    const c = text[i];
+    if (c === '\\') {
       const cmd = readMeta(text, i, lineAt(i));
-      if (cmd) out.push(cmd);
+      if (cmd) out.push({ kind: 'meta', ...cmd });
       i = cmd ? cmd.end : i + 2;
+    } else if (c === ':') {
+      i = readColon(text, i, (name, end) =>
+        out.push({ kind: 'variable', name, line: lineAt(i), start: i, end }),
+      );
+    } else if (c === "'" && !isEscapeString(text, i)) {
+      const { end, ambiguous } = plainQuoteEnd(text, i);
+      if (ambiguous !== undefined)
+        out.push({ kind: 'ambiguous', line: lineAt(ambiguous), start: i, end });
+      i = end;
     } else {
       i = skipLiteralOrComment(text, i) ?? i + 1;
     }
   }
   return out;
+}
+
+/** Past `::` (a cast) or `:name` (reported); `:'name'` and `:"name"` are quoted, and safe. */
+function readColon(text: string, at: number, found: (name: string, end: number) => void): number {
+  if (text[at + 1] === ':') return at + 2;
+  let k = at + 1;
+  while (k < text.length && VARIABLE_CHAR.test(text[k] as string)) k++;
+  if (k > at + 1) found(text.slice(at + 1, k), k);
+  return Math.max(k, at + 1);
 }
 
 /** The end of a comment, quoted literal or dollar-quoted body starting at `i`, if one does. */
@@ -45,7 +93,7 @@ function skipLiteralOrComment(text: string, i: number): number | undefined {
   const next = text[i + 1];
   if (c === '-' && next === '-') return lineEnd(text, i);
   if (c === '/' && next === '*') return blockCommentEnd(text, i);
-  if (c === "'") return quoteEnd(text, i, "'", isEscapeString(text, i));
+  if (c === "'") return quoteEnd(text, i, "'", true);
   if (c === '"') return quoteEnd(text, i, '"', false);
   if (c === '$' && !IDENT.test(text[i - 1] ?? '')) return dollarQuoteEnd(text, i);
   return undefined;
@@ -54,6 +102,22 @@ function skipLiteralOrComment(text: string, i: number): number | undefined {
 /** E'...' (or e'...') strings treat backslash as an escape; E must start a token. */
 function isEscapeString(text: string, quote: number): boolean {
   return /[eE]/.test(text[quote - 1] ?? '') && !IDENT.test(text[quote - 2] ?? '');
+}
+
+/** A '...' literal as psql reads it by default; where it would read it otherwise, if anywhere. */
+function plainQuoteEnd(text: string, from: number): { end: number; ambiguous?: number } {
+  let ambiguous: number | undefined;
+  let backslashes = 0;
+  for (let k = from + 1; k < text.length; k++) {
+    const c = text[k];
+    if (c === "'") {
+      if (backslashes % 2 === 1) ambiguous ??= k;
+      if (text[k + 1] !== "'") return { end: k + 1, ambiguous };
+      k++;
+    }
+    backslashes = c === '\\' ? backslashes + 1 : 0;
+  }
+  return { end: text.length, ambiguous };
 }
 
 function dollarQuoteEnd(text: string, i: number): number | undefined {
@@ -95,6 +159,13 @@ function quoteEnd(text: string, from: number, quote: string, backslashEscapes: b
   return text.length;
 }
 
+/**
+ * Commands whose argument is the rest of the line, backslashes and all (psql's OT_WHOLE_LINE).
+ * Every other command's arguments end at an unquoted backslash: `\\` goes back to SQL, and
+ * any other backslash starts the next command on the same line (`\echo hi \! ls` runs both).
+ */
+const WHOLE_LINE = new Set(['!', 'copy', 'h', 'help', 'ef', 'ev', 'sf', 'sf+', 'sv', 'sv+']);
+
 function readMeta(text: string, at: number, line: number): MetaCommand | undefined {
   const first = text[at + 1];
   if (first === undefined || first === '\n') return undefined;
@@ -106,57 +177,33 @@ function readMeta(text: string, at: number, line: number): MetaCommand | undefin
     k++;
   }
   const name = text.slice(at + 1, k);
-  let end = lineEnd(text, k);
-  const sep = text.indexOf('\\\\', k);
-  if (sep >= 0 && sep < end) end = sep;
+  const eol = lineEnd(text, k);
+  const end = WHOLE_LINE.has(name) ? eol : argumentsEnd(text, k, eol);
   return { name, args: text.slice(k, end), line, start: at, end };
 }
 
-/**
- * Splits meta-command arguments as psql does for file names: whitespace separated, single
- * quotes with '' and backslash escapes. Returns undefined for each argument that uses psql
- * variables (`:name`, `:'name'`) or backquotes (shell commands), which cannot be hashed.
- */
-export function splitMetaArgs(args: string): Array<{ value: string; dynamic: boolean }> {
-  const out: Array<{ value: string; dynamic: boolean }> = [];
-  let k = 0;
-  for (;;) {
-    while (k < args.length && /\s/.test(args[k] as string)) k++;
-    if (k >= args.length) return out;
-    const word = readWord(args, k);
-    out.push({ value: word.value, dynamic: word.dynamic });
-    k = word.end;
-  }
-}
-
-function readWord(args: string, from: number) {
-  let value = '';
-  let dynamic = false;
-  let k = from;
-  while (k < args.length && !/\s/.test(args[k] as string)) {
-    const c = args[k] as string;
-    if (c === "'") {
-      const quoted = readQuoted(args, k);
-      value += quoted.value;
-      k = quoted.end;
-      continue;
+/** Where a command's arguments end: an unquoted backslash, or the end of the line. */
+function argumentsEnd(text: string, from: number, eol: number): number {
+  for (let k = from; k < eol; k++) {
+    const c = text[k];
+    if (c === '\\') return k;
+    if (c === "'") k = argumentQuoteEnd(text, k, eol);
+    else if (c === '"' || c === '`') {
+      const close = text.indexOf(c, k + 1);
+      k = close < 0 || close > eol ? eol : close;
     }
-    if (c === '`' || (c === ':' && /[A-Za-z_'"{]/.test(args[k + 1] ?? ''))) dynamic = true;
-    value += c;
-    k++;
   }
-  return { value, dynamic, end: k };
+  return eol;
 }
 
-/** A single-quoted argument: '' and backslash escapes, as psql reads file names. */
-function readQuoted(args: string, open: number): { value: string; end: number } {
-  let value = '';
-  let k = open + 1;
-  for (; k < args.length; k++) {
-    const q = args[k] as string;
-    if (q === "'" && args[k + 1] !== "'") break;
-    if (q === '\\' || q === "'") k++;
-    value += args[k] ?? '';
+/** The closing quote of a '...' argument: '' and backslash escapes, on one line. */
+function argumentQuoteEnd(text: string, open: number, eol: number): number {
+  for (let k = open + 1; k < eol; k++) {
+    if (text[k] === '\\') k++;
+    else if (text[k] === "'") {
+      if (text[k + 1] !== "'") return k;
+      k++;
+    }
   }
-  return { value, end: k + 1 };
+  return eol;
 }

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { testEngine } from '../helpers/engine.js';
@@ -193,5 +193,34 @@ t.test(
       }),
     });
     t.equal(planWithName.status, 400);
+  },
+);
+
+t.test(
+  'a script that hides a meta-command from the scan is refused before anything runs',
+  async (t) => {
+    const e = await testEngine(t);
+    const dir = await tempDir(t);
+    const marker = join(dir, 'ran');
+    const scripts = {
+      gset: `select '\\\\! touch ${marker}' as cmd \\gset\n:cmd\n`,
+      error: `\\set ON_ERROR_STOP off\ndo $$ begin raise exception '\\! touch ${marker}'; end $$;\n:LAST_ERROR_MESSAGE\n`,
+      conforming: `set standard_conforming_strings = off;\nselect 'a\\' , ' \\! touch ${marker}\n';\n`,
+      chained: `\\echo hi \\! touch ${marker}\n`,
+    };
+    for (const [name, text] of Object.entries(scripts)) {
+      const file = join(dir, `${name}.sql`);
+      await writeFile(file, text);
+      const res = await e.call('POST', '/v1/prepare-jobs', {
+        body: JSON.stringify({ prepare_kind: 'psql', psql_args: ['-f', file] }),
+      });
+      t.equal(res.status, 400, name);
+      t.match(
+        res.json(),
+        { code: 'invalid_argument', message: new RegExp(`^${file}:\\d+: `) },
+        name,
+      );
+    }
+    await t.rejects(stat(marker), { code: 'ENOENT' }, 'nothing ran on the host');
   },
 );

@@ -65,6 +65,8 @@ t.test('rejections name the argument', async (t) => {
     [['-f', 'rel.sql'], /-f rel\.sql: file paths must be absolute/],
     [['-v', 'ON_ERROR_STOP=0', '-c', 's'], /ON_ERROR_STOP must be 1/],
     [['-v', 'ON_ERROR_STOP', '-c', 's'], /ON_ERROR_STOP must be 1/],
+    [['-v', 'x=\\! ls', '-c', 's'], /-v x=\\! ls: a value with a backslash .* :x is used/],
+    [['--set=x=a\\b', '-c', 's'], /a value with a backslash/],
     [['-f', '-'], /needs the request field stdin/],
     [['-c', 's'], /no step reads it/, 'stdin'],
     [['-f', '-', '-f', '-'], /one step only/, 'x'],

@@ -107,3 +107,47 @@ t.test('errors name file and line', async (t) => {
     expandSql('select 1 \\g\nselect 2 \\g (format=csv)\n\\s\n', { label: 'o', dir }, dir),
   );
 });
+
+t.test(
+  'SQL psql could read otherwise than the scan is refused, naming file and line',
+  async (t) => {
+    const dir = await tempDir(t);
+    const refused = (text: string, message: RegExp) =>
+      t.throws(() => expandSql(text, { label: 'f.sql', dir }, dir), {
+        code: 'invalid_argument',
+        message,
+      });
+    // Each of these ran `\\!` on the engine host before (checked with psql 15).
+    refused(
+      "select '\\! touch x' as cmd \\gset\n:cmd",
+      /^f\.sql:2: :cmd may hold a backslash \(set from the server by \\gset at f\.sql:1\).*:'cmd'/,
+    );
+    refused(
+      '\\set ON_ERROR_STOP off\nselect 1/0;\n:LAST_ERROR_MESSAGE',
+      /^f\.sql:3: :LAST_ERROR_MESSAGE may hold/,
+    );
+    refused(
+      "\\set y '\\\\! touch x'\n:y",
+      /^f\.sql:2: :y may hold a backslash \(\\set at f\.sql:1 with a backslash\)/,
+    );
+    refused(
+      "set standard_conforming_strings = off;\nselect 'a\\' , ' \\! touch x\n';",
+      /^f\.sql:2: a backslash before a quote in '\.\.\.' is not allowed.*E'/,
+    );
+    refused('\\echo hi \\! touch x', /^f\.sql:1: \\!: not allowed/);
+    refused('\\prompt x', /^f\.sql:1: \\prompt: not allowed/);
+    // The same written safely.
+    const ok = "select 'x' as v \\gset\nselect :'v', :\"v\";\nselect E'a\\\\', 'C:\\dir', chr(92);";
+    t.ok(expandSql(ok, { label: 'f.sql', dir }, dir).chunks.length > 0);
+  },
+);
+
+t.test('variables are followed into includes, in order', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'inner.sql'), 'select 1 \\gset\n');
+  t.throws(() => expandSql('\\i inner.sql\nselect :n;', { label: 'o.sql', dir }, dir), {
+    message:
+      /^o\.sql:2: :n may hold a backslash \(set from the server by \\gset at .*inner\.sql:1\)/,
+  });
+  t.doesNotThrow(() => expandSql('select :n;\n\\i inner.sql', { label: 'o.sql', dir }, dir));
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { scanMetaCommands, splitMetaArgs } from '../../../lib/psql/scanner.js';
+import { scanMetaCommands, scanPsql } from '../../../lib/psql/scanner.js';
 
 const names = (text: string) => scanMetaCommands(text).map((c) => `${c.line}:${c.name}`);
 
@@ -33,17 +33,32 @@ t.test('not meta-commands inside literals, dollar quotes and comments', async (t
   t.same(names("select 'a\nb' \n\\o"), ['3:o'], 'lines counted inside literals');
 });
 
-t.test('meta-command argument splitting', async (t) => {
-  t.same(splitMetaArgs(" a.sql  'b c.sql' 'it''s' 'x\\'y'"), [
-    { value: 'a.sql', dynamic: false },
-    { value: 'b c.sql', dynamic: false },
-    { value: "it's", dynamic: false },
-    { value: "x'y", dynamic: false },
-  ]);
-  t.same(splitMetaArgs(':dir/x.sql')[0]?.dynamic, true);
-  t.same(splitMetaArgs(":'file'")[0]?.dynamic, true);
-  t.same(splitMetaArgs('`ls`')[0]?.dynamic, true);
-  t.same(splitMetaArgs('a:b')[0]?.dynamic, true);
-  t.same(splitMetaArgs('c:/x')[0]?.dynamic, false);
-  t.same(splitMetaArgs('   '), []);
+t.test('a command ends at an unquoted backslash, as psql reads it', async (t) => {
+  t.same(names('\\echo hi \\! touch x'), ['1:echo', '1:!'], 'psql runs both');
+  t.same(names("\\set x 'a\\\\' \\! touch x"), ['1:set', '1:!'], "a quoted '\\\\' is no separator");
+  t.same(names('\\echo \'a \\o\' "b \\o" `c \\o`'), ['1:echo'], 'quoted backslashes');
+  t.same(names('\\echo\\o x'), ['1:echo', '1:o']);
+  t.same(names('\\echo a \\\\ select 1; \\o'), ['1:echo', '1:o'], '\\\\ back to SQL');
+  t.same(names('\\copy t from stdin \\o x'), ['1:copy'], '\\copy takes the whole line');
+  t.same(names('\\! ls \\o x'), ['1:!']);
+});
+
+const tokens = (text: string) =>
+  scanPsql(text).map((k) =>
+    k.kind === 'variable' ? `${k.line}:${k.name}` : `${k.line}:${k.kind}`,
+  );
+
+t.test('unquoted interpolations in SQL, not casts, quoted ones or literals', async (t) => {
+  t.same(tokens('select :a, :b_1 from t where x = :"c" or y = :\'d\';'), ['1:a', '1:b_1']);
+  t.same(tokens('select 1::int, x::text, a[1:2];'), ['1:2']);
+  t.same(tokens('select \':a\', ":b", $$ :c $$; -- :d\n/* :e */ :f'), ['2:f']);
+  t.same(tokens('\\echo :a\nselect :b'), ['1:meta', '2:b'], 'arguments are not SQL');
+});
+
+t.test("'...' literals whose end moves with standard_conforming_strings", async (t) => {
+  t.same(tokens("select 'a\\';"), ['1:ambiguous']);
+  t.same(tokens("select 'a\\' , ' \\! ls\n';"), ['1:ambiguous'], 'psql may find \\! outside');
+  t.same(tokens("select 'it\\''s';"), ['1:ambiguous'], 'a backslash before a doubled quote');
+  t.same(tokens("select 'a\\\\', '\\d+', 'it''s', E'a\\'', e'\\\\';"), [], 'unambiguous');
+  t.same(tokens("select x\n  , 'a\n\\';"), ['3:ambiguous'], 'the line of the quote');
 });

@@ -1,0 +1,56 @@
+import { splitMetaArgs } from './meta-args.js';
+import type { MetaCommand } from './scanner.js';
+
+/**
+ * Which psql variables may hold a backslash by the time a script interpolates them unquoted
+ * (`:name`). psql lexes such a value as more input, so a backslash in it starts a meta-command
+ * that no scan of the script can see: `select '\! touch x' as cmd \gset` then `:cmd` ran a shell
+ * command on the engine host. Quoted interpolations (`:'name'`, `:"name"`) are literals, and
+ * safe. One per step: each step is a psql process of its own.
+ *
+ * Values come from the script's `\set` (its text is here to check), from `-v` (refused with a
+ * backslash, lib/psql/flags.ts), from the server (`\gset`, LAST_ERROR_MESSAGE: unknowable), or
+ * from psql itself (names, numbers, true/false: no backslash).
+ */
+export class VariableTaint {
+  private readonly tainted = new Map<string, string>([
+    ['LAST_ERROR_MESSAGE', "psql's copy of the server's last error message"],
+  ]);
+  /** `\gset` prefixes seen, with where; '' taints every name. */
+  private readonly fromServer: Array<{ prefix: string; where: string }> = [];
+
+  /** Why `:name` may hold a backslash, or undefined when it cannot. */
+  reason(name: string): string | undefined {
+    const gset = this.fromServer.find((g) => name.startsWith(g.prefix));
+    if (gset) return `set from the server by \\gset at ${gset.where}`;
+    return this.tainted.get(name);
+  }
+
+  /** Notes what a meta-command does to the variables (`\set`, `\gset`). */
+  seen(cmd: MetaCommand, where: string): void {
+    if (cmd.name === 'gset') this.gset(cmd, where);
+    else if (cmd.name === 'set') this.set(cmd, where);
+  }
+
+  private gset(cmd: MetaCommand, where: string): void {
+    const [prefix] = splitMetaArgs(cmd.args);
+    this.fromServer.push({ prefix: !prefix || prefix.dynamic ? '' : prefix.value, where });
+  }
+
+  private set(cmd: MetaCommand, where: string): void {
+    const [name] = splitMetaArgs(cmd.args);
+    if (!name || name.dynamic) return; // psql refuses a variable name it would have to build
+    if (cmd.args.includes('\\')) {
+      this.tainted.set(name.value, `\\set at ${where} with a backslash`);
+      return;
+    }
+    // Quoted ones too: a value that is part literal can come apart when lexed again.
+    for (const m of cmd.args.matchAll(/:['"]?([A-Za-z0-9_\x80-\xff]+)/g)) {
+      if (this.reason(m[1] as string)) {
+        this.tainted.set(name.value, `\\set at ${where} from :${m[1]}`);
+        return;
+      }
+    }
+    this.tainted.delete(name.value);
+  }
+}
