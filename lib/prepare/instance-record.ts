@@ -2,6 +2,7 @@ import type { DbmsServer } from '../dbms/types.js';
 import { newInstanceId } from '../id.js';
 import type { InstanceRow, StoreWriter } from '../store/types.js';
 import type { PrepareContext } from './context.js';
+import { dropped } from './leftovers.js';
 import type { Reservation } from './reservations.js';
 
 /** An instance a job is about to make: its row, the job and the name it binds. */
@@ -128,13 +129,7 @@ export async function renameCopy(
     return 'renamed';
   } catch (err) {
     ctx.logger.error('warm_pool_rename_failed', { db: copy, error: String(err) });
-    return server.drop(copy, true).then(
-      () => 'dropped',
-      (e) => {
-        ctx.logger.error('drop_failed', { db: copy, error: String(e) });
-        return 'left';
-      },
-    );
+    return (await dropped(ctx, server, copy)) ? 'dropped' : 'left';
   }
 }
 

@@ -17,14 +17,7 @@ export async function dropLeftovers(
   dbs: string[],
 ): Promise<(w: StoreWriter) => void> {
   const left: string[] = [];
-  for (const db of dbs) {
-    try {
-      await server.drop(db, true);
-    } catch (err) {
-      ctx.logger.error('drop_failed', { db, error: String(err) });
-      left.push(db);
-    }
-  }
+  for (const db of dbs) if (!(await dropped(ctx, server, db))) left.push(db);
   const createdAt = ctx.clock().toISOString();
   return (w) => {
     for (const db of left)
@@ -38,4 +31,15 @@ export async function dropLeftovers(
         created_at: createdAt,
       });
   };
+}
+
+/** Drops a database the work left; false (and logged) when the server cannot drop it now. */
+export async function dropped(ctx: PrepareContext, server: DbmsServer, db: string) {
+  try {
+    await server.drop(db, true);
+    return true;
+  } catch (err) {
+    ctx.logger.error('drop_failed', { db, error: String(err) });
+    return false;
+  }
 }
