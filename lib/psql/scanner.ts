@@ -39,6 +39,8 @@ export interface AmbiguousLiteral {
   line: number;
   start: number;
   end: number;
+  /** Offset of the quote that psql may read as escaped. */
+  at: number;
 }
 
 export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | AmbiguousLiteral;
@@ -53,29 +55,55 @@ export function scanMetaCommands(text: string): MetaCommand[] {
 
 /** Meta-commands, unquoted interpolations and ambiguous literals, in the order of the text. */
 export function scanPsql(text: string): PsqlToken[] {
+  return scanPsqlTo(text).tokens;
+}
+
+/**
+ * scanPsql, and the text that reopens whatever the text leaves open (a literal, dollar-quoted
+ * body or comment; '' if nothing): psql lexes a script line by line, carrying that state over,
+ * and lib/psql/encoding-hazard.ts does the same. Only for text that ends with a newline: then
+ * a construct that runs to the end of the text is one left open.
+ */
+export function scanPsqlTo(text: string): { tokens: PsqlToken[]; reopen: string } {
   const out: PsqlToken[] = [];
   const lineAt = lineCounter(text);
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '\\') {
-      const cmd = readMeta(text, i, lineAt(i));
-      if (cmd) out.push({ kind: 'meta', ...cmd });
-      i = cmd ? cmd.end : i + 2;
-    } else if (c === ':') {
-      i = readColon(text, i, (name, end) =>
-        out.push({ kind: 'variable', name, line: lineAt(i), start: i, end }),
-      );
-    } else if (c === "'" && !isEscapeString(text, i)) {
-      const { end, ambiguous } = plainQuoteEnd(text, i);
-      if (ambiguous !== undefined)
-        out.push({ kind: 'ambiguous', line: lineAt(ambiguous), start: i, end });
-      i = end;
-    } else {
-      i = skipLiteralOrComment(text, i) ?? i + 1;
-    }
+  let reopen = '';
+  for (let i = 0; i < text.length; ) {
+    const end = scanAt(text, i, lineAt, out);
+    if (end >= text.length && text.endsWith('\n')) reopen = reopening(text, i);
+    i = end;
   }
-  return out;
+  return { tokens: out, reopen };
+}
+
+/** Reads what starts at `i`, reporting tokens to `out`; returns where the next thing starts. */
+function scanAt(text: string, i: number, lineAt: (at: number) => number, out: PsqlToken[]) {
+  const c = text[i];
+  if (c === '\\') {
+    const cmd = readMeta(text, i, lineAt(i));
+    if (cmd) out.push({ kind: 'meta', ...cmd });
+    return cmd ? cmd.end : i + 2;
+  }
+  if (c === ':')
+    return readColon(text, i, (name, end) =>
+      out.push({ kind: 'variable', name, line: lineAt(i), start: i, end }),
+    );
+  if (c === "'" && !isEscapeString(text, i)) {
+    const { end, ambiguous: at } = plainQuoteEnd(text, i);
+    if (at !== undefined) out.push({ kind: 'ambiguous', line: lineAt(at), start: i, end, at });
+    return end;
+  }
+  return skipLiteralOrComment(text, i) ?? i + 1;
+}
+
+/** What reopens the construct starting at `i` that runs to the end of the text. */
+function reopening(text: string, i: number): string {
+  const c = text[i];
+  if (c === "'") return isEscapeString(text, i) ? "E'" : "'";
+  if (c === '"') return '"';
+  if (c === '$') return DOLLAR_TAG.exec(text.slice(i, i + 64))?.[0] ?? '';
+  if (c === '/' && text[i + 1] === '*') return '/*'.repeat(blockComment(text, i).depth);
+  return '';
 }
 
 /** Past `::` (a cast) or `:name` (reported); `:'name'` and `:"name"` are quoted, and safe. */
@@ -133,6 +161,11 @@ function lineEnd(text: string, from: number): number {
 }
 
 function blockCommentEnd(text: string, from: number): number {
+  return blockComment(text, from).end;
+}
+
+/** Where a (nested) block comment ends, and how deep it still is there if it runs out. */
+function blockComment(text: string, from: number): { end: number; depth: number } {
   let depth = 0;
   for (let k = from; k < text.length - 1; k++) {
     if (text[k] === '/' && text[k + 1] === '*') {
@@ -141,10 +174,10 @@ function blockCommentEnd(text: string, from: number): number {
     } else if (text[k] === '*' && text[k + 1] === '/') {
       depth--;
       k++;
-      if (depth === 0) return k + 1;
+      if (depth === 0) return { end: k + 1, depth };
     }
   }
-  return text.length;
+  return { end: text.length, depth };
 }
 
 function quoteEnd(text: string, from: number, quote: string, backslashEscapes: boolean): number {

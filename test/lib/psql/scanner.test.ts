@@ -1,5 +1,5 @@
 import t from 'tap';
-import { scanMetaCommands, scanPsql } from '../../../lib/psql/scanner.js';
+import { scanMetaCommands, scanPsql, scanPsqlTo } from '../../../lib/psql/scanner.js';
 
 const names = (text: string) => scanMetaCommands(text).map((c) => `${c.line}:${c.name}`);
 
@@ -61,4 +61,24 @@ t.test("'...' literals whose end moves with standard_conforming_strings", async 
   t.same(tokens("select 'it\\''s';"), ['1:ambiguous'], 'a backslash before a doubled quote');
   t.same(tokens("select 'a\\\\', '\\d+', 'it''s', E'a\\'', e'\\\\';"), [], 'unambiguous');
   t.same(tokens("select x\n  , 'a\n\\';"), ['3:ambiguous'], 'the line of the quote');
+});
+
+t.test('what a line leaves open, to be reopened at the start of the next', async (t) => {
+  const reopen = (text: string) => scanPsqlTo(text).reopen;
+  t.equal(reopen("select 'a';\n"), '');
+  t.equal(reopen("select 'a\n"), "'");
+  t.equal(reopen("select E'a\\\n"), "E'", 'an escaped newline stays inside');
+  t.equal(reopen('select "a\n'), '"');
+  t.equal(reopen('do $fn$ begin\n'), '$fn$');
+  t.equal(reopen('/* a /* b */\n'), '/*', 'one level still open');
+  t.equal(reopen('/* a /* b\n'), '/*/*');
+  t.equal(reopen('select 1 -- a comment ends with its line\n'), '');
+  t.equal(reopen("\\echo 'a\n"), '', 'a meta-command ends with its line');
+  t.equal(reopen("select 'a"), '', 'only text that ends a line');
+  const { tokens } = scanPsqlTo(`${reopen('/* a /* b\n')}*/ */ \\o x\n`);
+  t.same(
+    tokens.map((k) => k.kind),
+    ['meta'],
+    'reopened, the next line reads on from there',
+  );
 });
