@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
 import { readSourceFile, unreadableReason } from '../source-file.js';
+import { encodingHazard } from './encoding-hazard.js';
 import { splitMetaArgs } from './meta-args.js';
 import {
   type AmbiguousLiteral,
@@ -95,6 +96,7 @@ function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, s
     }
   }
   exp.chunks.push(Buffer.from(text.slice(pos), 'latin1'));
+  refuseEncodingHazard(exp, text, origin);
 }
 
 type Fail = (why: string) => Error;
@@ -132,6 +134,22 @@ function checkSqlToken(
       `${where}: :${token.name} may hold a backslash (${why}), which psql would run as a meta-command; interpolate it quoted, as :'${token.name}' (a literal) or :"${token.name}" (an identifier)`,
       shown,
     );
+}
+
+/**
+ * A script can switch the client encoding to one psql lexes differently (SJIS, BIG5, ...), and
+ * then non-ASCII text can swallow a quote: lib/psql/encoding-hazard.ts follows every such
+ * reading of the file. Checked after the file's own tokens, so that their errors come first.
+ */
+function refuseEncodingHazard(exp: Expanding, text: string, origin: Origin) {
+  const hazard = encodingHazard(text, (name) => exp.taint.everTainted(name));
+  if (!hazard) return;
+  const { line, encodings } = hazard.from;
+  const where = `${origin.label}:${hazard.line}`;
+  throw invalidArgument(
+    `${where}: psql could find ${hazard.found} here if the script switched the client encoding to ${encodings} before line ${line}: psql then reads the non-ASCII text of line ${line} so that it swallows the ASCII character after it, and so does not end literals where this check does. A file that has no backslashes (and no unquoted :LAST_ERROR_MESSAGE) is always fine: move such text to a file of its own and include it with \\ir`,
+    where,
+  );
 }
 
 function fileArgument(cmd: MetaCommand, fail: Fail): string {

@@ -18,12 +18,19 @@ export class VariableTaint {
   ]);
   /** `\gset` prefixes seen, with where; '' taints every name. */
   private readonly fromServer: Array<{ prefix: string; where: string }> = [];
+  /** Every name tainted so far, even if a later `\set` cleaned it. */
+  private readonly ever = new Set(this.tainted.keys());
 
   /** Why `:name` may hold a backslash, or undefined when it cannot. */
   reason(name: string): string | undefined {
     const gset = this.fromServer.find((g) => name.startsWith(g.prefix));
     if (gset) return `set from the server by \\gset at ${gset.where}`;
     return this.tainted.get(name);
+  }
+
+  /** Whether `:name` could have held a backslash anywhere so far. */
+  everTainted(name: string): boolean {
+    return this.ever.has(name) || this.fromServer.some((g) => name.startsWith(g.prefix));
   }
 
   /** Notes what a meta-command does to the variables (`\set`, `\gset`). */
@@ -41,16 +48,21 @@ export class VariableTaint {
     const [name] = splitMetaArgs(cmd.args);
     if (!name || name.dynamic) return; // psql refuses a variable name it would have to build
     if (cmd.args.includes('\\')) {
-      this.tainted.set(name.value, `\\set at ${where} with a backslash`);
+      this.taint(name.value, `\\set at ${where} with a backslash`);
       return;
     }
     // Quoted ones too: a value that is part literal can come apart when lexed again.
     for (const m of cmd.args.matchAll(/:['"]?([A-Za-z0-9_\x80-\xff]+)/g)) {
       if (this.reason(m[1] as string)) {
-        this.tainted.set(name.value, `\\set at ${where} from :${m[1]}`);
+        this.taint(name.value, `\\set at ${where} from :${m[1]}`);
         return;
       }
     }
     this.tainted.delete(name.value);
+  }
+
+  private taint(name: string, why: string): void {
+    this.tainted.set(name, why);
+    this.ever.add(name);
   }
 }

@@ -142,6 +142,26 @@ t.test(
   },
 );
 
+t.test('text psql could read otherwise under another client encoding is refused', async (t) => {
+  const dir = await tempDir(t);
+  const utf8 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+  const hidden = "set client_encoding = 'SJIS';\nselect 'あ', ' \\! touch x #';\n";
+  t.throws(() => expandSql(utf8(hidden), { label: 'f.sql', dir }, dir), {
+    code: 'invalid_argument',
+    message:
+      /^f\.sql:2: psql could find the meta-command \\! here if the script switched the client encoding to SJIS, .* before line 2: .*include it with \\ir$/,
+  });
+  // The same text without backslashes, included from a file with them, is fine.
+  await writeFile(join(dir, 'seed.sql'), "insert into t values ('あ', 'x'), ('東京', 'a:b');\n");
+  const main = "\\set ON_ERROR_STOP on\nselect E'\\n';\n\\ir seed.sql\nselect E'\\t';\n";
+  t.doesNotThrow(() => expandSql(utf8(main), { label: 'f.sql', dir }, dir));
+  t.throws(
+    () => expandSql(utf8("select 'あ', ' :v ';\n\\set v '\\\\'\n"), { label: 'f.sql', dir }, dir),
+    { message: /^f\.sql:1: psql could find :v unquoted/ },
+    'a variable that is set with a backslash anywhere in the file',
+  );
+});
+
 t.test('variables are followed into includes, in order', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'inner.sql'), 'select 1 \\gset\n');

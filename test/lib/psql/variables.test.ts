@@ -30,6 +30,10 @@ t.test('\\set: a backslash, or a value taken from a tainted variable', async (t)
   t.equal(taint.reason('quoted'), '\\set at f:5 from :LAST_ERROR_MESSAGE', 'kept on the safe side');
   const reset = after("\\set x 'a\\\\b'", '\\set x clean');
   t.equal(reset.reason('x'), undefined, 'a later \\set without one clears it');
+  t.ok(reset.everTainted('x'), 'but it held one in between');
+  t.ok(reset.everTainted('LAST_ERROR_MESSAGE'));
+  t.notOk(reset.everTainted('plain'));
+  t.ok(after('select 1 \\gset p_').everTainted('p_cmd'));
 });
 
 t.test('\\gset: every name under its prefix may come from the server', async (t) => {
