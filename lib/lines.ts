@@ -63,3 +63,10 @@ export function lineCounter(text: string): (offset: number) => number {
     return line;
   };
 }
+
+/** How many newlines `text` has from `from` up to (not including) `to`. */
+export function countNewlines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let k = text.indexOf('\n', from); k >= 0 && k < to; k = text.indexOf('\n', k + 1)) count++;
+  return count;
+}

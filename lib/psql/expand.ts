@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
 import { readSourceFile, unreadableReason } from '../source-file.js';
-import { encodingHazard } from './encoding-hazard.js';
+import { hiddenCommand } from './hidden-commands.js';
 import { splitMetaArgs } from './meta-args.js';
 import {
   type AmbiguousLiteral,
@@ -96,7 +96,7 @@ function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, s
     }
   }
   exp.chunks.push(Buffer.from(text.slice(pos), 'latin1'));
-  refuseEncodingHazard(exp, text, origin);
+  refuseHiddenCommand(exp, text, origin);
 }
 
 type Fail = (why: string) => Error;
@@ -137,19 +137,20 @@ function checkSqlToken(
 }
 
 /**
- * A script can switch the client encoding to one psql lexes differently (SJIS, BIG5, ...), and
- * then non-ASCII text can swallow a quote: lib/psql/encoding-hazard.ts follows every such
- * reading of the file. Checked after the file's own tokens, so that their errors come first.
+ * psql may read a file otherwise than the scan: after a switch to a client encoding it lexes
+ * differently, or past COPY data it does not lex (lib/psql/hidden-commands.ts). Checked after
+ * the file's own tokens, so that their errors come first.
  */
-function refuseEncodingHazard(exp: Expanding, text: string, origin: Origin) {
-  const hazard = encodingHazard(text, (name) => exp.taint.everTainted(name));
-  if (!hazard) return;
-  const { line, encodings } = hazard.from;
-  const where = `${origin.label}:${hazard.line}`;
-  throw invalidArgument(
-    `${where}: psql could find ${hazard.found} here if the script switched the client encoding to ${encodings} before line ${line}: psql then reads the non-ASCII text of line ${line} so that it swallows the ASCII character after it, and so does not end literals where this check does. A file that has no backslashes (and no unquoted :LAST_ERROR_MESSAGE) is always fine: move such text to a file of its own and include it with \\ir`,
-    where,
-  );
+function refuseHiddenCommand(exp: Expanding, text: string, origin: Origin) {
+  const hidden = hiddenCommand(text, (name) => exp.taint.everTainted(name));
+  if (!hidden) return;
+  const where = `${origin.label}:${hidden.line}`;
+  const { from } = hidden;
+  const why =
+    'copy' in from
+      ? `depending on whether the \\. on line ${from.line} ends COPY ... FROM STDIN data: psql takes such data as it is, not lexed, and this check cannot know where the script starts a COPY. Load such data with \\copy ... from 'file' instead`
+      : `if the script switched the client encoding to ${from.encodings} before line ${from.line}: psql then reads the non-ASCII text of line ${from.line} so that it swallows the ASCII character after it, and so does not end literals where this check does. A file that has no backslashes (and no unquoted :LAST_ERROR_MESSAGE) is always fine: move such text to a file of its own and include it with \\ir`;
+  throw invalidArgument(`${where}: psql could find ${hidden.found} here ${why}`, where);
 }
 
 function fileArgument(cmd: MetaCommand, fail: Fail): string {

@@ -1,4 +1,4 @@
-import { lineCounter } from '../lines.js';
+import { countNewlines, lineCounter } from '../lines.js';
 
 /**
  * Finds psql meta-commands (backslash commands) in SQL text the way psql's lexer does: a
@@ -61,19 +61,78 @@ export function scanPsql(text: string): PsqlToken[] {
 /**
  * scanPsql, and the text that reopens whatever the text leaves open (a literal, dollar-quoted
  * body or comment; '' if nothing): psql lexes a script line by line, carrying that state over,
- * and lib/psql/encoding-hazard.ts does the same. Only for text that ends with a newline: then
- * a construct that runs to the end of the text is one left open.
+ * and lib/psql/hidden-commands.ts does the same. Only for text that ends with a newline: then
+ * a construct that runs to the end of the text is one left open. `lineStates`, if given, gets
+ * what reopens the state at each line start inside the text that is not '' (nothing open).
+ *
+ * A line `\.` ends COPY ... FROM STDIN data, which psql takes as it is, not lexed: a quote in
+ * the data opens nothing. So such a line is no command, and the text after it is scanned
+ * afresh; lib/psql/hidden-commands.ts covers the readings where psql was not in COPY.
  */
-export function scanPsqlTo(text: string): { tokens: PsqlToken[]; reopen: string } {
-  const out: PsqlToken[] = [];
+export function scanPsqlTo(
+  text: string,
+  lineStates?: Set<string>,
+): { tokens: PsqlToken[]; reopen: string } {
+  const tokens: PsqlToken[] = [];
+  let from = 0;
+  let lines = 0;
+  for (const m of text.matchAll(COPY_END_LINE)) {
+    scanSegment(text.slice(from, m.index), { offset: from, lines }, tokens, lineStates);
+    lines += countNewlines(text, from, m.index + m[0].length);
+    from = m.index + m[0].length;
+  }
+  const last = scanSegment(text.slice(from), { offset: from, lines }, tokens, lineStates);
+  return { tokens, reopen: last };
+}
+
+/** A line that ends COPY data in a script (psql's copy.c), with its newline. */
+const COPY_END_LINE = /^\\\.\r?(?:\n|$)/gm;
+
+/** Whether a line, without its newline, ends COPY data. */
+export const isCopyEnd = (line: string) => line === '\\.' || line === '\\.\r';
+
+/** Scans a piece of a text that starts `at.offset` into it, after `at.lines` lines. */
+function scanSegment(
+  text: string,
+  at: { offset: number; lines: number },
+  out: PsqlToken[],
+  lineStates?: Set<string>,
+): string {
+  const first = out.length;
   const lineAt = lineCounter(text);
   let reopen = '';
   for (let i = 0; i < text.length; ) {
     const end = scanAt(text, i, lineAt, out);
     if (end >= text.length && text.endsWith('\n')) reopen = reopening(text, i);
+    if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates);
     i = end;
   }
-  return { tokens: out, reopen };
+  if (at.offset > 0 || at.lines > 0)
+    for (const token of out.slice(first)) {
+      token.start += at.offset;
+      token.end += at.offset;
+      token.line += at.lines;
+      if (token.kind === 'ambiguous') token.at += at.offset;
+    }
+  return reopen;
+}
+
+/** Adds what reopens the construct from `i` to `end` at each line start inside it. */
+function noteLineStates(text: string, i: number, end: number, states: Set<string>): void {
+  const nl = text.indexOf('\n', i);
+  if (nl < 0 || nl >= end) return;
+  if (text[i] !== '/') {
+    states.add(reopening(text, i));
+    return;
+  }
+  let depth = 0; // a comment: as deep as it is at each newline
+  for (let k = i; k < end; k++) {
+    const pair = text.slice(k, k + 2);
+    if (pair === '/*') depth++;
+    if (pair === '*/') depth--;
+    if (pair === '/*' || pair === '*/') k++;
+    else if (text[k] === '\n') states.add('/*'.repeat(depth));
+  }
 }
 
 /** Reads what starts at `i`, reporting tokens to `out`; returns where the next thing starts. */

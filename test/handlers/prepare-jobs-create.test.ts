@@ -207,6 +207,7 @@ t.test(
       error: `\\set ON_ERROR_STOP off\ndo $$ begin raise exception '\\! touch ${marker}'; end $$;\n:LAST_ERROR_MESSAGE\n`,
       conforming: `set standard_conforming_strings = off;\nselect 'a\\' , ' \\! touch ${marker}\n';\n`,
       chained: `\\echo hi \\! touch ${marker}\n`,
+      copy: `create temp table t(a text);\ncopy t from stdin;\nit's\n\\.\n\\! touch ${marker}\n`,
       encoding: `set client_encoding = 'SJIS';\nselect 'あ', ' \\! touch ${marker} #';\n`,
     };
     for (const [name, text] of Object.entries(scripts)) {

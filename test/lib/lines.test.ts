@@ -1,5 +1,5 @@
 import t from 'tap';
-import { LineSplitter, lineCounter } from '../../lib/lines.js';
+import { countNewlines, LineSplitter, lineCounter } from '../../lib/lines.js';
 
 /** Splits the chunks and returns what came out, each cut line marked with a trailing '|'. */
 function split(chunks: (string | Uint8Array)[], maxLine?: number): string[] {
@@ -42,4 +42,10 @@ t.test('a line longer than maxLine is cut, and its rest is not held', async (t) 
 t.test('lineCounter counts lines up to increasing offsets', async (t) => {
   const at = lineCounter('a\nb\n\nc');
   t.same([at(0), at(2), at(4), at(5)], [1, 2, 3, 4]);
+});
+
+t.test('countNewlines counts in a range, the end excluded', async (t) => {
+  t.equal(countNewlines('a\nb\nc\n', 0, 6), 3);
+  t.equal(countNewlines('a\nb\nc\n', 2, 5), 1);
+  t.equal(countNewlines('a\nb', 0, 1), 0);
 });

@@ -162,6 +162,33 @@ t.test('text psql could read otherwise under another client encoding is refused'
   );
 });
 
+t.test('COPY data: the command after it is seen, and a dump is accepted', async (t) => {
+  const dir = await tempDir(t);
+  const label = { label: 'f.sql', dir };
+  t.throws(() => expandSql("copy t from stdin;\nit's\n\\.\n\\! touch x\n", label, dir), {
+    message: /^f\.sql:4: \\!: not allowed/,
+  });
+  t.throws(
+    () => expandSql("copy t from stdin; select '\nit's\n\\.\n' \\! touch x #';\n", label, dir),
+    {
+      message:
+        /^f\.sql:4: psql could find the meta-command \\! here depending on whether the \\\. on line 3 ends COPY/,
+    },
+  );
+  const dump = [
+    "COMMENT ON TABLE t IS 'two\nlines';",
+    'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $_$\n select 1\n$_$;',
+    'COPY public.t (a, b) FROM stdin;',
+    "1\tO'Brien\t\\N",
+    '2\t東京\t\\N',
+    '\\.',
+    "SELECT pg_catalog.setval('public.s', 1, false);",
+    '\\unrestrict abc',
+    '',
+  ].join('\n');
+  t.doesNotThrow(() => expandSql(Buffer.from(dump).toString('latin1'), label, dir));
+});
+
 t.test('variables are followed into includes, in order', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'inner.sql'), 'select 1 \\gset\n');

@@ -82,3 +82,13 @@ t.test('what a line leaves open, to be reopened at the start of the next', async
     'reopened, the next line reads on from there',
   );
 });
+
+t.test('a \\. line ends COPY data: what follows is scanned afresh', async (t) => {
+  const text = "copy t from stdin;\nO'Brien\t\\N\n\\.\n\\! touch x\nselect ':a';\n";
+  t.same(tokens(text), ['4:meta'], "the data's quote opens a literal only up to the \\.");
+  t.same(names(text), ['4:!']);
+  const [bang] = scanMetaCommands(text);
+  t.equal(text.slice(bang?.start, bang?.end), '\\! touch x', 'offsets into the whole text');
+  t.same(names("select 'a\n\\.\r\n\\o x"), ['3:o'], 'with a carriage return too');
+  t.same(names("select 'a\n \\.\n\\o x"), [], 'only a line of just \\.');
+});

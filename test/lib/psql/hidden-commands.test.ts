@@ -3,12 +3,12 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { encodingHazard } from '../../../lib/psql/encoding-hazard.js';
+import { hiddenCommand } from '../../../lib/psql/hidden-commands.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 const tainted = (name: string) => name === 'LAST_ERROR_MESSAGE';
-const hazard = (s: string) => encodingHazard(bytes(s), tainted);
+const hazard = (s: string) => hiddenCommand(bytes(s), tainted);
 
 t.test('text psql reads one way under every encoding has no hazard', async (t) => {
   t.equal(hazard("select '\\! not a command', :x;\n\\echo hi\n"), undefined, 'ASCII');
@@ -61,6 +61,23 @@ t.test('text that keeps too many readings apart is refused', async (t) => {
 
 const run = promisify(execFile);
 
+t.test('past COPY data, psql may go on from where the COPY line ended', async (t) => {
+  const copy = (rest: string, data: string, after: string) =>
+    hiddenCommand(`copy t from stdin;${rest}\n${data}\n\\.\n${after}\n`, tainted);
+  t.match(copy(" select '", "it's", "' \\! touch x #';"), {
+    line: 4,
+    found: 'the meta-command \\!',
+    from: { line: 3, copy: true },
+  });
+  t.equal(copy('', "O'Brien\t\\N", '\\unrestrict k'), undefined, 'a dump: nothing more found');
+  t.equal(copy(" select '", "it's", "' \\N \\t';"), undefined, 'unknown commands and toggles');
+  t.match(
+    hiddenCommand("select 'a\n\\.\n' \\! x';\n", tainted),
+    { line: 3, from: { line: 2, copy: true } },
+    'a \\. inside a literal: when not in COPY, psql is still in the literal',
+  );
+});
+
 const ENCODINGS = ['SJIS', 'SHIFT_JIS_2004', 'BIG5', 'GBK', 'UHC', 'JOHAB', 'GB18030'];
 
 /** The client encodings under which psql runs `\! touch` in `payload`, one psql each. */
@@ -86,6 +103,18 @@ async function ranUnder(dir: string, name: string, payload: string): Promise<str
   return ran;
 }
 
+t.test('past COPY data, psql runs what is found', async (t) => {
+  const dir = await tempDir(t);
+  const marker = join(dir, 'ran');
+  const script = `create temp table t(a text);\ncopy t from stdin; select '\nit's\n\\.\n' \\! touch ${marker} #';\n`;
+  const file = join(dir, 'copy.sql');
+  await writeFile(file, script);
+  const args = ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-f', file];
+  await run('psql', args).catch(() => undefined);
+  await stat(marker);
+  t.match(hiddenCommand(script, tainted), { line: 5, from: { line: 4, copy: true } });
+});
+
 t.test('a hazard is found exactly where psql runs the hidden command', async (t) => {
   const dir = await tempDir(t);
   const cases = [
@@ -100,7 +129,7 @@ t.test('a hazard is found exactly where psql runs the hidden command', async (t)
     t.same(await ranUnder(dir, name, payload), ran, `psql: ${payload}`);
     const script = `set client_encoding = 'X';\n${payload}\n`;
     t.equal(
-      encodingHazard(bytes(script), tainted) !== undefined,
+      hiddenCommand(bytes(script), tainted) !== undefined,
       ran.length > 0,
       `scan: ${payload}`,
     );

@@ -1,0 +1,262 @@
+import { countNewlines } from '../lines.js';
+import { type MaskedLine, maskedLineStarts, maskedVariants } from './client-encodings.js';
+import { mayDoHarm } from './commands.js';
+import { isCopyEnd, type PsqlToken, scanPsqlTo } from './scanner.js';
+
+/** A place where psql, reading the script otherwise than the scan, finds what the scan does not. */
+export interface HiddenCommand {
+  /** 1-based line where it is found. */
+  line: number;
+  /** What psql could find there: `\!`, `:name`, or a literal that may not end where it seems. */
+  found: string;
+  /** Why psql would read it so: the line it read otherwise first, and how. */
+  from: From;
+}
+
+/**
+ * psql read `line` masked under these client encodings; or, with `copy`, took the lines up to
+ * `line` (a `\.`) as COPY ... FROM STDIN data, which it does not lex.
+ */
+export type From = { line: number; encodings: string } | { line: number; copy: true };
+
+/** How many ways to have a line start (open literals, comments) before giving up: crafted text. */
+const MAX_STATES = 16;
+
+/** What can open or close a literal or comment, or be found: lines without any read alike. */
+const LEXICAL = /['"$\-/*\\:]/;
+/** The line that ends COPY ... FROM STDIN data in a script (psql's copy.c). */
+const COPY_END = /^\\\.\r?$/gm;
+
+/**
+ * Follows every way psql could lex `text` that the scan does not take. Between lines psql's
+ * lexer carries only what is open: a literal, a dollar-quoted body, a comment, or nothing. The
+ * reference reading takes every line as it is. Other readings:
+ * - A script may switch the client encoding at any line (lib/psql/client-encodings.ts): a line
+ *   may be read masked, and the reading left in another state, which later lines continue from.
+ * - COPY ... FROM STDIN (or `\copy ... from stdin`) makes psql take the next lines as data, not
+ *   lexed, up to a `\.` line; then it goes on from the state its COPY line ended in. A statement
+ *   can be COPY without saying so (`:var`, `\gexec`), so after each `\.` line every state some
+ *   line started in before is a state a reading may go on from.
+ * A reading that finds a meta-command that may do harm (lib/psql/commands.ts) or an ambiguous
+ * literal the reference does not, or an unquoted `:name` that `mayHoldBackslash`, is refused:
+ * psql would run what the scan never checked. Readings that find less are fine, and so are
+ * commands psql does not know (COPY data read as script is full of `\N`).
+ *
+ * Cost: none for text with no such reading (ASCII without a `\.` line) or nothing to find (no
+ * backslash, no such `:name`); else one more scan up to the last such thing, and a few per line
+ * where readings differ.
+ */
+export function hiddenCommand(
+  text: string,
+  mayHoldBackslash: (name: string) => boolean,
+): HiddenCommand | undefined {
+  const copyEnds = [...text.matchAll(COPY_END)].map((m) => m.index);
+  const stop = lastFindable(text, copyEnds.length > 0, mayHoldBackslash);
+  if (stop < 0) return undefined;
+  const hazardous = (token: PsqlToken) => {
+    if (token.kind === 'meta') return mayDoHarm(token);
+    return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
+  };
+  const walk = new Walk(text, [...new Set([...maskedLineStarts(text), ...copyEnds])]);
+  while (walk.start <= stop) {
+    if (walk.skipQuietLines() > stop) break;
+    const line = walk.nextLine();
+    if (isCopyEnd(line)) {
+      walk.afterCopyEnd();
+      continue;
+    }
+    if (!LEXICAL.test(line)) continue; // every reading leaves each state as it is, finding nothing
+    const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous);
+    if ('hidden' in read) return read.hidden;
+    walk.reference = read.reference;
+    walk.others = read.others;
+  }
+  return undefined;
+}
+
+/** Where the readings of a text are, line by line. */
+class Walk {
+  start = 0;
+  lineNo = 0;
+  /** The state the reference reading starts the current line in. */
+  reference = '';
+  /** States other readings start the line in, each with where such a reading first left. */
+  others = new Map<string, From>();
+  /** Every state a line started in so far, in any reading: where a COPY line may have ended. */
+  readonly seen = new Set<string>(['']);
+  private readonly stops: number[];
+  private nextStop = 0;
+  private readonly nextAt = new Map<string, number>();
+
+  /** `stops`: the starts of the lines some reading reads otherwise than the reference. */
+  constructor(
+    private readonly text: string,
+    stops: number[],
+  ) {
+    this.stops = stops.sort((a, b) => a - b);
+  }
+
+  /**
+   * Up to the next line some reading reads otherwise, or that could end what another reading
+   * has open (inert), the other readings stay as they are: scan the reference in one stretch.
+   */
+  skipQuietLines(): number {
+    while ((this.stops[this.nextStop] ?? this.text.length) < this.start) this.nextStop++;
+    const end = Math.min(this.stops[this.nextStop] ?? this.text.length, this.nextLineToRead());
+    if (end === this.start) return end;
+    this.reference = scanPsqlTo(
+      this.reference + this.text.slice(this.start, end),
+      this.seen,
+    ).reopen;
+    this.lineNo += countNewlines(this.text, this.start, end);
+    this.start = end;
+    return end;
+  }
+
+  /** The start of the next line that could end what another reading has open. */
+  private nextLineToRead(): number {
+    let at = this.text.length;
+    for (const state of this.others.keys()) at = Math.min(at, this.next(closerOf(state)));
+    return at === this.text.length
+      ? at
+      : Math.max(this.start, this.text.lastIndexOf('\n', at - 1) + 1);
+  }
+
+  /** Where `c` next occurs from the current line on (remembered: the walk only goes forward). */
+  private next(c: string): number {
+    const known = this.nextAt.get(c);
+    if (known !== undefined && known >= this.start) return known;
+    const found = this.text.indexOf(c, this.start);
+    const at = found < 0 ? this.text.length : found;
+    this.nextAt.set(c, at);
+    return at;
+  }
+
+  /**
+   * Past a `\.` line: psql either ended COPY data there and goes on from the state its COPY
+   * line ended in (some state a line started in before), or was not in COPY and read `\.` as
+   * an unknown command, or inside what was open. The reference goes on from nothing open.
+   */
+  afterCopyEnd(): void {
+    for (const state of this.seen)
+      if (state !== '' && !this.others.has(state))
+        this.others.set(state, { line: this.lineNo, copy: true });
+    this.others.delete('');
+    this.reference = '';
+  }
+
+  /** The next line, without its newline; notes the states it starts in. */
+  nextLine(): string {
+    this.seen.add(this.reference);
+    for (const state of this.others.keys()) this.seen.add(state);
+    const nl = this.text.indexOf('\n', this.start);
+    const line = this.text.slice(this.start, nl < 0 ? this.text.length : nl);
+    this.start = nl < 0 ? this.text.length : nl + 1;
+    this.lineNo++;
+    return line;
+  }
+}
+
+/** Reads a line every way from every state: what it finds, or the states it leaves. */
+function readLine(
+  line: string,
+  lineNo: number,
+  reference: string,
+  others: Map<string, From>,
+  hazardous: (token: PsqlToken) => boolean,
+): { hidden: HiddenCommand } | { reference: string; others: Map<string, From> } {
+  const ref = scanLine(reference, line);
+  let known: Set<string> | undefined;
+  const next = new Map<string, From>();
+  for (const reading of readingsOf(line, maskedVariants(line), reference, others, lineNo)) {
+    const read = inert(reading.state, reading.text) ?? scanLine(reading.state, reading.text);
+    if (read.tokens.length > 0) {
+      known ??= new Set(ref.tokens.map((t) => tokenKey(t, reference)));
+      const extra = read.tokens.find(
+        (t) => !known?.has(tokenKey(t, reading.state)) && hazardous(t),
+      );
+      if (extra) return { hidden: { line: lineNo, found: describe(extra), from: reading.from } };
+    }
+    if (read.reopen !== ref.reopen && !next.has(read.reopen)) next.set(read.reopen, reading.from);
+  }
+  if (next.size > MAX_STATES) {
+    const from = next.values().next().value as From;
+    return { hidden: { line: lineNo, found: 'too many ways to read it', from } };
+  }
+  return { reference: ref.reopen, others: next };
+}
+
+/** The line read masked from the reference's state, and every way from the other states. */
+function readingsOf(
+  line: string,
+  variants: MaskedLine[],
+  reference: string,
+  others: Map<string, From>,
+  lineNo: number,
+): Array<{ state: string; text: string; from: From }> {
+  const masked = variants.map((v) => ({
+    state: reference,
+    text: v.text,
+    from: { line: lineNo, encodings: v.encodings },
+  }));
+  const texts = [line, ...variants.map((v) => v.text)];
+  const carried = [...others].flatMap(([state, from]) =>
+    texts.map((text) => ({ state, text, from })),
+  );
+  return [...masked, ...carried];
+}
+
+/**
+ * Where the last thing a reading could find is: a backslash, or a `:name` that may hold one (or
+ * has non-ASCII text in it, which a masked reading may read as another name). -1 if none, or if
+ * the text has no other reading (no non-ASCII byte, no `\.` line).
+ */
+function lastFindable(
+  text: string,
+  copies: boolean,
+  mayHoldBackslash: (name: string) => boolean,
+): number {
+  if (!copies && !/[\x80-\xff]/.test(text)) return -1;
+  let last = text.lastIndexOf('\\');
+  for (const m of text.matchAll(/:([A-Za-z0-9_\x80-\xff]+)/g)) {
+    const name = m[1] as string;
+    if (m.index > last && (/[\x80-\xff]/.test(name) || mayHoldBackslash(name))) last = m.index;
+  }
+  return last;
+}
+
+/**
+ * A line that cannot end what is open finds nothing and leaves it open: no quote in it for a
+ * literal, no `*` for a comment, no `$` for a dollar-quoted body. Spares most lines most scans.
+ */
+function inert(state: string, line: string): ReturnType<typeof scanLine> | undefined {
+  if (state === '' || line.includes(closerOf(state))) return undefined;
+  return { tokens: [], reopen: state };
+}
+
+/** The character that could end what `state` has open (nothing open: a newline, always there). */
+function closerOf(state: string): string {
+  if (state === '') return '\n';
+  if (state.endsWith("'")) return "'";
+  if (state === '"') return '"';
+  return state.startsWith('/*') ? '*' : '$';
+}
+
+/** Tokens of one line lexed from a state. */
+function scanLine(state: string, line: string) {
+  return scanPsqlTo(`${state}${line}\n`);
+}
+
+/** A token by what it is and where it is in its line (lexed after `state`). */
+function tokenKey(token: PsqlToken, state: string): string {
+  const at = (offset: number) => offset - state.length;
+  if (token.kind === 'meta') return `meta ${at(token.start)} ${at(token.end)} ${token.name}`;
+  if (token.kind === 'variable') return `variable ${at(token.start)} ${token.name}`;
+  return `ambiguous ${at(token.at)}`;
+}
+
+function describe(token: PsqlToken): string {
+  if (token.kind === 'meta') return `the meta-command \\${token.name}`;
+  if (token.kind === 'variable') return `:${token.name} unquoted`;
+  return 'a backslash before a quote';
+}
