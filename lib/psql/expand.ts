@@ -157,6 +157,8 @@ function fileArgument(cmd: MetaCommand, fail: Fail): string {
   const arg = splitMetaArgs(cmd.args)[0];
   if (!arg) throw fail('missing file name');
   if (arg.dynamic) throw fail('file names built from psql variables cannot be hashed');
+  // psql reads `-` as its standard input, which is no file this scan could read.
+  if (arg.value === '-') throw fail('- (standard input) is not allowed: include a file');
   return arg.value;
 }
 

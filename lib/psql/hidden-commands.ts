@@ -1,31 +1,13 @@
 import { countNewlines } from '../lines.js';
-import { type MaskedLine, maskedLineStarts, maskedVariants } from './client-encodings.js';
+import { maskedLineStarts } from './client-encodings.js';
 import { mayDoHarm } from './commands.js';
-import { isCopyEnd, type PsqlToken, scanPsqlTo } from './scanner.js';
+import { closerOf, type From, type HiddenCommand, readLine } from './line-readings.js';
+import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlTo } from './scanner.js';
 
-/** A place where psql, reading the script otherwise than the scan, finds what the scan does not. */
-export interface HiddenCommand {
-  /** 1-based line where it is found. */
-  line: number;
-  /** What psql could find there: `\!`, `:name`, or a literal that may not end where it seems. */
-  found: string;
-  /** Why psql would read it so: the line it read otherwise first, and how. */
-  from: From;
-}
-
-/**
- * psql read `line` masked under these client encodings; or, with `copy`, took the lines up to
- * `line` (a `\.`) as COPY ... FROM STDIN data, which it does not lex.
- */
-export type From = { line: number; encodings: string } | { line: number; copy: true };
-
-/** How many ways to have a line start (open literals, comments) before giving up: crafted text. */
-const MAX_STATES = 16;
+export type { From, HiddenCommand };
 
 /** What can open or close a literal or comment, or be found: lines without any read alike. */
 const LEXICAL = /['"$\-/*\\:]/;
-/** The line that ends COPY ... FROM STDIN data in a script (psql's copy.c). */
-const COPY_END = /^\\\.\r?$/gm;
 
 /**
  * Follows every way psql could lex `text` that the scan does not take. Between lines psql's
@@ -50,7 +32,7 @@ export function hiddenCommand(
   text: string,
   mayHoldBackslash: (name: string) => boolean,
 ): HiddenCommand | undefined {
-  const copyEnds = [...text.matchAll(COPY_END)].map((m) => m.index);
+  const copyEnds = copyEndStarts(text);
   const stop = lastFindable(text, copyEnds.length > 0, mayHoldBackslash);
   if (stop < 0) return undefined;
   const hazardous = (token: PsqlToken) => {
@@ -157,55 +139,6 @@ class Walk {
   }
 }
 
-/** Reads a line every way from every state: what it finds, or the states it leaves. */
-function readLine(
-  line: string,
-  lineNo: number,
-  reference: string,
-  others: Map<string, From>,
-  hazardous: (token: PsqlToken) => boolean,
-): { hidden: HiddenCommand } | { reference: string; others: Map<string, From> } {
-  const ref = scanLine(reference, line);
-  let known: Set<string> | undefined;
-  const next = new Map<string, From>();
-  for (const reading of readingsOf(line, maskedVariants(line), reference, others, lineNo)) {
-    const read = inert(reading.state, reading.text) ?? scanLine(reading.state, reading.text);
-    if (read.tokens.length > 0) {
-      known ??= new Set(ref.tokens.map((t) => tokenKey(t, reference)));
-      const extra = read.tokens.find(
-        (t) => !known?.has(tokenKey(t, reading.state)) && hazardous(t),
-      );
-      if (extra) return { hidden: { line: lineNo, found: describe(extra), from: reading.from } };
-    }
-    if (read.reopen !== ref.reopen && !next.has(read.reopen)) next.set(read.reopen, reading.from);
-  }
-  if (next.size > MAX_STATES) {
-    const from = next.values().next().value as From;
-    return { hidden: { line: lineNo, found: 'too many ways to read it', from } };
-  }
-  return { reference: ref.reopen, others: next };
-}
-
-/** The line read masked from the reference's state, and every way from the other states. */
-function readingsOf(
-  line: string,
-  variants: MaskedLine[],
-  reference: string,
-  others: Map<string, From>,
-  lineNo: number,
-): Array<{ state: string; text: string; from: From }> {
-  const masked = variants.map((v) => ({
-    state: reference,
-    text: v.text,
-    from: { line: lineNo, encodings: v.encodings },
-  }));
-  const texts = [line, ...variants.map((v) => v.text)];
-  const carried = [...others].flatMap(([state, from]) =>
-    texts.map((text) => ({ state, text, from })),
-  );
-  return [...masked, ...carried];
-}
-
 /**
  * Where the last thing a reading could find is: a backslash, or a `:name` that may hold one (or
  * has non-ASCII text in it, which a masked reading may read as another name). -1 if none, or if
@@ -223,40 +156,4 @@ function lastFindable(
     if (m.index > last && (/[\x80-\xff]/.test(name) || mayHoldBackslash(name))) last = m.index;
   }
   return last;
-}
-
-/**
- * A line that cannot end what is open finds nothing and leaves it open: no quote in it for a
- * literal, no `*` for a comment, no `$` for a dollar-quoted body. Spares most lines most scans.
- */
-function inert(state: string, line: string): ReturnType<typeof scanLine> | undefined {
-  if (state === '' || line.includes(closerOf(state))) return undefined;
-  return { tokens: [], reopen: state };
-}
-
-/** The character that could end what `state` has open (nothing open: a newline, always there). */
-function closerOf(state: string): string {
-  if (state === '') return '\n';
-  if (state.endsWith("'")) return "'";
-  if (state === '"') return '"';
-  return state.startsWith('/*') ? '*' : '$';
-}
-
-/** Tokens of one line lexed from a state. */
-function scanLine(state: string, line: string) {
-  return scanPsqlTo(`${state}${line}\n`);
-}
-
-/** A token by what it is and where it is in its line (lexed after `state`). */
-function tokenKey(token: PsqlToken, state: string): string {
-  const at = (offset: number) => offset - state.length;
-  if (token.kind === 'meta') return `meta ${at(token.start)} ${at(token.end)} ${token.name}`;
-  if (token.kind === 'variable') return `variable ${at(token.start)} ${token.name}`;
-  return `ambiguous ${at(token.at)}`;
-}
-
-function describe(token: PsqlToken): string {
-  if (token.kind === 'meta') return `the meta-command \\${token.name}`;
-  if (token.kind === 'variable') return `:${token.name} unquoted`;
-  return 'a backslash before a quote';
 }

@@ -73,6 +73,10 @@ t.test('errors name file and line', async (t) => {
     code: 'invalid_argument',
     message: new RegExp(`${join(dir, 'inner.sql')}:3: \\\\!`),
   });
+  await writeFile(join(dir, '-'), 'select 1;');
+  t.throws(() => expandSql('\\ir -', { label: 'o.sql', dir }, dir), {
+    message: /^o\.sql:1: \\ir: - \(standard input\) is not allowed/,
+  });
   t.throws(() => expandSql('\\i', { label: 'o.sql', dir }, dir), {
     message: /o\.sql:1: \\i: missing file name/,
   });

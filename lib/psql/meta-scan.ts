@@ -1,0 +1,70 @@
+/**
+ * Reading one psql meta-command (backslash command) as psql's slash-command lexer does: its
+ * name, and its arguments up to where psql ends them.
+ */
+export interface MetaCommand {
+  /** Command name without the backslash, e.g. `i`, `include_relative`, `copy`, `!`. */
+  name: string;
+  /** The raw argument text after the name, up to the end of the command. */
+  args: string;
+  /** 1-based line of the backslash. */
+  line: number;
+  /** Offsets of the whole command (backslash through end of line, newline excluded). */
+  start: number;
+  end: number;
+}
+
+/**
+ * Commands whose argument is the rest of the line, backslashes and all (psql's OT_WHOLE_LINE).
+ * Every other command's arguments end at an unquoted backslash: `\\` goes back to SQL, and
+ * any other backslash starts the next command on the same line (`\echo hi \! ls` runs both).
+ */
+const WHOLE_LINE = new Set(['!', 'copy', 'h', 'help', 'ef', 'ev', 'sf', 'sf+', 'sv', 'sv+']);
+
+export function readMeta(text: string, at: number, line: number): MetaCommand | undefined {
+  const first = text[at + 1];
+  if (first === undefined || first === '\n') return undefined;
+  if (first === '\\') return undefined; // `\\` separates commands; nothing to do
+  let k = at + 1;
+  if (/[A-Za-z]/.test(first)) {
+    while (k < text.length && /[A-Za-z0-9_+]/.test(text[k] as string)) k++;
+  } else {
+    k++;
+  }
+  const name = text.slice(at + 1, k);
+  const eol = lineEnd(text, k);
+  const end = WHOLE_LINE.has(name) ? eol : argumentsEnd(text, k, eol);
+  return { name, args: text.slice(k, end), line, start: at, end };
+}
+
+/** Where a command's arguments end: an unquoted backslash, or the end of the line. */
+function argumentsEnd(text: string, from: number, eol: number): number {
+  for (let k = from; k < eol; k++) {
+    const c = text[k];
+    if (c === '\\') return k;
+    if (c === "'") k = argumentQuoteEnd(text, k, eol);
+    else if (c === '"' || c === '`') {
+      const close = text.indexOf(c, k + 1);
+      k = close < 0 || close > eol ? eol : close;
+    }
+  }
+  return eol;
+}
+
+/** The closing quote of a '...' argument: '' and backslash escapes, on one line. */
+function argumentQuoteEnd(text: string, open: number, eol: number): number {
+  for (let k = open + 1; k < eol; k++) {
+    if (text[k] === '\\') k++;
+    else if (text[k] === "'") {
+      if (text[k + 1] !== "'") return k;
+      k++;
+    }
+  }
+  return eol;
+}
+
+/** The end of the line `from` is on: its newline, or the end of the text. */
+export function lineEnd(text: string, from: number): number {
+  const nl = text.indexOf('\n', from);
+  return nl < 0 ? text.length : nl;
+}
