@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
+import { countNewlines } from '../lines.js';
 import { readSourceFile, unreadableReason } from '../source-file.js';
 import { hiddenCommand } from './hidden-commands.js';
 import { splitMetaArgs } from './meta-args.js';
@@ -72,6 +73,7 @@ export function expandSql(text: string, origin: Origin, cwd: string): Expansion 
 type Expanding = Expansion & { taint: VariableTaint };
 
 function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, stack: string[]) {
+  refuseNul(text, origin);
   let pos = 0;
   for (const token of scanPsql(text)) {
     if (token.kind !== 'meta') {
@@ -100,6 +102,20 @@ function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, s
 }
 
 type Fail = (why: string) => Error;
+
+/**
+ * psql reads a line as a C string: it ignores what follows a NUL byte on the line, and so can
+ * be outside a literal this scan is in (`select '<NUL>';` then `' \\! ls'` ran ls).
+ */
+function refuseNul(text: string, origin: Origin): void {
+  const nul = text.indexOf('\0');
+  if (nul < 0) return;
+  const where = `${origin.label}:${countNewlines(text, 0, nul) + 1}`;
+  throw invalidArgument(
+    `${where}: a NUL byte is not allowed: psql ignores the rest of the line after it`,
+    where,
+  );
+}
 
 function refuseForbidden(cmd: MetaCommand, fail: Fail): void {
   if (cmd.args.includes('`')) throw fail('backquotes run shell commands on the engine host');

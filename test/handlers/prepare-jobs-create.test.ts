@@ -208,6 +208,7 @@ t.test(
       conforming: `set standard_conforming_strings = off;\nselect 'a\\' , ' \\! touch ${marker}\n';\n`,
       chained: `\\echo hi \\! touch ${marker}\n`,
       copy: `create temp table t(a text);\ncopy t from stdin;\nit's\n\\.\n\\! touch ${marker}\n`,
+      nul: `select '\0';\n' \\! touch ${marker} #';\n`,
       encoding: `set client_encoding = 'SJIS';\nselect 'あ', ' \\! touch ${marker} #';\n`,
     };
     for (const [name, text] of Object.entries(scripts)) {
