@@ -139,6 +139,11 @@ function checkSqlToken(
 ) {
   const where = `${origin.label}:${token.line}`;
   const shown = `${where}: ${text.slice(token.start, token.end).slice(0, 200)}`;
+  if (token.kind === 'ambiguous' && token.cause === 'dollar')
+    throw invalidArgument(
+      `${where}: a dollar quote right after a number or a $n parameter is not allowed: psql reads it as the start of a dollar-quoted body or as part of the number, by version; put a space before it`,
+      shown,
+    );
   if (token.kind === 'ambiguous')
     throw invalidArgument(
       `${where}: a backslash before a quote in '...' is not allowed: psql ends the literal there only while standard_conforming_strings is on, and a script can turn it off; write it as E'...' (where a backslash is \\\\) or with chr(92)`,

@@ -107,5 +107,5 @@ function tokenKey(token: PsqlToken, state: string): string {
 function describe(token: PsqlToken): string {
   if (token.kind === 'meta') return `the meta-command \\${token.name}`;
   if (token.kind === 'variable') return `:${token.name} unquoted`;
-  return 'a backslash before a quote';
+  return token.cause === 'dollar' ? 'a dollar quote after a number' : 'a backslash before a quote';
 }

@@ -21,16 +21,20 @@ export interface Interpolation {
 }
 
 /**
- * A '...' literal with an odd run of backslashes before a quote: psql ends it there while
- * standard_conforming_strings is on (the default), but reads `\'` as an escaped quote once a
- * script turns it off, and so finds meta-commands where this scanner finds a literal.
+ * Text psql may read otherwise than this scanner, and so find meta-commands where it finds a
+ * literal. `backslash`: a '...' literal with an odd run of backslashes before a quote, which
+ * psql ends there while standard_conforming_strings is on (the default) but reads as an
+ * escaped quote once a script turns it off. `dollar`: a dollar-quote opener right after a
+ * number or a `$1` parameter (`1$$`), which psql reads as the start of a dollar-quoted body
+ * or as part of the number, by version (`0x1F$$`: PostgreSQL 16 added hex numbers).
  */
 export interface AmbiguousLiteral {
   kind: 'ambiguous';
+  cause: 'backslash' | 'dollar';
   line: number;
   start: number;
   end: number;
-  /** Offset of the quote that psql may read as escaped. */
+  /** Offset of the quote that psql may read as escaped, or of the `$`. */
   at: number;
 }
 
@@ -144,10 +148,27 @@ function scanAt(text: string, i: number, lineAt: (at: number) => number, out: Ps
     );
   if (c === "'" && !isEscapeString(text, i)) {
     const { end, ambiguous: at } = plainQuoteEnd(text, i);
-    if (at !== undefined) out.push({ kind: 'ambiguous', line: lineAt(at), start: i, end, at });
+    if (at !== undefined)
+      out.push({ kind: 'ambiguous', cause: 'backslash', line: lineAt(at), start: i, end, at });
     return end;
   }
+  if (c === '$' && dollarAfterNumber(text, i)) {
+    out.push({ kind: 'ambiguous', cause: 'dollar', line: lineAt(i), start: i, end: i + 1, at: i });
+    return i + 1;
+  }
   return skipLiteralOrComment(text, i) ?? i + 1;
+}
+
+/**
+ * A dollar-quote opener glued to a word that starts with a digit or `$` (a number, `$1`):
+ * psql's lexer ends such a word before the `$` where a letter-led identifier would take it in
+ * (`1$$ ' $$; \\! ls` ran ls), and what a number takes in changed between versions.
+ */
+function dollarAfterNumber(text: string, i: number): boolean {
+  if (!IDENT.test(text[i - 1] ?? '') || !DOLLAR_TAG.test(text.slice(i, i + 64))) return false;
+  let k = i - 1;
+  while (k > 0 && IDENT.test(text[k - 1] as string)) k--;
+  return /[0-9$]/.test(text[k] as string);
 }
 
 /** What reopens the construct starting at `i` that runs to the end of the text. */
@@ -173,12 +194,22 @@ function readColon(text: string, at: number, found: (name: string, end: number) 
 function skipLiteralOrComment(text: string, i: number): number | undefined {
   const c = text[i];
   const next = text[i + 1];
-  if (c === '-' && next === '-') return lineEnd(text, i);
+  if (c === '-' && next === '-') return dashCommentEnd(text, i);
   if (c === '/' && next === '*') return blockCommentEnd(text, i);
   if (c === "'") return quoteEnd(text, i, "'", true);
   if (c === '"') return quoteEnd(text, i, '"', false);
   if (c === '$' && !IDENT.test(text[i - 1] ?? '')) return dollarQuoteEnd(text, i);
   return undefined;
+}
+
+/**
+ * psql's lexer ends a `--` comment at a carriage return as well as at a newline, and lexes the
+ * rest of the line: `-- hi<CR>\! ls` ran ls.
+ */
+function dashCommentEnd(text: string, from: number): number {
+  const cr = text.indexOf('\r', from);
+  const eol = lineEnd(text, from);
+  return cr >= 0 && cr < eol ? cr : eol;
 }
 
 /** E'...' (or e'...') strings treat backslash as an escape; E must start a token. */

@@ -209,6 +209,8 @@ t.test(
       chained: `\\echo hi \\! touch ${marker}\n`,
       copy: `create temp table t(a text);\ncopy t from stdin;\nit's\n\\.\n\\! touch ${marker}\n`,
       nul: `select '\0';\n' \\! touch ${marker} #';\n`,
+      cr: `-- hi\r\\! touch ${marker}\n`,
+      dollar: `select 1$$ ' $$; \\! touch ${marker} #'\n`,
       encoding: `set client_encoding = 'SJIS';\nselect 'あ', ' \\! touch ${marker} #';\n`,
     };
     for (const [name, text] of Object.entries(scripts)) {

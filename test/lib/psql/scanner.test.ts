@@ -26,6 +26,8 @@ t.test('not meta-commands inside literals, dollar quotes and comments', async (t
   t.same(names('do $fn$ select $$ \\c $$ $fn$; \\o'), ['1:o']);
   t.same(names('select a$1 \\g'), ['1:g'], '$ inside an identifier is no quote');
   t.same(names('-- \\c x\n\\o y'), ['2:o']);
+  t.same(names('-- hi\r\\! ls\n'), ['1:!'], 'a carriage return ends a -- comment, as in psql');
+  t.same(names('select 1; -- a\r\n\\o y'), ['2:o'], 'CRLF lines');
   t.same(names('/* \\c /* nested \\o */ still \\w */ \\g'), ['1:g']);
   t.same(names("select 'unterminated \\c"), []);
   t.same(names('/* unterminated \\c'), []);
@@ -91,4 +93,14 @@ t.test('a \\. line ends COPY data: what follows is scanned afresh', async (t) =>
   t.equal(text.slice(bang?.start, bang?.end), '\\! touch x', 'offsets into the whole text');
   t.same(names("select 'a\n\\.\r\n\\o x"), ['3:o'], 'with a carriage return too');
   t.same(names("select 'a\n \\.\n\\o x"), [], 'only a line of just \\.');
+});
+
+t.test('a dollar quote glued to a number or parameter: psql reads it by version', async (t) => {
+  t.same(tokens("select 1$$ ' $$; \\! ls #'"), ['1:ambiguous'], 'psql 15 opens a body there');
+  t.same(tokens('select $1$$ x $$'), ['1:ambiguous']);
+  t.same(tokens('select 0x1F$q$ x $q$'), ['1:ambiguous'], 'PostgreSQL 16 has hex numbers');
+  t.same(tokens('select a$$, b1$x$, $$ body $$, 1 $$ body $$'), [], 'identifiers take $ in');
+  t.same(tokens('select 1$'), [], 'no opener');
+  const [dollar] = scanPsql('select 1$$');
+  t.match(dollar, { kind: 'ambiguous', cause: 'dollar', at: 8 });
 });
