@@ -39,7 +39,8 @@ export function hiddenCommand(
     if (token.kind === 'meta') return mayDoHarm(token);
     return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
   };
-  const walk = new Walk(text, [...new Set([...maskedLineStarts(text), ...copyEnds])]);
+  const stops = [...maskedLineStarts(text), ...copyEnds, ...linesWithSeparators(text)];
+  const walk = new Walk(text, [...new Set(stops)]);
   while (walk.start <= stop) {
     if (walk.skipQuietLines() > stop) break;
     const line = walk.nextLine();
@@ -140,6 +141,14 @@ class Walk {
 }
 
 /**
+ * The starts of the lines with a `\\\\`: after a command, SQL follows it, unless the command
+ * fails and psql drops the rest of the line (and everywhere else it is a command of its own).
+ */
+function linesWithSeparators(text: string): number[] {
+  return [...text.matchAll(/\\\\/g)].map((m) => text.lastIndexOf('\n', m.index) + 1);
+}
+
+/**
  * Where the last thing a reading could find is: a backslash, or a `:name` that may hold one (or
  * has non-ASCII text in it, which a masked reading may read as another name). -1 if none, or if
  * the text has no other reading (no non-ASCII byte, no `\.` line).
@@ -149,7 +158,7 @@ function lastFindable(
   copies: boolean,
   mayHoldBackslash: (name: string) => boolean,
 ): number {
-  if (!copies && !/[\x80-\xff]/.test(text)) return -1;
+  if (!copies && !/[\x80-\xff]/.test(text) && !text.includes('\\\\')) return -1;
   let last = text.lastIndexOf('\\');
   for (const m of text.matchAll(/:([A-Za-z0-9_\x80-\xff]+)/g)) {
     const name = m[1] as string;

@@ -20,7 +20,10 @@ export interface HiddenCommand {
  * psql read `line` masked under these client encodings; or, with `copy`, took the lines up to
  * `line` (a `\.`) as COPY ... FROM STDIN data, which it does not lex.
  */
-export type From = { line: number; encodings: string } | { line: number; copy: true };
+export type From =
+  | { line: number; encodings: string }
+  | { line: number; copy: true }
+  | { line: number; dropped: true };
 
 /** How many ways to have a line start (open literals, comments) before giving up: crafted text. */
 const MAX_STATES = 16;
@@ -36,6 +39,12 @@ export function readLine(
   const ref = scanLine(reference, line);
   let known: Set<string> | undefined;
   const next = new Map<string, From>();
+  const goOn = (state: string, from: From) => {
+    if (state !== ref.reopen && !next.has(state)) next.set(state, from);
+  };
+  // A command that fails makes psql drop the rest of its line, SQL after `\\` too.
+  const drops = line.includes('\\\\');
+  if (drops && hasMeta(ref.tokens)) goOn('', { line: lineNo, dropped: true });
   for (const reading of readingsOf(line, maskedVariants(line), reference, others, lineNo)) {
     const read = inert(reading.state, reading.text) ?? scanLine(reading.state, reading.text);
     if (read.tokens.length > 0) {
@@ -45,7 +54,8 @@ export function readLine(
       );
       if (extra) return { hidden: { line: lineNo, found: describe(extra), from: reading.from } };
     }
-    if (read.reopen !== ref.reopen && !next.has(read.reopen)) next.set(read.reopen, reading.from);
+    goOn(read.reopen, reading.from);
+    if (drops && hasMeta(read.tokens)) goOn('', reading.from);
   }
   if (next.size > MAX_STATES) {
     const from = next.values().next().value as From;
@@ -53,6 +63,8 @@ export function readLine(
   }
   return { reference: ref.reopen, others: next };
 }
+
+const hasMeta = (tokens: PsqlToken[]) => tokens.some((t) => t.kind === 'meta');
 
 /** The line read masked from the reference's state, and every way from the other states. */
 function readingsOf(

@@ -24,7 +24,8 @@ const WHOLE_LINE = new Set(['!', 'copy', 'h', 'help', 'ef', 'ev', 'sf', 'sf+', '
 export function readMeta(text: string, at: number, line: number): MetaCommand | undefined {
   const first = text[at + 1];
   if (first === undefined || first === '\n') return undefined;
-  if (first === '\\') return undefined; // `\\` separates commands; nothing to do
+  // `\\` anywhere but right after a command's arguments is a command named `\` to psql,
+  // unknown, whose arguments it reads (and skips) as any command's: `\\ x $a$` opens nothing.
   let k = at + 1;
   if (/[A-Za-z]/.test(first)) {
     while (k < text.length && /[A-Za-z0-9_+]/.test(text[k] as string)) k++;

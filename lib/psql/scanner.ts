@@ -100,8 +100,15 @@ function scanSegment(
   const first = out.length;
   const lineAt = lineCounter(text);
   let reopen = '';
+  let metaEnd = -1;
   for (let i = 0; i < text.length; ) {
+    if (i === metaEnd && text.startsWith('\\\\', i)) {
+      i += 2; // `\\` right after a command's arguments goes back to SQL
+      continue;
+    }
+    const found = out.length;
     const end = scanAt(text, i, lineAt, out);
+    if (out.length > found && out[found]?.kind === 'meta') metaEnd = end;
     if (end >= text.length && text.endsWith('\n')) reopen = reopening(text, i);
     if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates);
     i = end;

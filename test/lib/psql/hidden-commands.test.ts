@@ -78,6 +78,19 @@ t.test('past COPY data, psql may go on from where the COPY line ended', async (t
   );
 });
 
+t.test('a command that fails makes psql drop the rest of its line', async (t) => {
+  // \\` is unknown: psql drops `\\\\/* x`, where the scan went back to SQL and opened a comment.
+  t.match(hiddenCommand('select 1 \\`\\\\/* x\n\\! touch x\n', tainted), {
+    line: 2,
+    from: { line: 1, dropped: true },
+  });
+  t.equal(
+    hiddenCommand('\\echo a \\\\ select 1;\n\\echo b\n', tainted),
+    undefined,
+    'nothing left open',
+  );
+});
+
 const ENCODINGS = ['SJIS', 'SHIFT_JIS_2004', 'BIG5', 'GBK', 'UHC', 'JOHAB', 'GB18030'];
 
 /** The client encodings under which psql runs `\! touch` in `payload`, one psql each. */

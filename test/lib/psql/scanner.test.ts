@@ -41,6 +41,16 @@ t.test('a command ends at an unquoted backslash, as psql reads it', async (t) =>
   t.same(names('\\echo \'a \\o\' "b \\o" `c \\o`'), ['1:echo'], 'quoted backslashes');
   t.same(names('\\echo\\o x'), ['1:echo', '1:o']);
   t.same(names('\\echo a \\\\ select 1; \\o'), ['1:echo', '1:o'], '\\\\ back to SQL');
+  t.same(
+    names('\\echo a \\\\\\\\ $a$ \\o'),
+    ['1:echo', '1:\\', '1:o'],
+    'only the first \\\\ goes back',
+  );
+  t.same(
+    names('\\\\set x $a$\\endif\n` \\! touch x'),
+    ['1:\\', '1:endif', '2:!'],
+    'a line starting with \\\\: a command named \\, its arguments skipped, as psql does',
+  );
   t.same(names('\\copy t from stdin \\o x'), ['1:copy'], '\\copy takes the whole line');
   t.same(names('\\! ls \\o x'), ['1:!']);
 });

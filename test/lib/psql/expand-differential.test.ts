@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { expandSql } from '../../../lib/psql/expand.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const run = promisify(execFile);
+
+/** Pieces of psql input whose mixes have found ways past the scan before. */
+const PIECES = [
+  ...["'", "'", '"', '$$', '$a$', "E'", "''", '--', '/*', '*/', '`', ':x', ';', ' ', '1', 'a'],
+  ...['\\\\', "\\'", '\\', '\\.\n', '\n', '\n', '\r', 'あ', 'く', 'ｱ', 'あ1', 'select '],
+  ...['copy t from stdin;\n', '\\echo ', '\\set x ', '\\if true\n', '\\endif\n'],
+  ...["set client_encoding = 'BIG5';\n", "set client_encoding = 'SJIS';\n"],
+  ...["set client_encoding = 'GB18030';\n", "set client_encoding = 'UTF8';\n"],
+  'set standard_conforming_strings = off;\n',
+];
+
+/** A script of random pieces, with `\! touch <marker>` after them, in a few places. */
+function script(random: () => number, marker: string): string {
+  const pieces = (n: number) => Array.from({ length: n }, () => PIECES[random() % PIECES.length]);
+  let text = `create temp table t(a text);\n${pieces(3 + (random() % 14)).join('')}`;
+  text += ` \\! touch ${marker}\n`;
+  for (let k = random() % 3; k > 0; k--) text += `${pieces(4).join('')}\\! touch ${marker}\n`;
+  return text;
+}
+
+t.test('psql runs no command in a script the scan accepts (random scripts)', async (t) => {
+  const dir = await tempDir(t);
+  let seed = 20261128;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed;
+  };
+  let accepted = 0;
+  for (let n = 0; n < 250; n++) {
+    const marker = join(dir, `ran-${n}`);
+    const text = script(random, marker);
+    try {
+      expandSql(Buffer.from(text).toString('latin1'), { label: 'f.sql', dir }, dir);
+    } catch {
+      continue; // refused: psql never sees it
+    }
+    accepted++;
+    const file = join(dir, `s${n}.sql`);
+    await writeFile(file, text);
+    const args = ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-f', file];
+    await run('psql', args, { timeout: 10_000 }).catch(() => undefined); // the SQL may fail
+    const ran = await stat(marker).then(
+      () => true,
+      () => false,
+    );
+    if (ran) t.fail(`psql ran a command the scan did not see: ${JSON.stringify(text)}`);
+  }
+  t.ok(accepted > 60, `${accepted} of 250 accepted and run through psql`);
+});
