@@ -19,12 +19,15 @@ const LEXICAL = /['"$\-/*\\:]/;
  *   lexed, up to a `\.` line; then it goes on from the state its COPY line ended in. A statement
  *   can be COPY without saying so (`:var`, `\gexec`), so after each `\.` line every state some
  *   line started in before is a state a reading may go on from.
+ * - A command that fails (or that psql does not know) makes psql drop the rest of its line, so
+ *   SQL after a `\\` there is not lexed: a line with a command and a `\\` may end in nothing
+ *   open whatever the SQL after it opened.
  * A reading that finds a meta-command that may do harm (lib/psql/commands.ts) or an ambiguous
  * literal the reference does not, or an unquoted `:name` that `mayHoldBackslash`, is refused:
  * psql would run what the scan never checked. Readings that find less are fine, and so are
  * commands psql does not know (COPY data read as script is full of `\N`).
  *
- * Cost: none for text with no such reading (ASCII without a `\.` line) or nothing to find (no
+ * Cost: none for text with no such reading (ASCII, no `\.` line, no `\\`) or nothing to find (no
  * backslash, no such `:name`); else one more scan up to the last such thing, and a few per line
  * where readings differ.
  */
@@ -141,7 +144,7 @@ class Walk {
 }
 
 /**
- * The starts of the lines with a `\\\\`: after a command, SQL follows it, unless the command
+ * The starts of the lines with a `\\`: after a command, SQL follows it, unless the command
  * fails and psql drops the rest of the line (and everywhere else it is a command of its own).
  */
 function linesWithSeparators(text: string): number[] {
@@ -151,7 +154,7 @@ function linesWithSeparators(text: string): number[] {
 /**
  * Where the last thing a reading could find is: a backslash, or a `:name` that may hold one (or
  * has non-ASCII text in it, which a masked reading may read as another name). -1 if none, or if
- * the text has no other reading (no non-ASCII byte, no `\.` line).
+ * the text has no other reading (no non-ASCII byte, no `\.` line, no `\\`).
  */
 function lastFindable(
   text: string,

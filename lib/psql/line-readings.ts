@@ -18,7 +18,8 @@ export interface HiddenCommand {
 
 /**
  * psql read `line` masked under these client encodings; or, with `copy`, took the lines up to
- * `line` (a `\.`) as COPY ... FROM STDIN data, which it does not lex.
+ * `line` (a `\.`) as COPY ... FROM STDIN data, which it does not lex, or did not; or, with
+ * `dropped`, dropped the rest of `line` after a command that failed.
  */
 export type From =
   | { line: number; encodings: string }
