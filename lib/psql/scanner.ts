@@ -145,6 +145,8 @@ function noteLineStates(text: string, i: number, end: number, states: Set<string
 function scanAt(text: string, i: number, lineAt: (at: number) => number, out: PsqlToken[]) {
   const c = text[i];
   if (c === '\\') {
+    // psql's SQL lexer reads `\;` and `\:` as a plain `;` and `:` (no command, no variable).
+    if (text[i + 1] === ';' || text[i + 1] === ':') return i + 2;
     const cmd = readMeta(text, i, lineAt(i));
     if (cmd) out.push({ kind: 'meta', ...cmd });
     return cmd ? cmd.end : i + 2;

@@ -211,6 +211,7 @@ t.test(
       nul: `select '\0';\n' \\! touch ${marker} #';\n`,
       cr: `-- hi\r\\! touch ${marker}\n`,
       dollar: `select 1$$ ' $$; \\! touch ${marker} #'\n`,
+      semicolon: `select 1 \\; select '\n' \\! touch ${marker} #';\n`,
       encoding: `set client_encoding = 'SJIS';\nselect 'あ', ' \\! touch ${marker} #';\n`,
     };
     for (const [name, text] of Object.entries(scripts)) {

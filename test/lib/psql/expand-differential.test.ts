@@ -11,7 +11,22 @@ const run = promisify(execFile);
 /** Pieces of psql input whose mixes have found ways past the scan before. */
 const PIECES = [
   ...["'", "'", '"', '$$', '$a$', "E'", "''", '--', '/*', '*/', '`', ':x', ';', ' ', '1', 'a'],
-  ...['\\\\', "\\'", '\\', '\\.\n', '\n', '\n', '\r', 'あ', 'く', 'ｱ', 'あ1', 'select '],
+  ...[
+    '\\\\',
+    "\\'",
+    '\\',
+    '\\.\n',
+    '\\;',
+    '\\:',
+    '\n',
+    '\n',
+    '\r',
+    'あ',
+    'く',
+    'ｱ',
+    'あ1',
+    'select ',
+  ],
   ...['copy t from stdin;\n', '\\echo ', '\\set x ', '\\if true\n', '\\endif\n'],
   ...["set client_encoding = 'BIG5';\n", "set client_encoding = 'SJIS';\n"],
   ...["set client_encoding = 'GB18030';\n", "set client_encoding = 'UTF8';\n"],

@@ -114,3 +114,9 @@ t.test('a dollar quote glued to a number or parameter: psql reads it by version'
   const [dollar] = scanPsql('select 1$$');
   t.match(dollar, { kind: 'ambiguous', cause: 'dollar', at: 8 });
 });
+
+t.test('\\; and \\: are a plain ; and : to psql, not commands', async (t) => {
+  t.same(names("select 1 \\; select '\n' \\! touch x #';"), ['2:!'], 'the literal ends on line 2');
+  t.same(names("select 1 \\: select '\n' \\! x #';\n\\o"), ['2:!', '3:o']);
+  t.same(tokens('select \\:a, :b'), ['1:b'], '\\:a interpolates nothing');
+});
