@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors.js';
+import { lexesAsItself } from './variables.js';
 
 /** A psql flag in canonical form: short name where psql has one, value separate. */
 export interface ParsedFlag {
@@ -134,10 +135,16 @@ function checkVariable(assignment: string) {
     throw invalidArgument(`-v ${assignment}: ON_ERROR_STOP must be 1`);
   }
   // psql lexes an unquoted `:name` as input: a backslash in the value would be a meta-command
-  // that no scan of the script sees (lib/psql/variables.ts).
+  // that no scan of the script sees, and a quote left open would hide one from it
+  // (lib/psql/variables.ts).
   if (eq >= 0 && assignment.includes('\\', eq)) {
     throw invalidArgument(
       `-v ${assignment}: a value with a backslash is not accepted: psql would run it as a meta-command where :${name} is used`,
+    );
+  }
+  if (eq >= 0 && !lexesAsItself(assignment.slice(eq + 1))) {
+    throw invalidArgument(
+      `-v ${assignment}: a value that leaves a quote, dollar quote or comment open, or holds :name, is not accepted: psql would lex the rest of the script otherwise where :${name} is used`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { splitMetaArgs } from './meta-args.js';
-import type { MetaCommand } from './scanner.js';
+import { type MetaCommand, scanPsqlTo } from './scanner.js';
 
 /**
  * Which psql variables may hold a backslash by the time a script interpolates them unquoted
@@ -58,6 +58,11 @@ export class VariableTaint {
         return;
       }
     }
+    const words = splitMetaArgs(cmd.args).slice(1);
+    if (!words.some((w) => w.dynamic) && !lexesAsItself(words.map((w) => w.value).join(''))) {
+      this.taint(name.value, `\\set at ${where} with a value that opens a literal or comment`);
+      return;
+    }
     this.tainted.delete(name.value);
   }
 
@@ -65,4 +70,18 @@ export class VariableTaint {
     this.tainted.set(name, why);
     this.ever.add(name);
   }
+}
+
+/**
+ * Whether psql, lexing `value` where a script interpolates it unquoted, reads it as the scan
+ * does: nothing to find in it (no backslash, no `:name`) and nothing left open (a quote, a
+ * dollar quote, a comment: `\\set q ''''` then `select :q;` opened a literal the scan never
+ * saw, and a `\\!` on the next line ran). Non-ASCII text with quote characters is kept out too:
+ * psql lexes it by the client encoding (lib/psql/client-encodings.ts).
+ */
+export function lexesAsItself(value: string): boolean {
+  if (value.includes('\\')) return false;
+  if (/[^\x00-\x7f]/.test(value) && /['"$*/-]/.test(value)) return false;
+  const { tokens, reopen } = scanPsqlTo(`${value}\n`);
+  return tokens.length === 0 && reopen === '';
 }

@@ -212,6 +212,7 @@ t.test(
       cr: `-- hi\r\\! touch ${marker}\n`,
       dollar: `select 1$$ ' $$; \\! touch ${marker} #'\n`,
       semicolon: `select 1 \\; select '\n' \\! touch ${marker} #';\n`,
+      quote: `\\set q ''''\nselect :q;\n' \\! touch ${marker} #';\n`,
       encoding: `set client_encoding = 'SJIS';\nselect 'あ', ' \\! touch ${marker} #';\n`,
     };
     for (const [name, text] of Object.entries(scripts)) {

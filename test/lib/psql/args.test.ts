@@ -67,6 +67,10 @@ t.test('rejections name the argument', async (t) => {
     [['-v', 'ON_ERROR_STOP', '-c', 's'], /ON_ERROR_STOP must be 1/],
     [['-v', 'x=\\! ls', '-c', 's'], /-v x=\\! ls: a value with a backslash .* :x is used/],
     [['--set=x=a\\b', '-c', 's'], /a value with a backslash/],
+    [['-v', "q='", '-c', 's'], /-v q=': a value that leaves a quote.*open.*:q is used/],
+    [['-v', 'd=$$', '-c', 's'], /leaves a quote, dollar quote or comment open/],
+    [['-v', 'c=/*', '-c', 's'], /comment open/],
+    [['-v', 'n=:LAST_ERROR_MESSAGE', '-c', 's'], /holds :name/],
     [['-f', '-'], /needs the request field stdin/],
     [['-c', 's'], /no step reads it/, 'stdin'],
     [['-f', '-', '-f', '-'], /one step only/, 'x'],
@@ -89,4 +93,9 @@ t.test('rejections name the argument', async (t) => {
       args.join(' '),
     );
   }
+});
+
+t.test('-v values that psql lexes as they are are accepted', async (t) => {
+  for (const value of ["'a','b'", '1,2,3', 'http://x', 'a -- b', '"T"', '12::int'])
+    t.doesNotThrow(() => normalizePsqlArgs(['-v', `v=${value}`, '-c', 's'], undefined), value);
 });

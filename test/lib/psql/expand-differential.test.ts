@@ -28,6 +28,7 @@ const PIECES = [
     'select ',
   ],
   ...['copy t from stdin;\n', '\\echo ', '\\set x ', '\\if true\n', '\\endif\n'],
+  ...["\\set x ''''\n", '\\set x $$\n', 'select :x;\n'],
   ...["set client_encoding = 'BIG5';\n", "set client_encoding = 'SJIS';\n"],
   ...["set client_encoding = 'GB18030';\n", "set client_encoding = 'UTF8';\n"],
   'set standard_conforming_strings = off;\n',

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { scanMetaCommands } from '../../../lib/psql/scanner.js';
-import { VariableTaint } from '../../../lib/psql/variables.js';
+import { lexesAsItself, VariableTaint } from '../../../lib/psql/variables.js';
 
 /** The taint after these meta-command lines, each at `f:<line>`. */
 function after(...lines: string[]): VariableTaint {
@@ -42,4 +42,24 @@ t.test('\\gset: every name under its prefix may come from the server', async (t)
   t.equal(prefixed.reason('other'), undefined);
   const bare = after('\\set x 1', 'select 1 \\gset');
   t.equal(bare.reason('x'), 'set from the server by \\gset at f:2', 'a column may be named x');
+});
+
+t.test('\\set: a value psql would lex otherwise than the scan, unquoted', async (t) => {
+  const taint = after(
+    "\\set q ''''",
+    "\\set d '$$'",
+    "\\set c '/*'",
+    "\\set ok 'hello'",
+    "\\set list '''a'',''b'''",
+  );
+  t.equal(taint.reason('q'), '\\set at f:1 with a value that opens a literal or comment');
+  t.ok(taint.reason('d'));
+  t.ok(taint.reason('c'));
+  t.equal(taint.reason('ok'), undefined);
+  t.equal(taint.reason('list'), undefined, "'a','b' closes what it opens");
+});
+
+t.test('lexesAsItself: nothing to find in it, nothing left open', async (t) => {
+  for (const v of ["'a','b'", '1', 'x -- y', '"T"', '$$ a $$', '1::int']) t.ok(lexesAsItself(v), v);
+  for (const v of ["'", '"', '$$', '/*', 'a\\b', ':x', "'あ'"]) t.notOk(lexesAsItself(v), v);
 });
