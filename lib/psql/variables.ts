@@ -81,7 +81,7 @@ export class VariableTaint {
  */
 export function lexesAsItself(value: string): boolean {
   if (value.includes('\\')) return false;
-  if (/[^\x00-\x7f]/.test(value) && /['"$*/-]/.test(value)) return false;
+  if (/[\u0080-\uffff]/.test(value) && /['"$*/-]/.test(value)) return false;
   const { tokens, reopen } = scanPsqlTo(`${value}\n`);
   return tokens.length === 0 && reopen === '';
 }
