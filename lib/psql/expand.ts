@@ -169,7 +169,7 @@ function refuseHiddenCommand(exp: Expanding, text: string, origin: Origin) {
   const { from } = hidden;
   const why =
     'dropped' in from
-      ? `if the meta-command on line ${from.line} failed: psql then drops the rest of that line, which this check read as SQL after \\\\. Start that SQL on a line of its own`
+      ? `if the meta-command on line ${from.line} failed: psql then drops the rest of that line, which this check read as SQL after \\\\, \\; or \\:. Start that SQL on a line of its own`
       : 'copy' in from
         ? `depending on whether the \\. on line ${from.line} ends COPY ... FROM STDIN data: psql takes such data as it is, not lexed, and this check cannot know where the script starts a COPY. Load such data with \\copy ... from 'file' instead`
         : `if the script switched the client encoding to ${from.encodings} before line ${from.line}: psql then reads the non-ASCII text of line ${from.line} so that it swallows the ASCII character after it, and so does not end literals where this check does. A file that has no backslashes (and no unquoted :LAST_ERROR_MESSAGE) is always fine: move such text to a file of its own and include it with \\ir`;

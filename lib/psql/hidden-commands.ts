@@ -1,7 +1,7 @@
 import { countNewlines } from '../lines.js';
 import { maskedLineStarts } from './client-encodings.js';
 import { mayDoHarm } from './commands.js';
-import { closerOf, type From, type HiddenCommand, readLine } from './line-readings.js';
+import { BACK_TO_SQL, closerOf, type From, type HiddenCommand, readLine } from './line-readings.js';
 import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlTo } from './scanner.js';
 
 export type { From, HiddenCommand };
@@ -144,24 +144,26 @@ class Walk {
 }
 
 /**
- * The starts of the lines with a `\\`: after a command, SQL follows it, unless the command
- * fails and psql drops the rest of the line (and everywhere else it is a command of its own).
+ * The starts of the lines with a `\\`, `\;` or `\:`: after a command, SQL follows them, unless
+ * the command fails and psql drops the rest of the line.
  */
 function linesWithSeparators(text: string): number[] {
-  return [...text.matchAll(/\\\\/g)].map((m) => text.lastIndexOf('\n', m.index) + 1);
+  return [...text.matchAll(new RegExp(BACK_TO_SQL.source, 'g'))].map(
+    (m) => text.lastIndexOf('\n', m.index) + 1,
+  );
 }
 
 /**
  * Where the last thing a reading could find is: a backslash, or a `:name` that may hold one (or
  * has non-ASCII text in it, which a masked reading may read as another name). -1 if none, or if
- * the text has no other reading (no non-ASCII byte, no `\.` line, no `\\`).
+ * the text has no other reading (no non-ASCII byte, no `\.` line, no `\\`, `\;` or `\:`).
  */
 function lastFindable(
   text: string,
   copies: boolean,
   mayHoldBackslash: (name: string) => boolean,
 ): number {
-  if (!copies && !/[\x80-\xff]/.test(text) && !text.includes('\\\\')) return -1;
+  if (!copies && !/[\x80-\xff]/.test(text) && !BACK_TO_SQL.test(text)) return -1;
   let last = text.lastIndexOf('\\');
   for (const m of text.matchAll(/:([A-Za-z0-9_\x80-\xff]+)/g)) {
     const name = m[1] as string;

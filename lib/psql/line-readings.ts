@@ -26,6 +26,12 @@ export type From =
   | { line: number; copy: true }
   | { line: number; dropped: true };
 
+/**
+ * What takes psql back to SQL on the line after a command: `\\`, and `\;` or `\:`, which its
+ * SQL lexer reads as a plain `;` or `:`. If the command fails, psql drops all that instead.
+ */
+export const BACK_TO_SQL = /\\[\\;:]/;
+
 /** How many ways to have a line start (open literals, comments) before giving up: crafted text. */
 const MAX_STATES = 16;
 
@@ -44,7 +50,7 @@ export function readLine(
     if (state !== ref.reopen && !next.has(state)) next.set(state, from);
   };
   // A command that fails makes psql drop the rest of its line, SQL after `\\` too.
-  const drops = line.includes('\\\\');
+  const drops = BACK_TO_SQL.test(line);
   if (drops && hasMeta(ref.tokens)) goOn('', { line: lineNo, dropped: true });
   for (const reading of readingsOf(line, maskedVariants(line), reference, others, lineNo)) {
     const read = inert(reading.state, reading.text) ?? scanLine(reading.state, reading.text);

@@ -89,6 +89,12 @@ t.test('a command that fails makes psql drop the rest of its line', async (t) =>
     undefined,
     'nothing left open',
   );
+  // psql's SQL lexer takes `\;` and `\:` after a command as plain characters: back to SQL too.
+  t.match(hiddenCommand("\\' x \\;E' \\! y\n\\! touch x\n", tainted), {
+    line: 2,
+    from: { line: 1, dropped: true },
+  });
+  t.match(hiddenCommand('\\echo a \\:" x\n\\! touch x\n', tainted), { line: 2 });
 });
 
 const ENCODINGS = ['SJIS', 'SHIFT_JIS_2004', 'BIG5', 'GBK', 'UHC', 'JOHAB', 'GB18030'];
