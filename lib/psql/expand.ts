@@ -176,12 +176,19 @@ function refuseHiddenCommand(exp: Expanding, text: string, origin: Origin) {
   throw invalidArgument(`${where}: psql could find ${hidden.found} here ${why}`, where);
 }
 
+/** psql reads `~/x` as a file in a home directory, which is not the file this scan would hash. */
+function refuseTilde(name: string, fail: Fail): void {
+  if (name.startsWith('~'))
+    throw fail(`${name}: psql reads ~ as a home directory; write the path out`);
+}
+
 function fileArgument(cmd: MetaCommand, fail: Fail): string {
   const arg = splitMetaArgs(cmd.args)[0];
   if (!arg) throw fail('missing file name');
   if (arg.dynamic) throw fail('file names built from psql variables cannot be hashed');
   // psql reads `-` as its standard input, which is no file this scan could read.
   if (arg.value === '-') throw fail('- (standard input) is not allowed: include a file');
+  refuseTilde(arg.value, fail);
   return arg.value;
 }
 
@@ -234,6 +241,7 @@ function copySource(exp: Expansion, cmd: MetaCommand, cwd: string, fail: Fail) {
     return;
   }
   if (source.dynamic) throw fail('file names built from psql variables cannot be hashed');
+  refuseTilde(source.value, fail);
   const given = resolve(cwd, source.value);
   const { real, content } = sourceFile(given, fail);
   const rest = tokens

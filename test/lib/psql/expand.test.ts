@@ -74,6 +74,14 @@ t.test('errors name file and line', async (t) => {
     message: new RegExp(`${join(dir, 'inner.sql')}:3: \\\\!`),
   });
   await writeFile(join(dir, '-'), 'select 1;');
+  await mkdir(join(dir, '~'));
+  await writeFile(join(dir, '~', 'x.sql'), 'select 1;');
+  t.throws(() => expandSql('\\i ~/x.sql', { label: 'o.sql', dir }, dir), {
+    message: /^o\.sql:1: \\i: ~\/x\.sql: psql reads ~ as a home directory/,
+  });
+  t.throws(() => expandSql("\\copy t from '~/x.sql'", { label: 'o.sql', dir }, dir), {
+    message: /psql reads ~ as a home directory/,
+  });
   t.throws(() => expandSql('\\ir -', { label: 'o.sql', dir }, dir), {
     message: /^o\.sql:1: \\ir: - \(standard input\) is not allowed/,
   });
