@@ -141,7 +141,7 @@ function checkSqlToken(
   const shown = `${where}: ${text.slice(token.start, token.end).slice(0, 200)}`;
   if (token.kind === 'ambiguous' && token.cause === 'dollar')
     throw invalidArgument(
-      `${where}: a dollar quote right after a number or a $n parameter is not allowed: psql reads it as the start of a dollar-quoted body or as part of the number, by version; put a space before it`,
+      `${where}: a dollar quote right after a number, a $n parameter or a :name is not allowed: psql reads it as the start of a dollar-quoted body or as part of the word before it, by version; put a space before it`,
       shown,
     );
   if (token.kind === 'ambiguous')

@@ -81,7 +81,8 @@ export function scanPsqlTo(
 }
 
 /** A line that ends COPY data in a script (psql's copy.c), with its newline. */
-const COPY_END_LINE = /^\\\.\r?(?:\n|$)/gm;
+// Not the m flag: its ^ also matches after a carriage return, which ends no line for psql.
+const COPY_END_LINE = /(?<=^|\n)\\\.\r?(?:\n|$)/g;
 
 /** Where the lines that end COPY data start. */
 export const copyEndStarts = (text: string) =>
@@ -169,7 +170,8 @@ function scanAt(text: string, i: number, lineAt: (at: number) => number, out: Ps
 }
 
 /**
- * A dollar-quote opener glued to a word that starts with a digit or `$` (a number, `$1`):
+ * A dollar-quote opener glued to a word that starts with a digit or `$` (a number, `$1`) or
+ * follows a colon (`:x$$`, a variable to psql, `::x$$` a cast):
  * psql's lexer ends such a word before the `$` where a letter-led identifier would take it in
  * (`1$$ ' $$; \\! ls` ran ls), and what a number takes in changed between versions.
  */
@@ -177,7 +179,8 @@ function dollarAfterNumber(text: string, i: number): boolean {
   if (!IDENT.test(text[i - 1] ?? '') || !DOLLAR_TAG.test(text.slice(i, i + 64))) return false;
   let k = i - 1;
   while (k > 0 && IDENT.test(text[k - 1] as string)) k--;
-  return /[0-9$]/.test(text[k] as string);
+  // After `:name`, psql's variable rule has taken the name and the `$` starts afresh.
+  return /[0-9$]/.test(text[k] as string) || text[k - 1] === ':';
 }
 
 /** What reopens the construct starting at `i` that runs to the end of the text. */

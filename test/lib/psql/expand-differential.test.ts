@@ -32,6 +32,7 @@ const PIECES = [
   ...["set client_encoding = 'BIG5';\n", "set client_encoding = 'SJIS';\n"],
   ...["set client_encoding = 'GB18030';\n", "set client_encoding = 'UTF8';\n"],
   'set standard_conforming_strings = off;\n',
+  ...["U&'", "X'", '$1', '$$$', ' -- c\r', 'select 1 \\gset\n', '\\gexec\n', '\\t '],
 ];
 
 /** A script of random pieces, with `\! touch <marker>` after them, in a few places. */

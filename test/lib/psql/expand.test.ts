@@ -149,6 +149,7 @@ t.test(
     refused('\\echo hi \\! touch x', /^f\.sql:1: \\!: not allowed/);
     refused('\\prompt x', /^f\.sql:1: \\prompt: not allowed/);
     refused("select 1$$ ' $$; \\! touch x #'", /^f\.sql:1: a dollar quote right after a number/);
+    refused("select :x$$ ' $$; \\! touch x #'", /^f\.sql:1: a dollar quote right after .* a :name/);
     refused("select 1;\nselect '\0';\n' \\! touch x #';", /^f\.sql:2: a NUL byte is not allowed/);
     // The same written safely.
     const ok = "select 'x' as v \\gset\nselect :'v', :\"v\";\nselect E'a\\\\', 'C:\\dir', chr(92);";

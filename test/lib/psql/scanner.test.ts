@@ -103,6 +103,7 @@ t.test('a \\. line ends COPY data: what follows is scanned afresh', async (t) =>
   t.equal(text.slice(bang?.start, bang?.end), '\\! touch x', 'offsets into the whole text');
   t.same(names("select 'a\n\\.\r\n\\o x"), ['3:o'], 'with a carriage return too');
   t.same(names("select 'a\n \\.\n\\o x"), [], 'only a line of just \\.');
+  t.same(names('select $$ -- c\r\\.\n$$ \\o x'), ['2:o'], 'a carriage return starts no line');
 });
 
 t.test('a dollar quote glued to a number or parameter: psql reads it by version', async (t) => {
@@ -111,6 +112,8 @@ t.test('a dollar quote glued to a number or parameter: psql reads it by version'
   t.same(tokens('select 0x1F$q$ x $q$'), ['1:ambiguous'], 'PostgreSQL 16 has hex numbers');
   t.same(tokens('select a$$, b1$x$, $$ body $$, 1 $$ body $$'), [], 'identifiers take $ in');
   t.same(tokens('select 1$'), [], 'no opener');
+  t.same(tokens("select :x$$ ' $$"), ['1:x', '1:ambiguous'], 'psql ends :x before the $$');
+  t.same(tokens('select a::x$$'), ['1:ambiguous'], 'after a cast too');
   const [dollar] = scanPsql('select 1$$');
   t.match(dollar, { kind: 'ambiguous', cause: 'dollar', at: 8 });
 });
