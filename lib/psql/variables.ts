@@ -45,7 +45,7 @@ export class VariableTaint {
   }
 
   private set(cmd: MetaCommand, where: string): void {
-    const [name] = splitMetaArgs(cmd.args);
+    const [name, ...words] = splitMetaArgs(cmd.args);
     if (!name || name.dynamic) return; // psql refuses a variable name it would have to build
     if (cmd.args.includes('\\')) {
       this.taint(name.value, `\\set at ${where} with a backslash`);
@@ -58,7 +58,6 @@ export class VariableTaint {
         return;
       }
     }
-    const words = splitMetaArgs(cmd.args).slice(1);
     if (!words.some((w) => w.dynamic) && !lexesAsItself(words.map((w) => w.value).join(''))) {
       this.taint(name.value, `\\set at ${where} with a value that opens a literal or comment`);
       return;
