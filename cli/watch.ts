@@ -18,11 +18,13 @@ export async function watchJob(
   const onSigint = () => void askToCancel(ctx, client, jobId, progress);
   process.on('SIGINT', onSigint);
   let last: JobEvent | undefined;
-  let steps = 0;
+  let steps: number | undefined;
   try {
     for await (const raw of client.lines(`/v1/prepare-jobs/${jobId}/events`)) {
       const ev = raw as JobEvent;
-      if (ev.type === 'task' && ev.task_id === 'plan' && ev.status === 'succeeded')
+      // Asked when the first step shows, not when the plan is done: a cache hit runs no step
+      // and so makes no extra round trip (docs/performance.md, "CLI").
+      if (steps === undefined && ev.type === 'task' && ev.task_id?.startsWith('execute-'))
         steps = await stepCount(client, jobId);
       progress.event(ev, steps || undefined);
       last = ev;
@@ -34,7 +36,7 @@ export async function watchJob(
   return finish(ctx, client, jobId, last);
 }
 
-/** Once the plan is known, the number of steps (for "step n of m"). */
+/** The number of steps in the job's plan (for "step n of m"). */
 async function stepCount(client: EngineClient, jobId: string): Promise<number> {
   const status = (await client.call('GET', `/v1/prepare-jobs/${jobId}`)).body as
     | JobStatus
