@@ -1,19 +1,8 @@
-import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fileSystemReason } from '../lib/fs-reason.js';
-import { makeDirs } from '../lib/make-dirs.js';
+import { join } from 'node:path';
 import { readEngineJson } from '../runtime/engine-json.js';
 import { pidAlive } from '../runtime/lock.js';
-import { START_FAILED } from '../runtime/logger.js';
-import { engineLogPath } from '../runtime/state-dir.js';
 import type { EngineRef } from './client.js';
-import { CliError, EXIT } from './errors.js';
 import { sendForText } from './http.js';
-import { spawnLock } from './spawn-lock.js';
-
-const HEALTH_WAIT_MS = 5000;
 
 /** The engine named by engine.json, if it is alive and answers health with the same identity. */
 export async function liveEngine(stateDir: string): Promise<EngineRef | undefined> {
@@ -30,115 +19,13 @@ export async function liveEngine(stateDir: string): Promise<EngineRef | undefine
 }
 
 /**
- * Finds the engine of a state dir, or starts one (SPEC §9): under a spawn lock so that
- * parallel first calls start a single engine, then waits for it to answer health.
+ * Finds the engine of a state dir, or starts one (SPEC §9). The code that starts one is loaded
+ * only when none answers: most calls find it running, and node:child_process alone costs a few
+ * milliseconds to load (docs/performance.md, "CLI").
  */
 export async function findOrStartEngine(stateDir: string, env = process.env): Promise<EngineRef> {
   const live = await liveEngine(stateDir);
   if (live) return live;
-  try {
-    makeDirs(stateDir, 0o700);
-  } catch (err) {
-    throw new CliError(`cannot create ${stateDir}: ${fileSystemReason(err)}`, EXIT.engine);
-  }
-  const unlock = await spawnLock(join(stateDir, 'spawn.lock'), HEALTH_WAIT_MS * 2);
-  try {
-    const started = await liveEngine(stateDir); // another CLI may have started it meanwhile
-    if (started) return started;
-    const logAt = sizeOf(engineLogPath(stateDir));
-    const ended = startDetached(stateDir, env);
-    return await waitForHealth(stateDir, () =>
-      ended.reason === undefined ? undefined : startFailure(stateDir, logAt, ended),
-    );
-  } finally {
-    unlock();
-  }
+  const { startEngine } = await import('./engine-start.js');
+  return startEngine(stateDir, env);
 }
-
-function enginePath(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'sqlrs-engine.js');
-}
-
-/** How a started engine ended, once it has: an exit (code or signal), or an error spawning it. */
-interface Ended {
-  reason?: string;
-}
-
-function startDetached(stateDir: string, env: NodeJS.ProcessEnv): Ended {
-  const args = [
-    '--listen',
-    '127.0.0.1:0',
-    '--write-engine-json',
-    join(stateDir, 'engine.json'),
-    '--idle-timeout',
-    '120s',
-  ];
-  const custom = env.SQLRS_DAEMON_PATH;
-  const child = custom
-    ? spawn(custom, args, { detached: true, stdio: 'ignore', env })
-    : spawn(process.execPath, [enginePath(), ...args], { detached: true, stdio: 'ignore', env });
-  const ended: Ended = {};
-  child.on('error', (err) => {
-    ended.reason = `could not be started: ${err.message}`;
-  });
-  child.on('exit', (code, signal) => {
-    ended.reason ??= `${signal ? `was killed by ${signal}` : `exited with code ${code}`} while starting`;
-  });
-  child.unref();
-  return ended;
-}
-
-/** Waits for the engine to answer; `failed` says why it never will (it is gone), if it is. */
-async function waitForHealth(
-  stateDir: string,
-  failed: () => CliError | undefined,
-): Promise<EngineRef> {
-  const deadline = Date.now() + HEALTH_WAIT_MS;
-  while (Date.now() < deadline) {
-    const live = await liveEngine(stateDir);
-    if (live) return live;
-    const err = failed();
-    if (err) throw err;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new CliError(
-    `the engine did not start within ${HEALTH_WAIT_MS / 1000} s`,
-    EXIT.engine,
-    `see ${engineLogPath(stateDir)}`,
-  );
-}
-
-/**
- * An engine that exited while starting logged why (runtime/engine-main.ts): the CLI shows that
- * at once rather than waiting out the health timeout to point at the log.
- */
-function startFailure(stateDir: string, logAt: number, ended: Ended): CliError {
-  const log = engineLogPath(stateDir);
-  const reason = lastStartFailure(log, logAt);
-  return reason
-    ? new CliError(`the engine could not start: ${reason}`, EXIT.engine, `see ${log}`)
-    : new CliError(`the engine ${ended.reason}`, EXIT.engine, `see ${log}`);
-}
-
-function lastStartFailure(log: string, from: number): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(log).subarray(from).toString('utf8');
-  } catch {
-    return undefined;
-  }
-  const lines = text.split('\n').filter((l) => l.includes(START_FAILED));
-  try {
-    return (JSON.parse(lines.at(-1) ?? '') as { message?: string }).message;
-  } catch {
-    return undefined;
-  }
-}
-
-const sizeOf = (path: string) => {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-};

@@ -1,60 +1,56 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import t from 'tap';
-import { cliStateDir, runCli } from '../helpers/cli.js';
+import t, { type Test } from 'tap';
+import { findOrStartEngine, liveEngine } from '../../cli/discovery.js';
+import { writeEngineJson } from '../../runtime/engine-json.js';
 import { tempDir } from '../helpers/tmp.js';
 
-// The CLI starts the engine detached, with no terminal: what the engine says when it cannot
-// start must come back to the user through its log, at once rather than after the health wait.
+// What answers health here is a stand-in for an engine, so that the identity check can be
+// given a wrong answer; test/cli/engine-start.test.ts starts real engines.
 
-t.test('an engine that refuses to start: its reason, at once, exit 3', async (t) => {
-  const dir = await cliStateDir(t);
-  await writeFile(join(dir, 'config.json'), '{"warm_pool": 5}');
-  const t0 = Date.now();
-  const res = await runCli(['--state-dir', dir, 'ls']);
-  t.equal(res.code, 3);
-  t.match(
-    res.stderr,
-    `sqlrs: the engine could not start: config ${join(dir, 'config.json')}: config.warm_pool: must be object\n`,
-  );
-  t.match(res.stderr, `see ${join(dir, 'logs', 'engine.log')}`);
-  t.ok(Date.now() - t0 < 4000, 'not after the 5 s health wait');
-  const log = await readFile(join(dir, 'logs', 'engine.log'), 'utf8');
-  t.match(log, /"level":"error","event":"engine_start_failed","message":"config /);
-});
-
-t.test('an unreadable catalog: the reason of this start, not of an earlier one', async (t) => {
-  const dir = await cliStateDir(t);
-  await writeFile(join(dir, 'state.db'), 'not a database');
-  await writeFile(join(dir, 'config.json'), '{"warm_pool": 5}');
-  t.equal((await runCli(['--state-dir', dir, 'ls'])).code, 3);
-  await writeFile(join(dir, 'config.json'), '{}');
-  const res = await runCli(['--state-dir', dir, 'ls']);
-  t.equal(res.code, 3);
-  t.match(res.stderr, /the engine could not start: catalog .*state\.db cannot be used/);
-  t.notMatch(res.stderr, /config/);
-});
-
-t.test('an engine binary that exits without a word, or cannot be run', async (t) => {
-  const dir = await cliStateDir(t);
-  const quiet = await runCli(['--state-dir', dir, 'ls'], {
-    env: { SQLRS_DAEMON_PATH: '/bin/false' },
+async function healthServer(t: Test, instanceId: string): Promise<string> {
+  const server = createServer((req, res) => {
+    res.writeHead(req.url === '/v1/health' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, version: '0', instanceId, pid: process.pid }));
   });
-  t.equal(quiet.code, 3);
-  t.match(quiet.stderr, 'sqlrs: the engine exited with code 1 while starting\n');
-  const missing = await runCli(['--state-dir', dir, 'ls'], {
-    env: { SQLRS_DAEMON_PATH: join(dir, 'no-such-engine') },
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
   });
-  t.equal(missing.code, 3);
-  t.match(missing.stderr, /sqlrs: the engine could not be started: spawn .*no-such-engine ENOENT/);
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function stateDirWith(t: Test, endpoint: string, pid: number): Promise<string> {
+  const dir = await tempDir(t);
+  await writeEngineJson(join(dir, 'engine.json'), {
+    endpoint,
+    pid,
+    startedAt: new Date().toISOString(),
+    authToken: 'tok',
+    version: '0',
+    instanceId: 'engine-a',
+  });
+  return dir;
+}
+
+t.test('no engine.json, or one whose process is gone: no engine', async (t) => {
+  t.equal(await liveEngine(await tempDir(t)), undefined);
+  const endpoint = await healthServer(t, 'engine-a');
+  t.equal(await liveEngine(await stateDirWith(t, endpoint, 2 ** 22 + 1)), undefined);
 });
 
-t.test('an engine that neither answers nor exits: the health wait, then exit 3', async (t) => {
-  const dir = await cliStateDir(t);
-  const bin = join(await tempDir(t), 'silent-engine');
-  await writeFile(bin, '#!/bin/sh\nexec sleep 8\n');
-  await chmod(bin, 0o755);
-  const res = await runCli(['--state-dir', dir, 'ls'], { env: { SQLRS_DAEMON_PATH: bin } });
-  t.equal(res.code, 3);
-  t.match(res.stderr, /the engine did not start within 5 s/);
+t.test('an engine that answers health as another instance is not ours', async (t) => {
+  const endpoint = await healthServer(t, 'engine-b');
+  t.equal(await liveEngine(await stateDirWith(t, endpoint, process.pid)), undefined);
+});
+
+t.test('the engine of engine.json, alive and the same instance, is found', async (t) => {
+  const endpoint = await healthServer(t, 'engine-a');
+  const dir = await stateDirWith(t, endpoint, process.pid);
+  t.match(await liveEngine(dir), { endpoint, authToken: 'tok', stateDir: dir });
+  // Found, so nothing is started: an engine binary that fails would show.
+  const found = await findOrStartEngine(dir, { ...process.env, SQLRS_DAEMON_PATH: '/bin/false' });
+  t.match(found, { endpoint, instanceId: 'engine-a' });
 });
