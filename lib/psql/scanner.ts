@@ -1,5 +1,12 @@
 import { countNewlines, lineCounter } from '../lines.js';
-import { lineEnd, type MetaCommand, readMeta } from './meta-scan.js';
+import { type MetaCommand, readMeta } from './meta-scan.js';
+import {
+  dollarAfterNumber,
+  isEscapeString,
+  plainQuoteEnd,
+  reopening,
+  skipLiteralOrComment,
+} from './sql-lexemes.js';
 
 /**
  * Finds psql meta-commands (backslash commands) in SQL text the way psql's lexer does: a
@@ -40,9 +47,7 @@ export interface AmbiguousLiteral {
 
 export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | AmbiguousLiteral;
 
-const IDENT = /[A-Za-z0-9_$\x80-\xff]/;
 const VARIABLE_CHAR = /[A-Za-z0-9_\x80-\xff]/;
-const DOLLAR_TAG = /^\$([A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$/;
 
 export function scanMetaCommands(text: string): MetaCommand[] {
   return scanPsql(text).filter((t): t is { kind: 'meta' } & MetaCommand => t.kind === 'meta');
@@ -169,30 +174,6 @@ function scanAt(text: string, i: number, lineAt: (at: number) => number, out: Ps
   return skipLiteralOrComment(text, i) ?? i + 1;
 }
 
-/**
- * A dollar-quote opener glued to a word that starts with a digit or `$` (a number, `$1`) or
- * follows a colon (`:x$$`, a variable to psql, `::x$$` a cast):
- * psql's lexer ends such a word before the `$` where a letter-led identifier would take it in
- * (`1$$ ' $$; \\! ls` ran ls), and what a number takes in changed between versions.
- */
-function dollarAfterNumber(text: string, i: number): boolean {
-  if (!IDENT.test(text[i - 1] ?? '') || !DOLLAR_TAG.test(text.slice(i, i + 64))) return false;
-  let k = i - 1;
-  while (k > 0 && IDENT.test(text[k - 1] as string)) k--;
-  // After `:name`, psql's variable rule has taken the name and the `$` starts afresh.
-  return /[0-9$]/.test(text[k] as string) || text[k - 1] === ':';
-}
-
-/** What reopens the construct starting at `i` that runs to the end of the text. */
-function reopening(text: string, i: number): string {
-  const c = text[i];
-  if (c === "'") return isEscapeString(text, i) ? "E'" : "'";
-  if (c === '"') return '"';
-  if (c === '$') return DOLLAR_TAG.exec(text.slice(i, i + 64))?.[0] ?? '';
-  if (c === '/' && text[i + 1] === '*') return '/*'.repeat(blockComment(text, i).depth);
-  return '';
-}
-
 /** Past `::` (a cast) or `:name` (reported); `:'name'` and `:"name"` are quoted, and safe. */
 function readColon(text: string, at: number, found: (name: string, end: number) => void): number {
   if (text[at + 1] === ':') return at + 2;
@@ -200,86 +181,4 @@ function readColon(text: string, at: number, found: (name: string, end: number) 
   while (k < text.length && VARIABLE_CHAR.test(text[k] as string)) k++;
   if (k > at + 1) found(text.slice(at + 1, k), k);
   return Math.max(k, at + 1);
-}
-
-/** The end of a comment, quoted literal or dollar-quoted body starting at `i`, if one does. */
-function skipLiteralOrComment(text: string, i: number): number | undefined {
-  const c = text[i];
-  const next = text[i + 1];
-  if (c === '-' && next === '-') return dashCommentEnd(text, i);
-  if (c === '/' && next === '*') return blockCommentEnd(text, i);
-  if (c === "'") return quoteEnd(text, i, "'", true);
-  if (c === '"') return quoteEnd(text, i, '"', false);
-  if (c === '$' && !IDENT.test(text[i - 1] ?? '')) return dollarQuoteEnd(text, i);
-  return undefined;
-}
-
-/**
- * psql's lexer ends a `--` comment at a carriage return as well as at a newline, and lexes the
- * rest of the line: `-- hi<CR>\! ls` ran ls.
- */
-function dashCommentEnd(text: string, from: number): number {
-  const cr = text.indexOf('\r', from);
-  const eol = lineEnd(text, from);
-  return cr >= 0 && cr < eol ? cr : eol;
-}
-
-/** E'...' (or e'...') strings treat backslash as an escape; E must start a token. */
-function isEscapeString(text: string, quote: number): boolean {
-  return /[eE]/.test(text[quote - 1] ?? '') && !IDENT.test(text[quote - 2] ?? '');
-}
-
-/** A '...' literal as psql reads it by default; where it would read it otherwise, if anywhere. */
-function plainQuoteEnd(text: string, from: number): { end: number; ambiguous?: number } {
-  let ambiguous: number | undefined;
-  let backslashes = 0;
-  for (let k = from + 1; k < text.length; k++) {
-    const c = text[k];
-    if (c === "'") {
-      if (backslashes % 2 === 1) ambiguous ??= k;
-      if (text[k + 1] !== "'") return { end: k + 1, ambiguous };
-      k++;
-    }
-    backslashes = c === '\\' ? backslashes + 1 : 0;
-  }
-  return { end: text.length, ambiguous };
-}
-
-function dollarQuoteEnd(text: string, i: number): number | undefined {
-  const tag = DOLLAR_TAG.exec(text.slice(i, i + 64));
-  if (!tag) return undefined;
-  const close = text.indexOf(tag[0], i + tag[0].length);
-  return close < 0 ? text.length : close + tag[0].length;
-}
-
-function blockCommentEnd(text: string, from: number): number {
-  return blockComment(text, from).end;
-}
-
-/** Where a (nested) block comment ends, and how deep it still is there if it runs out. */
-function blockComment(text: string, from: number): { end: number; depth: number } {
-  let depth = 0;
-  for (let k = from; k < text.length - 1; k++) {
-    if (text[k] === '/' && text[k + 1] === '*') {
-      depth++;
-      k++;
-    } else if (text[k] === '*' && text[k + 1] === '/') {
-      depth--;
-      k++;
-      if (depth === 0) return { end: k + 1, depth };
-    }
-  }
-  return { end: text.length, depth };
-}
-
-function quoteEnd(text: string, from: number, quote: string, backslashEscapes: boolean): number {
-  for (let k = from + 1; k < text.length; k++) {
-    const c = text[k];
-    if (backslashEscapes && c === '\\') k++;
-    else if (c === quote) {
-      if (text[k + 1] === quote) k++;
-      else return k + 1;
-    }
-  }
-  return text.length;
 }
