@@ -71,42 +71,46 @@ export function maskedVariants(line: string): MaskedLine[] {
  */
 export function maskedLineStarts(text: string): number[] {
   const starts = new Set<number>();
-  for (const { length } of MEASURES) {
-    let lineStart = 0;
-    for (let i = 0; i < text.length; ) {
-      const b = byte(text, i);
-      if (!high(b)) {
-        i++;
-        if (b === 0x0a) lineStart = i;
-        continue;
-      }
-      let n = length(text, i);
-      // psql measures within the line: its newline is no trailing byte.
-      for (i++; n > 1 && i < text.length && byte(text, i) !== 0x0a; n--, i++)
-        if (!high(byte(text, i))) starts.add(lineStart);
-    }
-  }
+  for (const { length } of MEASURES)
+    someTrailingByte(text, length, (at, lineStart) => {
+      if (!high(byte(text, at))) starts.add(lineStart);
+      return false;
+    });
   return [...starts].sort((a, b) => a - b);
 }
 
 /** The line with trailing bytes masked, or undefined when no ASCII byte is. */
 function masked(line: string, length: CharLength): string | undefined {
-  if (!hidesAscii(line, length)) return undefined;
+  if (!someTrailingByte(line, length, (at) => !high(byte(line, at)))) return undefined;
   const bytes = Buffer.from(line, 'latin1');
-  for (let i = 0; i < bytes.length; ) {
-    let n = length(line, i);
-    i++;
-    while (--n > 0 && i < bytes.length) bytes[i++] = 0xff;
-  }
+  someTrailingByte(line, length, (at) => {
+    bytes[at] = 0xff;
+    return false;
+  });
   return bytes.toString('latin1');
 }
 
-/** Whether some character, measured so, takes an ASCII byte as a trailing byte. */
-function hidesAscii(line: string, length: CharLength): boolean {
-  for (let i = 0; i < line.length; ) {
-    let n = length(line, i);
-    i++;
-    for (; n > 1 && i < line.length; n--, i++) if (!high(byte(line, i))) return true;
+/**
+ * Walks `text` a character at a time as `length` measures them and calls `visit` with each
+ * trailing byte and the start of its line (psql measures within a line: a newline is never a
+ * trailing byte). Stops when `visit` returns true, and says whether it did.
+ */
+function someTrailingByte(
+  text: string,
+  length: CharLength,
+  visit: (at: number, lineStart: number) => boolean,
+): boolean {
+  let lineStart = 0;
+  for (let i = 0; i < text.length; ) {
+    const b = byte(text, i);
+    if (!high(b)) {
+      i++; // every measure takes an ASCII byte alone
+      if (b === 0x0a) lineStart = i;
+      continue;
+    }
+    let n = length(text, i);
+    for (i++; n > 1 && i < text.length && byte(text, i) !== 0x0a; n--, i++)
+      if (visit(i, lineStart)) return true;
   }
   return false;
 }
