@@ -40,10 +40,16 @@ const COPY_FILE = Buffer.from('\n\u0000sqlrs:copy-file\u0000\n', 'latin1');
 /**
  * Expands includes recursively and hashes `\copy ... from 'file'` sources, rejecting every
  * meta-command that escapes the build database or touches the host, naming file and line.
- * `cwd` is the step's working directory (what `\i` and `\copy` paths are relative to).
+ * `cwd` is the step's working directory (what `\i` and `\copy` paths are relative to);
+ * `variables` its `-v` values (a name without one is unset).
  */
-export function expandSql(text: string, origin: Origin, cwd: string): Expansion {
-  const exp: Expanding = { chunks: [], files: [], taint: new VariableTaint() };
+export function expandSql(
+  text: string,
+  origin: Origin,
+  cwd: string,
+  variables: Iterable<[string, string | undefined]> = [],
+): Expansion {
+  const exp: Expanding = { chunks: [], files: [], taint: new VariableTaint(variables) };
   expandInto(exp, text, origin, cwd, []);
   return { chunks: exp.chunks, files: exp.files };
 }
@@ -105,7 +111,9 @@ function includeFile(
   const content = bytes.toString('latin1');
   exp.files.push(...new Set([path, real]));
   exp.chunks.push(BEGIN);
+  const scope = exp.taint.enterFile();
   expandInto(exp, content, { label: path, dir: dirname(real) }, cwd, [...stack, real]);
+  exp.taint.leaveFile(scope);
   exp.chunks.push(END);
 }
 

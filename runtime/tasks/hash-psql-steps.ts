@@ -54,7 +54,7 @@ function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
     text = Buffer.from(source.sql, 'utf8').toString('latin1');
     origin = { label: `-c (step ${step.index + 1})`, dir: input.cwd };
   }
-  const expansion = expandSql(text, origin, input.cwd);
+  const expansion = expandSql(text, origin, input.cwd, presetVariables(step.flags));
   const content = sha256Hex(expansion.chunks);
   const stepFlag = source.kind === 'command' ? '-c' : '-f';
   return {
@@ -71,4 +71,18 @@ function readStepFile(path: string): string {
   } catch (err) {
     throw invalidArgument(`-f ${path}: ${unreadableReason(err)}`, `argument: -f ${path}`);
   }
+}
+
+/** The step's `-v name=value` (and `-v name`, which unsets) in order, from its flags. */
+function presetVariables(flags: string[]): Array<[string, string | undefined]> {
+  const out: Array<[string, string | undefined]> = [];
+  for (let i = 0; i < flags.length - 1; i++) {
+    if (flags[i] !== '-v') continue;
+    const assignment = flags[++i] as string;
+    const eq = assignment.indexOf('=');
+    out.push(
+      eq < 0 ? [assignment, undefined] : [assignment.slice(0, eq), assignment.slice(eq + 1)],
+    );
+  }
+  return out;
 }

@@ -213,3 +213,22 @@ t.test('variables are followed into includes, in order', async (t) => {
   });
   t.doesNotThrow(() => expandSql('select :n;\n\\i inner.sql', { label: 'o.sql', dir }, dir));
 });
+
+t.test("\\if blocks are a file's own: an include's \\endif closes none outside", async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'stray.sql'), '\\endif\n');
+  await writeFile(join(dir, 'open.sql'), '\\if true\n');
+  const label = { label: 'o.sql', dir };
+  const inBlock = "\\set x ''''\n\\if false\n\\ir stray.sql\n\\set x a\n\\endif\nselect :x;\n";
+  t.throws(() => expandSql(inBlock, label, dir), { message: /^o\.sql:6: :x may hold/ });
+  const afterOpen = "\\set x ''''\n\\ir open.sql\n\\set x a\nselect :x;\n";
+  t.doesNotThrow(() => expandSql(afterOpen, label, dir), 'a block left open ends with its file');
+});
+
+t.test('-v values are known to a \\set that uses them', async (t) => {
+  const dir = await tempDir(t);
+  const text = '\\set tbl :schema.users\nselect * from :tbl;\n';
+  const label = { label: 'o.sql', dir };
+  t.doesNotThrow(() => expandSql(text, label, dir, [['schema', 'app']]));
+  t.throws(() => expandSql(text, label, dir), { message: /from :schema, which may be unset/ });
+});

@@ -4,7 +4,11 @@ import { lexesAsItself, VariableTaint } from '../../../lib/psql/variables.js';
 
 /** The taint after these meta-command lines, each at `f:<line>`. */
 function after(...lines: string[]): VariableTaint {
-  const taint = new VariableTaint();
+  return afterPreset([], ...lines);
+}
+
+function afterPreset(preset: Array<[string, string | undefined]>, ...lines: string[]) {
+  const taint = new VariableTaint(preset);
   for (const cmd of scanMetaCommands(lines.join('\n'))) taint.seen(cmd, `f:${cmd.line}`);
   return taint;
 }
@@ -57,6 +61,63 @@ t.test('\\set: a value psql would lex otherwise than the scan, unquoted', async 
   t.ok(taint.reason('c'));
   t.equal(taint.reason('ok'), undefined);
   t.equal(taint.reason('list'), undefined, "'a','b' closes what it opens");
+});
+
+t.test('\\set from other variables: the value psql would build, checked whole', async (t) => {
+  const taint = after(
+    '\\set x a',
+    "\\set quote :x ''''",
+    "\\set dollar '$a' :x",
+    "\\set d2 '$' :x '$'",
+    '\\set tbl :x.users',
+    '\\set lit :\'x\' :"x"',
+    "\\set c ':' :x",
+  );
+  t.match(
+    taint.reason('quote'),
+    /f:2 with a value that opens a literal/,
+    'a quote after a set one',
+  );
+  t.equal(taint.reason('dollar'), undefined, '$aa opens nothing');
+  t.match(taint.reason('d2'), /f:4 with a value that opens/, '$a$ opens a dollar quote');
+  t.equal(taint.reason('tbl'), undefined, 'a.users');
+  t.equal(taint.reason('lit'), undefined, 'quoted values are whole literals');
+  t.match(taint.reason('c'), /f:7 with a value that opens/, ':a is a variable again');
+});
+
+t.test('\\set from a variable that may be unset: psql keeps :x, to read it later', async (t) => {
+  const taint = after('\\set y :x', "\\set q :'x'", '\\set z :DBNAME');
+  t.match(taint.reason('y'), /f:1 from :x, which may be unset there/);
+  t.equal(taint.reason('q'), undefined, ":'x' is read as a literal either way");
+  t.match(taint.reason('z'), /from :DBNAME/, "psql's own values are not followed");
+  const preset = afterPreset(
+    [
+      ['schema', 's'],
+      ['gone', undefined],
+    ],
+    '\\set t :schema.t',
+  );
+  t.equal(preset.reason('t'), undefined, 'a -v value is known');
+  t.match(afterPreset([['gone', undefined]], '\\set t :gone').reason('t'), /from :gone/);
+  const unset = after('\\set x a', '\\unset x', '\\set y :x');
+  t.match(unset.reason('y'), /from :x/, 'unset again');
+});
+
+t.test('\\if blocks: a \\set there may not run', async (t) => {
+  const stays = after("\\set x ''''", '\\if false', '\\set x a', '\\endif');
+  t.match(stays.reason('x'), /f:1 with a value that opens/, 'the taint stays');
+  const cleared = after("\\set x ''''", '\\if false', '\\endif', '\\set x a');
+  t.equal(cleared.reason('x'), undefined, 'after the block it clears');
+  const inside = after('\\if true', "\\set x ''''", '\\else', '\\set x a', '\\endif');
+  t.ok(inside.reason('x'), 'a taint inside counts');
+  const both = after('\\set s dev', '\\if true', '\\set s prod', '\\endif', '\\set t :s.t');
+  t.equal(both.reason('t'), undefined, 'set before the block: either value is known');
+  const maybe = after('\\if true', '\\set s prod', '\\endif', '\\set t :s.t');
+  t.match(maybe.reason('t'), /from :s, which may be unset/);
+  const unset = after('\\set s a', '\\if true', '\\unset s', '\\endif', '\\set t :s');
+  t.match(unset.reason('t'), /from :s/);
+  const stray = after("\\set x ''''", '\\endif', '\\set x a');
+  t.equal(stray.reason('x'), undefined, 'an \\endif with no \\if closes nothing');
 });
 
 t.test('lexesAsItself: nothing to find in it, nothing left open', async (t) => {

@@ -35,6 +35,16 @@ t.test('direct call: one hash per step, stable, errors as results', async (t) =>
   else t.fail('\\! must be refused');
 });
 
+t.test("a step's -v values reach the check of its variables", async (t) => {
+  const dir = await tempDir(t);
+  const sql = '\\set tbl :schema.users\nselect * from :tbl;\n';
+  const hash = (args: string[]) =>
+    hashPsqlSteps({ steps: normalizePsqlArgs(args, undefined).steps, cwd: dir });
+  t.ok(hash(['-v', 'schema=app', '-c', sql]).ok);
+  t.match(hash(['-c', sql]), { ok: false, error: { code: 'invalid_argument' } });
+  t.match(hash(['-v', 'schema=app', '-v', 'schema', '-c', sql]), { ok: false }, '-v x unsets');
+});
+
 t.test('through the pool: same answer, codes survive the thread boundary', async (t) => {
   const pool = createWorkerPool(1);
   t.teardown(() => pool.close());
