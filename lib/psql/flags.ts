@@ -128,21 +128,26 @@ function checked(f: ParsedFlag): ParsedFlag {
   return f;
 }
 
-function checkVariable(assignment: string) {
+/** `-v name=value` as name and value; `-v name` (no `=`) unsets, and has no value. */
+export function variableAssignment(assignment: string): [string, string | undefined] {
   const eq = assignment.indexOf('=');
-  const name = eq < 0 ? assignment : assignment.slice(0, eq);
-  if (name === 'ON_ERROR_STOP' && assignment.slice(eq + 1) !== '1') {
+  return eq < 0 ? [assignment, undefined] : [assignment.slice(0, eq), assignment.slice(eq + 1)];
+}
+
+function checkVariable(assignment: string) {
+  const [name, value] = variableAssignment(assignment);
+  if (name === 'ON_ERROR_STOP' && value !== '1') {
     throw invalidArgument(`-v ${assignment}: ON_ERROR_STOP must be 1`);
   }
   // psql lexes an unquoted `:name` as input: a backslash in the value would be a meta-command
   // that no scan of the script sees, and a quote left open would hide one from it
   // (lib/psql/variables.ts).
-  if (eq >= 0 && assignment.includes('\\', eq)) {
+  if (value?.includes('\\')) {
     throw invalidArgument(
       `-v ${assignment}: a value with a backslash is not accepted: psql would run it as a meta-command where :${name} is used`,
     );
   }
-  if (eq >= 0 && !lexesAsItself(assignment.slice(eq + 1))) {
+  if (value !== undefined && !lexesAsItself(value)) {
     throw invalidArgument(
       `-v ${assignment}: a value that leaves a quote, dollar quote or comment open, or holds :name, is not accepted: psql would lex the rest of the script otherwise where :${name} is used`,
     );

@@ -4,6 +4,7 @@ import { withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { PsqlStep } from '../../lib/psql/args.js';
 import { expandSql } from '../../lib/psql/expand.js';
+import { variableAssignment } from '../../lib/psql/flags.js';
 import { readSourceFile, unreadableReason } from '../../lib/source-file.js';
 
 export interface HashPsqlInput {
@@ -78,11 +79,7 @@ function presetVariables(flags: string[]): Array<[string, string | undefined]> {
   const out: Array<[string, string | undefined]> = [];
   for (let i = 0; i < flags.length - 1; i++) {
     if (flags[i] !== '-v') continue;
-    const assignment = flags[++i] as string;
-    const eq = assignment.indexOf('=');
-    out.push(
-      eq < 0 ? [assignment, undefined] : [assignment.slice(0, eq), assignment.slice(eq + 1)],
-    );
+    out.push(variableAssignment(flags[++i] as string));
   }
   return out;
 }
