@@ -61,6 +61,22 @@ worker_threads?: number
  */
 list_cache_bytes?: number
 /**
+ * Run every psql step under psql's own \restrict, includes inlined by the engine (docs/security.md). Default: true for the cloud adapters and engines listening on a non-loopback address, false otherwise.
+ */
+psql_restrict?: boolean
+/**
+ * Accept steps that read files on the engine host (-f paths, includes, \copy from a file, MySQL source). Default: false for the cloud adapters and engines listening on a non-loopback address, true otherwise.
+ */
+host_files?: boolean
+/**
+ * restricted: builds run as a per-catalog non-superuser role and every instance gets its own login (docs/security.md); admin: builds and instances use the configured server credentials. Default: restricted for the cloud adapters and engines listening on a non-loopback address, admin otherwise.
+ */
+build_role?: ("restricted" | "admin")
+/**
+ * Longest time one prepare step may run before it fails with a timeout (Go-style duration, 0: no limit). Default 30m.
+ */
+step_timeout?: string
+/**
  * Pre-cloned copies of recently used states and of each image's empty base, renamed into instances and build databases (docs/performance.md).
  */
 warm_pool?: {

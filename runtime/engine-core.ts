@@ -5,6 +5,7 @@ import { ListCache } from '../lib/list-cache.js';
 import { compileSchemas } from '../lib/schemas.js';
 import { openSqljsStore } from '../lib/store/sqljs/index.js';
 import type { Store } from '../lib/store/types.js';
+import { type Exposure, trustSettings } from '../lib/trust.js';
 import { createDispatcher, DEFAULT_MAX_BODY_BYTES, type Dispatch } from './dispatch.js';
 import { createFileLogger } from './logger.js';
 import { buildOpenApi } from './openapi.js';
@@ -25,6 +26,11 @@ export interface CoreOptions {
   version?: string;
   maxBodyBytes?: number;
   clock?: () => Date;
+  /**
+   * Who can reach these handlers (docs/security.md): the local engine says by its listen
+   * address, the cloud adapters say `remote`. Default `loopback`.
+   */
+  exposure?: Exposure;
 }
 
 /** The engine without its process: catalog, jobs, handlers' deps and the dispatcher. */
@@ -51,7 +57,8 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
     store = await openSqljsStore({ dir: opts.stateDir, now: clock });
     const config = loadConfig(opts.stateDir, validators, opts.env, opts.config);
     const runDir = opts.runDir ?? join(opts.stateDir, 'run');
-    const prepare = createPrepareServices({ store, config, clock, logger, runDir });
+    const trust = trustSettings(config, opts.exposure ?? 'loopback');
+    const prepare = createPrepareServices({ store, config, trust, clock, logger, runDir });
     await prepare.deletion.reconcile();
     prepare.ctx.warmPool?.trim();
     const authToken = opts.authToken ?? newAuthToken();

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Store } from '../lib/store/types.js';
+import { exposureOfHost } from '../lib/trust.js';
 import { createEngineCore, type EngineCore } from './engine-core.js';
 import { removeEngineJson, writeEngineJson } from './engine-json.js';
 import { createHttpServer } from './http-server.js';
@@ -42,7 +43,7 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const release = await acquireLock(join(opts.stateDir, LOCK_FILE));
   let core: EngineCore;
   try {
-    core = await createEngineCore({ ...opts, clock });
+    core = await createEngineCore({ ...opts, clock, exposure: exposureOfHost(opts.host) });
   } catch (err) {
     await release();
     throw err;

@@ -13,6 +13,7 @@ import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
 import { Reservations } from '../lib/prepare/reservations.js';
 import { DEFAULT_WARM_POOL, WarmPool } from '../lib/prepare/warm-pool.js';
 import type { Store } from '../lib/store/types.js';
+import type { TrustSettings } from '../lib/trust.js';
 import { createWorkerPool } from './pool.js';
 import type { Logger } from './types.js';
 
@@ -26,6 +27,7 @@ export interface PrepareServices {
 export interface PrepareServicesOptions {
   store: Store;
   config: EngineConfig;
+  trust: TrustSettings;
   clock: () => Date;
   logger: Logger;
   runDir: string;
@@ -57,6 +59,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     store: opts.store,
     pool,
     config,
+    trust: opts.trust,
     clock: opts.clock,
     logger: opts.logger,
     server,

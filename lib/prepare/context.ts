@@ -4,6 +4,7 @@ import type { DbmsServer } from '../dbms/types.js';
 import type { DeletionsInProgress } from '../deletion/in-progress.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
+import type { TrustSettings } from '../trust.js';
 import type { HashCache } from './hash-cache.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { Reservations } from './reservations.js';
@@ -21,6 +22,8 @@ export interface PrepareContext {
   store: Store;
   pool: TaskRunner;
   config: EngineConfig;
+  /** Where the trust boundary is drawn: restriction, host files, roles, step time limit. */
+  trust: TrustSettings;
   clock: () => Date;
   logger: Logger;
   server: (target: ImageTarget) => DbmsServer;

@@ -1,4 +1,5 @@
 import type { EngineConfig } from '../../lib/config.js';
+import type { Exposure } from '../../lib/trust.js';
 import { createEngineCore, type EngineCore } from '../engine-core.js';
 
 /** What a cloud function passes: where the catalog lives, the token, and the engine config. */
@@ -7,6 +8,11 @@ export interface CloudOptions {
   authToken: string;
   config?: EngineConfig;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Who can reach the function. Default `remote`: the safe settings of docs/security.md unless
+   * the config names others. `loopback` only for a function no one else can call.
+   */
+  exposure?: Exposure;
 }
 
 /**
@@ -22,6 +28,7 @@ export function lazyCore(opts: CloudOptions) {
         authToken: opts.authToken,
         config: opts.config,
         env: opts.env,
+        exposure: opts.exposure ?? 'remote',
       });
       return core;
     },
