@@ -23,11 +23,9 @@ t.test(
     const dry = await e.call('DELETE', `/v1/prepare-jobs/${id}?dry_run=true`);
     t.equal(dry.status, 200);
     t.equal(dry.json().outcome, 'blocked');
-    const started = Date.now();
     const forced = await e.call('DELETE', `/v1/prepare-jobs/${id}?force=true`);
     t.equal(forced.status, 200);
     t.same(forced.json(), { dry_run: false, outcome: 'deleted', root: { kind: 'job', id } });
-    t.ok(Date.now() - started < 5000);
     t.equal((await e.get(`/v1/prepare-jobs/${id}`)).status, 404);
     t.same(await catalogDatabases(e.store.catalogId), []);
   },

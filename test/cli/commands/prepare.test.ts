@@ -117,12 +117,10 @@ t.test('Ctrl+C during a prepare cancels the job (no terminal to ask on)', async 
     stderr += d;
     if (/execute-0 \(step 1 of 1\) running/.test(stderr)) child.kill('SIGINT');
   });
-  const started = Date.now();
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   t.equal(code, 3);
   t.match(stderr, /cancelling job [0-9a-f]{32}/);
   t.match(stderr, /failed: job cancelled/);
-  t.ok(Date.now() - started < 10_000, 'well before the 30 s sleep ends');
   const jobs = JSON.parse((await cli(['ls', '-j', '--output', 'json'])).stdout).jobs;
   t.match(jobs, [{ status: 'failed' }]);
 });

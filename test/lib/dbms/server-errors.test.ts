@@ -41,13 +41,11 @@ t.test('PostgreSQL: a server that accepts and never answers is given up on', asy
   const { port } = silent.address() as AddressInfo;
   const server = new PostgresServer(`postgres://postgres@127.0.0.1:${port}/postgres`);
   t.teardown(() => server.close());
-  const started = Date.now();
   await t.rejects(server.createFrom('sqlrs_00000000_b_00_0', null), {
     code: 'unavailable',
     message: `database server unavailable: no answer within ${CONNECT_TIMEOUT_MS / 1000} s of connecting`,
     details: `postgres://postgres@127.0.0.1:${port}/postgres`,
   });
-  t.ok(Date.now() - started < CONNECT_TIMEOUT_MS + 5000, 'at the bound');
 });
 
 t.test('PostgreSQL: an error that is ours to fix stays as it is', async (t) => {

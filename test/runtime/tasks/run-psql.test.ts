@@ -80,10 +80,8 @@ t.test('through the pool: cancel stops psql with SIGTERM', async (t) => {
   const pool = createWorkerPool(1);
   t.teardown(() => pool.close());
   const slow = input(['-X', '-c', 'select pg_sleep(30)']);
-  const started = Date.now();
   const running = pool.run('runPsql', slow.data, [slow.channel.port2]);
   setTimeout(() => slow.channel.port1.postMessage('cancel'), 300);
   const res = await running;
   t.match(res, { ok: true, cancelled: true });
-  t.ok(Date.now() - started < 5000, 'well before the sleep ends');
 });
