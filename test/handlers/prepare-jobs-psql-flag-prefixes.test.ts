@@ -22,12 +22,12 @@ t.test('long-option prefixes and options off the allowlist answer 400', async (t
   const evil = join(dir, 'evil.sql');
   await writeFile(evil, `\\! touch ${marker}\n`);
   const cases: Array<[string[], RegExp]> = [
-    [[`--comm=\\! id > ${marker}`], /^-c \(step 1\):1: \\!: not allowed/],
+    [[`--comm=\\! id > ${marker}`, '-c', 'select 1'], /^-c \(step 1\):1: \\!: not allowed/],
     [
-      ['--fil=evil.sql'],
+      ['--fil=evil.sql', '-c', 'select 1'],
       /^--fil=evil\.sql \(psql reads it as -f evil\.sql\): file paths must be absolute/,
     ],
-    [[`--fil=${evil}`], /evil\.sql:1: \\!: not allowed/],
+    [[`--fil=${evil}`, '-c', 'select 1'], /evil\.sql:1: \\!: not allowed/],
     [
       [`--se=x=\\! touch ${marker}`, '-c', 'select :x'],
       /^--se=x=\\! touch \S+ \(psql reads it as -v x=\\! touch \S+\): a value with a backslash/,
