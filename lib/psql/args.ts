@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { invalidArgument } from '../errors.js';
 import { checkStdinSteps } from '../steps.js';
-import { type ParsedFlag, parsePsqlFlags } from './flags.js';
+import { describeFlag, type ParsedFlag, parsePsqlFlags } from './flags.js';
 
 /** One unit of work: a `-c` command, a `-f` file, or `-f -` (the request's stdin). */
 export type StepSource =
@@ -25,6 +25,13 @@ export interface NormalizedPsql {
 }
 
 const ENFORCED = ['-X', '-v', 'ON_ERROR_STOP=1'];
+
+/**
+ * The most bytes of arguments one psql step gets. Linux caps argv and the environment together
+ * (ARG_MAX, a quarter of the stack limit, often 2 MiB); half of the usual cap leaves room for
+ * the environment and keeps a request from failing at spawn instead of here.
+ */
+export const MAX_STEP_ARGV_BYTES = 1024 * 1024;
 
 /**
  * Normalizes psql arguments and splits them into steps. Every rejection of SPEC §5.1 is an
@@ -52,6 +59,7 @@ export function normalizePsqlArgs(raw: string[], stdin: string | undefined): Nor
     args.push(...flag.tokens);
   }
   checkSteps(flags, steps, stdinSteps, stdin);
+  for (const step of steps) checkArgvSize(step);
   return { args, steps, firstFile };
 }
 
@@ -61,7 +69,8 @@ function stepSource(flag: ParsedFlag): StepSource | undefined {
   const path = flag.value as string;
   if (path === '-') return { kind: 'stdin' };
   if (!isAbsolute(path)) {
-    throw invalidArgument(`-f ${path}: file paths must be absolute`, `argument: -f ${path}`);
+    const named = describeFlag(flag);
+    throw invalidArgument(`${named}: file paths must be absolute`, `argument: ${named}`);
   }
   return { kind: 'file', path };
 }
@@ -83,4 +92,16 @@ function checkSteps(flags: ParsedFlag[], steps: PsqlStep[], stdinSteps: number, 
       `${arg}: flags after the last step apply to no step; put them before the -c/-f they are for`,
     );
   }
+}
+
+/** A step runs as psql with its flags and itself as argv (lib/prepare/psql-step.ts). */
+function checkArgvSize(step: PsqlStep) {
+  const s = step.source;
+  const own = s.kind === 'command' ? s.sql : s.kind === 'file' ? s.path : '-';
+  const args = [...step.flags, '-c', own];
+  const bytes = args.reduce((sum, a) => sum + Buffer.byteLength(a, 'utf8') + 1, 0);
+  if (bytes <= MAX_STEP_ARGV_BYTES) return;
+  throw invalidArgument(
+    `psql_args: step ${step.index + 1} would start psql with ${bytes} bytes of arguments, more than ${MAX_STEP_ARGV_BYTES}; send long SQL as stdin with -f - and keep -v values short`,
+  );
 }

@@ -1,65 +1,29 @@
 import { invalidArgument } from '../errors.js';
+import { optionLabel, type PsqlOption, resolveLong, shortOption } from './options.js';
 import { lexesAsItself } from './variables.js';
 
-/** A psql flag in canonical form: short name where psql has one, value separate. */
+/** A psql flag in canonical form: its short name, value separate. */
 export interface ParsedFlag {
   name: string;
   value?: string;
   /** The flag as it goes into the normalized argument list. */
   tokens: string[];
+  /** The option as the request spelled it, without its value: `--comm`, `-c`. */
+  spelled: string;
+  /** The argument(s) as the request wrote them: `--comm=select 1`, `-f /a.sql`, `-qfx.sql`. */
+  written: string;
 }
 
-/** psql's short options that take a value (getopt "c:d:f:h:L:o:p:P:R:F:T:U:v:"). */
-const SHORT_WITH_VALUE = new Set(['c', 'd', 'f', 'h', 'L', 'o', 'p', 'P', 'R', 'F', 'T', 'U', 'v']);
-const SHORT_NO_VALUE = new Set([...'aAbeEHlnqsStVwWxXz01?']);
-
-const LONG_WITH_VALUE: Record<string, string> = {
-  command: '-c',
-  dbname: '-d',
-  database: '-d',
-  file: '-f',
-  host: '-h',
-  'log-file': '-L',
-  output: '-o',
-  port: '-p',
-  pset: '-P',
-  'record-separator': '-R',
-  'field-separator': '-F',
-  'table-attr': '-T',
-  username: '-U',
-  set: '-v',
-  variable: '-v',
-};
-const LONG_NO_VALUE: Record<string, string> = {
-  'echo-all': '-a',
-  'no-align': '-A',
-  'echo-errors': '-b',
-  'echo-queries': '-e',
-  'echo-hidden': '-E',
-  html: '-H',
-  'no-readline': '-n',
-  quiet: '-q',
-  'single-step': '-s',
-  'single-line': '-S',
-  'tuples-only': '-t',
-  expanded: '-x',
-  'no-psqlrc': '-X',
-  'field-separator-zero': '-z',
-  'record-separator-zero': '-0',
-  'single-transaction': '-1',
-  'no-password': '-w',
-  password: '-W',
-  csv: '--csv',
-};
-
-/** Connection flags: the engine chooses the server and database, never the request. */
-const CONNECTION = new Set(['-h', '-p', '-U', '-d']);
-/** Flags that would write files on the engine host. */
-const WRITES_FILES = new Set(['-o', '-L']);
+/**
+ * Linux refuses to start a program with one argument longer than MAX_ARG_STRLEN (32 pages:
+ * 131072 bytes with the terminating NUL).
+ */
+export const MAX_ARG_BYTES = 131071;
 
 /**
- * Parses psql arguments the way psql's getopt does (clusters like `-qX`, attached values like
- * `-cSQL`, `--long=value` and `--long value`) and applies the rejections of SPEC §5.1.
+ * Reads psql arguments as psql's getopt_long reads them (lib/psql/options.ts: unique prefixes
+ * of long options, `--long=value` and `--long value`, clusters like `-qX`, attached values like
+ * `-cSQL`) and lets through only the options on the allowlist (docs/prepare.md).
  */
 export function parsePsqlFlags(raw: string[]): ParsedFlag[] {
   const out: ParsedFlag[] = [];
@@ -81,51 +45,98 @@ export function parsePsqlFlags(raw: string[]): ParsedFlag[] {
 
 function parseLong(arg: string, next: () => string): ParsedFlag {
   const eq = arg.indexOf('=');
-  const key = arg.slice(2, eq < 0 ? undefined : eq);
-  const short = LONG_WITH_VALUE[key];
-  if (short) {
-    const value = eq < 0 ? next() : arg.slice(eq + 1);
-    return flag(short, value, arg);
+  const given = arg.slice(2, eq < 0 ? undefined : eq);
+  const reading = resolveLong(given);
+  if (reading.kind === 'unknown') {
+    // Not a psql option at all, but a name people reach for to pick the database.
+    if (given === 'database') throw connectionRefused(arg, '--database, which psql does not know');
+    throw invalidArgument(`${arg}: psql does not know --${given} (it would stop there)`);
   }
-  const noValue = LONG_NO_VALUE[key];
-  if (noValue) {
-    if (eq >= 0) throw invalidArgument(`${arg}: flag takes no value`);
-    return { name: noValue, tokens: [noValue] };
+  if (reading.kind === 'ambiguous') {
+    const names = reading.candidates.map((c) => `--${c}`).join(', ');
+    throw invalidArgument(`${arg}: psql reads --${given} as ambiguous (${names}); write it out`);
   }
-  // Other long flags pass through unchanged (SPEC §5.1), in one token so `--x=v` keeps its value.
-  return { name: arg, tokens: [arg] };
+  const o = reading.option;
+  refuseUnlisted(o, arg);
+  const readAs = `--${reading.name}`;
+  const spelled = `--${given}`;
+  if (o.hasArg === 'none') {
+    if (eq >= 0) throw invalidArgument(`${arg}: flag takes no value (psql reads it as ${readAs})`);
+    return noValue(o, spelled, arg);
+  }
+  if (eq >= 0) return withValue(o, arg.slice(eq + 1), spelled, arg);
+  const value = next();
+  return withValue(o, value, spelled, `${arg} ${value}`);
 }
 
 function parseShortCluster(arg: string, next: () => string): ParsedFlag[] {
   const out: ParsedFlag[] = [];
   for (let j = 1; j < arg.length; j++) {
     const letter = arg[j] as string;
-    if (SHORT_WITH_VALUE.has(letter)) {
-      const attached = arg.slice(j + 1);
-      out.push(flag(`-${letter}`, attached !== '' ? attached : next(), arg));
-      return out;
+    const o = shortOption(letter);
+    if (!o) throw invalidArgument(`${arg}: unknown psql flag -${letter}; psql does not know it`);
+    refuseUnlisted(o, arg);
+    if (o.hasArg === 'none') {
+      out.push(noValue(o, `-${letter}`, arg));
+      continue;
     }
-    if (!SHORT_NO_VALUE.has(letter)) throw invalidArgument(`${arg}: unknown psql flag -${letter}`);
-    out.push({ name: `-${letter}`, tokens: [`-${letter}`] });
+    const attached = arg.slice(j + 1);
+    if (attached !== '') out.push(withValue(o, attached, `-${letter}`, arg));
+    else {
+      const value = next();
+      out.push(withValue(o, value, `-${letter}`, `${arg} ${value}`));
+    }
+    return out;
   }
   return out;
 }
 
-function flag(name: string, value: string, original: string): ParsedFlag {
-  if (CONNECTION.has(name)) {
-    throw invalidArgument(
-      `${original}: connection flags are not accepted; the engine picks the server`,
-    );
+function noValue(o: PsqlOption, spelled: string, written: string): ParsedFlag {
+  const name = `-${o.short}`;
+  return { name, tokens: [name], spelled, written };
+}
+
+function withValue(o: PsqlOption, value: string, spelled: string, written: string): ParsedFlag {
+  const name = `-${o.short}`;
+  return { name, value, tokens: [name, value], spelled, written };
+}
+
+/** Connection options and every option off the allowlist stop here, named as written. */
+function refuseUnlisted(o: PsqlOption, arg: string) {
+  if (o.policy === 'connection') throw connectionRefused(arg, optionLabel(o));
+  if (o.policy === 'refused') {
+    throw invalidArgument(`${arg}: psql reads it as ${optionLabel(o)}, not accepted: ${o.why}`);
   }
-  return { name, value, tokens: [name, value] };
+}
+
+function connectionRefused(arg: string, readAs: string) {
+  return invalidArgument(
+    `${arg}: connection flags are not accepted; the engine picks the server (psql reads it as ${readAs})`,
+  );
+}
+
+/** The flag as written, and how psql reads it when that is spelled otherwise. */
+export function describeFlag(f: ParsedFlag): string {
+  const canonical = f.tokens.join(' ');
+  return f.written === canonical ? canonical : `${f.written} (psql reads it as ${canonical})`;
 }
 
 function checked(f: ParsedFlag): ParsedFlag {
-  if (WRITES_FILES.has(f.name)) {
-    throw invalidArgument(`${f.name}: flags that write files on the engine host are not accepted`);
-  }
-  if (f.name === '-v') checkVariable(f.value as string);
+  if (f.value !== undefined) checkLength(f, f.value);
+  if (f.name === '-v') checkVariable(f.value as string, describeFlag(f));
   return f;
+}
+
+function checkLength(f: ParsedFlag, value: string) {
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes <= MAX_ARG_BYTES) return;
+  const limit = `one command-line argument holds at most ${MAX_ARG_BYTES} bytes (Linux MAX_ARG_STRLEN)`;
+  if (f.name === '-c') {
+    throw invalidArgument(
+      `${f.spelled}: the SQL is ${bytes} bytes and ${limit}; send the SQL as stdin with -f - instead`,
+    );
+  }
+  throw invalidArgument(`${f.spelled}: the value is ${bytes} bytes and ${limit}`);
 }
 
 /** `-v name=value` as name and value; `-v name` (no `=`) unsets, and has no value. */
@@ -134,22 +145,22 @@ export function variableAssignment(assignment: string): [string, string | undefi
   return eq < 0 ? [assignment, undefined] : [assignment.slice(0, eq), assignment.slice(eq + 1)];
 }
 
-function checkVariable(assignment: string) {
+function checkVariable(assignment: string, label: string) {
   const [name, value] = variableAssignment(assignment);
   if (name === 'ON_ERROR_STOP' && value !== '1') {
-    throw invalidArgument(`-v ${assignment}: ON_ERROR_STOP must be 1`);
+    throw invalidArgument(`${label}: ON_ERROR_STOP must be 1`);
   }
   // psql lexes an unquoted `:name` as input: a backslash in the value would be a meta-command
   // that no scan of the script sees, and a quote left open would hide one from it
   // (lib/psql/variables.ts).
   if (value?.includes('\\')) {
     throw invalidArgument(
-      `-v ${assignment}: a value with a backslash is not accepted: psql would run it as a meta-command where :${name} is used`,
+      `${label}: a value with a backslash is not accepted: psql would run it as a meta-command where :${name} is used`,
     );
   }
   if (value !== undefined && !lexesAsItself(value)) {
     throw invalidArgument(
-      `-v ${assignment}: a value that leaves a quote, dollar quote or comment open, or holds :name, is not accepted: psql would lex the rest of the script otherwise where :${name} is used`,
+      `${label}: a value that leaves a quote, dollar quote or comment open, or holds :name, is not accepted: psql would lex the rest of the script otherwise where :${name} is used`,
     );
   }
 }

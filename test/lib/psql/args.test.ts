@@ -45,8 +45,11 @@ t.test('long forms, attached values and clusters are canonical', async (t) => {
     undefined,
   );
   t.same(n.args.slice(3), ['-q', '-q', '-t', '-c', 'select 1', '-c', 'select 2', '-f', '/x.sql']);
-  const passthrough = normalizePsqlArgs(['--csv', '--some-future-flag=1', '-c', 'x'], undefined);
-  t.same(passthrough.args.slice(3, 5), ['--csv', '--some-future-flag=1']);
+  const prefixes = normalizePsqlArgs(
+    ['--qu', '--se=x=1', '--comm=select 3', '--fil', '/y.sql'],
+    undefined,
+  );
+  t.same(prefixes.args.slice(3), ['-q', '-v', 'x=1', '-c', 'select 3', '-f', '/y.sql']);
   t.same(normalizePsqlArgs(['-Atc', 'select 1'], undefined).args.slice(3), [
     '-A',
     '-t',
@@ -76,9 +79,30 @@ t.test('rejections name the argument', async (t) => {
     [['-f', '-', '-f', '-'], /one step only/, 'x'],
     [['-f'], /-f: flag is missing its value/],
     [['--file'], /--file: flag is missing its value/],
-    [['-o', 'x', '-c', 's'], /-o: flags that write files/],
-    [['-L', 'x', '-c', 's'], /-L: flags that write files/],
-    [['--output=x', '-c', 's'], /-o: flags that write files/],
+    [['-o', 'x', '-c', 's'], /-o: psql reads it as -o \(--output\), not accepted: it writes files/],
+    [['-L', 'x', '-c', 's'], /-L: psql reads it as -L \(--log-file\), not accepted/],
+    [['--output=x', '-c', 's'], /--output=x: psql reads it as -o \(--output\), not accepted/],
+    [['--outp=x', '-c', 's'], /--outp=x: psql reads it as -o \(--output\).*writes files/],
+    [['--csv', '-c', 's'], /--csv: psql reads it as --csv, not accepted/],
+    [
+      ['--some-future-flag=1', '-c', 's'],
+      /--some-future-flag=1: psql does not know --some-future-flag/,
+    ],
+    [
+      ['--s', '-c', 's'],
+      /--s: psql reads --s as ambiguous \(--single-transaction, --single-step, --single-line, --set\)/,
+    ],
+    [
+      ['--fil=rel.sql'],
+      /--fil=rel\.sql \(psql reads it as -f rel\.sql\): file paths must be absolute/,
+    ],
+    [['-qsc', 's'], /-qsc: psql reads it as -s \(--single-step\)/],
+    [['--dbn=postgres', '-c', 's'], /--dbn=postgres: connection flags.*-d \(--dbname\)/],
+    [
+      ['--se=x=\\! id', '-c', 's'],
+      /--se=x=\\! id \(psql reads it as -v x=\\! id\): a value with a backslash/,
+    ],
+    [['-c', 'x'.repeat(131072)], /-c: the SQL is 131072 bytes .* send the SQL as stdin with -f -/],
     [['-q'], /no step/],
     [[], /no step/],
     [['-c', 's', '-q'], /-q: flags after the last step/],
@@ -98,4 +122,18 @@ t.test('rejections name the argument', async (t) => {
 t.test('-v values that psql lexes as they are are accepted', async (t) => {
   for (const value of ["'a','b'", '1,2,3', 'http://x', 'a -- b', '"T"', '12::int'])
     t.doesNotThrow(() => normalizePsqlArgs(['-v', `v=${value}`, '-c', 's'], undefined), value);
+});
+
+t.test('a -c that fits one argument passes; a step argv over the bound does not', async (t) => {
+  t.doesNotThrow(() => normalizePsqlArgs(['-c', 'x'.repeat(131071)], undefined));
+  t.doesNotThrow(() => normalizePsqlArgs(['-c', 'é'.repeat(65535)], undefined), '131070 bytes');
+  t.throws(() => normalizePsqlArgs(['-c', 'é'.repeat(65536)], undefined), {
+    message: /-c: the SQL is 131072 bytes/,
+  });
+  const v = (n: number) => ['-v', `v${n}=${'x'.repeat(120000)}`];
+  const many = [...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap(v), '-c', 'select 1'];
+  t.throws(() => normalizePsqlArgs(many, undefined), {
+    code: 'invalid_argument',
+    message: /psql_args: step 1 would start psql with \d+ bytes of arguments/,
+  });
 });
