@@ -121,28 +121,34 @@ const LIMIT = 256 * 1024 * 1024;
 /** Loopback socket buffers hold a few MiB; the engine's default cap is 16 MiB. */
 const BOUND = 12 * 1024 * 1024;
 
-t.test('node:http: a chunked body without a token is 401, then the connection is closed', async (t) => {
-  const e = await testEngine(t);
-  const head = `POST /v1/prepare-jobs HTTP/1.1\r\nHost: ${e.endpoint}\r\nTransfer-Encoding: chunked\r\n\r\n`;
-  const res = await flood(e.endpoint, head, LIMIT);
-  t.equal(statusOf(res.reply), 401, firstLine(res.reply));
-  t.match(res.reply, /"code":"unauthorized"/);
-  t.ok(res.closed, 'closed by the server');
-  t.ok(res.sent < BOUND, `sent before the close: ${(res.sent / 1048576).toFixed(1)} MiB`);
-  t.equal((await e.get('/v1/health')).status, 200, 'still serving');
-});
+t.test(
+  'node:http: a chunked body without a token is 401, then the connection is closed',
+  async (t) => {
+    const e = await testEngine(t);
+    const head = `POST /v1/prepare-jobs HTTP/1.1\r\nHost: ${e.endpoint}\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const res = await flood(e.endpoint, head, LIMIT);
+    t.equal(statusOf(res.reply), 401, firstLine(res.reply));
+    t.match(res.reply, /"code":"unauthorized"/);
+    t.ok(res.closed, 'closed by the server');
+    t.ok(res.sent < BOUND, `sent before the close: ${(res.sent / 1048576).toFixed(1)} MiB`);
+    t.equal((await e.get('/v1/health')).status, 200, 'still serving');
+  },
+);
 
-t.test('node:http: a chunked body over the cap is 413, then the connection is closed', async (t) => {
-  const e = await testEngine(t, { config: { max_body_bytes: CAP } });
-  const head =
-    `POST /v1/prepare-jobs HTTP/1.1\r\nHost: ${e.endpoint}\r\n` +
-    `Authorization: Bearer ${e.authToken}\r\nTransfer-Encoding: chunked\r\n\r\n`;
-  const res = await flood(e.endpoint, head, LIMIT);
-  t.equal(statusOf(res.reply), 413, firstLine(res.reply));
-  t.match(res.reply, /"code":"payload_too_large"/);
-  t.ok(res.closed, 'closed by the server');
-  t.ok(res.sent < BOUND, `sent before the close: ${(res.sent / 1048576).toFixed(1)} MiB`);
-});
+t.test(
+  'node:http: a chunked body over the cap is 413, then the connection is closed',
+  async (t) => {
+    const e = await testEngine(t, { config: { max_body_bytes: CAP } });
+    const head =
+      `POST /v1/prepare-jobs HTTP/1.1\r\nHost: ${e.endpoint}\r\n` +
+      `Authorization: Bearer ${e.authToken}\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const res = await flood(e.endpoint, head, LIMIT);
+    t.equal(statusOf(res.reply), 413, firstLine(res.reply));
+    t.match(res.reply, /"code":"payload_too_large"/);
+    t.ok(res.closed, 'closed by the server');
+    t.ok(res.sent < BOUND, `sent before the close: ${(res.sent / 1048576).toFixed(1)} MiB`);
+  },
+);
 
 t.test('node:http: a declared length over the cap without a token is 401', async (t) => {
   const e = await testEngine(t);
