@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { liveEngine } from '../../cli/discovery.js';
 import { startEngine } from '../../runtime/engine.js';
+import { loopbackHostCheck } from '../../runtime/host-check.js';
 import { testEngine } from '../helpers/engine.js';
 import { rawHttp, statusOf } from '../helpers/raw-http.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -86,4 +87,20 @@ t.test('an engine on a non-loopback address does not check Host', async (t) => {
   const port = engine.endpoint.split(':').at(-1);
   const reply = await rawHttp(`127.0.0.1:${port}`, get('/v1/health', 'sqlrs.example.com'));
   t.equal(statusOf(reply), 200, 'its platform (a proxy, a load balancer) routes by host');
+});
+
+t.test('the Host values of a loopback address', async (t) => {
+  const v4 = loopbackHostCheck({ address: '127.0.0.1', family: 'IPv4', port: 4000 });
+  t.same(
+    ['127.0.0.1:4000', 'localhost:4000', 'LocalHost:4000', '127.0.0.1', 'localhost', undefined].map(
+      v4,
+    ),
+    [true, true, true, false, false, false],
+  );
+  const v6 = loopbackHostCheck({ address: '::1', family: 'IPv6', port: 80 });
+  t.same(
+    ['[::1]:80', '[::1]', 'localhost', 'localhost:80', '::1', '127.0.0.1:80'].map(v6),
+    [true, true, true, true, false, false],
+    'port 80 may be left out, as clients do',
+  );
 });
