@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   ambiguous: 409,
   payload_too_large: 413,
+  misdirected_request: 421,
   busy: 503,
   unavailable: 503,
   cancelled: 409,

@@ -93,7 +93,7 @@ max_total?: number
 
 // error.json
 export interface ErrorBody {
-code: ("invalid_argument" | "unauthorized" | "not_found" | "method_not_allowed" | "conflict" | "ambiguous" | "payload_too_large" | "busy" | "unavailable" | "cancelled" | "internal_error")
+code: ("invalid_argument" | "unauthorized" | "not_found" | "method_not_allowed" | "conflict" | "ambiguous" | "payload_too_large" | "misdirected_request" | "busy" | "unavailable" | "cancelled" | "internal_error")
 message: string
 details?: string
 }

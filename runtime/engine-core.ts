@@ -31,6 +31,8 @@ export interface CoreOptions {
    * address, the cloud adapters say `remote`. Default `loopback`.
    */
   exposure?: Exposure;
+  /** Passed to the dispatcher: the loopback engine's Host check (docs/api.md). */
+  hostAllowed?: (host: string | undefined) => boolean;
 }
 
 /** The engine without its process: catalog, jobs, handlers' deps and the dispatcher. */
@@ -78,7 +80,13 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
       listCache,
       openapi: () => buildOpenApi(ROUTES, validators.schemas, version),
     };
-    const dispatch = createDispatcher({ routes: ROUTES, deps, authToken, maxBodyBytes });
+    const dispatch = createDispatcher({
+      routes: ROUTES,
+      deps,
+      authToken,
+      maxBodyBytes,
+      hostAllowed: opts.hostAllowed,
+    });
     const openStore = store;
     return {
       deps,

@@ -4,6 +4,7 @@ import type { Store } from '../lib/store/types.js';
 import { exposureOfHost } from '../lib/trust.js';
 import { createEngineCore, type EngineCore } from './engine-core.js';
 import { removeEngineJson, writeEngineJson } from './engine-json.js';
+import { loopbackHostCheck } from './host-check.js';
 import { createHttpServer } from './http-server.js';
 import { createIdleTimer } from './idle-timer.js';
 import { acquireLock, LOCK_FILE } from './lock.js';
@@ -41,9 +42,18 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const clock = opts.clock ?? (() => new Date());
   await prepareStateDir(opts.stateDir);
   const release = await acquireLock(join(opts.stateDir, LOCK_FILE));
+  const exposure = exposureOfHost(opts.host);
+  // The loopback engine answers only its own Host (docs/api.md): known once it listens, and
+  // nothing is answered before that.
+  let hostAllowed: (host: string | undefined) => boolean = () => false;
   let core: EngineCore;
   try {
-    core = await createEngineCore({ ...opts, clock, exposure: exposureOfHost(opts.host) });
+    core = await createEngineCore({
+      ...opts,
+      clock,
+      exposure,
+      hostAllowed: exposure === 'loopback' ? (host) => hostAllowed(host) : undefined,
+    });
   } catch (err) {
     await release();
     throw err;
@@ -56,15 +66,13 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   // A job is work in flight too: a prepare sent with --no-watch outlives its request, and its
   // result lives only in this process.
   deps.jobs.onActivity(idle.activity);
-  const server = createHttpServer(dispatch, {
-    maxBodyBytes: core.maxBodyBytes,
-    onActivity: idle.activity,
-  });
+  const server = createHttpServer(dispatch, { onActivity: idle.activity });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  hostAllowed = loopbackHostCheck(address);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const endpoint = `${host}:${address.port}`;
   await writeEngineJson(opts.engineJson, {

@@ -1,32 +1,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { sqlrsError, toErrorBody } from '../lib/errors.js';
-import { DEFAULT_MAX_BODY_BYTES, type Dispatch } from './dispatch.js';
-import type { HandlerResponse } from './types.js';
+import type { Dispatch } from './dispatch.js';
+import type { BodySource, HandlerResponse } from './types.js';
 
 export interface HttpServerOptions {
-  maxBodyBytes?: number;
   /** Called with +1 when a request arrives and -1 when its response is finished or aborted. */
   onActivity?: (delta: 1 | -1) => void;
 }
 
-/** The node:http adapter: reads the body (bounded), dispatches, writes JSON or a stream. */
+/**
+ * The node:http adapter: hands the dispatcher a body source (read only once the request passed
+ * its checks, with the cap), then writes JSON or a stream.
+ */
 export function createHttpServer(dispatch: Dispatch, opts: HttpServerOptions = {}): Server {
-  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return createServer((req, res) => {
     opts.onActivity?.(1);
     res.once('close', () => opts.onActivity?.(-1));
-    serve(req, res, dispatch, maxBody).catch(() => res.destroy());
+    serve(req, res, dispatch).catch(() => res.destroy());
   });
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, max: number) {
-  const body = await readBody(req, max);
-  if (body === 'too_large') {
-    const err = sqlrsError('payload_too_large', `request body larger than ${max} bytes`);
-    // The rest of the upload is not read; closing the connection is the only honest answer.
-    res.setHeader('connection', 'close');
-    return writeResponse(res, { status: 413, body: toErrorBody(err) });
-  }
+async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch) {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers))
     headers[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -34,29 +27,38 @@ async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispat
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     headers,
-    body: body.length > 0 ? body : undefined,
+    body: hasBody(req) ? bodySource(req) : undefined,
   });
+  // A body left unread (refused before reading, or cut at the cap) is not drained: the
+  // connection is closed after the answer instead (docs/api.md, "Bodies").
+  if (!req.complete) res.setHeader('connection', 'close');
   await writeResponse(res, response);
 }
 
-const NO_BODY = Buffer.alloc(0);
+const hasBody = (req: IncomingMessage) =>
+  Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) return 'too_large';
-  // A request that declares no body (a GET) has none: no need to wait for its end.
-  if (declared === 0 && req.headers['transfer-encoding'] === undefined) {
-    req.resume();
-    return NO_BODY;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return 'too_large';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** Reads the request as it comes, and stops (pausing the socket) once `max` bytes are passed. */
+function bodySource(req: IncomingMessage): BodySource {
+  return (max) =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const settle = (fn: () => void) => {
+        req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+        fn();
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= max) return void chunks.push(chunk);
+        req.pause();
+        settle(() => resolve('too_large'));
+      };
+      const onEnd = () => settle(() => resolve(Buffer.concat(chunks, size)));
+      const onError = (err: Error) => settle(() => reject(err));
+      const onClose = () => settle(() => reject(new Error('request closed before its end')));
+      req.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+    });
 }
 
 export async function writeResponse(res: ServerResponse, r: HandlerResponse): Promise<void> {

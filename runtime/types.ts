@@ -11,8 +11,18 @@ export interface RawRequest {
   /** Path and query string, exactly as received (not normalized). */
   url: string;
   headers: Record<string, string | undefined>;
-  body?: Uint8Array | string;
+  /**
+   * The body: already held (a test, a Lambda event's string), or a source the dispatcher reads
+   * only once the request has passed the Host, route, token and declared-size checks.
+   */
+  body?: Uint8Array | string | BodySource;
 }
+
+/**
+ * Reads a request body, streamed: stops as soon as more than `max` bytes have come and says
+ * 'too_large' without reading the rest. Called at most once, by the dispatcher.
+ */
+export type BodySource = (max: number) => Promise<Uint8Array | string | 'too_large'>;
 
 /** What a handler sees: plain data, already authenticated, parsed and validated. */
 export interface HandlerRequest<Q = Record<string, string>, B = unknown> {
@@ -22,6 +32,8 @@ export interface HandlerRequest<Q = Record<string, string>, B = unknown> {
   query: Q;
   headers: Record<string, string | undefined>;
   body: B;
+  /** The request carried the engine's token (always true on a route that requires it). */
+  authenticated?: boolean;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { httpStatus, sqlrsError, toErrorBody } from '../../lib/errors.js';
 import type { EngineCore } from '../engine-core.js';
-import type { HandlerResponse } from '../types.js';
+import type { BodySource, HandlerResponse } from '../types.js';
 import { type CloudOptions, lazyCore } from './options.js';
 
 export type FetchHandler = ((request: Request) => Promise<Response>) & {
@@ -11,33 +10,49 @@ export type FetchHandler = ((request: Request) => Promise<Response>) & {
 
 /**
  * Fetch-API adapter: `Request` in, `Response` out, over the same route table and handlers as
- * the node:http server. Streamed NDJSON stays streamed (a ReadableStream body).
+ * the node:http server. Streamed NDJSON stays streamed (a ReadableStream body). The request
+ * body is read by the dispatcher, after its checks, with the cap (docs/cloud.md).
  */
 export function createFetchHandler(opts: CloudOptions): FetchHandler {
   const core = lazyCore(opts);
   const handler = async (request: Request): Promise<Response> => {
-    const { dispatch, maxBodyBytes } = await core.get();
+    const { dispatch } = await core.get();
     const url = new URL(request.url);
-    const declared = Number(request.headers.get('content-length') ?? 0);
-    if (declared > maxBodyBytes) {
-      // Answered from the declared length alone, like the node:http server: never read it.
-      const err = sqlrsError('payload_too_large', `request body larger than ${maxBodyBytes} bytes`);
-      return toResponse({ status: httpStatus('payload_too_large'), body: toErrorBody(err) });
-    }
-    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const headers: Record<string, string> = {};
     request.headers.forEach((value, key) => {
       headers[key] = value;
     });
+    const stream = request.body;
     const res = await dispatch({
       method: request.method,
       url: `${url.pathname}${url.search}`,
       headers,
-      body,
+      body: stream ? bodySource(stream) : undefined,
     });
+    // A body the dispatcher did not want (refused before reading) is released unread.
+    if (stream && !stream.locked) await stream.cancel().catch(() => undefined);
     return toResponse(res);
   };
   return Object.assign(handler, { close: core.close, engine: core.get });
+}
+
+/** Reads the stream chunk by chunk; past `max` bytes it cancels the stream and stops. */
+function bodySource(stream: ReadableStream<Uint8Array>): BodySource {
+  return async (max) => {
+    const reader = stream.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return Buffer.concat(chunks, size);
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel().catch(() => undefined);
+        return 'too_large';
+      }
+      chunks.push(value);
+    }
+  };
 }
 
 export function toResponse(res: HandlerResponse): Response {

@@ -1,6 +1,6 @@
 import { invalidArgument, toErrorBody } from '../../lib/errors.js';
 import type { EngineCore } from '../engine-core.js';
-import type { HandlerResponse } from '../types.js';
+import type { BodySource, HandlerResponse } from '../types.js';
 import { type CloudOptions, lazyCore } from './options.js';
 
 /** The parts of an API Gateway HTTP API (payload format 2.0) event this adapter reads. */
@@ -31,7 +31,9 @@ export type LambdaHandler = ((event: HttpApiEventV2) => Promise<HttpApiResultV2>
 /**
  * AWS Lambda adapter for API Gateway HTTP API (payload v2) events: the same dispatcher as the
  * node:http server. Cookies are left alone (the API does not use them). An event that cannot be
- * read as a request is answered 400. Lambda buffers responses, so streams are collected.
+ * read as a request is answered 400. Lambda buffers responses, so streams are collected. The
+ * event holds the whole body, but it is measured and decoded only after the dispatcher's
+ * checks (docs/cloud.md).
  */
 export function createLambdaHandler(opts: CloudOptions): LambdaHandler {
   const core = lazyCore(opts);
@@ -61,16 +63,29 @@ export function toRawRequest(event: HttpApiEventV2) {
       'not an API Gateway HTTP API (v2) event: requestContext.http.method and rawPath are required',
     );
   }
-  let body: Uint8Array | string | undefined = event.body ?? undefined;
-  if (body !== undefined && event.isBase64Encoded) {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body))
-      throw invalidArgument('body is marked base64 but is not base64');
-    body = Buffer.from(body, 'base64');
-  }
+  const body =
+    typeof event.body === 'string' ? eventBody(event.body, event.isBase64Encoded) : undefined;
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   return { method, url: `${path}${query}`, headers, body };
+}
+
+/** The event's body as a source: its size is known from the text, before any decoding. */
+function eventBody(text: string, base64: boolean | undefined): BodySource {
+  return async (max) => {
+    if (!base64) return Buffer.byteLength(text) > max ? 'too_large' : text;
+    if (decodedLength(text) > max) return 'too_large';
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text))
+      throw invalidArgument('body is marked base64 but is not base64');
+    return Buffer.from(text, 'base64');
+  };
+}
+
+/** The byte length base64 text decodes to (4 characters for 3 bytes, less the padding). */
+export function decodedLength(b64: string): number {
+  const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return Math.floor((b64.length * 3) / 4) - padding;
 }
 
 export async function toResult(res: HandlerResponse): Promise<HttpApiResultV2> {

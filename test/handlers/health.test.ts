@@ -19,7 +19,7 @@ t.test('GET /v1/health needs no token and says who answers', async (t) => {
   t.equal(q.status, 400);
 });
 
-t.test('health reports unknown databases when reconciliation found some', async (t) => {
+t.test('health reports unknown databases to a token holder only', async (t) => {
   const e = await testEngine(t);
   e.deps.unknownDatabases = () => ['sqlrs_deadbeef_i_x'];
   const res = await e.get('/v1/health');
@@ -27,4 +27,13 @@ t.test('health reports unknown databases when reconciliation found some', async 
   t.same((res.json() as { details: unknown }).details, {
     unknown_databases: ['sqlrs_deadbeef_i_x'],
   });
+  for (const token of [null, 'wrong']) {
+    const stranger = await e.call('GET', '/v1/health', { token });
+    t.equal(stranger.status, 200);
+    t.same(
+      Object.keys(stranger.json()).sort(),
+      ['instanceId', 'ok', 'pid', 'version'],
+      `no database names without the token (token=${token})`,
+    );
+  }
 });

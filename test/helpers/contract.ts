@@ -83,7 +83,7 @@ async function harness(
 ): Promise<Harness> {
   if (adapter === 'node') {
     const core = await createEngineCore({ stateDir, authToken: TOKEN, config });
-    const server = createHttpServer(core.dispatch, { maxBodyBytes: core.maxBodyBytes });
+    const server = createHttpServer(core.dispatch);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     return {

@@ -126,3 +126,32 @@ t.test('auth, unknown routes, queries', async (t) => {
   t.equal(na.status, 405);
   t.equal(na.headers?.allow, 'POST');
 });
+
+t.test('a body source is read only after Host, route, token and declared size pass', async (t) => {
+  const { dispatch, auth } = await setup(t, 1024);
+  let reads = 0;
+  const body = async () => {
+    reads++;
+    return '{"prepare_kind":"psql","psql_args":[]}';
+  };
+  const refused: Array<[Record<string, string>, string, number]> = [
+    [{}, '/v1/echo', 401],
+    [{ authorization: 'Bearer wrong' }, '/v1/echo', 401],
+    [auth, '/v1/nowhere', 404],
+    [{ ...auth, 'content-length': '2048' }, '/v1/echo', 413],
+  ];
+  for (const [headers, url, status] of refused) {
+    const res = await dispatch({ method: 'POST', url, headers, body });
+    t.equal(res.status, status, `${url} ${JSON.stringify(headers)}`);
+  }
+  t.equal(reads, 0, 'never read');
+  t.equal((await dispatch({ method: 'POST', url: '/v1/echo', headers: auth, body })).status, 201);
+  t.equal(reads, 1, 'read once it passed');
+  const cut = await dispatch({
+    method: 'POST',
+    url: '/v1/echo',
+    headers: auth,
+    body: async () => 'too_large' as const,
+  });
+  t.equal(cut.status, 413, 'a source that passed the cap is 413');
+});

@@ -32,12 +32,13 @@ t.test('huge bodies are refused with 413 without reading them all', async (t) =>
   const e = await testEngine(t);
   const declared = await rawHttp(
     e.endpoint,
-    `POST /v1/states HTTP/1.1\r\nHost: x\r\nContent-Length: ${17 * 1024 * 1024}\r\n\r\n{"a":`,
+    `POST /v1/prepare-jobs HTTP/1.1\r\nHost: ${e.endpoint}\r\nAuthorization: Bearer ${e.authToken}\r\n` +
+      `Content-Length: ${17 * 1024 * 1024}\r\n\r\n{"a":`,
   );
   t.equal(statusOf(declared), 413);
   t.match(declared, /"code":"payload_too_large"/);
   const chunk = 'x'.repeat(1024 * 1024);
-  const res = await request(e.url('/v1/states'), {
+  const res = await request(e.url('/v1/prepare-jobs'), {
     method: 'POST',
     headers: { authorization: `Bearer ${e.authToken}` },
     body: Readable.from(
@@ -70,7 +71,7 @@ t.test('odd paths never crash or 500', async (t) => {
   for (const path of paths) {
     const reply = await rawHttp(
       e.endpoint,
-      `GET ${path} HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`,
+      `GET ${path} HTTP/1.1\r\nHost: ${e.endpoint}\r\n${auth}Connection: close\r\n\r\n`,
     );
     const status = statusOf(reply);
     t.ok(status >= 400 && status < 500, `${path.slice(0, 40)} -> ${status}`);
@@ -129,7 +130,7 @@ t.test('a client that leaves mid-stream does not hurt the engine', async (t) => 
   await new Promise<void>((resolve) => {
     const socket = connect(Number(port), host as string, () => {
       socket.write(
-        `GET /v1/states HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${e.authToken}\r\n\r\n`,
+        `GET /v1/states HTTP/1.1\r\nHost: ${e.endpoint}\r\nAuthorization: Bearer ${e.authToken}\r\n\r\n`,
       );
     });
     // Leave as soon as the first bytes arrive: the server must notice and stop the stream.
