@@ -54,6 +54,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatch {
       query,
       headers,
       body: route.body ? deps.validators.check(route.body, body, 'body') : undefined,
+      signal: raw.signal,
     };
     return route.handler(req, deps);
   }

@@ -35,8 +35,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispat
     url: req.url ?? '/',
     headers,
     body: body.length > 0 ? body : undefined,
+    signal: clientGone(res),
   });
   await writeResponse(res, response);
+}
+
+/** Aborted when the connection closes before the response is finished: the client left. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  if (res.destroyed) gone.abort();
+  else res.once('close', () => !res.writableFinished && gone.abort());
+  return gone.signal;
 }
 
 const NO_BODY = Buffer.alloc(0);

@@ -12,6 +12,8 @@ export interface RawRequest {
   url: string;
   headers: Record<string, string | undefined>;
   body?: Uint8Array | string;
+  /** Aborted when the client goes away before its response is sent (the adapter's to say). */
+  signal?: AbortSignal;
 }
 
 /** What a handler sees: plain data, already authenticated, parsed and validated. */
@@ -22,6 +24,8 @@ export interface HandlerRequest<Q = Record<string, string>, B = unknown> {
   query: Q;
   headers: Record<string, string | undefined>;
   body: B;
+  /** Aborted when the client is gone: work done only for the response may stop. */
+  signal?: AbortSignal;
 }
 
 /**
