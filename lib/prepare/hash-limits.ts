@@ -15,6 +15,7 @@ export async function hashWithLimits(
   task: string,
   input: unknown,
   clientGone?: AbortSignal,
+  // biome-ignore lint/suspicious/noExplicitAny: task outputs are typed at runtime/pool.ts
 ): Promise<any> {
   const stop = new AbortController();
   const timer =
