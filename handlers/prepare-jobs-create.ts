@@ -9,7 +9,8 @@ export async function createPrepareJob(
   req: HandlerRequest<unknown, PrepareRequest>,
   deps: Deps,
 ): Promise<HandlerResponse> {
-  const job = await deps.jobs.submit(req.body);
+  // A client that leaves while its steps are hashed stops the hashing (docs/prepare.md).
+  const job = await deps.jobs.submit(req.body, req.signal);
   const statusUrl = `/v1/prepare-jobs/${job.id}`;
   const body: PrepareAccepted = {
     job_id: job.id,

@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   busy: 503,
   unavailable: 503,
   cancelled: 409,
+  /** Work that ran past its configured limit (step_timeout, hash_timeout; docs/prepare.md). */
+  timeout: 504,
   internal_error: 500,
 } as const;
 
@@ -54,6 +56,25 @@ export const invalidArgument = (message: string, details?: string) =>
 export const notFound = (message: string) => sqlrsError('not_found', message);
 /** A job stopped by cancel or shutdown (SPEC §5.4): one message wherever it is noticed. */
 export const jobCancelled = () => sqlrsError('cancelled', 'job cancelled');
+
+/** Work stopped at its configured limit: says what, and the setting and value that ended it. */
+export const timedOut = (what: string, setting: string, ms: number, details?: string) =>
+  sqlrsError(
+    'timeout',
+    `${what} ran longer than ${setting} (${formatMs(ms)}) and was stopped`,
+    details,
+  );
+
+/** A limit as config.json writes it: `1s`, `30m`, `1500ms`. */
+function formatMs(ms: number): string {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
 
 /**
  * The error body for any thrown value. Errors outside the catalogue become a generic

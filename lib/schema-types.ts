@@ -77,6 +77,10 @@ build_role?: ("restricted" | "admin")
  */
 step_timeout?: string
 /**
+ * Longest time reading and hashing a prepare request's steps may take before the request fails with 504 timeout (Go-style duration, 0: no limit). Default 5m.
+ */
+hash_timeout?: string
+/**
  * Pre-cloned copies of recently used states and of each image's empty base, renamed into instances and build databases (docs/performance.md).
  */
 warm_pool?: {
@@ -93,7 +97,7 @@ max_total?: number
 
 // error.json
 export interface ErrorBody {
-code: ("invalid_argument" | "unauthorized" | "not_found" | "method_not_allowed" | "conflict" | "ambiguous" | "payload_too_large" | "misdirected_request" | "busy" | "unavailable" | "cancelled" | "internal_error")
+code: ("invalid_argument" | "unauthorized" | "not_found" | "method_not_allowed" | "conflict" | "ambiguous" | "payload_too_large" | "misdirected_request" | "busy" | "unavailable" | "cancelled" | "timeout" | "internal_error")
 message: string
 details?: string
 }

@@ -71,6 +71,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatch {
       headers,
       body: route.body ? deps.validators.check(route.body, body, 'body') : undefined,
       authenticated,
+      signal: raw.signal,
     };
     return route.handler(req, deps);
   }

@@ -28,6 +28,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispat
     url: req.url ?? '/',
     headers,
     body: hasBody(req) ? bodySource(req) : undefined,
+    signal: clientGone(res),
   });
   // A body left unread (refused before reading, or cut at the cap) is not drained: the
   // connection is closed after the answer instead (docs/api.md, "Bodies").
@@ -37,6 +38,14 @@ async function serve(req: IncomingMessage, res: ServerResponse, dispatch: Dispat
 
 const hasBody = (req: IncomingMessage) =>
   Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+
+/** Aborted when the connection closes before the response is finished: the client left. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  if (res.destroyed) gone.abort();
+  else res.once('close', () => !res.writableFinished && gone.abort());
+  return gone.signal;
+}
 
 /** Reads the request as it comes, and stops (pausing the socket) once `max` bytes are passed. */
 function bodySource(req: IncomingMessage): BodySource {

@@ -8,33 +8,55 @@ type Output<K extends TaskName> = Awaited<ReturnType<(typeof TASKS)[K]>>;
 
 export interface WorkerPool {
   readonly size: number;
+  /** `signal` ends the task: a running one by ending its worker thread (hashing only). */
   run<K extends TaskName>(
     task: K,
     input: Input<K>,
     transferList?: Transferable[],
+    signal?: AbortSignal,
   ): Promise<Output<K>>;
   close(): Promise<void>;
 }
 
 export const defaultPoolSize = () => Math.max(1, Math.min(4, availableParallelism()));
 
+/** Tasks that only compute: one at a time per thread, so that ending one ends nothing else. */
+const HASH_TASKS = new Set<TaskName>(['hashPsqlSteps', 'hashMysqlSteps']);
+
 /**
- * The Piscina pool that runs prepare work off the main thread. A psql step mostly waits on its
- * child process, so each worker takes several tasks at once: hashing for a new request is never
- * stuck behind a long-running script.
+ * The Piscina pools that run prepare work off the main thread. A psql step mostly waits on its
+ * child process, so each step worker takes several tasks at once. Hashing is pure computation
+ * and has threads of its own, one task each: a big script never holds up a step's log lines or
+ * its cancel, and a hash whose client left or that ran past hash_timeout is stopped by ending
+ * its thread (piscina's abort), which would end every other task on a shared one.
  */
 export function createWorkerPool(size = defaultPoolSize()): WorkerPool {
-  const piscina = new Piscina({
-    filename: new URL('./worker.js', import.meta.url).href,
+  const filename = new URL('./worker.js', import.meta.url).href;
+  const steps = new Piscina({
+    filename,
     minThreads: 1,
     maxThreads: size,
     concurrentTasksPerWorker: 4,
     idleTimeout: 30_000,
   });
+  const hashing = new Piscina({
+    filename,
+    minThreads: 1,
+    maxThreads: size,
+    concurrentTasksPerWorker: 1,
+    idleTimeout: 30_000,
+  });
   return {
     size,
-    run: (task, input, transferList) =>
-      piscina.run({ task, input }, transferList ? { transferList: transferList as never } : {}),
-    close: () => piscina.destroy(),
+    run: (task, input, transferList, signal) => {
+      const pool = HASH_TASKS.has(task) ? hashing : steps;
+      const options: { transferList?: never; signal?: AbortSignal } = {};
+      if (transferList) options.transferList = transferList as never;
+      if (signal) options.signal = signal;
+      return pool.run({ task, input }, options);
+    },
+    close: async () => {
+      await Promise.all([steps.destroy(), hashing.destroy()]);
+    },
   };
 }

@@ -6,8 +6,10 @@ import { PostgresServer } from '../lib/dbms/postgres/server.js';
 import type { DbmsServer } from '../lib/dbms/types.js';
 import { DeletionsInProgress } from '../lib/deletion/in-progress.js';
 import { DeletionService } from '../lib/deletion/service.js';
+import { parseDuration } from '../lib/duration.js';
 import type { PrepareContext } from '../lib/prepare/context.js';
 import { HashCache } from '../lib/prepare/hash-cache.js';
+import { DEFAULT_HASH_TIMEOUT } from '../lib/prepare/hash-limits.js';
 import { JobManager } from '../lib/prepare/jobs.js';
 import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
 import { Reservations } from '../lib/prepare/reservations.js';
@@ -72,6 +74,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     psqlPath: config.psql_path ?? 'psql',
     maxLogLines: config.max_log_lines ?? 1000,
     killGraceMs: 2000,
+    hashTimeoutMs: parseDuration(config.hash_timeout ?? DEFAULT_HASH_TIMEOUT),
   };
   ctx.reservations = new Reservations(ctx.store, ctx.names);
   ctx.warmPool = new WarmPool(ctx, {

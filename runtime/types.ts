@@ -16,6 +16,8 @@ export interface RawRequest {
    * only once the request has passed the Host, route, token and declared-size checks.
    */
   body?: Uint8Array | string | BodySource;
+  /** Aborted when the client goes away before its response is sent (the adapter's to say). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -34,6 +36,8 @@ export interface HandlerRequest<Q = Record<string, string>, B = unknown> {
   body: B;
   /** The request carried the engine's token (always true on a route that requires it). */
   authenticated?: boolean;
+  /** Aborted when the client is gone: work done only for the response may stop. */
+  signal?: AbortSignal;
 }
 
 /**

@@ -107,16 +107,35 @@ interface ClientCommand {
   piece?: ClientPiece;
 }
 
+/** What a client command starts with; anything else is no client command. */
+const CLIENT_COMMAND_START = /delimiter\s|source\s|\\\.\s|use\s|\\u\s/iy;
+
 /** `DELIMITER x`, `source f`, `\. f`, `USE db`, `\u db` at the start of a statement. */
 function clientCommand(text: string, i: number): ClientCommand | undefined {
+  // Asked at every blank position: its line is read only when a command may start here
+  // (reading it each time made 1M statements on one line quadratic).
+  CLIENT_COMMAND_START.lastIndex = i;
+  if (!CLIENT_COMMAND_START.test(text)) return undefined;
   const end = lineEnd(text, i);
   const lineText = text.slice(i, end);
   const delim = /^delimiter\s+(\S+)/i.exec(lineText);
   if (delim) return { end, delimiter: delim[1] as string };
-  const source = /^(?:source|\\\.)\s+(.+?)\s*;?\s*$/i.exec(lineText);
-  if (source) return { end, piece: { kind: 'source', path: unquote(source[1] as string) } };
+  const source = /^(?:source|\\\.)\s+/i.exec(lineText);
+  const path = source && sourcePath(lineText.slice(source[0].length));
+  if (path) return { end, piece: { kind: 'source', path: unquote(path) } };
   if (/^(?:use\s|\\u\s)/i.test(lineText)) return { end, piece: { kind: 'use' } };
   return undefined;
+}
+
+/**
+ * The file a `source` line names: the rest of the line without trailing blanks and one `;`
+ * (a line break other than the newline ends no path: none). Read by trimming, as the pattern
+ * /(.+?)\s*;?\s*$/ would take it, which backtracked over every blank of a long line.
+ */
+function sourcePath(rest: string): string | undefined {
+  let path = rest.trimEnd();
+  if (path.length > 1 && path.endsWith(';')) path = path.slice(0, -1).trimEnd();
+  return path === '' || /[\r\u2028\u2029]/.test(path) ? undefined : path;
 }
 
 function unquote(s: string): string {

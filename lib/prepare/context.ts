@@ -14,7 +14,7 @@ import type { WarmPool } from './warm-pool.js';
 export interface TaskRunner {
   readonly size: number;
   // biome-ignore lint/suspicious/noExplicitAny: task inputs and outputs are typed at runtime/pool.ts
-  run(task: string, input: any, transferList?: any[]): Promise<any>;
+  run(task: string, input: any, transferList?: any[], signal?: AbortSignal): Promise<any>;
 }
 
 /** Everything the job manager, planner and executor share; built once by the engine. */
@@ -44,4 +44,6 @@ export interface PrepareContext {
   psqlPath: string;
   maxLogLines: number;
   killGraceMs: number;
+  /** Longest time hashing one request's steps may take (`hash_timeout`), in ms; 0: no limit. */
+  hashTimeoutMs: number;
 }

@@ -23,16 +23,16 @@ export class HashCache {
   constructor(private readonly maxEntries = 256) {}
 
   // biome-ignore lint/suspicious/noExplicitAny: inputs and results are typed by the task
-  async run(pool: TaskRunner, task: string, input: unknown): Promise<any> {
+  async run(pool: TaskRunner, task: string, input: unknown, signal?: AbortSignal): Promise<any> {
     const key = `${task}\u0000${JSON.stringify(input)}`;
-    if (key.length > MAX_KEY_CHARS) return pool.run(task, input);
+    if (key.length > MAX_KEY_CHARS) return pool.run(task, input, undefined, signal);
     const hit = this.entries.get(key);
     if (hit && Object.entries(hit.identities).every(([path, id]) => fileIdentity(path) === id)) {
       this.entries.delete(key); // most recently used goes last
       this.entries.set(key, hit);
       return hit.result;
     }
-    const result = await pool.run(task, input);
+    const result = await pool.run(task, input, undefined, signal);
     this.entries.delete(key);
     if (result.ok && result.identities) {
       this.entries.set(key, { result, identities: result.identities });

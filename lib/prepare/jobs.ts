@@ -46,12 +46,13 @@ export class JobManager {
     this.activity = listener;
   }
 
-  async submit(req: PrepareRequest): Promise<Job> {
+  /** `signal`: the client is gone; hashing stops and nothing is queued. */
+  async submit(req: PrepareRequest, signal?: AbortSignal): Promise<Job> {
     this.checkName(req);
     if (this.queue.length >= this.limits.queueLimit) {
       throw sqlrsError('busy', `the job queue is full (${this.limits.queueLimit} waiting)`);
     }
-    const accepted = await acceptRequest(this.ctx, req);
+    const accepted = await acceptRequest(this.ctx, req, signal);
     this.checkName(req); // hashing yields the thread: check again before taking the name
     const args = accepted.args.join(' ');
     const job = new Job(

@@ -3,7 +3,7 @@ import type { DbmsServer } from '../dbms/types.js';
 import { invalidArgument, sqlrsError } from '../errors.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
-import { runWithLogChannel } from './step-channel.js';
+import { runWithLogChannel, stepName } from './step-channel.js';
 
 /**
  * Runs one mysql step's statements in the worker pool on the build schema. Each statement's
@@ -26,12 +26,13 @@ export async function runMysqlStep(
         { url: step.url, database: buildDb, statements, port, maxLogLines: ctx.maxLogLines },
         [port],
       ),
+    { ms: ctx.trust.stepTimeoutMs, step: stepName(step.index, taskId) },
   );
   if (res.failed) {
     const { index, code, message } = res.failed;
     const stmt = statements[index] ?? '';
     const details = `${code}: ${message}\nstatement: ${stmt.slice(0, 500)}`;
-    const where = `in step ${step.index + 1} (${taskId}) at statement ${index + 1}`;
+    const where = `in ${stepName(step.index, taskId)} at statement ${index + 1}`;
     if (isConnectionLost(code))
       throw sqlrsError('unavailable', `mysql lost its connection to the server ${where}`, details);
     throw invalidArgument(`mysql failed ${where}: ${message}`, details);

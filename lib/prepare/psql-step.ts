@@ -3,7 +3,7 @@ import { fileIdentity } from '../file-identity.js';
 import type { PsqlStep } from '../psql/args.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
-import { runWithLogChannel } from './step-channel.js';
+import { runWithLogChannel, stepName } from './step-channel.js';
 
 export interface StepRun {
   step: PsqlStep;
@@ -44,24 +44,29 @@ export async function runPsqlStep(
   run: StepRun,
   onCancel: () => Promise<void>,
 ): Promise<void> {
-  const res = await runWithLogChannel(job, taskId, onCancel, (port) =>
-    ctx.pool.run(
-      'runPsql',
-      {
-        psql: ctx.psqlPath,
-        args: psqlArgs(run.step),
-        env: run.env,
-        cwd: run.cwd,
-        stdin: run.stdin,
-        port,
-        maxLogLines: ctx.maxLogLines,
-        killGraceMs: ctx.killGraceMs,
-      },
-      [port],
-    ),
+  const res = await runWithLogChannel(
+    job,
+    taskId,
+    onCancel,
+    (port) =>
+      ctx.pool.run(
+        'runPsql',
+        {
+          psql: ctx.psqlPath,
+          args: psqlArgs(run.step),
+          env: run.env,
+          cwd: run.cwd,
+          stdin: run.stdin,
+          port,
+          maxLogLines: ctx.maxLogLines,
+          killGraceMs: ctx.killGraceMs,
+        },
+        [port],
+      ),
+    { ms: ctx.trust.stepTimeoutMs, step: stepName(run.step.index, taskId) },
   );
   if (res.cancelled) throw jobCancelled();
-  const step = `step ${run.step.index + 1} (${taskId})`;
+  const step = stepName(run.step.index, taskId);
   if (res.exitCode !== 0) {
     const how = res.exitCode === null ? `signal ${res.signal}` : `exit code ${res.exitCode}`;
     const details = [`exit code: ${res.exitCode ?? res.signal}`, ...res.stderrTail].join('\n');

@@ -6,6 +6,7 @@ import { normalizeMysqlArgs } from '../mysql/args.js';
 import { normalizePsqlArgs, type PsqlStep } from '../psql/args.js';
 import type { PrepareRequest } from '../schema-types.js';
 import type { PrepareContext } from './context.js';
+import { hashWithLimits } from './hash-limits.js';
 import type { Job } from './job.js';
 import { runMysqlStep } from './mysql-step.js';
 import { psqlArgs, psqlEnv, runPsqlStep } from './psql-step.js';
@@ -37,6 +38,7 @@ export interface AcceptedRequest {
 export async function acceptRequest(
   ctx: PrepareContext,
   req: PrepareRequest,
+  clientGone?: AbortSignal,
 ): Promise<AcceptedRequest> {
   rejectNulBytes(req.psql_args, 'psql_args');
   rejectNulBytes(req.mysql_args, 'mysql_args');
@@ -47,7 +49,9 @@ export async function acceptRequest(
       `image ${target.imageId} is a ${target.kind} server; prepare_kind ${req.prepare_kind} needs ${wanted}`,
     );
   }
-  return req.prepare_kind === 'psql' ? acceptPsql(ctx, req, target) : acceptMysql(ctx, req, target);
+  return req.prepare_kind === 'psql'
+    ? acceptPsql(ctx, req, target, clientGone)
+    : acceptMysql(ctx, req, target, clientGone);
 }
 
 /**
@@ -79,12 +83,14 @@ async function acceptPsql(
   ctx: PrepareContext,
   req: PrepareRequest,
   target: ImageTarget,
+  clientGone?: AbortSignal,
 ): Promise<AcceptedRequest> {
   if (req.mysql_args !== undefined) throw invalidArgument('mysql_args is for prepare_kind "mysql"');
   if (req.psql_args === undefined) throw invalidArgument('missing field body.psql_args');
   const n = normalizePsqlArgs(req.psql_args, req.stdin);
   const cwd = n.firstFile ? dirname(n.firstFile) : ctx.runDir;
-  const hashed = await hashSteps(ctx, 'hashPsqlSteps', { steps: n.steps, stdin: req.stdin, cwd });
+  const input = { steps: n.steps, stdin: req.stdin, cwd };
+  const hashed = await hashWithLimits(ctx, 'hashPsqlSteps', input, clientGone);
   if (!hashed.ok) throw fromErrorBody(hashed.error);
   return {
     kind: 'psql',
@@ -114,13 +120,15 @@ async function acceptMysql(
   ctx: PrepareContext,
   req: PrepareRequest,
   target: ImageTarget,
+  clientGone?: AbortSignal,
 ): Promise<AcceptedRequest> {
   if (req.psql_args !== undefined) throw invalidArgument('psql_args is for prepare_kind "psql"');
   if (req.mysql_args === undefined) throw invalidArgument('missing field body.mysql_args');
   const n = normalizeMysqlArgs(req.mysql_args, req.stdin);
   const first = n.steps.find((s) => s.source.kind === 'file');
   const cwd = first?.source.kind === 'file' ? dirname(first.source.path) : ctx.runDir;
-  const hashed = await hashSteps(ctx, 'hashMysqlSteps', { steps: n.steps, stdin: req.stdin, cwd });
+  const input = { steps: n.steps, stdin: req.stdin, cwd };
+  const hashed = await hashWithLimits(ctx, 'hashMysqlSteps', input, clientGone);
   if (!hashed.ok) throw fromErrorBody(hashed.error);
   const statements = hashed.steps.map((h: { statements: string[] }) => h.statements);
   return {
@@ -154,8 +162,4 @@ function filesRead(
   const files: Record<string, string> = {};
   for (const path of hashed.steps[index]?.files ?? []) files[path] = hashed.seen[path] as string;
   return files;
-}
-
-function hashSteps(ctx: PrepareContext, task: string, input: unknown) {
-  return ctx.hashCache ? ctx.hashCache.run(ctx.pool, task, input) : ctx.pool.run(task, input);
 }

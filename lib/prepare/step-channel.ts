@@ -1,18 +1,25 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { type ErrorBody, fromErrorBody, jobCancelled } from '../errors.js';
+import { type ErrorBody, fromErrorBody, jobCancelled, timedOut } from '../errors.js';
 import type { Job } from './job.js';
+
+/** How errors name a step: `step 2 (execute-2)`. */
+export const stepName = (index: number, taskId: string) => `step ${index + 1} (${taskId})`;
 
 /**
  * Runs a step's worker task with a log channel: the task's lines become `log` events of the
  * job's task, every line is in before the result is looked at (lines and result travel on
  * different ports), and an abort of the job calls `onCancel` (and tells the worker 'cancel').
  * A failed task result is thrown as its coded error; a cancelled job as `cancelled`.
+ *
+ * `limit` (step_timeout, 0: none): a step still running then is stopped as a cancel stops it,
+ * and fails with `timeout` naming the step and the limit (docs/prepare.md, "Limits").
  */
 export async function runWithLogChannel<R extends { ok: boolean; error?: ErrorBody }>(
   job: Job,
   taskId: string,
   onCancel: () => Promise<void>,
   start: (port: MessagePort) => Promise<R>,
+  limit: { ms: number; step: string } = { ms: 0, step: taskId },
 ): Promise<R> {
   if (job.abort.signal.aborted) throw jobCancelled();
   const channel = new MessageChannel();
@@ -30,14 +37,31 @@ export async function runWithLogChannel<R extends { ok: boolean; error?: ErrorBo
     onCancel().catch(() => undefined);
   };
   job.abort.signal.addEventListener('abort', cancel, { once: true });
+  let overtime = false;
+  const timer =
+    limit.ms > 0
+      ? setTimeout(() => {
+          overtime = true;
+          cancel();
+        }, limit.ms)
+      : undefined;
   try {
     const res = await start(channel.port2);
     await allLines;
+    // Before the result: what the step says after being stopped is the stop, not its failure.
+    if (overtime && !job.abort.signal.aborted)
+      throw timedOut(limit.step, 'step_timeout', limit.ms, lastError(res));
     if (!res.ok) throw fromErrorBody(res.error as ErrorBody);
     if (job.abort.signal.aborted) throw jobCancelled();
     return res;
   } finally {
+    clearTimeout(timer);
     job.abort.signal.removeEventListener('abort', cancel);
     channel.port1.close();
   }
+}
+
+/** What the stopped step's task reported last, for the timeout's details. */
+function lastError(res: { ok: boolean; error?: ErrorBody }): string | undefined {
+  return res.ok ? undefined : res.error?.message;
 }

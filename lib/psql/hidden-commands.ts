@@ -73,6 +73,7 @@ class Walk {
   private readonly stops: number[];
   private nextStop = 0;
   private readonly nextAt = new Map<string, number>();
+  private lineOf = { at: -1, start: 0 };
 
   /** `stops`: the starts of the lines some reading reads otherwise than the reference. */
   constructor(
@@ -103,9 +104,10 @@ class Walk {
   private nextLineToRead(): number {
     let at = this.text.length;
     for (const state of this.others.keys()) at = Math.min(at, this.next(closerOf(state)));
-    return at === this.text.length
-      ? at
-      : Math.max(this.start, this.text.lastIndexOf('\n', at - 1) + 1);
+    if (at === this.text.length) return at;
+    // The line of `at` stays the same over many steps: remembered, not looked up again.
+    if (this.lineOf.at !== at) this.lineOf = { at, start: this.text.lastIndexOf('\n', at - 1) + 1 };
+    return Math.max(this.start, this.lineOf.start);
   }
 
   /** Where `c` next occurs from the current line on (remembered: the walk only goes forward). */
@@ -148,9 +150,18 @@ class Walk {
  * the command fails and psql drops the rest of the line.
  */
 function linesWithSeparators(text: string): number[] {
-  return [...text.matchAll(new RegExp(BACK_TO_SQL.source, 'g'))].map(
-    (m) => text.lastIndexOf('\n', m.index) + 1,
-  );
+  // Newlines are found going forward: looking back from each match cost its whole line.
+  const starts: number[] = [];
+  let lineStart = 0;
+  let nextNewline = text.indexOf('\n');
+  for (const m of text.matchAll(new RegExp(BACK_TO_SQL.source, 'g'))) {
+    while (nextNewline >= 0 && nextNewline < m.index) {
+      lineStart = nextNewline + 1;
+      nextNewline = text.indexOf('\n', lineStart);
+    }
+    starts.push(lineStart);
+  }
+  return starts;
 }
 
 /**

@@ -33,35 +33,45 @@ export function readMeta(text: string, at: number, line: number): MetaCommand | 
     k++;
   }
   const name = text.slice(at + 1, k);
-  const eol = lineEnd(text, k);
-  const end = WHOLE_LINE.has(name) ? eol : argumentsEnd(text, k, eol);
+  const end = WHOLE_LINE.has(name) ? lineEnd(text, k) : argumentsEnd(text, k);
   return { name, args: text.slice(k, end), line, start: at, end };
 }
 
-/** Where a command's arguments end: an unquoted backslash, or the end of the line. */
-function argumentsEnd(text: string, from: number, eol: number): number {
-  for (let k = from; k < eol; k++) {
+/**
+ * Where a command's arguments end: an unquoted backslash, or the end of the line. Reads no
+ * further than that: finding the end of the line first cost the rest of the line per command.
+ */
+function argumentsEnd(text: string, from: number): number {
+  for (let k = from; k < text.length; k++) {
     const c = text[k];
-    if (c === '\\') return k;
-    if (c === "'") k = argumentQuoteEnd(text, k, eol);
-    else if (c === '"' || c === '`') {
-      const close = text.indexOf(c, k + 1);
-      k = close < 0 || close > eol ? eol : close;
-    }
+    if (c === '\\' || c === '\n') return k;
+    if (c === "'") k = argumentQuoteEnd(text, k);
+    else if (c === '"' || c === '`') k = closeOnLine(text, k, c);
+    if (k >= text.length || text[k] === '\n') return k;
   }
-  return eol;
+  return text.length;
 }
 
-/** The closing quote of a '...' argument: '' and backslash escapes, on one line. */
-function argumentQuoteEnd(text: string, open: number, eol: number): number {
-  for (let k = open + 1; k < eol; k++) {
-    if (text[k] === '\\') k++;
-    else if (text[k] === "'") {
+/** The closing quote of a '...' argument ('' and backslash escapes), or the end of its line. */
+function argumentQuoteEnd(text: string, open: number): number {
+  for (let k = open + 1; k < text.length; k++) {
+    const c = text[k];
+    if (c === '\n') return k;
+    if (c === '\\') {
+      if (text[k + 1] === '\n') return k + 1;
+      k++;
+    } else if (c === "'") {
       if (text[k + 1] !== "'") return k;
       k++;
     }
   }
-  return eol;
+  return text.length;
+}
+
+/** The next `quote` on the line, or the end of the line. */
+function closeOnLine(text: string, open: number, quote: string): number {
+  for (let k = open + 1; k < text.length; k++) if (text[k] === quote || text[k] === '\n') return k;
+  return text.length;
 }
 
 /** The end of the line `from` is on: its newline, or the end of the text. */

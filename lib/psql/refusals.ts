@@ -118,5 +118,15 @@ export function refuseTilde(name: string, fail: Fail): void {
 
 /** `\g`, `\gx`, `\s`: any argument outside `(options)` is a file or a pipe. */
 function hasFileArgument(args: string): boolean {
-  return args.replace(/\([^)]*\)/g, '').trim() !== '';
+  // Each `(` up to the next `)`, as /\([^)]*\)/g would take them, in one pass: that regex
+  // looked for a `)` from every `(` of a line that has none after them.
+  let rest = '';
+  let k = 0;
+  for (;;) {
+    const open = args.indexOf('(', k);
+    const close = open < 0 ? -1 : args.indexOf(')', open + 1);
+    if (close < 0) return `${rest}${args.slice(k)}`.trim() !== '';
+    rest += args.slice(k, open);
+    k = close + 1;
+  }
 }

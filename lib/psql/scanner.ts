@@ -6,6 +6,7 @@ import {
   plainQuoteEnd,
   reopening,
   skipLiteralOrComment,
+  wordStarts,
 } from './sql-lexemes.js';
 
 /**
@@ -104,7 +105,7 @@ function scanSegment(
   lineStates?: Set<string>,
 ): string {
   const first = out.length;
-  const lineAt = lineCounter(text);
+  const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
   let reopen = '';
   let metaEnd = -1;
   for (let i = 0; i < text.length; ) {
@@ -113,7 +114,7 @@ function scanSegment(
       continue;
     }
     const found = out.length;
-    const end = scanAt(text, i, lineAt, out);
+    const end = scanAt(text, i, positions, out);
     if (out.length > found && out[found]?.kind === 'meta') metaEnd = end;
     if (end >= text.length && text.endsWith('\n')) reopen = reopening(text, i);
     if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates);
@@ -131,8 +132,10 @@ function scanSegment(
 
 /** Adds what reopens the construct from `i` to `end` at each line start inside it. */
 function noteLineStates(text: string, i: number, end: number, states: Set<string>): void {
-  const nl = text.indexOf('\n', i);
-  if (nl < 0 || nl >= end) return;
+  // Only inside the construct: the next newline of the text may be far past it.
+  let nl = i;
+  while (nl < end && text.charCodeAt(nl) !== 10) nl++;
+  if (nl >= end) return;
   if (text[i] !== '/') {
     states.add(reopening(text, i));
     return;
@@ -147,8 +150,14 @@ function noteLineStates(text: string, i: number, end: number, states: Set<string
   }
 }
 
+/** Line numbers and word starts of one text, each remembered as the scan goes forward. */
+interface Positions {
+  lineAt: (at: number) => number;
+  wordStart: (end: number) => number;
+}
+
 /** Reads what starts at `i`, reporting tokens to `out`; returns where the next thing starts. */
-function scanAt(text: string, i: number, lineAt: (at: number) => number, out: PsqlToken[]) {
+function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: PsqlToken[]) {
   const c = text[i];
   if (c === '\\') {
     // psql's SQL lexer reads `\;` and `\:` as a plain `;` and `:` (no command, no variable).
@@ -167,7 +176,7 @@ function scanAt(text: string, i: number, lineAt: (at: number) => number, out: Ps
       out.push({ kind: 'ambiguous', cause: 'backslash', line: lineAt(at), start: i, end, at });
     return end;
   }
-  if (c === '$' && dollarAfterNumber(text, i)) {
+  if (c === '$' && dollarAfterNumber(text, i, wordStart)) {
     out.push({ kind: 'ambiguous', cause: 'dollar', line: lineAt(i), start: i, end: i + 1, at: i });
     return i + 1;
   }

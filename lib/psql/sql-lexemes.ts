@@ -1,5 +1,3 @@
-import { lineEnd } from './meta-scan.js';
-
 /**
  * Where the SQL constructs that hide a backslash from psql's meta-command rule end, as psql's
  * lexer (psqlscan.l) reads them: quoted literals ('...', E'...', "..."), dollar-quoted bodies
@@ -17,12 +15,38 @@ const DOLLAR_TAG = /^\$([A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$/;
  * psql's lexer ends such a word before the `$` where a letter-led identifier would take it in
  * (`1$$ ' $$; \\! ls` ran ls), and what a number takes in changed between versions.
  */
-export function dollarAfterNumber(text: string, i: number): boolean {
+export function dollarAfterNumber(
+  text: string,
+  i: number,
+  wordStart: (end: number) => number = wordStarts(text),
+): boolean {
   if (!IDENT.test(text[i - 1] ?? '') || !DOLLAR_TAG.test(text.slice(i, i + 64))) return false;
-  let k = i - 1;
-  while (k > 0 && IDENT.test(text[k - 1] as string)) k--;
+  const k = wordStart(i);
   // After `:name`, psql's variable rule has taken the name and the `$` starts afresh.
   return /[0-9$]/.test(text[k] as string) || text[k - 1] === ':';
+}
+
+/**
+ * Where the word (identifier or number) that ends just before an offset starts. It remembers
+ * the last answer, so a scan going forward walks back over each word once: walking back from
+ * every `$` of a long word (`x$a$a$a...`) made the scan quadratic.
+ */
+export function wordStarts(text: string): (end: number) => number {
+  let knownEnd = -1;
+  let knownStart = 0;
+  return (end) => {
+    let k = end;
+    while (k > 0 && IDENT.test(text[k - 1] as string)) {
+      if (k === knownEnd) {
+        k = knownStart;
+        break;
+      }
+      k--;
+    }
+    knownEnd = end;
+    knownStart = k;
+    return k;
+  };
 }
 
 /** What reopens the construct starting at `i` that runs to the end of the text. */
@@ -49,12 +73,15 @@ export function skipLiteralOrComment(text: string, i: number): number | undefine
 
 /**
  * psql's lexer ends a `--` comment at a carriage return as well as at a newline, and lexes the
- * rest of the line: `-- hi<CR>\! ls` ran ls.
+ * rest of the line: `-- hi<CR>\! ls` ran ls. One pass up to whichever comes first: looking for
+ * the next carriage return anywhere in the text made every comment line cost the whole text.
  */
 function dashCommentEnd(text: string, from: number): number {
-  const cr = text.indexOf('\r', from);
-  const eol = lineEnd(text, from);
-  return cr >= 0 && cr < eol ? cr : eol;
+  for (let k = from + 2; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10 || c === 13) return k;
+  }
+  return text.length;
 }
 
 /** E'...' (or e'...') strings treat backslash as an escape; E must start a token. */

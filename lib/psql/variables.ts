@@ -21,6 +21,7 @@ export class VariableTaint {
   ]);
   /** `\gset` prefixes seen, with where; '' taints every name. */
   private readonly fromServer: Array<{ prefix: string; where: string }> = [];
+  private readonly gsetPrefixes = new Set<string>();
   /** Every name tainted so far, even if a later `\set` cleaned it. */
   private readonly ever = new Set(this.tainted.keys());
   /** What the names set so far may hold (absent: unset). */
@@ -77,8 +78,13 @@ export class VariableTaint {
   }
 
   private gset(cmd: MetaCommand, where: string): void {
-    const [prefix] = splitMetaArgs(cmd.args);
-    this.fromServer.push({ prefix: !prefix || prefix.dynamic ? '' : prefix.value, where });
+    const [arg] = splitMetaArgs(cmd.args);
+    const prefix = !arg || arg.dynamic ? '' : arg.value;
+    // Only the first `\gset` of a prefix is ever named: a script that repeats one (a \gset
+    // per row) keeps the list short, which every `:name` is checked against.
+    if (this.gsetPrefixes.has(prefix)) return;
+    this.gsetPrefixes.add(prefix);
+    this.fromServer.push({ prefix, where });
   }
 
   private set(cmd: MetaCommand, where: string): void {

@@ -28,6 +28,8 @@ export function createFetchHandler(opts: CloudOptions): FetchHandler {
       url: `${url.pathname}${url.search}`,
       headers,
       body: stream ? bodySource(stream) : undefined,
+      // The platform aborts it when the client goes away: a hash for a gone client stops.
+      signal: request.signal,
     });
     // A body the dispatcher did not want (refused before reading) is released unread.
     if (stream && !stream.locked) await stream.cancel().catch(() => undefined);

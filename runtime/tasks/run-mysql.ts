@@ -19,7 +19,8 @@ export interface RunMysqlOutput {
 /**
  * Worker task: runs a step's statements, in order, on the build schema through mysql2. Each
  * statement's outcome is a log line; the first failure stops the step (no --force).
- * Cancel is KILL QUERY from the engine, which makes the running statement fail.
+ * Cancel is KILL QUERY from the engine, which makes the running statement fail, and 'cancel'
+ * on the port, which ends the step there.
  */
 export async function runMysql(input: RunMysqlInput): Promise<TaskResult<RunMysqlOutput>> {
   let conn: mysql.Connection | undefined;
@@ -28,12 +29,27 @@ export async function runMysql(input: RunMysqlInput): Promise<TaskResult<RunMysq
     if (++sent <= input.maxLogLines)
       input.port.postMessage({ type: 'log', stream: 'stdout', line });
   };
+  // 'cancel' (a cancelled job, a step past step_timeout): the engine kills the running query
+  // (KILL QUERY); this stops the step before another statement starts, and drops the connection.
+  let cancelled = false;
+  let stop: (err: Error) => void = () => undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  stopped.catch(() => undefined);
+  input.port.on('message', (msg) => {
+    if (msg !== 'cancel' || cancelled) return;
+    cancelled = true;
+    stop(Object.assign(new Error('stopped by the engine'), { code: 'ER_QUERY_INTERRUPTED' }));
+    conn?.destroy();
+  });
   try {
     conn = await connect(input);
+    if (cancelled) throw new Error('stopped by the engine');
     const lost = connectionLost(conn);
     for (const [index, sql] of input.statements.entries()) {
       try {
-        log(await Promise.race([outcome(conn, sql), lost]));
+        log(await Promise.race([outcome(conn, sql), lost, stopped]));
       } catch (err) {
         const e = err as { code?: string; message: string };
         return { ok: true, failed: { index, code: e.code ?? 'ERROR', message: e.message } };
@@ -44,7 +60,8 @@ export async function runMysql(input: RunMysqlInput): Promise<TaskResult<RunMysq
     return taskFailure(err);
   } finally {
     const c = conn;
-    if (c) await new Promise<void>((resolve) => c.end(() => resolve()));
+    if (c && cancelled) c.destroy();
+    else if (c) await new Promise<void>((resolve) => c.end(() => resolve()));
     input.port.postMessage({ type: 'end' });
     input.port.close();
   }
