@@ -112,7 +112,9 @@ async function invocation(ctx: PrepareContext, run: StepRun): Promise<PsqlInvoca
 
 /** Events name inlined lines by file and line; a host file's step shows only psql's messages. */
 function lineShape(call: PsqlInvocation): LineShape {
-  return (stream, line) => {
+  const { key } = call;
+  return (stream, raw) => {
+    const line = key ? raw.replaceAll(key, '<key>') : raw;
     const named = stream === 'stderr' ? call.nameLine(line) : line;
     return call.hostContent && stream === 'stderr' ? hostFileLine(named) : named;
   };

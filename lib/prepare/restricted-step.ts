@@ -12,6 +12,8 @@ export interface PsqlInvocation {
   nameLine: (line: string) => string;
   /** The step reads files on the engine host: its output may not quote them. */
   hostContent: boolean;
+  /** The `\restrict` key, which psql echoes with `-a`: events show it as `<key>`. */
+  key?: string;
 }
 
 /**
@@ -35,7 +37,8 @@ export async function restrictedInvocation(
   if (!res.ok) throw fromErrorBody(res.error);
   const inlined = res as Inlined;
   const bytes = Buffer.from(inlined.bytes.buffer, inlined.bytes.byteOffset, inlined.bytes.length);
-  const restrict = ['-c', `\\restrict ${randomBytes(16).toString('hex')}`];
+  const key = randomBytes(16).toString('hex');
+  const restrict = ['-c', `\\restrict ${key}`];
   const s = step.source;
   if (s.kind === 'command' && bytes.equals(Buffer.from(s.sql, 'utf8'))) {
     return {
@@ -43,6 +46,7 @@ export async function restrictedInvocation(
       stdin: run.stdin,
       nameLine: (line) => line,
       hostContent: false,
+      key,
     };
   }
   return {
@@ -50,5 +54,6 @@ export async function restrictedInvocation(
     stdin: bytes,
     nameLine: (line) => nameStdinLines(line, inlined.segments),
     hostContent: false,
+    key,
   };
 }

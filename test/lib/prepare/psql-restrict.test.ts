@@ -84,6 +84,13 @@ t.test('-c steps: plain SQL stays one -c; a -c meta-command is refused by psql',
     psql_args: ['-c', 'create table a(x int); insert into a values (1)'],
   });
   t.equal(ok.job.status, 'succeeded', JSON.stringify(ok.job.error));
+  const echoed = await prepare(e, {
+    psql_args: ['-a', '-c', 'select 1', '-f', '-'],
+    stdin: 'select 2;\n',
+  });
+  t.equal(echoed.job.status, 'succeeded', JSON.stringify(echoed.job.error));
+  t.notMatch(JSON.stringify(echoed.events), /restrict [0-9a-f]{32}/, 'events do not show the key');
+  t.match(JSON.stringify(echoed.events), /restrict <key>/, 'psql echoed it');
   const bad = await prepare(e, { psql_args: ['-c', `\\set x 1`] });
   t.equal(bad.job.status, 'failed');
   t.match(bad.job.error?.details, /backslash commands are restricted/);
