@@ -72,6 +72,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     resolved: new Map(),
     runDir: opts.runDir,
     psqlPath: config.psql_path ?? 'psql',
+    psqlVersions: new Map(),
     maxLogLines: config.max_log_lines ?? 1000,
     killGraceMs: 2000,
     hashTimeoutMs: parseDuration(config.hash_timeout ?? DEFAULT_HASH_TIMEOUT),

@@ -42,6 +42,8 @@ export interface PrepareContext {
   /** Working directory for steps that have no -f file. */
   runDir: string;
   psqlPath: string;
+  /** Per psql path, whether it can run restricted (lib/psql/restrict-support.ts); asked once. */
+  psqlVersions?: Map<string, Promise<string | undefined>>;
   maxLogLines: number;
   killGraceMs: number;
   /** Longest time hashing one request's steps may take (`hash_timeout`), in ms; 0: no limit. */

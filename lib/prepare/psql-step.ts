@@ -1,9 +1,11 @@
 import { invalidArgument, jobCancelled, sqlrsError } from '../errors.js';
 import { fileIdentity } from '../file-identity.js';
 import type { PsqlStep } from '../psql/args.js';
+import { hostFileLine, hostFileLines } from '../psql/host-echo.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
-import { runWithLogChannel, stepName } from './step-channel.js';
+import { type PsqlInvocation, restrictedInvocation } from './restricted-step.js';
+import { type LineShape, runWithLogChannel, stepName } from './step-channel.js';
 
 export interface StepRun {
   step: PsqlStep;
@@ -44,6 +46,7 @@ export async function runPsqlStep(
   run: StepRun,
   onCancel: () => Promise<void>,
 ): Promise<void> {
+  const call = await invocation(ctx, run);
   const res = await runWithLogChannel(
     job,
     taskId,
@@ -53,23 +56,28 @@ export async function runPsqlStep(
         'runPsql',
         {
           psql: ctx.psqlPath,
-          args: psqlArgs(run.step),
+          args: call.args,
           env: run.env,
           cwd: run.cwd,
-          stdin: run.stdin,
+          stdin: call.stdin,
           port,
           maxLogLines: ctx.maxLogLines,
           killGraceMs: ctx.killGraceMs,
         },
         [port],
       ),
-    { ms: ctx.trust.stepTimeoutMs, step: stepName(run.step.index, taskId) },
+    {
+      limit: { ms: ctx.trust.stepTimeoutMs, step: stepName(run.step.index, taskId) },
+      shape: lineShape(call),
+    },
   );
   if (res.cancelled) throw jobCancelled();
   const step = stepName(run.step.index, taskId);
   if (res.exitCode !== 0) {
     const how = res.exitCode === null ? `signal ${res.signal}` : `exit code ${res.exitCode}`;
-    const details = [`exit code: ${res.exitCode ?? res.signal}`, ...res.stderrTail].join('\n');
+    const tail = (res.stderrTail as string[]).map(call.nameLine);
+    const shown = call.hostContent ? hostFileLines(tail) : tail;
+    const details = [`exit code: ${res.exitCode ?? res.signal}`, ...shown].join('\n');
     const where = `in ${step}`;
     // psql's exit code 2: its connection went bad (lost, or never made). The server's trouble,
     // not the script's (which may not reconnect: \connect is refused), and worth a retry.
@@ -78,6 +86,41 @@ export async function runPsqlStep(
     throw invalidArgument(`psql failed ${where} with ${how}`, details);
   }
   assertUnchanged(run.files, step);
+}
+
+/**
+ * How psql runs the step: as given, or under `\restrict` with its script inlined. A step that
+ * reads files on the engine host runs with `ECHO=none` (set last, it overrides `-a`, `-e` and
+ * `-b`): psql would echo content the caller did not send (docs/prepare.md, host files).
+ */
+async function invocation(ctx: PrepareContext, run: StepRun): Promise<PsqlInvocation> {
+  const hostContent = Object.keys(run.files).length > 0;
+  const plain: PsqlInvocation = {
+    args: psqlArgs(run.step),
+    stdin: run.stdin,
+    nameLine: (line) => line,
+    hostContent,
+  };
+  const call = ctx.trust.psqlRestrict
+    ? await restrictedInvocation(ctx, run.step, { ...run, hostFiles: ctx.trust.hostFiles })
+    : plain;
+  if (!hostContent) return call;
+  const at = call.args.length - 2; // before the step itself (`-c SQL` or `-f FILE`)
+  return {
+    ...call,
+    hostContent,
+    args: [...call.args.slice(0, at), '-v', 'ECHO=none', ...call.args.slice(at)],
+  };
+}
+
+/** Events name inlined lines by file and line; a host file's step shows only psql's messages. */
+function lineShape(call: PsqlInvocation): LineShape {
+  const { key } = call;
+  return (stream, raw) => {
+    const line = key ? raw.replaceAll(key, '<key>') : raw;
+    const named = stream === 'stderr' ? call.nameLine(line) : line;
+    return call.hostContent && stream === 'stderr' ? hostFileLine(named) : named;
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { DbmsServer } from '../dbms/types.js';
 import { fromErrorBody, invalidArgument } from '../errors.js';
 import { normalizeMysqlArgs } from '../mysql/args.js';
 import { normalizePsqlArgs, type PsqlStep } from '../psql/args.js';
+import { requireRestrict } from '../psql/restrict-support.js';
 import type { PrepareRequest } from '../schema-types.js';
 import type { PrepareContext } from './context.js';
 import { hashWithLimits } from './hash-limits.js';
@@ -88,8 +89,14 @@ async function acceptPsql(
   if (req.mysql_args !== undefined) throw invalidArgument('mysql_args is for prepare_kind "mysql"');
   if (req.psql_args === undefined) throw invalidArgument('missing field body.psql_args');
   const n = normalizePsqlArgs(req.psql_args, req.stdin);
+  if (!ctx.trust.hostFiles)
+    refuseFileSteps(
+      n.steps.map((s) => s.source),
+      '-f ',
+    );
+  if (ctx.trust.psqlRestrict) await requireRestrict(ctx.psqlPath, ctx.psqlVersions ?? new Map());
   const cwd = n.firstFile ? dirname(n.firstFile) : ctx.runDir;
-  const input = { steps: n.steps, stdin: req.stdin, cwd };
+  const input = { steps: n.steps, stdin: req.stdin, cwd, hostFiles: ctx.trust.hostFiles };
   const hashed = await hashWithLimits(ctx, 'hashPsqlSteps', input, clientGone);
   if (!hashed.ok) throw fromErrorBody(hashed.error);
   return {
@@ -125,12 +132,18 @@ async function acceptMysql(
   if (req.psql_args !== undefined) throw invalidArgument('psql_args is for prepare_kind "psql"');
   if (req.mysql_args === undefined) throw invalidArgument('missing field body.mysql_args');
   const n = normalizeMysqlArgs(req.mysql_args, req.stdin);
+  if (!ctx.trust.hostFiles)
+    refuseFileSteps(
+      n.steps.map((s) => s.source),
+      '',
+    );
   const first = n.steps.find((s) => s.source.kind === 'file');
   const cwd = first?.source.kind === 'file' ? dirname(first.source.path) : ctx.runDir;
-  const input = { steps: n.steps, stdin: req.stdin, cwd };
+  const input = { steps: n.steps, stdin: req.stdin, cwd, hostFiles: ctx.trust.hostFiles };
   const hashed = await hashWithLimits(ctx, 'hashMysqlSteps', input, clientGone);
   if (!hashed.ok) throw fromErrorBody(hashed.error);
   const statements = hashed.steps.map((h: { statements: string[] }) => h.statements);
+  const fromHost = hashed.steps.map((h: { fromHost: boolean[] }) => h.fromHost);
   return {
     kind: 'mysql',
     target,
@@ -147,11 +160,25 @@ async function acceptMysql(
       runMysqlStep(ctx, job, taskId, {
         index,
         statements: statements[index] as string[],
+        fromHost: fromHost[index] as boolean[],
         url: target.url,
         buildDb,
         server,
       }),
   };
+}
+
+/**
+ * With host files off (docs/prepare.md), steps come only from the request: a step that names
+ * a file on the engine host is refused, naming it.
+ */
+function refuseFileSteps(sources: Array<{ kind: string; path?: string }>, flag: string): void {
+  const file = sources.find((s) => s.kind === 'file');
+  if (file)
+    throw invalidArgument(
+      `${flag}${file.path}: steps may not read files on the engine host here (host_files is off): send the script as stdin (${flag === '' ? '-' : '-f -'}) or as ${flag === '' ? '-e' : '-c'}`,
+      `argument: ${flag}${file.path}`,
+    );
 }
 
 /** The files a step's hash read, with their identities as they were read. */

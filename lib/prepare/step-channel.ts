@@ -4,6 +4,8 @@ import type { Job } from './job.js';
 
 /** How errors name a step: `step 2 (execute-2)`. */
 export const stepName = (index: number, taskId: string) => `step ${index + 1} (${taskId})`;
+/** A step's output line as its event shows it; undefined leaves it out. */
+export type LineShape = (stream: 'stdout' | 'stderr', line: string) => string | undefined;
 
 /**
  * Runs a step's worker task with a log channel: the task's lines become `log` events of the
@@ -11,26 +13,33 @@ export const stepName = (index: number, taskId: string) => `step ${index + 1} ($
  * different ports), and an abort of the job calls `onCancel` (and tells the worker 'cancel').
  * A failed task result is thrown as its coded error; a cancelled job as `cancelled`.
  *
- * `limit` (step_timeout, 0: none): a step still running then is stopped as a cancel stops it,
- * and fails with `timeout` naming the step and the limit (docs/prepare.md, "Limits").
+ * `opts.limit` (step_timeout, 0: none): a step still running then is stopped as a cancel stops
+ * it, and fails with `timeout` naming the step and the limit (docs/prepare.md, "Limits").
+ * `opts.shape` rewrites or leaves out a line before it becomes an event.
  */
 export async function runWithLogChannel<R extends { ok: boolean; error?: ErrorBody }>(
   job: Job,
   taskId: string,
   onCancel: () => Promise<void>,
   start: (port: MessagePort) => Promise<R>,
-  limit: { ms: number; step: string } = { ms: 0, step: taskId },
+  opts: { limit?: { ms: number; step: string }; shape?: LineShape } = {},
 ): Promise<R> {
+  const limit = opts.limit ?? { ms: 0, step: taskId };
+  const shape = opts.shape ?? ((_, line) => line);
   if (job.abort.signal.aborted) throw jobCancelled();
   const channel = new MessageChannel();
   let linesDone: () => void = () => undefined;
   const allLines = new Promise<void>((resolve) => {
     linesDone = resolve;
   });
-  channel.port1.on('message', (msg: { type: string; line: string }) => {
-    if (msg.type === 'log') job.log(taskId, msg.line);
-    else if (msg.type === 'end') linesDone();
-  });
+  channel.port1.on(
+    'message',
+    (msg: { type: string; stream: 'stdout' | 'stderr'; line: string }) => {
+      if (msg.type === 'end') return linesDone();
+      const line = msg.type === 'log' ? shape(msg.stream, msg.line) : undefined;
+      if (line !== undefined) job.log(taskId, line);
+    },
+  );
   channel.port1.once('close', () => linesDone());
   const cancel = () => {
     channel.port1.postMessage('cancel');

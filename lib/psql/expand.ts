@@ -1,6 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
+import { countNewlines } from '../lines.js';
 import { readSourceFile, unreadableReason } from '../source-file.js';
+import type { Inliner } from './inline.js';
 import { splitMetaArgs } from './meta-args.js';
 import {
   checkSqlToken,
@@ -29,6 +31,14 @@ export interface Expansion {
   files: string[];
 }
 
+/** What the step may read, and where an inlined copy of its script goes (restricted mode). */
+export interface ExpandOptions {
+  /** false: includes and `\copy ... from 'file'` are refused (docs/prepare.md, host files). */
+  hostFiles?: boolean;
+  /** Gets the script with its includes in place, for a psql under `\restrict`. */
+  inline?: Inliner;
+}
+
 const MAX_DEPTH = 32;
 const INCLUDE = new Set(['i', 'include']);
 const INCLUDE_RELATIVE = new Set(['ir', 'include_relative']);
@@ -48,18 +58,30 @@ export function expandSql(
   origin: Origin,
   cwd: string,
   variables: Iterable<[string, string | undefined]> = [],
+  options: ExpandOptions = {},
 ): Expansion {
-  const exp: Expanding = { chunks: [], files: [], taint: new VariableTaint(variables) };
+  const exp: Expanding = {
+    chunks: [],
+    files: [],
+    taint: new VariableTaint(variables),
+    hostFiles: options.hostFiles ?? true,
+    inline: options.inline,
+  };
   expandInto(exp, text, origin, cwd, []);
   return { chunks: exp.chunks, files: exp.files };
 }
 
 /** An expansion in progress: what the step's psql variables may hold so far, in text order. */
-type Expanding = Expansion & { taint: VariableTaint };
+type Expanding = Expansion & { taint: VariableTaint; hostFiles: boolean; inline?: Inliner };
+
+const NO_HOST_FILES =
+  'reads a file on the engine host, which this engine does not allow (host_files is off)';
 
 function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, stack: string[]) {
   refuseNul(text, origin);
+  const { inline } = exp;
   let pos = 0;
+  let posLine = 1;
   for (const token of scanPsql(text)) {
     if (token.kind !== 'meta') {
       checkSqlToken(exp.taint, token, origin, text);
@@ -67,22 +89,29 @@ function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, s
     }
     const cmd = token;
     exp.chunks.push(Buffer.from(text.slice(pos, cmd.start), 'latin1'));
+    inline?.add(text.slice(pos, cmd.start), origin.label, posLine);
     pos = cmd.end;
+    posLine = cmd.line + countNewlines(text, cmd.start, cmd.end);
     const where = `${origin.label}:${cmd.line}`;
     const fail = (why: string) =>
       invalidArgument(`${where}: \\${cmd.name}: ${why}`, `${where}: ${oneLine(cmd)}`);
     exp.taint.seen(cmd, where);
     refuseForbidden(cmd, fail);
+    const verbatim = text.slice(cmd.start, cmd.end);
     if (INCLUDE.has(cmd.name) || INCLUDE_RELATIVE.has(cmd.name)) {
+      if (!exp.hostFiles) throw fail(`the include ${NO_HOST_FILES}`);
       const base = INCLUDE.has(cmd.name) ? cwd : origin.dir;
       includeFile(exp, fileArgument(cmd, fail), base, cwd, stack, fail);
     } else if (cmd.name === 'copy') {
       copySource(exp, cmd, cwd, fail);
+      inline?.add(verbatim, origin.label, cmd.line);
     } else {
-      exp.chunks.push(Buffer.from(text.slice(cmd.start, cmd.end), 'latin1'));
+      exp.chunks.push(Buffer.from(verbatim, 'latin1'));
+      if (!inline?.drops(cmd.name, cmd.args)) inline?.add(verbatim, origin.label, cmd.line);
     }
   }
   exp.chunks.push(Buffer.from(text.slice(pos), 'latin1'));
+  inline?.add(text.slice(pos), origin.label, posLine);
   refuseHiddenCommand(exp.taint, text, origin);
 }
 
@@ -113,6 +142,7 @@ function includeFile(
   exp.chunks.push(BEGIN);
   const scope = exp.taint.enterFile();
   expandInto(exp, content, { label: path, dir: dirname(real) }, cwd, [...stack, real]);
+  exp.inline?.endFile();
   exp.taint.leaveFile(scope);
   exp.chunks.push(END);
 }
@@ -129,7 +159,7 @@ function sourceFile(path: string, fail: Fail): { real: string; content: Buffer }
  * `\copy t from 'file'` reads a file on the host: its content enters the hash (the path does
  * not). `from stdin`/`pstdin` is fine; `to ...` and `program` are refused.
  */
-function copySource(exp: Expansion, cmd: MetaCommand, cwd: string, fail: Fail) {
+function copySource(exp: Expanding, cmd: MetaCommand, cwd: string, fail: Fail) {
   const tokens = splitMetaArgs(cmd.args);
   const dir = tokens.findIndex((t) => /^(from|to)$/i.test(t.value));
   if (dir < 0) throw fail('expected FROM or TO');
@@ -146,8 +176,11 @@ function copySource(exp: Expansion, cmd: MetaCommand, cwd: string, fail: Fail) {
     exp.chunks.push(Buffer.from(`\\copy ${cmd.args.trim()}`, 'latin1'));
     return;
   }
+  if (!exp.hostFiles) throw fail(`\\copy ... from a file ${NO_HOST_FILES}`);
   if (source.dynamic) throw fail('file names built from psql variables cannot be hashed');
   refuseTilde(source.value, fail);
+  // psql refuses \copy under \restrict: the inlined script keeps it for psql to refuse.
+  if (exp.inline) return;
   const given = resolve(cwd, source.value);
   const { real, content } = sourceFile(given, fail);
   const rest = tokens

@@ -11,6 +11,8 @@ export interface HashMysqlInput {
   stdin?: string;
   /** Where relative `source` paths are resolved, as the mysql client does: its working directory. */
   cwd: string;
+  /** false: `source` and `\.` are refused (docs/mysql.md, host files). */
+  hostFiles?: boolean;
 }
 
 export interface MysqlStepHash {
@@ -20,6 +22,16 @@ export interface MysqlStepHash {
   files: string[];
   /** The statements to execute, exactly the ones hashed. */
   statements: string[];
+  /** Per statement: it came from a file on the engine host, which errors may not quote. */
+  fromHost: boolean[];
+}
+
+/** Where expanded statements go, and whether each came from a host file. */
+interface Collected {
+  statements: string[];
+  fromHost: boolean[];
+  files: string[];
+  hostFiles: boolean;
 }
 
 const OTHER_SCHEMA = /sqlrs_[0-9a-f]{8}_/i;
@@ -43,59 +55,63 @@ export function hashMysqlSteps(input: HashMysqlInput): TaskResult<{
 }
 
 function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
-  const files: string[] = [];
-  const statements: string[] = [];
+  const out: Collected = {
+    statements: [],
+    fromHost: [],
+    files: [],
+    hostFiles: input.hostFiles ?? true,
+  };
   const s = step.source;
   if (s.kind === 'file') {
     const { real, text } = readScript(s.path, 'argument');
-    files.push(...new Set([s.path, real]));
-    expand(text, s.path, input.cwd, [real], statements, files);
+    out.files.push(...new Set([s.path, real]));
+    expand(text, { label: s.path, host: true }, input.cwd, [real], out);
   } else {
     const label = s.kind === 'stdin' ? 'stdin' : `-e (step ${step.index + 1})`;
-    expand(
-      s.kind === 'stdin' ? (input.stdin ?? '') : s.sql,
-      label,
-      input.cwd,
-      [],
-      statements,
-      files,
-    );
+    const text = s.kind === 'stdin' ? (input.stdin ?? '') : s.sql;
+    expand(text, { label, host: false }, input.cwd, [], out);
   }
+  const { statements } = out;
   const content = sha256Hex(statements.flatMap((st) => [Buffer.from(st), SEPARATOR]));
   return {
     index: step.index,
     content_hash: content,
     task_hash: taskHash('mysql', content, []),
-    files,
+    files: out.files,
     statements,
+    fromHost: out.fromHost,
   };
 }
 
 function expand(
   text: string,
-  label: string,
+  from: { label: string; host: boolean },
   cwd: string,
   stack: string[],
-  out: string[],
-  files: string[],
+  out: Collected,
 ) {
   for (const piece of splitStatements(text)) {
-    const where = `${label}:${piece.line}`;
+    const where = `${from.label}:${piece.line}`;
     if (piece.kind === 'use')
       throw invalidArgument(`${where}: USE is not allowed: every step runs in its own schema`);
     if (piece.kind === 'source') {
+      if (!out.hostFiles)
+        throw invalidArgument(
+          `${where}: source reads a file on the engine host, which this engine does not allow (host_files is off)`,
+        );
       const given = resolve(cwd, piece.path);
       const { real, text: included } = readScript(given, where);
       if (stack.includes(real))
         throw invalidArgument(`${where}: source cycle: ${[...stack, real].join(' -> ')}`);
-      files.push(...new Set([given, real]));
-      expand(included, resolve(cwd, piece.path), cwd, [...stack, real], out, files);
+      out.files.push(...new Set([given, real]));
+      expand(included, { label: given, host: true }, cwd, [...stack, real], out);
       continue;
     }
     if (OTHER_SCHEMA.test(piece.sql)) {
       throw invalidArgument(`${where}: statements may not name sqlrs_ schemas (the engine's own)`);
     }
-    out.push(piece.sql);
+    out.statements.push(piece.sql);
+    out.fromHost.push(from.host);
   }
 }
 

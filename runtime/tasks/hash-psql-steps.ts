@@ -10,8 +10,10 @@ import { readSourceFile, unreadableReason } from '../../lib/source-file.js';
 export interface HashPsqlInput {
   steps: PsqlStep[];
   stdin?: string;
-  /** Working directory of every step (SPEC §5.2). */
+  /** Working directory of every step (docs/prepare.md). */
   cwd: string;
+  /** false: includes and \copy from files are refused (docs/prepare.md, host files). */
+  hostFiles?: boolean;
 }
 
 export interface StepHash {
@@ -40,30 +42,39 @@ export function hashPsqlSteps(input: HashPsqlInput): TaskResult<{
 }
 
 function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
-  const { source } = step;
-  let text: string;
-  let origin: { label: string; dir: string };
-  const files: string[] = [];
-  if (source.kind === 'file') {
-    text = readStepFile(source.path);
-    origin = { label: source.path, dir: dirname(source.path) };
-    files.push(source.path);
-  } else if (source.kind === 'stdin') {
-    text = Buffer.from(input.stdin ?? '', 'utf8').toString('latin1');
-    origin = { label: 'stdin', dir: input.cwd };
-  } else {
-    text = Buffer.from(source.sql, 'utf8').toString('latin1');
-    origin = { label: `-c (step ${step.index + 1})`, dir: input.cwd };
-  }
-  const expansion = expandSql(text, origin, input.cwd, presetVariables(step.flags));
+  const { text, origin } = stepScript(step, input);
+  const files = step.source.kind === 'file' ? [step.source.path] : [];
+  const expansion = expandSql(text, origin, input.cwd, presetVariables(step.flags), {
+    hostFiles: input.hostFiles,
+  });
   const content = sha256Hex(expansion.chunks);
-  const stepFlag = source.kind === 'command' ? '-c' : '-f';
+  const stepFlag = step.source.kind === 'command' ? '-c' : '-f';
   return {
     index: step.index,
     content_hash: content,
     task_hash: taskHash('psql', content, [...step.flags, stepFlag]),
     files: [...files, ...expansion.files],
   };
+}
+
+/** A step's script (latin1: a character per byte) and the label and directory it has. */
+export function stepScript(
+  step: PsqlStep,
+  input: { stdin?: string; cwd: string },
+): { text: string; origin: { label: string; dir: string } } {
+  const { source } = step;
+  if (source.kind === 'file') {
+    return {
+      text: readStepFile(source.path),
+      origin: { label: source.path, dir: dirname(source.path) },
+    };
+  }
+  if (source.kind === 'stdin') {
+    const text = Buffer.from(input.stdin ?? '', 'utf8').toString('latin1');
+    return { text, origin: { label: 'stdin', dir: input.cwd } };
+  }
+  const text = Buffer.from(source.sql, 'utf8').toString('latin1');
+  return { text, origin: { label: `-c (step ${step.index + 1})`, dir: input.cwd } };
 }
 
 function readStepFile(path: string): string {
@@ -75,7 +86,7 @@ function readStepFile(path: string): string {
 }
 
 /** The step's `-v name=value` (and `-v name`, which unsets) in order, from its flags. */
-function presetVariables(flags: string[]): Array<[string, string | undefined]> {
+export function presetVariables(flags: string[]): Array<[string, string | undefined]> {
   const out: Array<[string, string | undefined]> = [];
   for (let i = 0; i < flags.length - 1; i++) {
     if (flags[i] !== '-v') continue;

@@ -9,7 +9,8 @@ export interface RunPsqlInput {
   args: string[];
   env: Record<string, string>;
   cwd: string;
-  stdin?: string;
+  /** Bytes (a restricted step's inlined script) or text for psql's standard input. */
+  stdin?: string | Uint8Array;
   /** Log lines go out on this port; a 'cancel' message coming in stops psql. */
   port: MessagePort;
   maxLogLines: number;

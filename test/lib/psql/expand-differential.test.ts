@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -74,4 +75,54 @@ t.test('psql runs no command in a script the scan accepts (random scripts)', asy
     if (ran) t.fail(`psql ran a command the scan did not see: ${JSON.stringify(text)}`);
   }
   t.ok(accepted > 60, `${accepted} of 250 accepted and run through psql`);
+});
+
+/** Every way a script could act on the host, each leaving `marker` behind if psql ran it. */
+const HOST_EFFECTS = [
+  (m: string) => `\\! touch ${m}\n`,
+  (m: string) => `\\o |touch ${m}\nselect 1;\n\\o\n`,
+  (m: string) => `\\set x \`touch ${m}\`\n`,
+  (m: string) => `\\echo \`touch ${m}\`\n`,
+  (m: string) => `\\copy (select 1) to program 'touch ${m}'\n`,
+  (m: string) => `\\copy t from program 'touch ${m}'\n`,
+  (m: string) => `select 1 \\g |touch ${m}\n`,
+  (m: string) => `\\w |touch ${m}\n`,
+];
+
+// Restricted mode (docs/prepare.md): psql under `\restrict` runs no host command whatever the
+// engine's scan makes of the script. The scripts go to psql directly, the scan not asked.
+t.test('restricted psql runs no host command in any script, scanned or not', async (t) => {
+  const dir = await tempDir(t);
+  let seed = 20261207;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed;
+  };
+  let runs = 0;
+  for (let n = 0; n < 120; n++) {
+    const marker = join(dir, `ran-${n}`);
+    const effect = HOST_EFFECTS[n % HOST_EFFECTS.length] as (m: string) => string;
+    const text = `${script(random, marker)}${effect(marker)}`;
+    const key = randomBytes(16).toString('hex');
+    const args = ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres'];
+    // As the engine runs a step: the key first, then the script on standard input.
+    const res = spawnSync('psql', [...args, '-c', `\\restrict ${key}`, '-f', '-'], {
+      input: text,
+      timeout: 10_000,
+    });
+    if (res.error) throw res.error;
+    runs++;
+    const ran = await stat(marker).then(
+      () => true,
+      () => false,
+    );
+    if (ran) t.fail(`restricted psql ran a host command: ${JSON.stringify(text)}`);
+  }
+  t.equal(runs, 120, 'every script ran through restricted psql');
+  // The same scripts unrestricted do run them: the markers above are real.
+  const marker = join(dir, 'unrestricted');
+  spawnSync('psql', ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-f', '-'], {
+    input: (HOST_EFFECTS[0] as (m: string) => string)(marker),
+  });
+  t.ok(await stat(marker), 'unrestricted psql runs \\! (the check can see a run)');
 });
