@@ -139,7 +139,8 @@ async function acceptMysql(
       runMysqlStep(ctx, job, taskId, {
         index,
         statements: statements[index] as string[],
-        url: target.url,
+        // The build's own account under build_role restricted, else the server URL's.
+        url: server.dsn(buildDb),
         buildDb,
         server,
       }),
