@@ -32,7 +32,8 @@ async function outcome(url: string, sql = 'select 1'): Promise<string> {
     await c.query(sql);
     return 'ok';
   } catch (err) {
-    return (err as Error).message;
+    const e = err as { message: string; detail?: string };
+    return e.detail ? `${e.message}: ${e.detail}` : e.message;
   } finally {
     await c.end().catch(() => undefined);
   }
