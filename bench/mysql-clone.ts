@@ -39,7 +39,7 @@ async function main() {
         const dst = name('i');
         made.push(dst);
         let t0 = performance.now();
-        await server.cloneInstance(src, dst);
+        await server.cloneInstance(src, dst, null);
         clone.push(performance.now() - t0);
         const raw = name('i');
         made.push(raw);

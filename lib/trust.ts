@@ -8,6 +8,9 @@ import type { EngineConfig } from './schema-types.js';
  */
 export type Exposure = 'loopback' | 'remote';
 
+/** Who builds run as and instances log in as (docs/architecture.md, "Who can reach what"). */
+export type BuildRole = 'restricted' | 'admin';
+
 /** The settings that draw the trust boundary, with the defaults of the exposure filled in. */
 export interface TrustSettings {
   exposure: Exposure;
@@ -16,7 +19,7 @@ export interface TrustSettings {
   /** Steps may read files on the engine host (-f, includes, \copy from a file, source). */
   hostFiles: boolean;
   /** restricted: a non-superuser build role and a login per instance; admin: the server URL's. */
-  buildRole: 'restricted' | 'admin';
+  buildRole: BuildRole;
   /** Longest run of one step in ms; 0 means no limit. */
   stepTimeoutMs: number;
 }

@@ -46,12 +46,14 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     if (!s) {
       s =
         target.kind === 'mysql'
-          ? new MysqlServer(target.url)
+          ? new MysqlServer(target.url, opts.trust.buildRole)
           : new PostgresServer(
               target.url,
               config.clone_strategy ?? 'auto',
               opts.store.catalogId,
               config.clone_file_copy_bytes,
+              undefined,
+              opts.trust.buildRole,
             );
       servers.set(target.url, s);
     }

@@ -40,3 +40,8 @@ export function assertOwnName(db: string): string {
   if (!OWN_NAME.test(db)) throw new Error(`refusing to touch database ${JSON.stringify(db)}`);
   return db;
 }
+
+/** The kind letter of one of the engine's names: s(tate), i(nstance), b(uild), p(ool, old). */
+export function dbKind(db: string): string {
+  return assertOwnName(db).charAt(15);
+}

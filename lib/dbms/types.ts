@@ -1,4 +1,5 @@
 import type { DbmsKind } from '../config.js';
+import type { BuildRole } from '../trust.js';
 
 /**
  * What prepare needs from a database server, whatever the DBMS. Database names passed in are
@@ -6,14 +7,25 @@ import type { DbmsKind } from '../config.js';
  */
 export interface DbmsServer {
   readonly kind: DbmsKind;
+  /**
+   * restricted: builds run as a role (account) of the catalog's that can reach only the build
+   * database, and every instance has a login of its own, with a password, that can reach only
+   * its database; admin: everything uses the server URL's credentials.
+   */
+  readonly access: BuildRole;
   /** Connects, reads version and identity, checks the image's version tag (SPEC §6.1). */
   resolve(imageId: string): Promise<string>;
   /** Creates `db` as a copy of `parent`, or empty when parent is null. */
   createFrom(db: string, parent: string | null): Promise<void>;
   /** Renames a finished build to its state name and seals it; returns its size in bytes. */
   publish(buildDb: string, stateDb: string): Promise<number>;
-  /** A private, writable copy of a sealed state. */
-  cloneInstance(stateDb: string, instanceDb: string, sizeBytes: number | null): Promise<void>;
+  /** A private, writable copy of a sealed state; restricted: its login gets `password`. */
+  cloneInstance(
+    stateDb: string,
+    instanceDb: string,
+    sizeBytes: number | null,
+    password?: string,
+  ): Promise<void>;
   /**
    * Renames a database nobody is connected to; only servers that can (PostgreSQL) have it,
    * and only they get a warm pool.
@@ -24,6 +36,8 @@ export interface DbmsServer {
    * is connected to is left alone and the answer is 'busy' (SPEC §6.5).
    */
   drop(db: string, force: boolean): Promise<'dropped' | 'busy'>;
+  /** Drops the logins (accounts) of this catalog whose database is gone; returns their names. */
+  dropStrayLogins(prefix: string): Promise<string[]>;
   /** Waits until DDL left running by a crashed earlier engine of this catalog has ended. */
   settle(): Promise<void>;
   /** Sessions per database, not counting the engine's own (conntrack). */
@@ -38,8 +52,11 @@ export interface DbmsServer {
   lockState(stateDb: string): Promise<() => Promise<void>>;
   /** Cancels whatever runs in `db` (its sessions' queries). */
   cancelQueries(db: string): Promise<void>;
-  /** The user's connection string for a database. */
-  dsn(db: string): string;
+  /**
+   * The user's connection string for a database; restricted: as its login, with `password`
+   * (a build database's is the one the server made for it).
+   */
+  dsn(db: string, password?: string): string;
   /** Environment for the command-line tool to reach `db` (PGHOST, ... or MYSQL_*). */
   toolEnv(db: string): Record<string, string>;
   close(): Promise<void>;

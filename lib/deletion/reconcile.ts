@@ -12,6 +12,8 @@ export interface ReconcileReport {
   forgotten: string[];
   /** Image ids whose server could not be reached (their rows are left as they are). */
   unreachable: string[];
+  /** Logins (build_role restricted) whose database was gone, dropped. */
+  logins: string[];
 }
 
 interface ServerWork {
@@ -28,7 +30,13 @@ export async function reconcile(
   ctx: PrepareContext,
   activeJobs = new Set<string>(),
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { unknown: [], dropped: [], forgotten: [], unreachable: [] };
+  const report: ReconcileReport = {
+    unknown: [],
+    dropped: [],
+    forgotten: [],
+    unreachable: [],
+    logins: [],
+  };
   for (const work of serversInUse(ctx, report).values()) {
     try {
       await reconcileServer(ctx, work, report, activeJobs);
@@ -87,17 +95,22 @@ async function reconcileServer(
     ...(ctx.warmPool?.inProgress() ?? []),
     ...inFlight.map((p) => p.db_name),
   ]);
-  for (const p of pending) {
-    for (const db of halfDone(ctx, p)) {
-      if (!onServer.has(db)) continue;
-      await server.drop(db, true);
-      onServer.delete(db);
-      report.dropped.push(db);
-    }
-  }
   const known = ctx.store
     .catalogDatabases()
     .filter((d) => images.has(d.image_id) && !making.has(d.db_name));
+  // A warm copy still closed was left half-made (build_role restricted opens it last).
+  const halfMade = known.filter(
+    (d) => d.kind === 'pool' && onServer.get(d.db_name)?.allowConnections === false,
+  );
+  for (const db of [
+    ...pending.flatMap((p) => halfDone(ctx, p)),
+    ...halfMade.map((d) => d.db_name),
+  ]) {
+    if (!onServer.has(db)) continue;
+    await server.drop(db, true);
+    onServer.delete(db);
+    report.dropped.push(db);
+  }
   // An interrupted delete: its databases were going; finish the job (dropped above).
   const dropping = new Set(pending.filter((p) => p.kind === 'drop').map((p) => p.db_name));
   const gone = known.filter((d) => !onServer.has(d.db_name) || dropping.has(d.db_name));
@@ -119,6 +132,7 @@ async function reconcileServer(
   );
   const knownNames = new Set([...known.map((d) => d.db_name), ...making]);
   report.unknown.push(...[...onServer.keys()].filter((name) => !knownNames.has(name)));
+  report.logins.push(...(await server.dropStrayLogins(ctx.names.prefix)));
 }
 
 /** The databases a pending operation may have left half-done. */

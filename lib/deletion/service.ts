@@ -21,6 +21,7 @@ export class DeletionService {
     dropped: [],
     forgotten: [],
     unreachable: [],
+    logins: [],
   };
 
   /**

@@ -1,5 +1,5 @@
 import type { DbmsServer } from '../dbms/types.js';
-import { newInstanceId } from '../id.js';
+import { newInstanceId, randomHex } from '../id.js';
 import type { InstanceRow, StoreWriter } from '../store/types.js';
 import type { PrepareContext } from './context.js';
 import { dropped } from './leftovers.js';
@@ -10,6 +10,8 @@ export interface PlannedInstance {
   row: InstanceRow;
   jobId: string;
   name?: string;
+  /** build_role restricted: the password of the instance's own login (its DSN carries it). */
+  password?: string;
 }
 
 export function planInstance(
@@ -19,6 +21,8 @@ export function planInstance(
   jobId: string,
   name?: string,
   instanceId = newInstanceId(),
+  // A warm copy's login has its password already (made with the copy).
+  password = server.access === 'restricted' ? randomHex(16) : undefined,
 ): PlannedInstance {
   const db = ctx.names.instance(instanceId);
   const row: InstanceRow = {
@@ -26,11 +30,11 @@ export function planInstance(
     image_id: target.imageId,
     state_id: target.stateId,
     db_name: db,
-    dsn: server.dsn(db),
+    dsn: server.dsn(db, password),
     created_at: ctx.clock().toISOString(),
     expires_at: null,
   };
-  return { row, jobId, name };
+  return { row, jobId, name, password };
 }
 
 /** A pending record of the job's (SPEC §6.4), in the caller's write. */

@@ -62,7 +62,9 @@ export async function createInstance(
     const target = { stateId: state.state_id, imageId: state.image_id };
     const pooled = ctx.warmPool?.nextCopy(state.state_id);
     const copyOf = pooled === undefined ? undefined : ctx.names.instanceIdOf(pooled);
-    plan = planInstance(ctx, server, target, jobId, name, copyOf);
+    plan = copyOf
+      ? planInstance(ctx, server, target, jobId, name, copyOf, passwordOf(ctx, state, pooled))
+      : planInstance(ctx, server, target, jobId, name);
     tidy = copyOf
       ? await adoptCopy(ctx, server, state, plan, pooled as string, signal)
       : await byClone(ctx, server, state, plan, signal);
@@ -110,6 +112,8 @@ async function adoptCopy(
         state_id: state.state_id,
         image_id: state.image_id,
         created_at: ctx.clock().toISOString(),
+        access: server.access,
+        password: plan.password ?? null,
       });
       if (next) w.removePending(next.opId);
     });
@@ -125,6 +129,12 @@ async function adoptCopy(
   ctx.logger.error('warm_pool_copy_gone', { db: copy });
   await ctx.store.write((w) => unrecordInstance(w, plan));
   return byClone(ctx, server, state, plan, signal);
+}
+
+/** The password a warm copy's login was made with (build_role restricted), from its pool row. */
+function passwordOf(ctx: PrepareContext, state: StateRow, copy?: string): string | undefined {
+  const row = ctx.store.listPooled(state.state_id).find((r) => r.db_name === copy);
+  return row?.password ?? undefined;
 }
 
 const abortedBy = (signal?: AbortSignal) => (signal?.aborted ? jobCancelled() : undefined);
@@ -158,7 +168,12 @@ async function recordedClone(
   { plan, opId, durable }: RecordedInstance,
   signal?: AbortSignal,
 ): Promise<() => void> {
-  const cloning = server.cloneInstance(state.db_name, plan.row.db_name, state.size_bytes);
+  const cloning = server.cloneInstance(
+    state.db_name,
+    plan.row.db_name,
+    state.size_bytes,
+    plan.password,
+  );
   // Flushed while the server clones: the export of the catalog, synchronous, waits until the
   // query has gone out (a reserved instance's write; any other is durable already).
   const flushed = new Promise((r) => setImmediate(r)).then(durable);

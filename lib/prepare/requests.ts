@@ -161,7 +161,8 @@ async function acceptMysql(
         index,
         statements: statements[index] as string[],
         fromHost: fromHost[index] as boolean[],
-        url: target.url,
+        // The build's own account under build_role restricted, else the server URL's.
+        url: server.dsn(buildDb),
         buildDb,
         server,
       }),

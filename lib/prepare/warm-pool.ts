@@ -1,6 +1,6 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
-import { newInstanceId } from '../id.js';
+import { newInstanceId, randomHex } from '../id.js';
 import type { PooledRow } from '../store/types.js';
 import type { PrepareContext } from './context.js';
 import { dropLeftovers } from './leftovers.js';
@@ -105,7 +105,10 @@ export class WarmPool {
     let total = 0;
     for (const row of this.ctx.store.listPooled().reverse()) {
       const n = kept.get(row.state_id) ?? 0;
-      const current = this.ctx.names.instanceIdOf(row.db_name) !== undefined;
+      // Made as the engine now makes them: named as an instance, for today's build_role.
+      const current =
+        this.ctx.names.instanceIdOf(row.db_name) !== undefined &&
+        row.access === (this.accessOf(row.image_id) ?? row.access);
       if (current && this.enabled && n < this.opts.perState && total < this.opts.maxTotal) {
         kept.set(row.state_id, n + 1);
         total++;
@@ -176,6 +179,9 @@ export class WarmPool {
     // Named as the instance it will be: a hit takes it without renaming it.
     const db = this.ctx.names.instance(newInstanceId());
     const server = this.serverOf(source.imageId);
+    // build_role restricted: a copy of a state has the login of the instance it will be.
+    const password =
+      server.access === 'restricted' && source.db !== null ? randomHex(16) : undefined;
     this.making = { key: source.key, db };
     try {
       await this.ctx.store.write((w) =>
@@ -184,10 +190,12 @@ export class WarmPool {
           state_id: source.key,
           image_id: source.imageId,
           created_at: this.ctx.clock().toISOString(),
+          access: server.access,
+          password: password ?? null,
         }),
       );
       if (source.db === null) await server.createFrom(db, null);
-      else await server.cloneInstance(source.db, db, source.sizeBytes);
+      else await server.cloneInstance(source.db, db, source.sizeBytes, password);
       return true;
     } catch (err) {
       this.ctx.logger.error('warm_pool_copy_failed', { source: source.key, error: String(err) });
@@ -201,6 +209,15 @@ export class WarmPool {
       return false;
     } finally {
       this.making = undefined;
+    }
+  }
+
+  /** How the server of an image makes copies now; undefined when it is no longer configured. */
+  private accessOf(imageId: string): string | undefined {
+    try {
+      return this.serverOf(imageId).access;
+    } catch {
+      return undefined;
     }
   }
 

@@ -61,6 +61,10 @@ export interface PooledRow {
   state_id: string;
   image_id: string;
   created_at: string;
+  /** How the copy was made: for builds and instances as build_role admin or restricted. */
+  access?: 'admin' | 'restricted';
+  /** restricted, a copy of a state: the password of its login (the instance's it becomes). */
+  password?: string | null;
 }
 
 export interface NameFilter {

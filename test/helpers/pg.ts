@@ -39,6 +39,35 @@ export async function dropCatalogDatabases(catalogId: string): Promise<void> {
     await query(ADMIN_URL, `ALTER DATABASE "${db}" WITH IS_TEMPLATE false`).catch(() => undefined);
     await query(ADMIN_URL, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   }
+  await dropCatalogRoles(catalogId);
+}
+
+/** The roles of one catalog (build_role restricted): logins first, then the build role. */
+export async function catalogRoles(catalogId: string): Promise<string[]> {
+  const rows = await query<{ rolname: string }>(
+    ADMIN_URL,
+    `SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)
+      ORDER BY rolname LIKE '%_build', rolname`,
+    [`sqlrs_${catalogId}_`],
+  );
+  return rows.map((r) => r.rolname);
+}
+
+async function dropCatalogRoles(catalogId: string): Promise<void> {
+  for (const role of await catalogRoles(catalogId))
+    await query(ADMIN_URL, `DROP ROLE IF EXISTS "${role}"`);
+  for (const account of await mysqlAccounts(catalogId).catch(() => []))
+    await mysqlQuery(`DROP USER IF EXISTS '${account}'@'%'`);
+}
+
+/** The MySQL accounts of one catalog (build_role restricted). */
+export async function mysqlAccounts(catalogId: string): Promise<string[]> {
+  if (!/^[0-9a-f]{8}$/.test(catalogId)) throw new Error('bad catalog id');
+  const rows = await mysqlQuery<{ u: string }>(
+    "SELECT User AS u FROM mysql.user WHERE Host = '%' AND LEFT(User, 15) = ? ORDER BY u",
+    [`sqlrs_${catalogId}_`],
+  );
+  return rows.map((r) => r.u);
 }
 
 export const MYSQL_URL = 'mysql://root@127.0.0.1:3306/';

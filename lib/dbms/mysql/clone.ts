@@ -1,4 +1,5 @@
 import type mysql from 'mysql2/promise';
+import { withDefiner } from './accounts.js';
 
 type Conn = mysql.PoolConnection;
 type Row = Record<string, unknown>;
@@ -10,9 +11,13 @@ async function rows(conn: Conn, sql: string, params: unknown[] = []): Promise<Ro
   return result as Row[];
 }
 
-/** `src`. references in a definition become `dst`. (views, routines, triggers, events). */
-function retarget(sql: string, src: string, dst: string): string {
-  return sql.replaceAll(`${q(src)}.`, `${q(dst)}.`);
+/**
+ * `src`. references in a definition become `dst`. (views, routines, triggers, events); with a
+ * `definer` (build_role restricted: the target schema's account), that becomes its DEFINER.
+ */
+function retarget(sql: string, src: string, dst: string, definer?: string): string {
+  const moved = sql.replaceAll(`${q(src)}.`, `${q(dst)}.`);
+  return definer === undefined ? moved : withDefiner(moved, definer);
 }
 
 /**
@@ -22,7 +27,12 @@ function retarget(sql: string, src: string, dst: string): string {
  * routines, triggers and events with their references to the source schema rewritten, each
  * created under the SQL mode it was defined with.
  */
-export async function cloneSchema(conn: Conn, src: string, dst: string): Promise<void> {
+export async function cloneSchema(
+  conn: Conn,
+  src: string,
+  dst: string,
+  definer?: string,
+): Promise<void> {
   await conn.query('SET SESSION foreign_key_checks = 0');
   await conn.query(`USE ${q(dst)}`);
   try {
@@ -33,13 +43,9 @@ export async function cloneSchema(conn: Conn, src: string, dst: string): Promise
     );
     for (const t of tables.filter((x) => x.type !== 'VIEW'))
       await copyTable(conn, src, dst, t.name as string);
-    await createViews(
-      conn,
-      src,
-      dst,
-      tables.filter((x) => x.type === 'VIEW').map((x) => x.name as string),
-    );
-    await copyDefinitions(conn, src, dst);
+    const views = tables.filter((x) => x.type === 'VIEW').map((x) => x.name as string);
+    await createViews(conn, src, dst, views, definer);
+    await copyDefinitions(conn, src, dst, definer);
   } finally {
     await conn.query('SET SESSION foreign_key_checks = 1');
     await conn.query('SET SESSION sql_mode = DEFAULT');
@@ -65,7 +71,13 @@ async function copyTable(conn: Conn, src: string, dst: string, table: string) {
 }
 
 /** Views may use views: create those whose dependencies exist, until none is left. */
-async function createViews(conn: Conn, src: string, dst: string, views: string[]) {
+async function createViews(
+  conn: Conn,
+  src: string,
+  dst: string,
+  views: string[],
+  definer?: string,
+) {
   let pending = views;
   while (pending.length > 0) {
     const failed: string[] = [];
@@ -73,7 +85,7 @@ async function createViews(conn: Conn, src: string, dst: string, views: string[]
     for (const v of pending) {
       const [create] = await rows(conn, `SHOW CREATE VIEW ${q(src)}.${q(v)}`);
       try {
-        await conn.query(retarget(create?.['Create View'] as string, src, dst));
+        await conn.query(retarget(create?.['Create View'] as string, src, dst, definer));
       } catch (err) {
         failed.push(v);
         lastError = err;
@@ -105,13 +117,13 @@ const DEFINITIONS: Array<{ list: string; show: (row: Row) => [kind: string, colu
   },
 ];
 
-async function copyDefinitions(conn: Conn, src: string, dst: string) {
+async function copyDefinitions(conn: Conn, src: string, dst: string, definer?: string) {
   for (const def of DEFINITIONS) {
     for (const r of await rows(conn, def.list, [src])) {
       const [kind, column] = def.show(r);
       const [create] = await rows(conn, `SHOW CREATE ${kind} ${q(src)}.${q(r.name as string)}`);
       await conn.query('SET SESSION sql_mode = ?', [String(create?.sql_mode ?? '')]);
-      await conn.query(retarget(create?.[column] as string, src, dst));
+      await conn.query(retarget(create?.[column] as string, src, dst, definer));
     }
   }
 }

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { invalidArgument } from '../../errors.js';
-import { assertOwnName } from '../names.js';
+import { randomHex } from '../../id.js';
+import type { BuildRole } from '../../trust.js';
+import { assertOwnName, dbKind } from '../names.js';
 import { isConnectionLost, serverError } from '../server-errors.js';
 import type { DbmsServer } from '../types.js';
+import { accountOf, accountSql, checkPassword, createAccountSql } from './accounts.js';
 import { cloneSchema } from './clone.js';
 
 const q = (db: string) => `\`${assertOwnName(db)}\``;
@@ -16,8 +19,13 @@ const q = (db: string) => `\`${assertOwnName(db)}\``;
 export class MysqlServer implements DbmsServer {
   readonly kind = 'mysql' as const;
   private readonly pool: mysql.Pool;
+  /** Restricted: each build schema's account password (accounts.ts). */
+  private readonly buildPasswords = new Map<string, string>();
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    readonly access: BuildRole = 'admin',
+  ) {
     this.pool = mysql.createPool({ uri: url, connectionLimit: 4, multipleStatements: false });
   }
 
@@ -65,8 +73,27 @@ export class MysqlServer implements DbmsServer {
   }
 
   async createFrom(db: string, parent: string | null): Promise<void> {
+    // Restricted: a build schema gets its account (the one its steps run as) before its copy,
+    // whose definitions are then defined by it.
+    const password = this.access === 'restricted' && dbKind(db) === 'b' ? randomHex(16) : '';
+    if (password) this.buildPasswords.set(db, password);
+    await this.make(db, parent, password);
+  }
+
+  /** Creates `db` (a copy of `parent`); with a password, its account first (accounts.ts). */
+  private async make(db: string, parent: string | null, password: string): Promise<void> {
     await this.q(`CREATE DATABASE ${q(db)}${parent ? await this.charsetOf(parent) : ''}`);
-    if (parent) await this.withConnection((c) => cloneSchema(c, assertOwnName(parent), db));
+    if (password) await this.createAccount(db, password);
+    const definer = password ? accountSql(accountOf(db)) : undefined;
+    if (parent)
+      await this.withConnection((c) => cloneSchema(c, assertOwnName(parent), db, definer));
+  }
+
+  private async createAccount(db: string, password: string): Promise<void> {
+    const [drop, create, grant] = createAccountSql(db) as [string, string, string];
+    await this.q(drop);
+    await this.q(create, [checkPassword(password)]);
+    await this.q(grant);
   }
 
   private async charsetOf(db: string): Promise<string> {
@@ -96,8 +123,15 @@ export class MysqlServer implements DbmsServer {
     return Number(row?.size ?? 0);
   }
 
-  cloneInstance(stateDb: string, instanceDb: string): Promise<void> {
-    return this.createFrom(instanceDb, stateDb);
+  async cloneInstance(
+    stateDb: string,
+    instanceDb: string,
+    _sizeBytes: number | null,
+    password?: string,
+  ): Promise<void> {
+    if (this.access === 'restricted' && password === undefined)
+      throw new Error('an instance account needs a password');
+    await this.make(instanceDb, stateDb, this.access === 'restricted' ? (password as string) : '');
   }
 
   async drop(db: string, force: boolean): Promise<'dropped' | 'busy'> {
@@ -106,7 +140,22 @@ export class MysqlServer implements DbmsServer {
     if (sessions.length > 0 && !force) return 'busy';
     for (const id of sessions) await this.q(`KILL ${Number(id)}`).catch(() => undefined);
     await this.q(`DROP DATABASE IF EXISTS ${q(db)}`);
+    if (this.access === 'restricted')
+      await this.q(`DROP USER IF EXISTS ${accountSql(accountOf(db))}`);
+    this.buildPasswords.delete(db);
     return 'dropped';
+  }
+
+  async dropStrayLogins(prefix: string): Promise<string[]> {
+    if (this.access !== 'restricted') return [];
+    const kept = new Set((await this.list(prefix)).map((d) => accountOf(d.name)));
+    const accounts = await this.q<Array<{ u: string }>>(
+      "SELECT User AS u FROM mysql.user WHERE Host = '%' AND LEFT(User, ?) = ?",
+      [prefix.length, prefix],
+    );
+    const strays = accounts.map((a) => a.u).filter((u) => !kept.has(u));
+    for (const u of strays) await this.q(`DROP USER IF EXISTS ${accountSql(u)}`);
+    return strays;
   }
 
   private async processes(db: string): Promise<number[]> {
@@ -168,9 +217,13 @@ export class MysqlServer implements DbmsServer {
     // MySQL cannot refuse connections to one schema; deletes recount sessions instead.
   }
 
-  dsn(db: string): string {
+  dsn(db: string, password?: string): string {
     const u = new URL(this.url);
     u.pathname = `/${db}`;
+    if (this.access === 'restricted') {
+      u.username = accountOf(db);
+      u.password = password ?? this.buildPasswords.get(db) ?? '';
+    }
     return u.toString();
   }
 

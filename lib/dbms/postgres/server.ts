@@ -1,11 +1,14 @@
 import pg from 'pg';
 import { pgSessionCounts } from '../../conntrack/postgres.js';
 import { invalidArgument } from '../../errors.js';
-import { assertOwnName } from '../names.js';
+import { randomHex } from '../../id.js';
+import type { BuildRole } from '../../trust.js';
+import { assertOwnName, dbKind } from '../names.js';
 import { isPgConnectionLost, serverError } from '../server-errors.js';
 import type { DbmsServer } from '../types.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import { DbSettings, hasSettingsSql } from './db-settings.js';
+import { Logins } from './logins.js';
 import { Probe } from './probe.js';
 import { type CloneStrategy, chooseStrategy } from './strategy.js';
 import { TimedClient } from './timed-client.js';
@@ -33,6 +36,9 @@ export class PostgresServer implements DbmsServer {
   private readonly locks: AdvisoryLocks;
   private readonly probe: Probe;
   private readonly settings = new DbSettings((sql, params) => this.q(sql, params));
+  /** Restricted only: the roles (logins.ts), and each build database's login password. */
+  private readonly logins: Logins | undefined;
+  private readonly buildPasswords = new Map<string, string>();
 
   constructor(
     private readonly url: string,
@@ -40,8 +46,10 @@ export class PostgresServer implements DbmsServer {
     private readonly catalogId = '00000000',
     private readonly fileCopyBytes?: number,
     idleTimeoutMillis = 10_000,
+    readonly access: BuildRole = 'admin',
   ) {
     this.appName = appName(catalogId);
+    if (access === 'restricted') this.logins = new Logins(catalogId, (sql) => this.q(sql));
     this.target = new URL(url);
     this.pool = new pg.Pool({
       connectionString: url,
@@ -122,8 +130,41 @@ export class PostgresServer implements DbmsServer {
 
   async createFrom(db: string, parent: string | null): Promise<void> {
     const template = parent === null ? 'template0' : ident(parent);
-    await this.q(`CREATE DATABASE ${ident(db)} TEMPLATE ${template}`);
+    // Restricted: made closed, and opened by the statement that takes PUBLIC's CONNECT away.
+    const closed = this.logins ? ' ALLOW_CONNECTIONS false' : '';
+    await this.logins?.ensureBuildRole();
+    await this.q(`CREATE DATABASE ${ident(db)} TEMPLATE ${template}${closed}`);
     if (parent !== null) await this.settings.copy(parent, db);
+    if (!this.logins) return;
+    await this.q(this.logins.buildAccessSql(db, this.newBuildPassword(db)));
+    if (parent === null) await this.inDatabase(db, this.logins.schemaSql());
+  }
+
+  /** A build database gets a login (a warm copy of a base gets its own when renamed into one). */
+  private newBuildPassword(db: string): string | undefined {
+    if (dbKind(db) !== 'b') return undefined;
+    const password = randomHex(16);
+    this.buildPasswords.set(db, password);
+    return password;
+  }
+
+  /** One statement run inside `db` on a connection of its own (as the URL's user). */
+  private async inDatabase(db: string, sql: string): Promise<void> {
+    const u = new URL(this.url);
+    u.pathname = `/${assertOwnName(db)}`;
+    const client = new TimedClient({
+      connectionString: u.toString(),
+      application_name: this.appName,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(sql);
+    } catch (err) {
+      throw serverError(this.url, err);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   async publish(buildDb: string, stateDb: string): Promise<number> {
@@ -133,8 +174,10 @@ export class PostgresServer implements DbmsServer {
     const results = (await this.q(
       `ALTER DATABASE ${ident(buildDb)} RENAME TO ${ident(stateDb)};
        ALTER DATABASE ${ident(stateDb)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
-       SELECT pg_database_size('${assertOwnName(stateDb)}') AS size, ${hasSettingsSql(stateDb)} AS has`,
+       SELECT pg_database_size('${assertOwnName(stateDb)}') AS size, ${hasSettingsSql(stateDb)} AS has
+       ${this.logins ? `;${this.logins.publishSql(buildDb, stateDb)}` : ''}`,
     )) as unknown as Array<{ rows: Array<{ size: string; has: boolean }> }>;
+    this.buildPasswords.delete(buildDb);
     const row = results[2]?.rows[0];
     this.settings.remember(stateDb, row?.has === true);
     return Number(row?.size ?? 0);
@@ -144,36 +187,57 @@ export class PostgresServer implements DbmsServer {
     stateDb: string,
     instanceDb: string,
     sizeBytes: number | null,
+    password?: string,
   ): Promise<void> {
     const strategy = chooseStrategy(this.strategy, sizeBytes, this.fileCopyBytes);
+    const closed = this.logins ? ' ALLOW_CONNECTIONS false' : '';
+    await this.logins?.ensureBuildRole();
     await this.q(
-      `CREATE DATABASE ${ident(instanceDb)} TEMPLATE ${ident(stateDb)} STRATEGY ${strategy}`,
+      `CREATE DATABASE ${ident(instanceDb)} TEMPLATE ${ident(stateDb)} STRATEGY ${strategy}${closed}`,
     );
     await this.settings.copy(stateDb, instanceDb);
+    if (!this.logins) return;
+    if (password === undefined) throw new Error('an instance login needs a password');
+    await this.q(this.logins.instanceAccessSql(instanceDb, password));
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await this.q(`ALTER DATABASE ${ident(from)} RENAME TO ${ident(to)}`);
+    const password = this.logins && this.newBuildPassword(to);
+    if (this.logins && password) await this.q(this.logins.renameSql(from, to, password));
+    else await this.q(`ALTER DATABASE ${ident(from)} RENAME TO ${ident(to)}`);
   }
 
+  /** Drops the database, then its login if it has one (build_role restricted; logins.ts). */
   async drop(db: string, force: boolean): Promise<'dropped' | 'busy'> {
-    const { rows } = await this.q<{ datistemplate: boolean }>(
-      'SELECT datistemplate FROM pg_database WHERE datname = $1',
-      [db],
+    const { rows } = await this.q<{ template: boolean | null; login: boolean }>(
+      `SELECT (SELECT datistemplate FROM pg_database WHERE datname = $1) AS template,
+         EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS login`,
+      [assertOwnName(db)],
     );
-    if (rows.length === 0) return 'dropped';
+    const { template, login } = rows[0] as { template: boolean | null; login: boolean };
     try {
       // A sealed template cannot be dropped: unseal it first. (A database left invalid by an
       // interrupted DROP is never a template, and accepts nothing but DROP.)
-      if (rows[0]?.datistemplate)
-        await this.q(`ALTER DATABASE ${ident(db)} WITH IS_TEMPLATE false`);
-      await this.q(`DROP DATABASE IF EXISTS ${ident(db)}${force ? ' WITH (FORCE)' : ''}`);
-      return 'dropped';
+      if (template) await this.q(`ALTER DATABASE ${ident(db)} WITH IS_TEMPLATE false`);
+      if (template !== null)
+        await this.q(`DROP DATABASE IF EXISTS ${ident(db)}${force ? ' WITH (FORCE)' : ''}`);
     } catch (err) {
       // 55006: "database is being accessed by other users" (a session came in after the check).
       if ((err as { code?: string }).code === '55006') return 'busy';
       throw err;
     }
+    if (login) await this.q(`DROP ROLE IF EXISTS ${ident(db)}`);
+    this.buildPasswords.delete(db);
+    return 'dropped';
+  }
+
+  async dropStrayLogins(prefix: string): Promise<string[]> {
+    if (!this.logins) return [];
+    const strays = await this.logins.strays(prefix, async (sql, params) =>
+      (await this.q<{ rolname: string }>(sql, params)).rows.map((r) => r.rolname),
+    );
+    for (const role of strays) await this.q(`DROP ROLE IF EXISTS ${ident(role)}`);
+    return strays;
   }
 
   /**
@@ -231,9 +295,13 @@ export class PostgresServer implements DbmsServer {
     );
   }
 
-  dsn(db: string): string {
+  dsn(db: string, password?: string): string {
     const u = new URL(this.url);
     u.pathname = `/${db}`;
+    if (this.logins) {
+      u.username = assertOwnName(db);
+      u.password = password ?? this.buildPasswords.get(db) ?? '';
+    }
     return u.toString();
   }
 
@@ -246,7 +314,13 @@ export class PostgresServer implements DbmsServer {
       PGDATABASE: db,
       PGAPPNAME: 'sqlrs',
     };
-    if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
+    if (this.logins) {
+      // The build's own login (logins.ts), never the engine's credentials.
+      const password = this.buildPasswords.get(db);
+      if (password === undefined) throw new Error(`no login for ${db}`);
+      env.PGUSER = assertOwnName(db);
+      env.PGPASSWORD = password;
+    } else if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
     return env;
   }
 

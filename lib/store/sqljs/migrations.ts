@@ -63,6 +63,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX states_image ON states(image_id, state_id);
   `,
+  // v4: build_role restricted (docs/architecture.md): a warm copy is made for one way of
+  // access, and a copy of a state carries the password of the login it was made with.
+  `
+  ALTER TABLE pool ADD COLUMN access TEXT NOT NULL DEFAULT 'admin';
+  ALTER TABLE pool ADD COLUMN password TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -75,12 +75,12 @@ export function sqljsWriter(db: Database): StoreWriter {
       run(db, 'UPDATE pending SET job_id = ? WHERE op_id = ?', [jobId, opId]);
     },
     addPooled(r: PooledRow) {
-      run(db, 'INSERT INTO pool (db_name, state_id, image_id, created_at) VALUES (?, ?, ?, ?)', [
-        r.db_name,
-        r.state_id,
-        r.image_id,
-        r.created_at,
-      ]);
+      run(
+        db,
+        `INSERT INTO pool (db_name, state_id, image_id, created_at, access, password)
+          VALUES (?, ?, ?, ?, ?, ?)`,
+        [r.db_name, r.state_id, r.image_id, r.created_at, r.access ?? 'admin', r.password ?? null],
+      );
     },
     removePooled(dbName: string) {
       run(db, 'DELETE FROM pool WHERE db_name = ?', [dbName]);

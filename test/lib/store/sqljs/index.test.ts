@@ -262,6 +262,41 @@ t.test('a version 1 catalog is migrated to the current version, its rows kept', 
   await reopened.close();
 });
 
+t.test('a version 3 catalog keeps its warm copies, as made for build_role admin', async (t) => {
+  const dir = await tempDir(t);
+  const SQL = await initSqlJs();
+  const db = new SQL.Database();
+  const { MIGRATIONS } = await import('../../../../lib/store/sqljs/migrations.js');
+  for (const m of MIGRATIONS.slice(0, 3)) db.exec(m);
+  db.run("INSERT INTO meta VALUES ('catalog_id', 'abcdef01'), ('schema_version', '3')");
+  db.run("INSERT INTO pool VALUES ('p1', 's1', 'postgres', 'now')");
+  await writeFile(join(dir, STATE_DB), db.export());
+  db.close();
+  const store = await openSqljsStore({ dir });
+  t.same(store.listPooled(), [
+    {
+      db_name: 'p1',
+      state_id: 's1',
+      image_id: 'postgres',
+      created_at: 'now',
+      access: 'admin',
+      password: null,
+    },
+  ]);
+  await store.write((w) =>
+    w.addPooled({
+      db_name: 'p2',
+      state_id: 's1',
+      image_id: 'postgres',
+      created_at: 'now',
+      access: 'restricted',
+      password: 'ab'.repeat(16),
+    }),
+  );
+  t.match(store.listPooled()[1], { access: 'restricted', password: 'ab'.repeat(16) });
+  await store.close();
+});
+
 t.test('flush() makes what commit() left durable', async (t) => {
   const dir = await tempDir(t);
   const store = await openSqljsStore({ dir });

@@ -1,0 +1,89 @@
+import mysql from 'mysql2/promise';
+import t from 'tap';
+import { type TestEngine, testEngine } from '../../helpers/engine.js';
+import { mysqlAccounts, mysqlSchemas } from '../../helpers/pg.js';
+import { prepare } from '../../helpers/prepare.js';
+
+// build_role restricted on MySQL/MariaDB (docs/mysql.md): each instance and each build has an
+// account with privileges on its own schema only.
+const RESTRICTED = { build_role: 'restricted' };
+const SEED = 'create table t(x int); insert into t values (1); create view v as select x from t';
+
+async function ready(e: TestEngine, ...statements: string[]) {
+  const args = statements.flatMap((s) => ['-e', s]);
+  const p = await prepare(e, { prepare_kind: 'mysql', image_id: 'mariadb', mysql_args: args });
+  if (!p.result) throw new Error(`prepare failed: ${JSON.stringify(p.job.error)}`);
+  return { ...p.result, db: new URL(p.result.dsn).pathname.slice(1) };
+}
+
+/** Runs statements on a DSN; the first error's message, or 'ok'. */
+async function outcome(dsn: string, ...statements: string[]): Promise<string> {
+  let c: mysql.Connection | undefined;
+  try {
+    c = await mysql.createConnection({ uri: dsn });
+    for (const s of statements) await c.query(s);
+    return 'ok';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c?.end().catch(() => undefined);
+  }
+}
+
+/** A schema name spelled so that no text check sees it: CONCAT of its halves. */
+const spelled = (db: string) => `CONCAT('${db.slice(0, 3)}', '${db.slice(3)}')`;
+
+t.test('an instance account reaches only its own schema, and no server file', async (t) => {
+  const e = await testEngine(t, { config: RESTRICTED });
+  const a = await ready(e, SEED);
+  const b = await ready(e, SEED, 'insert into t values (2)');
+  t.not(new URL(b.dsn).username, 'root', 'an instance has an account of its own');
+  t.ok(new URL(b.dsn).password);
+  t.equal(
+    await outcome(b.dsn, 'select * from v', 'alter table t add column y int', 'drop view v'),
+    'ok',
+  );
+  const read = `SET @q = CONCAT('SELECT * FROM ', ${spelled(a.db)}, '.t')`;
+  t.match(await outcome(b.dsn, read, 'PREPARE s FROM @q', 'EXECUTE s'), /denied/);
+  const drop = `SET @q = CONCAT('DROP DATABASE ', ${spelled(a.db)})`;
+  t.match(await outcome(b.dsn, drop, 'PREPARE s FROM @q', 'EXECUTE s'), /denied/);
+  t.match(await outcome(b.dsn, `USE ${a.db}`), /denied/);
+  t.match(await outcome(b.dsn, "select x from t into outfile '/tmp/sqlrs-outfile-test'"), /denied/);
+  t.match(await outcome(b.dsn, "load data infile '/etc/passwd' into table t"), /denied/);
+  t.same(await mysqlSchemas(e.store.catalogId).then((s) => s.includes(a.db)), true);
+});
+
+t.test('a step reaches only its build schema', async (t) => {
+  const e = await testEngine(t, { config: RESTRICTED });
+  const a = await ready(e, SEED);
+  const steal = `SET @q = CONCAT('CREATE TABLE loot AS SELECT * FROM ', ${spelled(a.db)}, '.t')`;
+  const p = await prepare(e, {
+    prepare_kind: 'mysql',
+    image_id: 'mariadb',
+    mysql_args: ['-e', `${steal}; PREPARE s FROM @q; EXECUTE s`],
+  });
+  t.equal(p.job.status, 'failed');
+  t.match(p.job.error?.message, /denied/);
+  const out = await prepare(e, {
+    prepare_kind: 'mysql',
+    image_id: 'mariadb',
+    mysql_args: ['-e', "select 1 into outfile '/tmp/sqlrs-outfile-step'"],
+  });
+  t.equal(out.job.status, 'failed');
+  t.match(out.job.error?.message, /denied/);
+});
+
+t.test('definitions work in the instance; accounts go with their schemas', async (t) => {
+  const e = await testEngine(t, { config: RESTRICTED });
+  const a = await ready(
+    e,
+    SEED,
+    'create procedure p() select count(*) from t',
+    'create trigger tr before insert on t for each row set new.x = new.x + 100',
+  );
+  t.equal(await outcome(a.dsn, 'call p()', 'insert into t values (1)', 'select * from v'), 'ok');
+  const c = e.store.catalogId;
+  t.equal((await mysqlAccounts(c)).length, 1, 'the instance account; no build account is left');
+  t.equal((await e.call('DELETE', `/v1/instances/${a.instance_id}`)).status, 200);
+  t.same(await mysqlAccounts(c), []);
+});
