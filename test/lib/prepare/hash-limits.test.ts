@@ -57,7 +57,7 @@ t.test('a client that leaves while its steps are hashed stops the hashing', asyn
   const [host, port] = e.endpoint.split(':');
   const socket = connect(Number(port), host as string);
   socket.write(
-    `POST /v1/prepare-jobs HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${e.authToken}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `POST /v1/prepare-jobs HTTP/1.1\r\nhost: ${e.endpoint}\r\nauthorization: Bearer ${e.authToken}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
   await first;
   socket.destroy();
