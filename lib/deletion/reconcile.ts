@@ -1,6 +1,7 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
 import type { PrepareContext } from '../prepare/context.js';
+import { isLeftoverDrop, resolveLeftover } from '../prepare/leftover-drops.js';
 import type { PendingRow } from '../store/types.js';
 
 export interface ReconcileReport {
@@ -88,6 +89,13 @@ async function reconcileServer(
     ...inFlight.map((p) => p.db_name),
   ]);
   for (const p of pending) {
+    if (isLeftoverDrop(p)) {
+      // Never a database the catalog now records as live: a later build of the state made it.
+      const db = onServer.has(p.db_name) ? await resolveLeftover(ctx, server, p) : undefined;
+      if (db) report.dropped.push(db);
+      onServer.delete(db ?? '');
+      continue;
+    }
     for (const db of halfDone(ctx, p)) {
       if (!onServer.has(db)) continue;
       await server.drop(db, true);
@@ -99,7 +107,8 @@ async function reconcileServer(
     .catalogDatabases()
     .filter((d) => images.has(d.image_id) && !making.has(d.db_name));
   // An interrupted delete: its databases were going; finish the job (dropped above).
-  const dropping = new Set(pending.filter((p) => p.kind === 'drop').map((p) => p.db_name));
+  const deleting = pending.filter((p) => p.kind === 'drop' && !isLeftoverDrop(p));
+  const dropping = new Set(deleting.map((p) => p.db_name));
   const gone = known.filter((d) => !onServer.has(d.db_name) || dropping.has(d.db_name));
   await ctx.store.write((w) => {
     for (const p of pending) w.removePending(p.op_id);

@@ -63,6 +63,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX states_image ON states(image_id, state_id);
   `,
+  // v4: a drop record says why it drops (docs/deletion.md): what a failed build left is never
+  // dropped once the catalog records its database as a live state or instance.
+  `
+  ALTER TABLE pending ADD COLUMN reason TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
