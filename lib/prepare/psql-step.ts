@@ -9,6 +9,8 @@ export interface StepRun {
   step: PsqlStep;
   /** The files the step's hash read, and their identities then (lib/file-identity.ts). */
   files: Record<string, string>;
+  /** The SHA-256 of the bytes the step's hash read, by file (lib/source-file.ts). */
+  digests?: Record<string, string>;
   stdin?: string;
   cwd: string;
   buildDb: string;
@@ -44,6 +46,8 @@ export async function runPsqlStep(
   run: StepRun,
   onCancel: () => Promise<void>,
 ): Promise<void> {
+  // Before psql reads them too: a file changed since it was hashed fails the step at once.
+  assertUnchanged(run.files, `step ${run.step.index + 1} (${taskId})`);
   const res = await runWithLogChannel(job, taskId, onCancel, (port) =>
     ctx.pool.run(
       'runPsql',
@@ -73,13 +77,15 @@ export async function runPsqlStep(
     throw invalidArgument(`psql failed ${where} with ${how}`, details);
   }
   assertUnchanged(run.files, step);
+  await assertSameContent(ctx, run.digests ?? {}, step);
 }
 
 /**
- * psql reads the files itself, when the step runs: one changed since it was hashed built a
- * state from other content than its id says, and the cache then handed that state to requests
- * of the old content (seen: a `-f` file edited while an earlier step ran). Such a build is not
- * kept.
+ * psql reads the files itself, when the step runs: one changed since it was hashed would build
+ * a state from other content than its id says, and the cache would hand that state to requests
+ * of the old content. `files` holds each file's identity as the hashing read it (settled:
+ * lib/source-file.ts), so any write since shows, before psql starts and after it ends
+ * (docs/prepare.md). Such a build is not kept.
  */
 function assertUnchanged(files: Record<string, string>, step: string): void {
   for (const [path, seen] of Object.entries(files)) {
@@ -89,4 +95,25 @@ function assertUnchanged(files: Record<string, string>, step: string): void {
         `${path} changed while the job ran, after it was hashed: ${step} was not kept; prepare again`,
       );
   }
+}
+
+/**
+ * A single write spanning the hashing's read moves the file's times once, at its start: the
+ * identity then holds still while the content does not. The bytes the hashing read must be
+ * what the file holds once psql has read it (docs/prepare.md).
+ */
+async function assertSameContent(
+  ctx: PrepareContext,
+  digests: Record<string, string>,
+  step: string,
+): Promise<void> {
+  const paths = Object.keys(digests);
+  if (paths.length === 0) return;
+  const res = await ctx.pool.run('digestFiles', { paths });
+  const changed = paths.find((path, i) => res.digests?.[i] !== digests[path]);
+  if (changed !== undefined)
+    throw sqlrsError(
+      'conflict',
+      `${changed} was being written while it was hashed: ${step} was not kept; prepare again`,
+    );
 }

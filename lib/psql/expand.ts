@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
+import type { ReadJournal } from '../file-identity.js';
 import { readSourceFile, unreadableReason } from '../source-file.js';
 import { splitMetaArgs } from './meta-args.js';
 import {
@@ -41,21 +42,23 @@ const COPY_FILE = Buffer.from('\n\u0000sqlrs:copy-file\u0000\n', 'latin1');
  * Expands includes recursively and hashes `\copy ... from 'file'` sources, rejecting every
  * meta-command that escapes the build database or touches the host, naming file and line.
  * `cwd` is the step's working directory (what `\i` and `\copy` paths are relative to);
- * `variables` its `-v` values (a name without one is unset).
+ * `variables` its `-v` values (a name without one is unset); `journal` records each file's
+ * identity as read (lib/source-file.ts).
  */
 export function expandSql(
   text: string,
   origin: Origin,
   cwd: string,
   variables: Iterable<[string, string | undefined]> = [],
+  journal?: ReadJournal,
 ): Expansion {
-  const exp: Expanding = { chunks: [], files: [], taint: new VariableTaint(variables) };
+  const exp: Expanding = { chunks: [], files: [], taint: new VariableTaint(variables), journal };
   expandInto(exp, text, origin, cwd, []);
   return { chunks: exp.chunks, files: exp.files };
 }
 
 /** An expansion in progress: what the step's psql variables may hold so far, in text order. */
-type Expanding = Expansion & { taint: VariableTaint };
+type Expanding = Expansion & { taint: VariableTaint; journal?: ReadJournal };
 
 function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, stack: string[]) {
   refuseNul(text, origin);
@@ -105,7 +108,7 @@ function includeFile(
   fail: Fail,
 ) {
   const path = resolve(base, name);
-  const { real, content: bytes } = sourceFile(path, fail);
+  const { real, content: bytes } = sourceFile(path, fail, exp.journal);
   if (stack.includes(real)) throw fail(`include cycle: ${[...stack, real].join(' -> ')}`);
   if (stack.length >= MAX_DEPTH) throw fail(`includes nested deeper than ${MAX_DEPTH}`);
   const content = bytes.toString('latin1');
@@ -117,9 +120,9 @@ function includeFile(
   exp.chunks.push(END);
 }
 
-function sourceFile(path: string, fail: Fail): { real: string; content: Buffer } {
+function sourceFile(path: string, fail: Fail, journal?: ReadJournal) {
   try {
-    return readSourceFile(path);
+    return readSourceFile(path, journal);
   } catch (err) {
     throw fail(`${path}: ${unreadableReason(err)}`);
   }
@@ -149,7 +152,7 @@ function copySource(exp: Expansion, cmd: MetaCommand, cwd: string, fail: Fail) {
   if (source.dynamic) throw fail('file names built from psql variables cannot be hashed');
   refuseTilde(source.value, fail);
   const given = resolve(cwd, source.value);
-  const { real, content } = sourceFile(given, fail);
+  const { real, content } = sourceFile(given, fail, (exp as Expanding).journal);
   const rest = tokens
     .slice(dir + 2)
     .map((t) => t.value)

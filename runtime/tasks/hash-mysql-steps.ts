@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
-import { withIdentities } from '../../lib/file-identity.js';
+import { type ReadJournal, withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { MysqlStep } from '../../lib/mysql/args.js';
 import { splitStatements } from '../../lib/mysql/splitter.js';
@@ -34,22 +34,23 @@ export function hashMysqlSteps(input: HashMysqlInput): TaskResult<{
   steps: MysqlStepHash[];
   identities?: Record<string, string>;
   seen: Record<string, string>;
+  digests: Record<string, string>;
 }> {
   try {
-    return { ok: true, ...withIdentities(() => input.steps.map((s) => hashStep(s, input))) };
+    return { ok: true, ...withIdentities((j) => input.steps.map((s) => hashStep(s, input, j))) };
   } catch (err) {
     return taskFailure(err);
   }
 }
 
-function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
+function hashStep(step: MysqlStep, input: HashMysqlInput, journal: ReadJournal): MysqlStepHash {
   const files: string[] = [];
   const statements: string[] = [];
   const s = step.source;
   if (s.kind === 'file') {
-    const { real, text } = readScript(s.path, 'argument');
+    const { real, text } = readScript(s.path, 'argument', journal);
     files.push(...new Set([s.path, real]));
-    expand(text, s.path, input.cwd, [real], statements, files);
+    expand(text, s.path, input.cwd, [real], statements, files, journal);
   } else {
     const label = s.kind === 'stdin' ? 'stdin' : `-e (step ${step.index + 1})`;
     expand(
@@ -59,6 +60,7 @@ function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
       [],
       statements,
       files,
+      journal,
     );
   }
   const content = sha256Hex(statements.flatMap((st) => [Buffer.from(st), SEPARATOR]));
@@ -78,6 +80,7 @@ function expand(
   stack: string[],
   out: string[],
   files: string[],
+  journal: ReadJournal,
 ) {
   for (const piece of splitStatements(text)) {
     const where = `${label}:${piece.line}`;
@@ -85,11 +88,11 @@ function expand(
       throw invalidArgument(`${where}: USE is not allowed: every step runs in its own schema`);
     if (piece.kind === 'source') {
       const given = resolve(cwd, piece.path);
-      const { real, text: included } = readScript(given, where);
+      const { real, text: included } = readScript(given, where, journal);
       if (stack.includes(real))
         throw invalidArgument(`${where}: source cycle: ${[...stack, real].join(' -> ')}`);
       files.push(...new Set([given, real]));
-      expand(included, resolve(cwd, piece.path), cwd, [...stack, real], out, files);
+      expand(included, resolve(cwd, piece.path), cwd, [...stack, real], out, files, journal);
       continue;
     }
     if (OTHER_SCHEMA.test(piece.sql)) {
@@ -99,9 +102,13 @@ function expand(
   }
 }
 
-function readScript(path: string, where: string): { real: string; text: string } {
+function readScript(
+  path: string,
+  where: string,
+  journal: ReadJournal,
+): { real: string; text: string } {
   try {
-    const { real, content } = readSourceFile(path);
+    const { real, content } = readSourceFile(path, journal);
     return { real, text: content.toString('utf8') };
   } catch (err) {
     throw invalidArgument(`${where}: ${path}: ${unreadableReason(err)}`);

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
-import { withIdentities } from '../../lib/file-identity.js';
+import { type ReadJournal, withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { PsqlStep } from '../../lib/psql/args.js';
 import { expandSql } from '../../lib/psql/expand.js';
@@ -31,21 +31,25 @@ export function hashPsqlSteps(input: HashPsqlInput): TaskResult<{
   steps: StepHash[];
   identities?: Record<string, string>;
   seen: Record<string, string>;
+  digests: Record<string, string>;
 }> {
   try {
-    return { ok: true, ...withIdentities(() => input.steps.map((step) => hashStep(step, input))) };
+    return {
+      ok: true,
+      ...withIdentities((j) => input.steps.map((step) => hashStep(step, input, j))),
+    };
   } catch (err) {
     return taskFailure(err);
   }
 }
 
-function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
+function hashStep(step: PsqlStep, input: HashPsqlInput, journal: ReadJournal): StepHash {
   const { source } = step;
   let text: string;
   let origin: { label: string; dir: string };
   const files: string[] = [];
   if (source.kind === 'file') {
-    text = readStepFile(source.path);
+    text = readStepFile(source.path, journal);
     origin = { label: source.path, dir: dirname(source.path) };
     files.push(source.path);
   } else if (source.kind === 'stdin') {
@@ -55,7 +59,7 @@ function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
     text = Buffer.from(source.sql, 'utf8').toString('latin1');
     origin = { label: `-c (step ${step.index + 1})`, dir: input.cwd };
   }
-  const expansion = expandSql(text, origin, input.cwd, presetVariables(step.flags));
+  const expansion = expandSql(text, origin, input.cwd, presetVariables(step.flags), journal);
   const content = sha256Hex(expansion.chunks);
   const stepFlag = source.kind === 'command' ? '-c' : '-f';
   return {
@@ -66,9 +70,9 @@ function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
   };
 }
 
-function readStepFile(path: string): string {
+function readStepFile(path: string, journal: ReadJournal): string {
   try {
-    return readSourceFile(path).content.toString('latin1');
+    return readSourceFile(path, journal).content.toString('latin1');
   } catch (err) {
     throw invalidArgument(`-f ${path}: ${unreadableReason(err)}`, `argument: -f ${path}`);
   }
