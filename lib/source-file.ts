@@ -86,6 +86,7 @@ function checkSourceFile(fd: number): void {
 export function unreadableReason(err: unknown): string {
   const { code, message } = err as NodeJS.ErrnoException;
   if (code === 'ENOENT') return 'file not found';
+  if (code === 'ENOTREG') return `not a regular file (${message})`;
   if (code === 'ECHANGED') return `${message}: prepare again once it is saved`;
   if (code === 'EFBIG')
     return `${message}, more than the ${MAX_SOURCE_BYTES} a script can hold (about 512 MiB: its text is scanned as one string); split it into steps or includes`;
