@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { request } from 'undici';
 import { startEngine } from '../../runtime/engine.js';
 import { spawnEngine, waitForEngineJson } from '../helpers/engine-process.js';
-import { clusterToolsMissing, type OwnCluster, ownCluster } from '../helpers/own-cluster.js';
+import { clusterToolsMissing, ownCluster } from '../helpers/own-cluster.js';
 import { query } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -46,10 +46,7 @@ async function chaos(t: Test) {
   );
   let engine = await spawn(t, json);
   const api: Api = { call: engine.call, generation: 0 };
-  const outcomes = { succeeded: 0, failed: 0, lost: 0, unlearned: [] as string[] };
-  const why: Record<string, number> = {};
-  const dsns: string[] = [];
-  const instances = new Set<string>();
+  const seen = new Outcomes();
   const stopAt = Date.now() + RUN_MS;
   const client = async (n: number) => {
     for (let i = 0; Date.now() < stopAt; i++) {
@@ -66,23 +63,8 @@ async function chaos(t: Test) {
       }
       const jobId = JSON.parse(res.text).job_id as string;
       const end = n % 2 === 0 ? await poll(api, jobId, gen) : await follow(api, jobId, gen);
-      if (end.kind === 'lost') outcomes.lost++;
-      else if (end.kind === 'unknown')
-        outcomes.unlearned.push(
-          `client ${n} (${n < CLIENTS / 2 ? 'identical' : 'distinct'} script, ${n % 2 === 0 ? 'polling' : 'following'}): ${jobId}`,
-        );
-      else if (end.status === 'succeeded') {
-        outcomes.succeeded++;
-        dsns.push(end.result.dsn);
-        instances.add(end.result.instance_id);
-      } else {
-        outcomes.failed++;
-        const key = `${end.error?.code}: ${String(end.error?.message)
-          .replace(/[0-9a-f]{8,}/g, '#')
-          .slice(0, 70)}`;
-        why[key] = (why[key] ?? 0) + 1;
-        await pause(200); // a server away fails jobs at once: do not spin
-      }
+      // A server away fails jobs at once: do not spin.
+      if (seen.add(n, jobId, end) === 'failed') await pause(200);
     }
   };
   const chaosDone = (async () => {
@@ -102,6 +84,7 @@ async function chaos(t: Test) {
     await cluster.start();
   })();
   await Promise.all([...Array.from({ length: CLIENTS }, (_, n) => client(n)), chaosDone]);
+  const { outcomes, why, dsns, instances } = seen;
   t.same(outcomes.unlearned, [], 'every 202 came to an outcome its client learned');
   t.comment(`failures: ${JSON.stringify(why)}`);
   t.ok(
@@ -146,6 +129,34 @@ async function chaos(t: Test) {
     .filter((d) => d.kind === 'instance' && !instances.has(d.id))
     .map((d) => d.id);
   t.same(unknownInstances, [], 'no instance that no client learned about');
+}
+
+/** What the clients learned. */
+class Outcomes {
+  readonly outcomes = { succeeded: 0, failed: 0, lost: 0, unlearned: [] as string[] };
+  readonly why: Record<string, number> = {};
+  readonly dsns: string[] = [];
+  readonly instances = new Set<string>();
+
+  add(n: number, jobId: string, end: End): string {
+    if (end.kind === 'lost') this.outcomes.lost++;
+    else if (end.kind === 'unknown') {
+      const script = n < CLIENTS / 2 ? 'identical' : 'distinct';
+      const how = n % 2 === 0 ? 'polling' : 'following';
+      this.outcomes.unlearned.push(`client ${n} (${script} script, ${how}): ${jobId}`);
+    } else if (end.status === 'succeeded') {
+      this.outcomes.succeeded++;
+      this.dsns.push(end.result.dsn);
+      this.instances.add(end.result.instance_id);
+    } else {
+      this.outcomes.failed++;
+      const message = String(end.error?.message).replace(/[0-9a-f]{8,}|\d{4,}/g, '#');
+      const key = `${end.error?.code}: ${message.slice(0, 70)}`;
+      this.why[key] = (this.why[key] ?? 0) + 1;
+      return 'failed';
+    }
+    return end.kind;
+  }
 }
 
 /** Identical scripts for half the clients, distinct ones (per client and round) for the rest. */
