@@ -82,7 +82,7 @@ async function chaos(t: Test) {
     await cluster.kill();
     await pause(1500);
     await cluster.start();
-  })();
+  })().catch((err) => t.fail(`the chaos itself failed: ${err}`));
   await Promise.all([...Array.from({ length: CLIENTS }, (_, n) => client(n)), chaosDone]);
   const { outcomes, why, dsns, instances } = seen;
   t.same(outcomes.unlearned, [], 'every 202 came to an outcome its client learned');
@@ -195,10 +195,7 @@ async function follow(api: Api, jobId: string, gen: number): Promise<End> {
     const res = await api.call('GET', `/v1/prepare-jobs/${jobId}/events`).catch(() => undefined);
     if (res?.status === 404) return api.generation > gen ? { kind: 'lost' } : { kind: 'unknown' };
     if (res?.status === 200) {
-      const events = res.text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
+      const events = parseLines(res.text); // a stream cut by the kill may end mid-line
       const last = events.at(-1);
       if (last?.type === 'result')
         return { kind: 'done', status: 'succeeded', result: last.result };
@@ -231,6 +228,18 @@ async function spawn(t: Test, json: string) {
     return { status: res.statusCode, text: await res.body.text() };
   };
   return { ...e, call };
+}
+
+function parseLines(text: string) {
+  const events = [];
+  for (const line of text.split('\n').filter(Boolean)) {
+    try {
+      events.push(JSON.parse(line));
+    } catch {
+      break;
+    }
+  }
+  return events;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
