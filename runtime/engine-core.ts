@@ -62,6 +62,8 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
     const trust = trustSettings(config, opts.exposure ?? 'loopback');
     const prepare = createPrepareServices({ store, config, trust, clock, logger, runDir });
     await prepare.deletion.reconcile();
+    // What a server that did not answer kept is dropped once it answers (docs/deletion.md).
+    prepare.ctx.leftoverDrops?.retryAll();
     prepare.ctx.warmPool?.trim();
     const authToken = opts.authToken ?? newAuthToken();
     const maxBodyBytes = opts.maxBodyBytes ?? config.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;

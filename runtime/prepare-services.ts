@@ -12,6 +12,7 @@ import { HashCache } from '../lib/prepare/hash-cache.js';
 import { DEFAULT_HASH_TIMEOUT } from '../lib/prepare/hash-limits.js';
 import { JobManager } from '../lib/prepare/jobs.js';
 import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
+import { LeftoverDrops } from '../lib/prepare/leftover-drops.js';
 import { Reservations } from '../lib/prepare/reservations.js';
 import { DEFAULT_WARM_POOL, WarmPool } from '../lib/prepare/warm-pool.js';
 import type { Store } from '../lib/store/types.js';
@@ -80,6 +81,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     hashTimeoutMs: parseDuration(config.hash_timeout ?? DEFAULT_HASH_TIMEOUT),
   };
   ctx.reservations = new Reservations(ctx.store, ctx.names);
+  ctx.leftoverDrops = new LeftoverDrops(ctx);
   ctx.warmPool = new WarmPool(ctx, {
     perState: config.warm_pool?.per_state ?? DEFAULT_WARM_POOL.perState,
     maxTotal: config.warm_pool?.max_total ?? DEFAULT_WARM_POOL.maxTotal,
@@ -96,6 +98,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     ctx,
     async close() {
       await jobs.shutdown();
+      ctx.leftoverDrops?.close();
       await ctx.warmPool?.close();
       ctx.reservations?.close();
       await pool.close();

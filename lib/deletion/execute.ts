@@ -90,6 +90,7 @@ async function recordDrops(ctx: PrepareContext, plan: DeletePlan): Promise<strin
           target_id: d.id,
           job_id: null,
           created_at: now,
+          reason: 'delete',
         });
       }
     });

@@ -1,6 +1,7 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
 import type { PrepareContext } from '../prepare/context.js';
+import { isLeftoverDrop, resolveLeftover } from '../prepare/leftover-drops.js';
 import type { PendingRow } from '../store/types.js';
 
 export interface ReconcileReport {
@@ -95,6 +96,13 @@ async function reconcileServer(
     ...(ctx.warmPool?.inProgress() ?? []),
     ...inFlight.map((p) => p.db_name),
   ]);
+  for (const p of pending) {
+    if (!isLeftoverDrop(p)) continue;
+    // Never a database the catalog now records as live: a later build of the state made it.
+    const db = onServer.has(p.db_name) ? await resolveLeftover(ctx, server, p) : undefined;
+    if (db) report.dropped.push(db);
+    onServer.delete(db ?? '');
+  }
   const known = ctx.store
     .catalogDatabases()
     .filter((d) => images.has(d.image_id) && !making.has(d.db_name));
@@ -103,7 +111,7 @@ async function reconcileServer(
     (d) => d.kind === 'pool' && onServer.get(d.db_name)?.allowConnections === false,
   );
   for (const db of [
-    ...pending.flatMap((p) => halfDone(ctx, p)),
+    ...pending.filter((p) => !isLeftoverDrop(p)).flatMap((p) => halfDone(ctx, p)),
     ...halfMade.map((d) => d.db_name),
   ]) {
     if (!onServer.has(db)) continue;
@@ -112,7 +120,8 @@ async function reconcileServer(
     report.dropped.push(db);
   }
   // An interrupted delete: its databases were going; finish the job (dropped above).
-  const dropping = new Set(pending.filter((p) => p.kind === 'drop').map((p) => p.db_name));
+  const deleting = pending.filter((p) => p.kind === 'drop' && !isLeftoverDrop(p));
+  const dropping = new Set(deleting.map((p) => p.db_name));
   const gone = known.filter((d) => !onServer.has(d.db_name) || dropping.has(d.db_name));
   await ctx.store.write((w) => {
     for (const p of pending) w.removePending(p.op_id);

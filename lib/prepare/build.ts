@@ -87,7 +87,10 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     // The state database too: its row was never written, and a publish that failed once it
     // had made it (MySQL's copies schema by schema) left it, and every later build of the
     // state then failed on its name.
-    const recordLeft = await dropLeftovers(ctx, server, b.imageId, [buildDb, planned.stateDb]);
+    const recordLeft = await dropLeftovers(ctx, server, b.imageId, [buildDb, planned.stateDb], {
+      targetId: planned.stateId,
+      jobId: job.id,
+    });
     await ctx.store.write((w) => {
       w.removePending(opId);
       recordLeft(w);

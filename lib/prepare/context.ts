@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import type { TrustSettings } from '../trust.js';
 import type { HashCache } from './hash-cache.js';
 import type { KeyedMutex } from './keyed-mutex.js';
+import type { LeftoverDrops } from './leftover-drops.js';
 import type { Reservations } from './reservations.js';
 import type { WarmPool } from './warm-pool.js';
 
@@ -37,6 +38,8 @@ export interface PrepareContext {
   warmPool?: WarmPool;
   /** Instance names recorded ahead, so a cache hit's flush overlaps its clone; absent: none. */
   reservations?: Reservations;
+  /** Retries, while the engine runs, the drops of what failed work left; absent: at start only. */
+  leftoverDrops?: LeftoverDrops;
   /** Image id to resolved image id, filled by resolve_image tasks. */
   resolved: Map<string, string>;
   /** Working directory for steps that have no -f file. */

@@ -53,6 +53,7 @@ export function addPending(
     target_id: kind === 'drop' ? db : plan.row.instance_id,
     job_id: plan.jobId,
     created_at: plan.row.created_at,
+    ...(kind === 'drop' ? { reason: 'taken' as const } : {}),
   });
 }
 

@@ -179,7 +179,10 @@ async function recordedClone(
   const flushed = new Promise((r) => setImmediate(r)).then(durable);
   flushed.catch(() => undefined); // awaited below, unless the clone fails first
   const undo = async () => {
-    const recordLeft = await dropLeftovers(ctx, server, plan.row.image_id, [plan.row.db_name]);
+    const recordLeft = await dropLeftovers(ctx, server, plan.row.image_id, [plan.row.db_name], {
+      targetId: plan.row.instance_id,
+      jobId: plan.jobId,
+    });
     await ctx.store.write((w) => {
       w.removePending(opId);
       unrecordInstance(w, plan);

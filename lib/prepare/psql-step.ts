@@ -11,6 +11,8 @@ export interface StepRun {
   step: PsqlStep;
   /** The files the step's hash read, and their identities then (lib/file-identity.ts). */
   files: Record<string, string>;
+  /** The SHA-256 of the bytes the step's hash read, by file (lib/source-file.ts). */
+  digests?: Record<string, string>;
   stdin?: string;
   cwd: string;
   buildDb: string;
@@ -46,6 +48,9 @@ export async function runPsqlStep(
   run: StepRun,
   onCancel: () => Promise<void>,
 ): Promise<void> {
+  const step = stepName(run.step.index, taskId);
+  // Before psql reads them too: a file changed since it was hashed fails the step at once.
+  assertUnchanged(run.files, step);
   const call = await invocation(ctx, run);
   const res = await runWithLogChannel(
     job,
@@ -67,12 +72,11 @@ export async function runPsqlStep(
         [port],
       ),
     {
-      limit: { ms: ctx.trust.stepTimeoutMs, step: stepName(run.step.index, taskId) },
+      limit: { ms: ctx.trust.stepTimeoutMs, step },
       shape: lineShape(call),
     },
   );
   if (res.cancelled) throw jobCancelled();
-  const step = stepName(run.step.index, taskId);
   if (res.exitCode !== 0) {
     const how = res.exitCode === null ? `signal ${res.signal}` : `exit code ${res.exitCode}`;
     const tail = (res.stderrTail as string[]).map(call.nameLine);
@@ -86,6 +90,7 @@ export async function runPsqlStep(
     throw invalidArgument(`psql failed ${where} with ${how}`, details);
   }
   assertUnchanged(run.files, step);
+  await assertSameContent(ctx, run.digests ?? {}, step);
 }
 
 /**
@@ -124,10 +129,11 @@ function lineShape(call: PsqlInvocation): LineShape {
 }
 
 /**
- * psql reads the files itself, when the step runs: one changed since it was hashed built a
- * state from other content than its id says, and the cache then handed that state to requests
- * of the old content (seen: a `-f` file edited while an earlier step ran). Such a build is not
- * kept.
+ * psql reads the files itself, when the step runs: one changed since it was hashed would build
+ * a state from other content than its id says, and the cache would hand that state to requests
+ * of the old content. `files` holds each file's identity as the hashing read it (settled:
+ * lib/source-file.ts), so any write since shows, before psql starts and after it ends
+ * (docs/prepare.md). Such a build is not kept.
  */
 function assertUnchanged(files: Record<string, string>, step: string): void {
   for (const [path, seen] of Object.entries(files)) {
@@ -137,4 +143,25 @@ function assertUnchanged(files: Record<string, string>, step: string): void {
         `${path} changed while the job ran, after it was hashed: ${step} was not kept; prepare again`,
       );
   }
+}
+
+/**
+ * A single write spanning the hashing's read moves the file's times once, at its start: the
+ * identity then holds still while the content does not. The bytes the hashing read must be
+ * what the file holds once psql has read it (docs/prepare.md).
+ */
+async function assertSameContent(
+  ctx: PrepareContext,
+  digests: Record<string, string>,
+  step: string,
+): Promise<void> {
+  const paths = Object.keys(digests);
+  if (paths.length === 0) return;
+  const res = await ctx.pool.run('digestFiles', { paths });
+  const changed = paths.find((path, i) => res.digests?.[i] !== digests[path]);
+  if (changed !== undefined)
+    throw sqlrsError(
+      'conflict',
+      `${changed} was being written while it was hashed: ${step} was not kept; prepare again`,
+    );
 }

@@ -113,6 +113,7 @@ async function acceptPsql(
         {
           step: n.steps[index] as PsqlStep,
           files: filesRead(hashed, index),
+          digests: digestsRead(hashed, index),
           stdin: req.stdin,
           cwd,
           buildDb,
@@ -190,4 +191,17 @@ function filesRead(
   const files: Record<string, string> = {};
   for (const path of hashed.steps[index]?.files ?? []) files[path] = hashed.seen[path] as string;
   return files;
+}
+
+/** The SHA-256 of the bytes a step's hash read, by file. */
+function digestsRead(
+  hashed: { steps: { files: string[] }[]; digests?: Record<string, string> },
+  index: number,
+): Record<string, string> {
+  const digests: Record<string, string> = {};
+  for (const path of hashed.steps[index]?.files ?? []) {
+    const digest = hashed.digests?.[path];
+    if (digest !== undefined) digests[path] = digest;
+  }
+  return digests;
 }

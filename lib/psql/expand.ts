@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { invalidArgument } from '../errors.js';
+import type { ReadJournal } from '../file-identity.js';
 import { countNewlines } from '../lines.js';
 import { readSourceFile, unreadableReason } from '../source-file.js';
 import type { Inliner } from './inline.js';
@@ -37,6 +38,8 @@ export interface ExpandOptions {
   hostFiles?: boolean;
   /** Gets the script with its includes in place, for a psql under `\restrict`. */
   inline?: Inliner;
+  /** Records each file's identity and the bytes read (lib/file-identity.ts). */
+  journal?: ReadJournal;
 }
 
 const MAX_DEPTH = 32;
@@ -51,7 +54,8 @@ const COPY_FILE = Buffer.from('\n\u0000sqlrs:copy-file\u0000\n', 'latin1');
  * Expands includes recursively and hashes `\copy ... from 'file'` sources, rejecting every
  * meta-command that escapes the build database or touches the host, naming file and line.
  * `cwd` is the step's working directory (what `\i` and `\copy` paths are relative to);
- * `variables` its `-v` values (a name without one is unset).
+ * `variables` its `-v` values (a name without one is unset); `options.journal` records each file's
+ * identity as read (lib/source-file.ts).
  */
 export function expandSql(
   text: string,
@@ -66,13 +70,19 @@ export function expandSql(
     taint: new VariableTaint(variables),
     hostFiles: options.hostFiles ?? true,
     inline: options.inline,
+    journal: options.journal,
   };
   expandInto(exp, text, origin, cwd, []);
   return { chunks: exp.chunks, files: exp.files };
 }
 
 /** An expansion in progress: what the step's psql variables may hold so far, in text order. */
-type Expanding = Expansion & { taint: VariableTaint; hostFiles: boolean; inline?: Inliner };
+type Expanding = Expansion & {
+  taint: VariableTaint;
+  hostFiles: boolean;
+  inline?: Inliner;
+  journal?: ReadJournal;
+};
 
 const NO_HOST_FILES =
   'reads a file on the engine host, which this engine does not allow (host_files is off)';
@@ -134,7 +144,7 @@ function includeFile(
   fail: Fail,
 ) {
   const path = resolve(base, name);
-  const { real, content: bytes } = sourceFile(path, fail);
+  const { real, content: bytes } = sourceFile(path, fail, exp.journal);
   if (stack.includes(real)) throw fail(`include cycle: ${[...stack, real].join(' -> ')}`);
   if (stack.length >= MAX_DEPTH) throw fail(`includes nested deeper than ${MAX_DEPTH}`);
   const content = bytes.toString('latin1');
@@ -147,9 +157,9 @@ function includeFile(
   exp.chunks.push(END);
 }
 
-function sourceFile(path: string, fail: Fail): { real: string; content: Buffer } {
+function sourceFile(path: string, fail: Fail, journal?: ReadJournal) {
   try {
-    return readSourceFile(path);
+    return readSourceFile(path, journal);
   } catch (err) {
     throw fail(`${path}: ${unreadableReason(err)}`);
   }
@@ -182,7 +192,7 @@ function copySource(exp: Expanding, cmd: MetaCommand, cwd: string, fail: Fail) {
   // psql refuses \copy under \restrict: the inlined script keeps it for psql to refuse.
   if (exp.inline) return;
   const given = resolve(cwd, source.value);
-  const { real, content } = sourceFile(given, fail);
+  const { real, content } = sourceFile(given, fail, (exp as Expanding).journal);
   const rest = tokens
     .slice(dir + 2)
     .map((t) => t.value)

@@ -50,7 +50,17 @@ export interface PendingRow {
   target_id: string;
   job_id: string | null;
   created_at: string;
+  /**
+   * Why a `drop` record drops its database (docs/deletion.md): `delete`, a state or instance
+   * being deleted (target_id names it, and its row goes with the database); `leftover`, what a
+   * failed build, clone or warm copy left (target_id names the state or instance it was for),
+   * never dropped while the catalog records the database as a live state or instance;
+   * `taken`, a warm copy taken out of the pool. Absent on records older than the field.
+   */
+  reason?: DropReason | null;
 }
+
+export type DropReason = 'delete' | 'leftover' | 'taken';
 
 /**
  * A warm-pool database: a copy of a sealed state made ahead of demand, renamed into an

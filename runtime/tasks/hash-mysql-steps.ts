@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
-import { withIdentities } from '../../lib/file-identity.js';
+import { type ReadJournal, withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { MysqlStep } from '../../lib/mysql/args.js';
 import { splitStatements } from '../../lib/mysql/splitter.js';
@@ -32,6 +32,8 @@ interface Collected {
   fromHost: boolean[];
   files: string[];
   hostFiles: boolean;
+  /** Each file's identity and bytes as read (lib/file-identity.ts). */
+  journal: ReadJournal;
 }
 
 const OTHER_SCHEMA = /sqlrs_[0-9a-f]{8}_/i;
@@ -46,24 +48,26 @@ export function hashMysqlSteps(input: HashMysqlInput): TaskResult<{
   steps: MysqlStepHash[];
   identities?: Record<string, string>;
   seen: Record<string, string>;
+  digests: Record<string, string>;
 }> {
   try {
-    return { ok: true, ...withIdentities(() => input.steps.map((s) => hashStep(s, input))) };
+    return { ok: true, ...withIdentities((j) => input.steps.map((s) => hashStep(s, input, j))) };
   } catch (err) {
     return taskFailure(err);
   }
 }
 
-function hashStep(step: MysqlStep, input: HashMysqlInput): MysqlStepHash {
+function hashStep(step: MysqlStep, input: HashMysqlInput, journal: ReadJournal): MysqlStepHash {
   const out: Collected = {
     statements: [],
     fromHost: [],
     files: [],
     hostFiles: input.hostFiles ?? true,
+    journal,
   };
   const s = step.source;
   if (s.kind === 'file') {
-    const { real, text } = readScript(s.path, 'argument');
+    const { real, text } = readScript(s.path, 'argument', journal);
     out.files.push(...new Set([s.path, real]));
     expand(text, { label: s.path, host: true }, input.cwd, [real], out);
   } else {
@@ -100,7 +104,7 @@ function expand(
           `${where}: source reads a file on the engine host, which this engine does not allow (host_files is off)`,
         );
       const given = resolve(cwd, piece.path);
-      const { real, text: included } = readScript(given, where);
+      const { real, text: included } = readScript(given, where, out.journal);
       if (stack.includes(real))
         throw invalidArgument(`${where}: source cycle: ${[...stack, real].join(' -> ')}`);
       out.files.push(...new Set([given, real]));
@@ -115,9 +119,13 @@ function expand(
   }
 }
 
-function readScript(path: string, where: string): { real: string; text: string } {
+function readScript(
+  path: string,
+  where: string,
+  journal: ReadJournal,
+): { real: string; text: string } {
   try {
-    const { real, content } = readSourceFile(path);
+    const { real, content } = readSourceFile(path, journal);
     return { real, text: content.toString('utf8') };
   } catch (err) {
     throw invalidArgument(`${where}: ${path}: ${unreadableReason(err)}`);

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { invalidArgument, type TaskResult, taskFailure } from '../../lib/errors.js';
-import { withIdentities } from '../../lib/file-identity.js';
+import { type ReadJournal, withIdentities } from '../../lib/file-identity.js';
 import { sha256Hex, taskHash } from '../../lib/hash.js';
 import type { PsqlStep } from '../../lib/psql/args.js';
 import { expandSql } from '../../lib/psql/expand.js';
@@ -33,19 +33,24 @@ export function hashPsqlSteps(input: HashPsqlInput): TaskResult<{
   steps: StepHash[];
   identities?: Record<string, string>;
   seen: Record<string, string>;
+  digests: Record<string, string>;
 }> {
   try {
-    return { ok: true, ...withIdentities(() => input.steps.map((step) => hashStep(step, input))) };
+    return {
+      ok: true,
+      ...withIdentities((j) => input.steps.map((step) => hashStep(step, input, j))),
+    };
   } catch (err) {
     return taskFailure(err);
   }
 }
 
-function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
-  const { text, origin } = stepScript(step, input);
+function hashStep(step: PsqlStep, input: HashPsqlInput, journal: ReadJournal): StepHash {
+  const { text, origin } = stepScript(step, input, journal);
   const files = step.source.kind === 'file' ? [step.source.path] : [];
   const expansion = expandSql(text, origin, input.cwd, presetVariables(step.flags), {
     hostFiles: input.hostFiles,
+    journal,
   });
   const content = sha256Hex(expansion.chunks);
   const stepFlag = step.source.kind === 'command' ? '-c' : '-f';
@@ -61,11 +66,12 @@ function hashStep(step: PsqlStep, input: HashPsqlInput): StepHash {
 export function stepScript(
   step: PsqlStep,
   input: { stdin?: string; cwd: string },
+  journal?: ReadJournal,
 ): { text: string; origin: { label: string; dir: string } } {
   const { source } = step;
   if (source.kind === 'file') {
     return {
-      text: readStepFile(source.path),
+      text: readStepFile(source.path, journal),
       origin: { label: source.path, dir: dirname(source.path) },
     };
   }
@@ -77,9 +83,9 @@ export function stepScript(
   return { text, origin: { label: `-c (step ${step.index + 1})`, dir: input.cwd } };
 }
 
-function readStepFile(path: string): string {
+function readStepFile(path: string, journal?: ReadJournal): string {
   try {
-    return readSourceFile(path).content.toString('latin1');
+    return readSourceFile(path, journal).content.toString('latin1');
   } catch (err) {
     throw invalidArgument(`-f ${path}: ${unreadableReason(err)}`, `argument: -f ${path}`);
   }

@@ -69,6 +69,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE pool ADD COLUMN access TEXT NOT NULL DEFAULT 'admin';
   ALTER TABLE pool ADD COLUMN password TEXT;
   `,
+  // v5: a drop record says why it drops (docs/deletion.md): what a failed build left is never
+  // dropped once the catalog records its database as a live state or instance.
+  `
+  ALTER TABLE pending ADD COLUMN reason TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

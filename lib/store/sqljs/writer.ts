@@ -63,9 +63,18 @@ export function sqljsWriter(db: Database): StoreWriter {
     addPending(r: PendingRow) {
       run(
         db,
-        `INSERT INTO pending (op_id, kind, image_id, db_name, target_id, job_id, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [r.op_id, r.kind, r.image_id, r.db_name, r.target_id, r.job_id, r.created_at],
+        `INSERT INTO pending (op_id, kind, image_id, db_name, target_id, job_id, created_at, reason)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          r.op_id,
+          r.kind,
+          r.image_id,
+          r.db_name,
+          r.target_id,
+          r.job_id,
+          r.created_at,
+          r.reason ?? null,
+        ],
       );
     },
     removePending(opId: string) {
