@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { EngineConfig, ImageTarget } from '../lib/config.js';
+import { parseDuration } from '../lib/duration.js';
 import { MysqlServer } from '../lib/dbms/mysql/server.js';
 import { dbNames } from '../lib/dbms/names.js';
 import { PostgresServer } from '../lib/dbms/postgres/server.js';
@@ -8,7 +9,7 @@ import { DeletionsInProgress } from '../lib/deletion/in-progress.js';
 import { DeletionService } from '../lib/deletion/service.js';
 import type { PrepareContext } from '../lib/prepare/context.js';
 import { HashCache } from '../lib/prepare/hash-cache.js';
-import { JobManager } from '../lib/prepare/jobs.js';
+import { DEFAULT_JOB_RETENTION, JobManager } from '../lib/prepare/jobs.js';
 import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
 import { Reservations } from '../lib/prepare/reservations.js';
 import { DEFAULT_WARM_POOL, WarmPool } from '../lib/prepare/warm-pool.js';
@@ -81,7 +82,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   const jobs = new JobManager(ctx, {
     maxConcurrent: config.max_concurrent_jobs ?? pool.size,
     queueLimit: config.queue_limit ?? 64,
-    keepPerSignature: 2,
+    retentionMs: parseDuration(config.job_retention ?? DEFAULT_JOB_RETENTION),
     keepTotal: 1000,
   });
   return {

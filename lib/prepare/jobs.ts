@@ -15,11 +15,18 @@ import { executeJob, type JobSpec } from './executor.js';
 import { Job } from './job.js';
 import { acceptRequest } from './requests.js';
 
+/** How long a finished job is kept at least (config `job_retention`). */
+export const DEFAULT_JOB_RETENTION = '15m';
+
 export interface JobLimits {
   maxConcurrent: number;
   queueLimit: number;
-  /** Finished jobs kept per identical request signature, and in all (SPEC §5.4). */
-  keepPerSignature: number;
+  /**
+   * A finished job is kept at least this long after it finished (ms), so every client that
+   * follows or polls its own job gets its result (docs/prepare.md, "Jobs").
+   */
+  retentionMs: number;
+  /** Beyond their retention, the newest this many finished jobs are kept. */
   keepTotal: number;
 }
 
@@ -47,6 +54,7 @@ export class JobManager {
   }
 
   async submit(req: PrepareRequest): Promise<Job> {
+    this.trim(); // jobs past their retention go as new ones come, not only as others end
     this.checkName(req);
     if (this.queue.length >= this.limits.queueLimit) {
       throw sqlrsError('busy', `the job queue is full (${this.limits.queueLimit} waiting)`);
@@ -194,17 +202,20 @@ export class JobManager {
     await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id, 'the engine is stopping')));
   }
 
-  /** Keeps the newest finished jobs: `keepPerSignature` per request signature, `keepTotal` in all. */
+  /**
+   * Forgets the finished jobs that are both past their retention and older than the newest
+   * `keepTotal` finished ones. Memory is bounded per job (its event log), not by forgetting a
+   * job someone may still be waiting on: identical requests a second apart are each their
+   * own client's.
+   */
   private trim(): void {
-    const finished = [...this.jobs.values()].filter((j) => j.finished).reverse();
-    const perSignature = new Map<string, number>();
-    let kept = 0;
-    for (const job of finished) {
-      const n = (perSignature.get(job.signature) ?? 0) + 1;
-      perSignature.set(job.signature, n);
-      if (n > this.limits.keepPerSignature || kept >= this.limits.keepTotal)
-        this.jobs.delete(job.id);
-      else kept++;
+    const now = this.ctx.clock().getTime();
+    let finished = 0;
+    for (const job of [...this.jobs.values()].reverse()) {
+      if (!job.finished) continue;
+      finished++;
+      const expired = now - (job.finishedAtMs ?? now) >= this.limits.retentionMs;
+      if (expired && finished > this.limits.keepTotal) this.jobs.delete(job.id);
     }
   }
 }

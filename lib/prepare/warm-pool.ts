@@ -1,6 +1,6 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
-import { newInstanceId } from '../id.js';
+import { newInstanceId, randomHex } from '../id.js';
 import type { PooledRow } from '../store/types.js';
 import type { PrepareContext } from './context.js';
 import { dropLeftovers } from './leftovers.js';
@@ -79,12 +79,7 @@ export class WarmPool {
   async drain(stateId: string): Promise<void> {
     this.recent.delete(stateId);
     while (this.making?.key === stateId) await this.chain;
-    const rows = this.ctx.store.listPooled(stateId);
-    for (const row of rows) await this.serverOf(row.image_id).drop(row.db_name, true);
-    if (rows.length > 0)
-      await this.ctx.store.write((w) => {
-        for (const row of rows) w.removePooled(row.db_name);
-      });
+    await this.dropClaimed(this.claimForDrop(this.ctx.store.listPooled(stateId)));
   }
 
   /**
@@ -168,8 +163,62 @@ export class WarmPool {
   }
 
   private async dropCopy(row: PooledRow): Promise<void> {
-    await this.serverOf(row.image_id).drop(row.db_name, true);
-    await this.ctx.store.write((w) => w.removePooled(row.db_name));
+    await this.dropClaimed(this.claimForDrop([row]));
+  }
+
+  /**
+   * Claim before drop (docs/performance.md, "Warm pool"): the copies still in the pool leave
+   * it in one commit, each with a drop record, before the server is asked to drop anything.
+   * A hand-out takes a copy by removing its row in the turn it picks it, so a copy being
+   * dropped is never handed out, and a copy a hand-out took (its row gone: listed before, or
+   * stale) is never dropped. Returns the claimed copies with their drop records.
+   */
+  private claimForDrop(rows: PooledRow[]): Array<{ row: PooledRow; opId: string }> {
+    const inPool = new Set(this.ctx.store.listPooled().map((r) => r.db_name));
+    const claimed = rows
+      .filter((row) => inPool.has(row.db_name))
+      .map((row) => ({ row, opId: randomHex(8) }));
+    if (claimed.length === 0) return [];
+    const createdAt = this.ctx.clock().toISOString();
+    // Committed now, durable with the next flush: a crash before it leaves the row, and
+    // reconciliation forgets a copy whose database is gone, or keeps one still there.
+    this.ctx.store.commit((w) => {
+      for (const { row, opId } of claimed) {
+        w.removePooled(row.db_name);
+        w.addPending({
+          op_id: opId,
+          kind: 'drop',
+          image_id: row.image_id,
+          db_name: row.db_name,
+          target_id: row.db_name,
+          job_id: null,
+          created_at: createdAt,
+        });
+      }
+    });
+    return claimed;
+  }
+
+  /**
+   * Drops claimed copies and clears their drop records; one the server cannot drop now keeps
+   * its record, which reconciliation finishes at the next start. Throws the first failure.
+   */
+  private async dropClaimed(claimed: Array<{ row: PooledRow; opId: string }>): Promise<void> {
+    const done: string[] = [];
+    let failure: unknown;
+    for (const { row, opId } of claimed) {
+      try {
+        await this.serverOf(row.image_id).drop(row.db_name, true);
+        done.push(opId);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (done.length > 0)
+      await this.ctx.store.write((w) => {
+        for (const opId of done) w.removePending(opId);
+      });
+    if (failure !== undefined) throw failure;
   }
 
   private async makeCopy(source: PoolSource): Promise<boolean> {
