@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import type { EngineConfig, ImageTarget } from '../lib/config.js';
-import { parseDuration } from '../lib/duration.js';
 import { MysqlServer } from '../lib/dbms/mysql/server.js';
 import { dbNames } from '../lib/dbms/names.js';
 import { PostgresServer } from '../lib/dbms/postgres/server.js';
 import type { DbmsServer } from '../lib/dbms/types.js';
 import { DeletionsInProgress } from '../lib/deletion/in-progress.js';
 import { DeletionService } from '../lib/deletion/service.js';
+import { parseDuration } from '../lib/duration.js';
 import type { PrepareContext } from '../lib/prepare/context.js';
 import { HashCache } from '../lib/prepare/hash-cache.js';
 import { DEFAULT_JOB_RETENTION, JobManager } from '../lib/prepare/jobs.js';

@@ -1,12 +1,7 @@
 import t, { type Test } from 'tap';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { catalogDatabases, query } from '../../helpers/pg.js';
-import {
-  poolOf,
-  prepare,
-  replaceServerMethod,
-  unfinishedRecords,
-} from '../../helpers/prepare.js';
+import { poolOf, prepare, replaceServerMethod, unfinishedRecords } from '../../helpers/prepare.js';
 
 // Claim before drop (docs/performance.md, "Warm pool"): a copy leaves the pool in the catalog
 // before the server is asked to drop it, so a hand-out never takes a copy being dropped.
@@ -76,7 +71,7 @@ t.test('many trims racing hand-outs: every DSN handed out connects', async (t) =
   await hit(e);
   await poolOf(e).idle();
   const dsns: string[] = [];
-  for (let round = 0; round < 6; round++) {
+  for (let round = 0; round < 4; round++) {
     // Shrink and grow the pool while hits take copies: trims and refills interleave with
     // hand-outs at whatever points the server's answers fall.
     poolOf(e).opts.perState = round % 2 === 0 ? 1 : 2;
