@@ -42,6 +42,7 @@ export class JobManager {
   private readonly running = new Map<string, Promise<void>>();
   private readonly reservedNames = new Map<string, string>();
   private activity: (delta: 1 | -1) => void = () => undefined;
+  private trimmedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ctx: PrepareContext,
@@ -209,7 +210,12 @@ export class JobManager {
    * own client's.
    */
   private trim(): void {
+    if (this.jobs.size <= this.limits.keepTotal) return; // none can go: the usual case
     const now = this.ctx.clock().getTime();
+    // A pass reads every job kept: under load (many thousands within their retention) at
+    // most one a second, rather than one per job submitted and ended.
+    if (now - this.trimmedAt < 1000) return;
+    this.trimmedAt = now;
     let finished = 0;
     for (const job of [...this.jobs.values()].reverse()) {
       if (!job.finished) continue;
