@@ -62,7 +62,7 @@ t.test('a copy the pool is dropping is not handed out: the hit gets a live one',
   );
   t.notOk((await catalogDatabases(e.store.catalogId)).includes(oldest), 'the copy was dropped');
   t.notOk(pooledDbs(e).includes(oldest), 'and is no pool row');
-  t.same(unfinishedRecords(e), [], 'its drop record is cleared');
+  t.same(unfinishedRecords(e), [], 'no record left pending');
 });
 
 t.test('many trims racing hand-outs: every DSN handed out connects', async (t) => {
