@@ -81,6 +81,10 @@ step_timeout?: string
  */
 hash_timeout?: string
 /**
+ * How long a finished prepare job (its status and events) is kept after it finished, whatever else happens (Go-style duration). Beyond it the newest 1000 finished jobs are kept. Default 15m (docs/prepare.md).
+ */
+job_retention?: string
+/**
  * Pre-cloned copies of recently used states and of each image's empty base, renamed into instances and build databases (docs/performance.md).
  */
 warm_pool?: {

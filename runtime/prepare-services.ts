@@ -10,7 +10,7 @@ import { parseDuration } from '../lib/duration.js';
 import type { PrepareContext } from '../lib/prepare/context.js';
 import { HashCache } from '../lib/prepare/hash-cache.js';
 import { DEFAULT_HASH_TIMEOUT } from '../lib/prepare/hash-limits.js';
-import { JobManager } from '../lib/prepare/jobs.js';
+import { DEFAULT_JOB_RETENTION, JobManager } from '../lib/prepare/jobs.js';
 import { KeyedMutex } from '../lib/prepare/keyed-mutex.js';
 import { LeftoverDrops } from '../lib/prepare/leftover-drops.js';
 import { Reservations } from '../lib/prepare/reservations.js';
@@ -89,7 +89,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   const jobs = new JobManager(ctx, {
     maxConcurrent: config.max_concurrent_jobs ?? pool.size,
     queueLimit: config.queue_limit ?? 64,
-    keepPerSignature: 2,
+    retentionMs: parseDuration(config.job_retention ?? DEFAULT_JOB_RETENTION),
     keepTotal: 1000,
   });
   return {

@@ -7,6 +7,7 @@ import type {
   PrepareResult,
   TaskEntry,
 } from '../schema-types.js';
+import { EventLog } from './event-log.js';
 
 export type JobState = JobEntry['status'];
 export type TaskState = TaskEntry['status'];
@@ -17,15 +18,19 @@ export const HEARTBEAT_MS = 500;
 /**
  * One prepare job in memory (SPEC §5.4): its status, plan, tasks and the ordered event log that
  * the events endpoint replays (`since`) and follows. Only the job manager mutates it.
+ * The log is bounded (event-log.ts), so a job costs little memory however long it ran and can
+ * be kept for its whole retention (docs/prepare.md).
  */
 export class Job {
   status: JobState = 'queued';
   startedAt?: string;
   finishedAt?: string;
+  /** When it finished, by the engine's clock (ms): what retention counts from. */
+  finishedAtMs?: number;
   tasks: TaskEntry[] = [];
   result?: PrepareResult;
   error?: ErrorBody;
-  readonly events: JobEvent[] = [];
+  private readonly eventLog = new EventLog();
   private waiters = new Set<() => void>();
   readonly abort = new AbortController();
   private lastEventAt = 0;
@@ -48,13 +53,33 @@ export class Job {
 
   /** True once the terminal event (result or error) is in the log. */
   get ended(): boolean {
-    const last = this.events.at(-1);
+    const last = this.eventLog.last();
     return last !== undefined && TERMINAL_EVENTS.has(last.type);
+  }
+
+  /** The terminal event once the job has ended (always kept: it is the last). */
+  get terminalEvent(): JobEvent | undefined {
+    return this.ended ? this.eventLog.last() : undefined;
+  }
+
+  /** How many events the job has said: the `since` that reads only what comes next. */
+  get eventCount(): number {
+    return this.eventLog.length;
+  }
+
+  /** The kept events from index `since` on (the events endpoint's replay). */
+  eventsFrom(since: number): JobEvent[] {
+    return this.eventLog.from(since);
+  }
+
+  /** Every kept event, in order. */
+  get events(): JobEvent[] {
+    return this.eventLog.from(0);
   }
 
   emit(event: Omit<JobEvent, 'ts'>): void {
     this.lastEventAt = Date.now();
-    this.events.push({ ...event, ts: this.clock().toISOString() } as JobEvent);
+    this.eventLog.push({ ...event, ts: this.clock().toISOString() } as JobEvent);
     const waiting = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiting) wake();
@@ -75,13 +100,15 @@ export class Job {
 
   setStatus(status: JobState): void {
     this.status = status;
-    const now = this.clock().toISOString();
+    const at = this.clock();
+    const now = at.toISOString();
     if (status === 'running') {
       this.startedAt = now;
       this.startHeartbeat();
     }
     if (this.finished) {
       this.finishedAt = now;
+      this.finishedAtMs = at.getTime();
       clearInterval(this.heartbeat);
     }
     this.emit({ type: 'status', status });
@@ -96,9 +123,8 @@ export class Job {
     this.heartbeat = setInterval(() => {
       if (Date.now() - this.lastEventAt < HEARTBEAT_MS) return;
       const running = this.tasks.find((t) => t.status === 'running');
-      if (!running) return;
-      const last = this.events.findLast((e) => e.type === 'task' && e.task_id === running.task_id);
-      if (last) this.emit({ type: 'task', task_id: running.task_id, status: last.status });
+      // The task's status is what its last task event said (setTask sets both).
+      if (running) this.emit({ type: 'task', task_id: running.task_id, status: running.status });
     }, HEARTBEAT_MS / 5);
     this.heartbeat.unref();
   }

@@ -15,11 +15,18 @@ import { executeJob, type JobSpec } from './executor.js';
 import { Job } from './job.js';
 import { acceptRequest } from './requests.js';
 
+/** How long a finished job is kept at least (config `job_retention`). */
+export const DEFAULT_JOB_RETENTION = '15m';
+
 export interface JobLimits {
   maxConcurrent: number;
   queueLimit: number;
-  /** Finished jobs kept per identical request signature, and in all (SPEC §5.4). */
-  keepPerSignature: number;
+  /**
+   * A finished job is kept at least this long after it finished (ms), so every client that
+   * follows or polls its own job gets its result (docs/prepare.md, "Jobs").
+   */
+  retentionMs: number;
+  /** Beyond their retention, the newest this many finished jobs are kept. */
   keepTotal: number;
 }
 
@@ -35,6 +42,7 @@ export class JobManager {
   private readonly running = new Map<string, Promise<void>>();
   private readonly reservedNames = new Map<string, string>();
   private activity: (delta: 1 | -1) => void = () => undefined;
+  private trimmedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ctx: PrepareContext,
@@ -48,6 +56,7 @@ export class JobManager {
 
   /** `signal`: the client is gone; hashing stops and nothing is queued. */
   async submit(req: PrepareRequest, signal?: AbortSignal): Promise<Job> {
+    this.trim(); // jobs past their retention go as new ones come, not only as others end
     this.checkName(req);
     if (this.queue.length >= this.limits.queueLimit) {
       throw sqlrsError('busy', `the job queue is full (${this.limits.queueLimit} waiting)`);
@@ -195,17 +204,25 @@ export class JobManager {
     await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id, 'the engine is stopping')));
   }
 
-  /** Keeps the newest finished jobs: `keepPerSignature` per request signature, `keepTotal` in all. */
+  /**
+   * Forgets the finished jobs that are both past their retention and older than the newest
+   * `keepTotal` finished ones. Memory is bounded per job (its event log), not by forgetting a
+   * job someone may still be waiting on: identical requests a second apart are each their
+   * own client's.
+   */
   private trim(): void {
-    const finished = [...this.jobs.values()].filter((j) => j.finished).reverse();
-    const perSignature = new Map<string, number>();
-    let kept = 0;
-    for (const job of finished) {
-      const n = (perSignature.get(job.signature) ?? 0) + 1;
-      perSignature.set(job.signature, n);
-      if (n > this.limits.keepPerSignature || kept >= this.limits.keepTotal)
-        this.jobs.delete(job.id);
-      else kept++;
+    if (this.jobs.size <= this.limits.keepTotal) return; // none can go: the usual case
+    const now = this.ctx.clock().getTime();
+    // A pass reads every job kept: under load (many thousands within their retention) at
+    // most one a second, rather than one per job submitted and ended.
+    if (now - this.trimmedAt < 1000) return;
+    this.trimmedAt = now;
+    let finished = 0;
+    for (const job of [...this.jobs.values()].reverse()) {
+      if (!job.finished) continue;
+      finished++;
+      const expired = now - (job.finishedAtMs ?? now) >= this.limits.retentionMs;
+      if (expired && finished > this.limits.keepTotal) this.jobs.delete(job.id);
     }
   }
 }

@@ -32,6 +32,8 @@ export class WarmPool {
   private readonly queued = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private making: { key: string; db: string } | undefined;
+  /** Copies claimed for a drop (claimForDrop): never handed out, never dropped twice. */
+  private readonly dropping = new Set<string>();
   private closed = false;
 
   constructor(
@@ -79,12 +81,7 @@ export class WarmPool {
   async drain(stateId: string): Promise<void> {
     this.recent.delete(stateId);
     while (this.making?.key === stateId) await this.chain;
-    const rows = this.ctx.store.listPooled(stateId);
-    for (const row of rows) await this.serverOf(row.image_id).drop(row.db_name, true);
-    if (rows.length > 0)
-      await this.ctx.store.write((w) => {
-        for (const row of rows) w.removePooled(row.db_name);
-      });
+    await this.dropClaimed(this.claimForDrop(this.ctx.store.listPooled(stateId)));
   }
 
   /**
@@ -139,7 +136,7 @@ export class WarmPool {
     return this.ctx.store
       .listPooled(key)
       .map((r) => r.db_name)
-      .filter((db) => db !== this.making?.db);
+      .filter((db) => db !== this.making?.db && !this.dropping.has(db));
   }
 
   private async fill(key: string): Promise<void> {
@@ -147,8 +144,7 @@ export class WarmPool {
     for (;;) {
       if (this.closed || !this.recent.has(key)) return;
       if (this.ready(key).length >= this.opts.perState) return;
-      if (this.ctx.store.listPooled().length >= this.opts.maxTotal && !(await this.evict(key)))
-        return;
+      if (this.held() >= this.opts.maxTotal && !(await this.evict(key))) return;
       const source = this.recent.get(key);
       if (!source || this.closed || !this.live(source)) return;
       if (!(await this.makeCopy(source))) return;
@@ -160,19 +156,70 @@ export class WarmPool {
     return source.stateId === undefined || this.ctx.store.getState(source.stateId) !== undefined;
   }
 
+  /** Copies in the pool, not counting those being dropped. */
+  private held(): number {
+    return this.ctx.store.listPooled().filter((r) => !this.dropping.has(r.db_name)).length;
+  }
+
   /** Drops one copy of the least recently used other state; false when there is none. */
   private async evict(keep: string): Promise<boolean> {
-    const rows = this.ctx.store.listPooled().filter((r) => r.state_id !== keep);
+    const rows = this.ctx.store
+      .listPooled()
+      .filter((r) => r.state_id !== keep && !this.dropping.has(r.db_name));
     if (rows.length === 0) return false;
     const rank = (id: string) => [...this.recent.keys()].indexOf(id); // -1: not used since start
     rows.sort((a, b) => rank(a.state_id) - rank(b.state_id));
-    await this.dropCopy(rows[0] as PooledRow);
-    return true;
+    return this.dropCopy(rows[0] as PooledRow);
   }
 
-  private async dropCopy(row: PooledRow): Promise<void> {
-    await this.serverOf(row.image_id).drop(row.db_name, true);
-    await this.ctx.store.write((w) => w.removePooled(row.db_name));
+  /** Drops a copy unless a hand-out or another drop claimed it first; true when it did. */
+  private async dropCopy(row: PooledRow): Promise<boolean> {
+    const claimed = this.claimForDrop([row]);
+    await this.dropClaimed(claimed);
+    return claimed.length > 0;
+  }
+
+  /**
+   * Claim before drop (docs/performance.md, "Warm pool"): the copies still in the pool, and not
+   * claimed already, are marked as being dropped in one turn, before the server is asked to
+   * drop anything. A hand-out picks a copy (ready() skips marked ones) and removes its row in
+   * one turn, so a copy being dropped is never handed out, and a copy a hand-out took (its
+   * row gone: listed before, or stale) is never dropped. The catalog row stays until the drop
+   * is done, as for any copy: a crash in between leaves a row whose database reconciliation
+   * finds gone, or still there.
+   */
+  private claimForDrop(rows: PooledRow[]): PooledRow[] {
+    const inPool = new Set(this.ctx.store.listPooled().map((r) => r.db_name));
+    const claimed = rows.filter((r) => inPool.has(r.db_name) && !this.dropping.has(r.db_name));
+    for (const row of claimed) this.dropping.add(row.db_name);
+    return claimed;
+  }
+
+  /**
+   * Drops claimed copies, then forgets their rows; one the server cannot drop now keeps its row
+   * (and may be handed out: a hand-out asks the server whether its copy exists). Throws the
+   * first failure.
+   */
+  private async dropClaimed(claimed: PooledRow[]): Promise<void> {
+    const done: string[] = [];
+    let failure: unknown;
+    try {
+      for (const row of claimed) {
+        try {
+          await this.serverOf(row.image_id).drop(row.db_name, true);
+          done.push(row.db_name);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+      if (done.length > 0)
+        await this.ctx.store.write((w) => {
+          for (const db of done) w.removePooled(db);
+        });
+    } finally {
+      for (const row of claimed) this.dropping.delete(row.db_name);
+    }
+    if (failure !== undefined) throw failure;
   }
 
   private async makeCopy(source: PoolSource): Promise<boolean> {

@@ -71,8 +71,13 @@ t.test(
     t.same(resumed, events.slice(5), 'since=5 replays from the sixth event');
     t.same(
       await followEvents(e, jobId, events.length),
-      [],
-      'since at the end: nothing, and the stream ends',
+      [events.at(-1)],
+      'since at the end: the terminal event again, and the stream ends',
+    );
+    t.same(
+      await followEvents(e, jobId, events.length + 100),
+      [events.at(-1)],
+      'since past the end: the same',
     );
     t.equal((await e.get(`/v1/prepare-jobs/${jobId}/events?since=x`)).status, 400);
     t.equal((await e.get(`/v1/prepare-jobs/${'0'.repeat(32)}/events`)).status, 404);

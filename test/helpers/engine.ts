@@ -31,7 +31,13 @@ export interface Reply {
 /** An engine in this process, on port 0 with its own state dir, stopped at test end. */
 export async function testEngine(
   t: Test,
-  opts: { stateDir?: string; config?: Record<string, unknown>; idleTimeoutMs?: number } = {},
+  opts: {
+    stateDir?: string;
+    config?: Record<string, unknown>;
+    idleTimeoutMs?: number;
+    /** The engine's clock (tests that move time without sleeping: testClock). */
+    clock?: () => Date;
+  } = {},
 ): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await tempDir(t));
   // No warm pool unless a test asks for one: its background copies would change what the
@@ -45,6 +51,7 @@ export async function testEngine(
     stateDir,
     engineJson: join(stateDir, 'engine.json'),
     idleTimeoutMs: opts.idleTimeoutMs ?? 0,
+    clock: opts.clock,
   });
   t.teardown(async () => {
     await engine.stop('test end');
@@ -65,5 +72,16 @@ export async function testEngine(
     url,
     call,
     get: (path, headers) => call('GET', path, { headers }),
+  };
+}
+
+/** A clock that runs with real time and can be moved ahead at once. */
+export function testClock(): { now: () => Date; advance: (ms: number) => void } {
+  let offset = 0;
+  return {
+    now: () => new Date(Date.now() + offset),
+    advance: (ms) => {
+      offset += ms;
+    },
   };
 }
