@@ -1,23 +1,12 @@
 import t from 'tap';
 import { streamJobEvents } from '../../handlers/prepare-jobs-events.js';
-import { Job } from '../../lib/prepare/job.js';
+import type { Job } from '../../lib/prepare/job.js';
 import type { EventsQuery, JobEvent } from '../../lib/schema-types.js';
 import type { Deps, HandlerRequest } from '../../runtime/types.js';
+import { newJob } from '../helpers/job.js';
 
 // Every events stream ends with the job's terminal event, however its reads and the job's end
 // fall (docs/prepare.md, "Events"). The handler over a job in memory: no engine needed.
-
-const newJob = () =>
-  new Job(
-    'a'.repeat(32),
-    'psql',
-    'postgres',
-    false,
-    '-c x',
-    'sig',
-    new Date().toISOString(),
-    () => new Date(),
-  );
 
 async function open(job: Job, since?: number): Promise<AsyncIterator<string | Uint8Array>> {
   const req = {

@@ -1,17 +1,8 @@
 import t from 'tap';
-import { HEARTBEAT_MS, Job } from '../../../lib/prepare/job.js';
+import { HEARTBEAT_MS } from '../../../lib/prepare/job.js';
+import { newJob as jobInMemory } from '../../helpers/job.js';
 
-const newJob = () =>
-  new Job(
-    'a'.repeat(32),
-    'psql',
-    'postgres',
-    false,
-    '-c x',
-    'sig',
-    '2026-01-01T00:00:00.000Z',
-    () => new Date(),
-  );
+const newJob = () => jobInMemory('2026-01-01T00:00:00.000Z');
 
 t.test('status, tasks and events', async (t) => {
   const job = newJob();
