@@ -7,7 +7,7 @@ import { assertOwnName, dbKind } from '../names.js';
 import { isPgConnectionLost, serverError } from '../server-errors.js';
 import type { DbmsServer } from '../types.js';
 import { AdvisoryLocks } from './advisory-locks.js';
-import { DbSettings, hasSettingsSql } from './db-settings.js';
+import { DbSettings, hasSettingsSql, type SettingsScope } from './db-settings.js';
 import { Logins } from './logins.js';
 import { Probe } from './probe.js';
 import { type CloneStrategy, chooseStrategy } from './strategy.js';
@@ -35,7 +35,8 @@ export class PostgresServer implements DbmsServer {
   private readonly appName: string;
   private readonly locks: AdvisoryLocks;
   private readonly probe: Probe;
-  private readonly settings = new DbSettings((sql, params) => this.q(sql, params));
+  private readonly settings: DbSettings;
+  private readonly settingsScope: SettingsScope;
   /** Restricted only: the roles (logins.ts), and each build database's login password. */
   private readonly logins: Logins | undefined;
   private readonly buildPasswords = new Map<string, string>();
@@ -50,6 +51,9 @@ export class PostgresServer implements DbmsServer {
   ) {
     this.appName = appName(catalogId);
     if (access === 'restricted') this.logins = new Logins(catalogId, (sql) => this.q(sql));
+    // A restricted engine copies only the settings its own role can make (db-settings.ts).
+    this.settingsScope = access === 'restricted' ? 'database' : 'all';
+    this.settings = new DbSettings((sql, params) => this.q(sql, params), this.settingsScope);
     this.target = new URL(url);
     this.pool = new pg.Pool({
       connectionString: url,
@@ -174,7 +178,7 @@ export class PostgresServer implements DbmsServer {
     const results = (await this.q(
       `ALTER DATABASE ${ident(buildDb)} RENAME TO ${ident(stateDb)};
        ALTER DATABASE ${ident(stateDb)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
-       SELECT pg_database_size('${assertOwnName(stateDb)}') AS size, ${hasSettingsSql(stateDb)} AS has
+       SELECT pg_database_size('${assertOwnName(stateDb)}') AS size, ${hasSettingsSql(stateDb, this.settingsScope)} AS has
        ${this.logins ? `;${this.logins.publishSql(buildDb, stateDb)}` : ''}`,
     )) as unknown as Array<{ rows: Array<{ size: string; has: boolean }> }>;
     this.buildPasswords.delete(buildDb);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { DbSettings } from '../../../../lib/dbms/postgres/db-settings.js';
 import type { PostgresServer } from '../../../../lib/dbms/postgres/server.js';
 import { newInstanceId, newJobId } from '../../../../lib/id.js';
-import { ADMIN_URL, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, query, withClient } from '../../../helpers/pg.js';
 import { pgServer } from '../../../helpers/pg-server.js';
 import { stateIdFor } from '../../../helpers/rows.js';
 
@@ -68,4 +68,61 @@ t.test('a template without settings gives none, and is asked about once', async 
   });
   for (let i = 0; i < 3; i++) await settings.copy(state, names.instance(newInstanceId()));
   t.equal(asked.length, 1, 'one question in all, and nothing to copy');
+});
+
+/** Stores `value` verbatim as the search_path of `db` and of the current role in `db`. */
+async function storeRawSearchPath(url: string, value: string) {
+  await withClient(url, async (c) => {
+    await c.query("select set_config('search_path', $1, false)", [value]);
+    await c.query(`do $$ begin
+       execute format('alter database %I set search_path from current', current_database());
+       execute format('alter role current_user in database %I set search_path from current',
+                      current_database());
+     end $$`);
+  });
+}
+
+t.test('a stored list that is not a list of identifiers is never run as SQL', async (t) => {
+  const { names, server } = pgServer(t);
+  const build = names.build(newJobId(), 0);
+  const state = names.state(stateIdFor('injected-settings'));
+  const role = `sqlrs_t_${newInstanceId().slice(0, 12)}`;
+  t.teardown(() => query(ADMIN_URL, `drop role if exists ${role}`));
+  await server.createFrom(build, null);
+  // What a caller can store through set_config and FROM CURRENT: SQL after the list.
+  await storeRawSearchPath(server.dsn(build), `public;CREATE/**/ROLE/**/${role}/**/SUPERUSER`);
+  await server.publish(build, state);
+  const inst = names.instance(newInstanceId());
+  await server.cloneInstance(state, inst, 0);
+  const made = await query(ADMIN_URL, 'select 1 from pg_roles where rolname = $1', [role]);
+  t.same(made, [], 'no role was made by the copy');
+  t.not((await seen(server, inst))?.search_path, 'public', 'and the value was not copied');
+});
+
+t.test('the database scope copies database-wide settings only', async (t) => {
+  const { names, server } = pgServer(t);
+  const build = names.build(newJobId(), 0);
+  await server.createFrom(build, null);
+  await query(
+    server.dsn(build),
+    `do $$ begin
+       execute format('alter database %I set work_mem = %L', current_database(), '7MB');
+       execute format('alter role current_user in database %I set work_mem = %L',
+                      current_database(), '9MB');
+     end $$`,
+  );
+  const to = names.instance(newInstanceId());
+  await query(ADMIN_URL, `create database ${to}`);
+  const settings = new DbSettings(
+    async (sql, params) => ({ rows: await query(ADMIN_URL, sql, params) }),
+    'database',
+  );
+  await settings.copy(build, to);
+  const rows = await query<{ setrole: number; setconfig: string[] }>(
+    ADMIN_URL,
+    `select s.setrole::int as setrole, s.setconfig from pg_db_role_setting s
+       join pg_database d on d.oid = s.setdatabase where d.datname = $1`,
+    [to],
+  );
+  t.same(rows, [{ setrole: 0, setconfig: ['work_mem=7MB'] }]);
 });
