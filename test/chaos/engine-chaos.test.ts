@@ -15,7 +15,7 @@ import { tempDir } from '../helpers/tmp.js';
  * SIGKILL and restarted once. Every 202 must come to an outcome the client learns (a job lost
  * with the killed engine: the restarted engine does not know it); every DSN handed out must
  * connect; afterwards the catalog and the server agree, with no build database and no
- * instance that no client learned about. Sized for a 2-core machine shared with other work:
+ * instance that no client learned about, but for those of jobs lost with the killed engine. Sized for a 2-core machine shared with other work:
  * CLIENTS clients for about RUN_MS.
  */
 
@@ -128,7 +128,13 @@ async function chaos(t: Test) {
     .catalogDatabases()
     .filter((d) => d.kind === 'instance' && !instances.has(d.id))
     .map((d) => d.id);
-  t.same(unknownInstances, [], 'no instance that no client learned about');
+  // A job lost with the killed engine may have made its instance just before the kill: jobs
+  // live in the engine's memory (docs/prepare.md, "Jobs"), so its client cannot learn it. At
+  // most one such instance per lost job; any other instance is one a client should have known.
+  t.ok(
+    unknownInstances.length <= outcomes.lost,
+    `instances no client learned about: ${unknownInstances.length}, jobs lost with the killed engine: ${outcomes.lost}`,
+  );
 }
 
 /** What the clients learned. */
