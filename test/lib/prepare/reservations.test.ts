@@ -42,6 +42,7 @@ t.test('a reservation is a pending instance record with no job, taken once', asy
       target_id: r.instanceId,
       job_id: null,
       created_at: AT,
+      reason: null,
     },
   ]);
   t.same([...reservations.opIds()], [r.opId], 'held: reconciliation leaves it alone');
