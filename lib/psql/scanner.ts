@@ -48,6 +48,11 @@ export interface AmbiguousLiteral {
 
 export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | AmbiguousLiteral;
 
+/** Where scanPsqlTo notes the states lines start in (a Set will do). */
+export interface LineStates {
+  add(state: string): void;
+}
+
 const VARIABLE_CHAR = /[A-Za-z0-9_\x80-\xff]/;
 
 export function scanMetaCommands(text: string): MetaCommand[] {
@@ -72,7 +77,7 @@ export function scanPsql(text: string): PsqlToken[] {
  */
 export function scanPsqlTo(
   text: string,
-  lineStates?: Set<string>,
+  lineStates?: LineStates,
 ): { tokens: PsqlToken[]; reopen: string } {
   const tokens: PsqlToken[] = [];
   let from = 0;
@@ -102,7 +107,7 @@ function scanSegment(
   text: string,
   at: { offset: number; lines: number },
   out: PsqlToken[],
-  lineStates?: Set<string>,
+  lineStates?: LineStates,
 ): string {
   const first = out.length;
   const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
@@ -131,7 +136,7 @@ function scanSegment(
 }
 
 /** Adds what reopens the construct from `i` to `end` at each line start inside it. */
-function noteLineStates(text: string, i: number, end: number, states: Set<string>): void {
+function noteLineStates(text: string, i: number, end: number, states: LineStates): void {
   // Only inside the construct: the next newline of the text may be far past it.
   let nl = i;
   while (nl < end && text.charCodeAt(nl) !== 10) nl++;
