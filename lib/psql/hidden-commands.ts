@@ -1,7 +1,14 @@
 import { countNewlines } from '../lines.js';
 import { maskedLineStarts } from './client-encodings.js';
 import { mayDoHarm } from './commands.js';
-import { BACK_TO_SQL, closerOf, type From, type HiddenCommand, readLine } from './line-readings.js';
+import {
+  BACK_TO_SQL,
+  closerOf,
+  type From,
+  type HiddenCommand,
+  MAX_STATES,
+  readLine,
+} from './line-readings.js';
 import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlTo } from './scanner.js';
 
 export type { From, HiddenCommand };
@@ -173,6 +180,14 @@ class Walk {
 class SeenStates {
   private readonly known = new Set<string>(['']);
   readonly inOrder: string[] = [''];
+
+  /**
+   * Past a `\.` line, more than MAX_STATES of them are too many ways to read the next line
+   * read, whatever they are: only what could end them (where that line is) still matters.
+   */
+  get full(): boolean {
+    return this.inOrder.length > MAX_STATES + 1;
+  }
 
   add(state: string): void {
     if (this.known.has(state)) return;

@@ -33,7 +33,7 @@ export type From =
 export const BACK_TO_SQL = /\\[\\;:]/;
 
 /** How many ways to have a line start (open literals, comments) before giving up: crafted text. */
-const MAX_STATES = 16;
+export const MAX_STATES = 16;
 
 /** Reads a line every way from every state: what it finds, or the states it leaves. */
 export function readLine(

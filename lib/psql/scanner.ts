@@ -51,6 +51,8 @@ export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | Ambig
 /** Where scanPsqlTo notes the states lines start in (a Set will do). */
 export interface LineStates {
   add(state: string): void;
+  /** Holds so many that a state more matters only by its kind: a comment is then `/*`. */
+  readonly full?: boolean;
 }
 
 const VARIABLE_CHAR = /[A-Za-z0-9_\x80-\xff]/;
@@ -151,7 +153,8 @@ function noteLineStates(text: string, i: number, end: number, states: LineStates
     if (pair === '/*') depth++;
     if (pair === '*/') depth--;
     if (pair === '/*' || pair === '*/') k++;
-    else if (text[k] === '\n') states.add('/*'.repeat(depth));
+    // Each line of `/*` lines nested ever deeper would make a state as long as its depth.
+    else if (text[k] === '\n') states.add(states.full ? '/*' : '/*'.repeat(depth));
   }
 }
 

@@ -74,3 +74,11 @@ t.test('100k distinct dollar-quote tags over lines, then 100k `\\.` lines', asyn
       /big\.sql:200003: psql could find too many ways to read it here depending on whether the \\\. on line 100003/,
   });
 });
+
+t.test('200k comments nested one deeper per line, then a `\\.` line', async (t) => {
+  // Each line starts in a state of its own, as long as its depth: past 16 of them the scan
+  // keeps only what kind each is.
+  const text = `${'/*\n'.repeat(200_000)}\\.\n`;
+  t.equal(expanded(text), text);
+  t.throws(() => expanded(`${text}*/ \\echo x\n`), { message: /too many ways to read it/ });
+});
