@@ -5,7 +5,7 @@ import { hostFileLine, hostFileLines } from '../psql/host-echo.js';
 import type { PrepareContext } from './context.js';
 import type { Job } from './job.js';
 import { type PsqlInvocation, restrictedInvocation } from './restricted-step.js';
-import { type LineShape, runWithLogChannel, stepName } from './step-channel.js';
+import { beforeStepTask, type LineShape, runWithLogChannel, stepName } from './step-channel.js';
 
 export interface StepRun {
   step: PsqlStep;
@@ -51,7 +51,10 @@ export async function runPsqlStep(
   const step = stepName(run.step.index, taskId);
   // Before psql reads them too: a file changed since it was hashed fails the step at once.
   assertUnchanged(run.files, step);
-  const call = await invocation(ctx, run);
+  const limit = { ms: ctx.trust.stepTimeoutMs, step };
+  // Inlining a restricted step's includes is part of the step: within its limit, and cancelled.
+  const before = await beforeStepTask(job, limit, (signal) => invocation(ctx, run, signal));
+  const call = before.value;
   const res = await runWithLogChannel(
     job,
     taskId,
@@ -72,7 +75,7 @@ export async function runPsqlStep(
         [port],
       ),
     {
-      limit: { ms: ctx.trust.stepTimeoutMs, step },
+      limit: { ...limit, spentMs: before.spentMs },
       shape: lineShape(call),
     },
   );
@@ -98,7 +101,11 @@ export async function runPsqlStep(
  * reads files on the engine host runs with `ECHO=none` (set last, it overrides `-a`, `-e` and
  * `-b`): psql would echo content the caller did not send (docs/prepare.md, host files).
  */
-async function invocation(ctx: PrepareContext, run: StepRun): Promise<PsqlInvocation> {
+async function invocation(
+  ctx: PrepareContext,
+  run: StepRun,
+  signal: AbortSignal,
+): Promise<PsqlInvocation> {
   const hostContent = Object.keys(run.files).length > 0;
   const plain: PsqlInvocation = {
     args: psqlArgs(run.step),
@@ -107,7 +114,7 @@ async function invocation(ctx: PrepareContext, run: StepRun): Promise<PsqlInvoca
     hostContent,
   };
   const call = ctx.trust.psqlRestrict
-    ? await restrictedInvocation(ctx, run.step, { ...run, hostFiles: ctx.trust.hostFiles })
+    ? await restrictedInvocation(ctx, run.step, { ...run, hostFiles: ctx.trust.hostFiles }, signal)
     : plain;
   if (!hostContent) return call;
   const at = call.args.length - 2; // before the step itself (`-c SQL` or `-f FILE`)

@@ -22,18 +22,16 @@ export interface PsqlInvocation {
  * the engine has put the includes in place (lib/psql/inline.ts) and psql reads that text on
  * its standard input. A `-c` step that had nothing to put in place stays a `-c` (one query
  * string, as psql runs `-c`), and keeps the request's stdin for its COPY ... FROM STDIN.
+ * `signal` (the step's cancel and step_timeout) ends the inlining's worker thread.
  */
 export async function restrictedInvocation(
   ctx: PrepareContext,
   step: PsqlStep,
   run: { stdin?: string; cwd: string; hostFiles: boolean },
+  signal?: AbortSignal,
 ): Promise<PsqlInvocation> {
-  const res = await ctx.pool.run('inlinePsqlStep', {
-    step,
-    stdin: run.stdin,
-    cwd: run.cwd,
-    hostFiles: run.hostFiles,
-  });
+  const input = { step, stdin: run.stdin, cwd: run.cwd, hostFiles: run.hostFiles };
+  const res = await ctx.pool.run('inlinePsqlStep', input, undefined, signal);
   if (!res.ok) throw fromErrorBody(res.error);
   const inlined = res as Inlined;
   const bytes = Buffer.from(inlined.bytes.buffer, inlined.bytes.byteOffset, inlined.bytes.length);

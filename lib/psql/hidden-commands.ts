@@ -1,7 +1,14 @@
 import { countNewlines } from '../lines.js';
 import { maskedLineStarts } from './client-encodings.js';
 import { mayDoHarm } from './commands.js';
-import { BACK_TO_SQL, closerOf, type From, type HiddenCommand, readLine } from './line-readings.js';
+import {
+  BACK_TO_SQL,
+  closerOf,
+  type From,
+  type HiddenCommand,
+  MAX_STATES,
+  readLine,
+} from './line-readings.js';
 import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlTo } from './scanner.js';
 
 export type { From, HiddenCommand };
@@ -54,13 +61,15 @@ export function hiddenCommand(
     if (!LEXICAL.test(line)) continue; // every reading leaves each state as it is, finding nothing
     const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous);
     if ('hidden' in read) return read.hidden;
-    walk.reference = read.reference;
-    walk.others = read.others;
+    walk.readOn(read.reference, read.others);
   }
   return undefined;
 }
 
-/** Where the readings of a text are, line by line. */
+/**
+ * Where the readings of a text are, line by line. Each line costs the same however many states
+ * the walk holds: `\.` lines put every state seen so far in `others` once, not again per line.
+ */
 class Walk {
   start = 0;
   lineNo = 0;
@@ -69,7 +78,13 @@ class Walk {
   /** States other readings start the line in, each with where such a reading first left. */
   others = new Map<string, From>();
   /** Every state a line started in so far, in any reading: where a COPY line may have ended. */
-  readonly seen = new Set<string>(['']);
+  readonly seen = new SeenStates();
+  /** How many of `seen`, in order, `others` holds since a line was last read every way. */
+  private copied = 0;
+  /** Whether `seen` has every state of `others`. */
+  private othersSeen = true;
+  /** What could end the states of `others` (lib/psql/line-readings.ts closerOf). */
+  private closers = new Set<string>();
   private readonly stops: number[];
   private nextStop = 0;
   private readonly nextAt = new Map<string, number>();
@@ -81,6 +96,15 @@ class Walk {
     stops: number[],
   ) {
     this.stops = stops.sort((a, b) => a - b);
+  }
+
+  /** After a line read every way: the states the readings go on from. */
+  readOn(reference: string, others: Map<string, From>): void {
+    this.reference = reference;
+    this.others = others;
+    this.copied = 0;
+    this.othersSeen = false;
+    this.closers = new Set([...others.keys()].map(closerOf));
   }
 
   /**
@@ -103,7 +127,7 @@ class Walk {
   /** The start of the next line that could end what another reading has open. */
   private nextLineToRead(): number {
     let at = this.text.length;
-    for (const state of this.others.keys()) at = Math.min(at, this.next(closerOf(state)));
+    for (const closer of this.closers) at = Math.min(at, this.next(closer));
     if (at === this.text.length) return at;
     // The line of `at` stays the same over many steps: remembered, not looked up again.
     if (this.lineOf.at !== at) this.lineOf = { at, start: this.text.lastIndexOf('\n', at - 1) + 1 };
@@ -124,24 +148,51 @@ class Walk {
    * Past a `\.` line: psql either ended COPY data there and goes on from the state its COPY
    * line ended in (some state a line started in before), or was not in COPY and read `\.` as
    * an unknown command, or inside what was open. The reference goes on from nothing open.
+   * The states an earlier `\.` line put in `others` are there still: only newer ones are added.
    */
   afterCopyEnd(): void {
-    for (const state of this.seen)
-      if (state !== '' && !this.others.has(state))
-        this.others.set(state, { line: this.lineNo, copy: true });
-    this.others.delete('');
+    const states = this.seen.inOrder;
+    for (; this.copied < states.length; this.copied++) {
+      const state = states[this.copied] as string;
+      if (state === '' || this.others.has(state)) continue;
+      this.others.set(state, { line: this.lineNo, copy: true });
+      this.closers.add(closerOf(state));
+    }
+    if (this.others.delete('')) this.closers.delete(closerOf(''));
     this.reference = '';
   }
 
   /** The next line, without its newline; notes the states it starts in. */
   nextLine(): string {
     this.seen.add(this.reference);
-    for (const state of this.others.keys()) this.seen.add(state);
+    // A `\.` line only adds states `seen` has: a line read every way may add others.
+    if (!this.othersSeen) for (const state of this.others.keys()) this.seen.add(state);
+    this.othersSeen = true;
     const nl = this.text.indexOf('\n', this.start);
     const line = this.text.slice(this.start, nl < 0 ? this.text.length : nl);
     this.start = nl < 0 ? this.text.length : nl + 1;
     this.lineNo++;
     return line;
+  }
+}
+
+/** States in the order first met (lib/psql/scanner.ts scanPsqlTo adds a line's states). */
+class SeenStates {
+  private readonly known = new Set<string>(['']);
+  readonly inOrder: string[] = [''];
+
+  /**
+   * Past a `\.` line, more than MAX_STATES of them are too many ways to read the next line
+   * read, whatever they are: only what could end them (where that line is) still matters.
+   */
+  get full(): boolean {
+    return this.inOrder.length > MAX_STATES + 1;
+  }
+
+  add(state: string): void {
+    if (this.known.has(state)) return;
+    this.known.add(state);
+    this.inOrder.push(state);
   }
 }
 

@@ -33,7 +33,7 @@ export type From =
 export const BACK_TO_SQL = /\\[\\;:]/;
 
 /** How many ways to have a line start (open literals, comments) before giving up: crafted text. */
-const MAX_STATES = 16;
+export const MAX_STATES = 16;
 
 /** Reads a line every way from every state: what it finds, or the states it leaves. */
 export function readLine(
@@ -43,6 +43,10 @@ export function readLine(
   others: Map<string, From>,
   hazardous: (token: PsqlToken) => boolean,
 ): { hidden: HiddenCommand } | { reference: string; others: Map<string, From> } {
+  // Only `\.` lines leave more (a line read every way leaves at most as many): reading the line
+  // from each state would cost its length once per state seen before, and almost never ends
+  // them in few enough states.
+  if (others.size > MAX_STATES) return tooMany(lineNo, others);
   const ref = scanLine(reference, line);
   let known: Set<string> | undefined;
   const next = new Map<string, From>();
@@ -64,11 +68,13 @@ export function readLine(
     goOn(read.reopen, reading.from);
     if (drops && hasMeta(read.tokens)) goOn('', reading.from);
   }
-  if (next.size > MAX_STATES) {
-    const from = next.values().next().value as From;
-    return { hidden: { line: lineNo, found: 'too many ways to read it', from } };
-  }
+  if (next.size > MAX_STATES) return tooMany(lineNo, next);
   return { reference: ref.reopen, others: next };
+}
+
+function tooMany(lineNo: number, states: Map<string, From>): { hidden: HiddenCommand } {
+  const from = states.values().next().value as From;
+  return { hidden: { line: lineNo, found: 'too many ways to read it', from } };
 }
 
 const hasMeta = (tokens: PsqlToken[]) => tokens.some((t) => t.kind === 'meta');

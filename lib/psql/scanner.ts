@@ -48,6 +48,13 @@ export interface AmbiguousLiteral {
 
 export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | AmbiguousLiteral;
 
+/** Where scanPsqlTo notes the states lines start in (a Set will do). */
+export interface LineStates {
+  add(state: string): void;
+  /** Holds so many that a state more matters only by its kind: a comment is then `/*`. */
+  readonly full?: boolean;
+}
+
 const VARIABLE_CHAR = /[A-Za-z0-9_\x80-\xff]/;
 
 export function scanMetaCommands(text: string): MetaCommand[] {
@@ -72,7 +79,7 @@ export function scanPsql(text: string): PsqlToken[] {
  */
 export function scanPsqlTo(
   text: string,
-  lineStates?: Set<string>,
+  lineStates?: LineStates,
 ): { tokens: PsqlToken[]; reopen: string } {
   const tokens: PsqlToken[] = [];
   let from = 0;
@@ -102,7 +109,7 @@ function scanSegment(
   text: string,
   at: { offset: number; lines: number },
   out: PsqlToken[],
-  lineStates?: Set<string>,
+  lineStates?: LineStates,
 ): string {
   const first = out.length;
   const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
@@ -131,7 +138,7 @@ function scanSegment(
 }
 
 /** Adds what reopens the construct from `i` to `end` at each line start inside it. */
-function noteLineStates(text: string, i: number, end: number, states: Set<string>): void {
+function noteLineStates(text: string, i: number, end: number, states: LineStates): void {
   // Only inside the construct: the next newline of the text may be far past it.
   let nl = i;
   while (nl < end && text.charCodeAt(nl) !== 10) nl++;
@@ -146,7 +153,8 @@ function noteLineStates(text: string, i: number, end: number, states: Set<string
     if (pair === '/*') depth++;
     if (pair === '*/') depth--;
     if (pair === '/*' || pair === '*/') k++;
-    else if (text[k] === '\n') states.add('/*'.repeat(depth));
+    // Each line of `/*` lines nested ever deeper would make a state as long as its depth.
+    else if (text[k] === '\n') states.add(states.full ? '/*' : '/*'.repeat(depth));
   }
 }
 

@@ -59,6 +59,17 @@ t.test('text that keeps too many readings apart is refused', async (t) => {
   t.equal(hazard(`${lines.join('\n')}\n`), undefined, 'nothing after them to find');
 });
 
+t.test('past a \\. line, more states than a line may be read from are refused', async (t) => {
+  // 20 nested comment depths a line started in; the line after the `\.` ends every one of them.
+  const nested = `${'/*\n'.repeat(20)}${'*/ '.repeat(20)}\n`;
+  t.match(hiddenCommand(`${nested}\\.\n${'*/ '.repeat(20)}\n\\echo x\n`, tainted), {
+    line: 23,
+    found: 'too many ways to read it',
+    from: { line: 22, copy: true },
+  });
+  t.equal(hiddenCommand(`${nested}\\.\n\\.\nselect 1;\n\\.\n`, tainted), undefined);
+});
+
 const run = promisify(execFile);
 
 t.test('past COPY data, psql may go on from where the COPY line ended', async (t) => {

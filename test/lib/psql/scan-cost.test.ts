@@ -62,3 +62,23 @@ t.test('a long word with dollar signs, and \\g with many parentheses', async (t)
     message: /writing to a file or pipe is not allowed/,
   });
 });
+
+t.test('100k distinct dollar-quote tags over lines, then 100k `\\.` lines', async (t) => {
+  // Each `\.` line may end COPY data begun in any state a line started in before (100k of
+  // them): the walk adds them once, not again per `\.` line.
+  const tags = Array.from({ length: 100_000 }, (_, k) => `$t${k}$, $t${k + 1}$\n`).join('');
+  const text = `select $t0$\n${tags}$t100000$;\n${'\\.\n'.repeat(100_000)}`;
+  t.equal(expanded(text), text, 'nothing read after them: the text hashed as it is');
+  t.throws(() => expanded(`${text}select '$t7$';\n\\echo done\n`), {
+    message:
+      /big\.sql:200003: psql could find too many ways to read it here depending on whether the \\\. on line 100003/,
+  });
+});
+
+t.test('200k comments nested one deeper per line, then a `\\.` line', async (t) => {
+  // Each line starts in a state of its own, as long as its depth: past 16 of them the scan
+  // keeps only what kind each is.
+  const text = `${'/*\n'.repeat(200_000)}\\.\n`;
+  t.equal(expanded(text), text);
+  t.throws(() => expanded(`${text}*/ \\echo x\n`), { message: /too many ways to read it/ });
+});
