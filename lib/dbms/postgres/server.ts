@@ -47,6 +47,7 @@ export class PostgresServer implements DbmsServer {
     private readonly fileCopyBytes?: number,
     idleTimeoutMillis = 10_000,
     readonly access: BuildRole = 'admin',
+    lockSecret = '',
   ) {
     this.appName = appName(catalogId);
     if (access === 'restricted') this.logins = new Logins(catalogId, (sql) => this.q(sql));
@@ -64,7 +65,7 @@ export class PostgresServer implements DbmsServer {
     });
     this.pool.on('error', () => undefined); // an idle client dying is not the engine's problem
     const connect = () => this.connectClient();
-    this.locks = new AdvisoryLocks(connect);
+    this.locks = new AdvisoryLocks(connect, lockSecret);
     this.probe = new Probe(connect);
   }
 
