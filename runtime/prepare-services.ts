@@ -55,6 +55,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
               config.clone_file_copy_bytes,
               undefined,
               opts.trust.buildRole,
+              opts.store.lockSecret,
             );
       servers.set(target.url, s);
     }

@@ -122,6 +122,12 @@ export interface StoreWriter {
 
 export interface Store {
   readonly catalogId: string;
+  /**
+   * A random secret of the catalog's that keys its advisory locks on the server
+   * (lib/dbms/postgres/advisory-locks.ts): every engine of the catalog computes the same keys,
+   * and nobody who cannot read the catalog can.
+   */
+  readonly lockSecret: string;
   readonly schemaVersion: number;
   /** Counts committed changes: what was read at one generation is still true at the same one. */
   readonly generation: number;

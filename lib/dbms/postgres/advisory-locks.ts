@@ -1,9 +1,15 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type pg from 'pg';
 
-/** A signed 64-bit key for pg_advisory_lock, derived from the state database name. */
-export function advisoryKey(name: string): string {
-  return createHash('sha256').update(`sqlrs:${name}`).digest().readBigInt64BE(0).toString();
+/**
+ * A signed 64-bit key for pg_advisory_lock, derived from the state database name with the
+ * catalog's lock secret (Store.lockSecret): advisory locks are one namespace for every session
+ * of the server, so a key anyone could compute from a database name (an instance's login,
+ * connected to a database that keeps PUBLIC's CONNECT) could be taken to stall that state's
+ * builds. The engines of one catalog share the secret, so they agree on the keys.
+ */
+export function advisoryKey(name: string, secret: string): string {
+  return createHmac('sha256', secret).update(`sqlrs:${name}`).digest().readBigInt64BE(0).toString();
 }
 
 const KEEP = 4;
@@ -17,10 +23,13 @@ export class AdvisoryLocks {
   private readonly idle: pg.Client[] = [];
   private closed = false;
 
-  constructor(private readonly connect: () => Promise<pg.Client>) {}
+  constructor(
+    private readonly connect: () => Promise<pg.Client>,
+    private readonly secret: string,
+  ) {}
 
   async lock(name: string): Promise<() => Promise<void>> {
-    const key = advisoryKey(name);
+    const key = advisoryKey(name, this.secret);
     const take = (c: pg.Client) => c.query('SELECT pg_advisory_lock($1::bigint)', [key]);
     let client = this.idle.pop();
     // A kept connection may have been closed by the server meanwhile: then take a new one.

@@ -7,6 +7,8 @@ const HEX_PASSWORD = /^[0-9a-f]{32}$/;
 const ATTRIBUTES = 'NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
 
 const ident = (name: string) => `"${assertOwnName(name)}"`;
+/** A role of ours as an oid, in SQL. */
+const literalOid = (name: string) => `'"${assertOwnName(name)}"'::regrole`;
 
 function literalPassword(password: string): string {
   if (!HEX_PASSWORD.test(password)) throw new Error('a login password is 32 hex characters');
@@ -22,8 +24,11 @@ function literalPassword(password: string): string {
  * - a build database's login is NOINHERIT and starts its sessions as the build role (its
  *   `role` setting), so what a step makes is owned by the build role; it is dropped when the
  *   build is published or dropped;
- * - an instance's login is a member of the build role: it owns the state's objects through it,
- *   and reaches no other database (no CONNECT there). It is dropped with its database.
+ * - an instance's login is a member of no role: the objects of its database (the state's, which
+ *   the build role owned) are handed to it when the database is made (ownSql), so it cannot
+ *   act as the build role anywhere (change the build role's settings in a state, say). It
+ *   reaches no other database (no CONNECT there), and is dropped with its database; a login
+ *   someone else's grant pins is disabled instead (dropLoginSql).
  *
  * Nothing here connects as those roles: the engine's own connection (a superuser, or a
  * CREATEROLE admin that owns the databases) makes them. Every name is the engine's own; the
@@ -92,12 +97,74 @@ export class Logins {
   instanceAccessSql(db: string, password: string): string {
     return [
       `DROP ROLE IF EXISTS ${ident(db)}`,
-      `CREATE ROLE ${ident(db)} LOGIN INHERIT ${ATTRIBUTES} PASSWORD ${literalPassword(password)}
-         IN ROLE "${this.buildRole}"`,
+      `CREATE ROLE ${ident(db)} LOGIN NOINHERIT ${ATTRIBUTES} PASSWORD ${literalPassword(password)}`,
       `REVOKE ALL ON DATABASE ${ident(db)} FROM PUBLIC`,
       `GRANT CONNECT, CREATE, TEMP ON DATABASE ${ident(db)} TO ${ident(db)}`,
       `ALTER DATABASE ${ident(db)} WITH ALLOW_CONNECTIONS true`,
     ].join(';\n');
+  }
+
+  /**
+   * Run inside an instance's database (its login made): everything the build role owns there
+   * (relations, schemas, functions, types, large objects, extensions, ...) becomes the login's,
+   * and the login gets what the engine granted the build role on schema public (owned by the
+   * database's owner). REASSIGN OWNED also moves shared objects (databases, tablespaces) the
+   * role owns, on the whole server: the build role owns none (it has no CREATEDB, cannot
+   * create tablespaces, and the engine never gives it a database), which the block checks
+   * first, so nothing outside this database moves. Default privileges `FOR ROLE` the build
+   * role stay: they apply to what the build role makes, and nobody makes anything as it here.
+   */
+  ownSql(db: string): string {
+    const build = this.buildRole;
+    return `DO $sqlrs$ BEGIN
+      IF EXISTS (SELECT FROM pg_database WHERE datdba = '"${build}"'::regrole)
+         OR EXISTS (SELECT FROM pg_tablespace WHERE spcowner = '"${build}"'::regrole) THEN
+        RAISE EXCEPTION 'the build role owns a database or tablespace';
+      END IF;
+      REASSIGN OWNED BY "${build}" TO ${ident(db)};
+      IF EXISTS (SELECT FROM pg_namespace WHERE nspname = 'public'
+                   AND nspowner <> ${literalOid(db)}) THEN
+        GRANT USAGE, CREATE ON SCHEMA public TO ${ident(db)};
+      END IF;
+    END $sqlrs$`;
+  }
+
+  /**
+   * Run inside a warm copy of a state before it is renamed into a build database: its objects
+   * go back to the build role, and the grants its login had there go (its CONNECT included),
+   * so the build starts from the state as it was published.
+   */
+  disownSql(db: string): string {
+    return [
+      `REASSIGN OWNED BY ${ident(db)} TO "${this.buildRole}"`,
+      `DROP OWNED BY ${ident(db)}`,
+    ].join(';\n');
+  }
+
+  /**
+   * Drops a login whose database is gone. A grant made to it in another database (a step may
+   * grant on its table to any role it can name) keeps DROP ROLE from dropping it: then it is
+   * disabled at once (no login, no password, no membership, its sessions ended) and left for
+   * reconciliation, which drops logins whose database is gone (strays) once nothing pins them.
+   * Its last statement says whether the login is still there (`pinned`).
+   */
+  dropLoginSql(role: string): string {
+    return `DO $sqlrs$ BEGIN ${this.dropLoginBlock(role)} END $sqlrs$;
+      SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = '${assertOwnName(role)}') AS pinned`;
+  }
+
+  /** dropLoginSql's PL/pgSQL block, for a DO of a larger transaction (publish, rename). */
+  private dropLoginBlock(role: string): string {
+    return `BEGIN
+        DROP ROLE IF EXISTS ${ident(role)};
+      EXCEPTION WHEN dependent_objects_still_exist THEN
+        ALTER ROLE ${ident(role)} NOLOGIN PASSWORD NULL;
+        IF EXISTS (SELECT FROM pg_auth_members WHERE member = ${literalOid(role)}) THEN
+          REVOKE "${this.buildRole}" FROM ${ident(role)};
+        END IF;
+        PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE usename = '${assertOwnName(role)}';
+      END;`;
   }
 
   /**
@@ -110,18 +177,18 @@ export class Logins {
       `DO $sqlrs$ BEGIN
          IF EXISTS (SELECT FROM pg_roles WHERE rolname = '${assertOwnName(from)}') THEN
            REVOKE ALL ON DATABASE ${ident(to)} FROM ${ident(from)};
-           DROP ROLE ${ident(from)};
+           ${this.dropLoginBlock(from)}
          END IF;
        END $sqlrs$`,
       this.buildAccessSql(to, password),
     ].join(';\n');
   }
 
-  /** Publishing: the state keeps no grant, and the build's login goes. */
+  /** Publishing: the state keeps no grant, and the build's login goes (or is disabled). */
   publishSql(buildDb: string, stateDb: string): string {
     return [
       `REVOKE ALL ON DATABASE ${ident(stateDb)} FROM "${this.buildRole}", ${ident(buildDb)}`,
-      `DROP ROLE ${ident(buildDb)}`,
+      `DO $sqlrs$ BEGIN ${this.dropLoginBlock(buildDb)} END $sqlrs$`,
     ].join(';\n');
   }
 

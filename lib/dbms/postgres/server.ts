@@ -48,6 +48,7 @@ export class PostgresServer implements DbmsServer {
     private readonly fileCopyBytes?: number,
     idleTimeoutMillis = 10_000,
     readonly access: BuildRole = 'admin',
+    lockSecret = '',
   ) {
     this.appName = appName(catalogId);
     if (access === 'restricted') this.logins = new Logins(catalogId, (sql) => this.q(sql));
@@ -68,7 +69,7 @@ export class PostgresServer implements DbmsServer {
     });
     this.pool.on('error', () => undefined); // an idle client dying is not the engine's problem
     const connect = () => this.connectClient();
-    this.locks = new AdvisoryLocks(connect);
+    this.locks = new AdvisoryLocks(connect, lockSecret);
     this.probe = new Probe(connect);
   }
 
@@ -203,12 +204,24 @@ export class PostgresServer implements DbmsServer {
     if (!this.logins) return;
     if (password === undefined) throw new Error('an instance login needs a password');
     await this.q(this.logins.instanceAccessSql(instanceDb, password));
+    // The login is a member of no role: it gets the state's objects instead (logins.ts).
+    await this.inDatabase(instanceDb, this.logins.ownSql(instanceDb));
   }
 
   async rename(from: string, to: string): Promise<void> {
     const password = this.logins && this.newBuildPassword(to);
-    if (this.logins && password) await this.q(this.logins.renameSql(from, to, password));
-    else await this.q(`ALTER DATABASE ${ident(from)} RENAME TO ${ident(to)}`);
+    if (!this.logins || !password) {
+      await this.q(`ALTER DATABASE ${ident(from)} RENAME TO ${ident(to)}`);
+      return;
+    }
+    // A warm copy of a state owns its objects as the instance it would have been: they go back
+    // to the build role first. A copy of the empty base has no login and nothing to give back.
+    const { rows } = await this.q<{ login: boolean }>(
+      'SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS login',
+      [assertOwnName(from)],
+    );
+    if (rows[0]?.login) await this.inDatabase(from, this.logins.disownSql(from));
+    await this.q(this.logins.renameSql(from, to, password));
   }
 
   /** Drops the database, then its login if it has one (build_role restricted; logins.ts). */
@@ -230,9 +243,22 @@ export class PostgresServer implements DbmsServer {
       if ((err as { code?: string }).code === '55006') return 'busy';
       throw err;
     }
-    if (login) await this.q(`DROP ROLE IF EXISTS ${ident(db)}`);
+    // Never fails on a grant someone made to the login elsewhere: it is disabled instead.
+    if (login) await this.dropLogin(db);
     this.buildPasswords.delete(db);
     return 'dropped';
+  }
+
+  /**
+   * Drops a login, or disables one that grants elsewhere pin (logins.ts); true: dropped. Under
+   * `build_role: admin` too, for the logins of databases made while the engine ran restricted.
+   */
+  private async dropLogin(role: string): Promise<boolean> {
+    const logins = this.logins ?? new Logins(this.catalogId, (sql) => this.q(sql));
+    const results = (await this.q(logins.dropLoginSql(role))) as unknown as Array<{
+      rows: Array<{ pinned: boolean }>;
+    }>;
+    return results[1]?.rows[0]?.pinned !== true;
   }
 
   async dropStrayLogins(prefix: string): Promise<string[]> {
@@ -240,8 +266,9 @@ export class PostgresServer implements DbmsServer {
     const strays = await this.logins.strays(prefix, async (sql, params) =>
       (await this.q<{ rolname: string }>(sql, params)).rows.map((r) => r.rolname),
     );
-    for (const role of strays) await this.q(`DROP ROLE IF EXISTS ${ident(role)}`);
-    return strays;
+    const dropped: string[] = [];
+    for (const role of strays) if (await this.dropLogin(role)) dropped.push(role);
+    return dropped;
   }
 
   /**

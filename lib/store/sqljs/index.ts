@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { sqlrsError } from '../../errors.js';
 import { fileSystemReason } from '../../fs-reason.js';
-import { newCatalogId } from '../../id.js';
+import { newCatalogId, randomHex } from '../../id.js';
 import type {
   InstanceRow,
   NameRow,
@@ -69,6 +69,7 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
   const fresh = bytes === undefined;
   const store = new SqljsStore(db, path, opts.now ?? (() => new Date()));
   if (fresh || store.schemaVersion < SCHEMA_VERSION) await store.migrate(fresh);
+  await store.ensureLockSecret();
   db.exec(READY_INSTANCES);
   store.trackChangedStates();
   return store;
@@ -114,6 +115,7 @@ function readVersion(db: Database): number {
 
 class SqljsStore implements Store {
   catalogId: string;
+  lockSecret: string;
   schemaVersion: number;
   generation = 0;
   /** The generation the last successful flush wrote: below `generation`, commits wait. */
@@ -135,6 +137,7 @@ class SqljsStore implements Store {
     );
     this.schemaVersion = hasMeta ? readVersion(db) : 0;
     this.catalogId = hasMeta ? this.meta('catalog_id') : '';
+    this.lockSecret = hasMeta ? this.meta('lock_secret') : '';
     this.file = new DurableFile(path);
     this.flusher = new GroupFlusher(
       () => ({ generation: this.generation, bytes: this.db.export() }),
@@ -180,6 +183,16 @@ class SqljsStore implements Store {
     });
     this.schemaVersion = SCHEMA_VERSION;
     this.catalogId = this.meta('catalog_id');
+    await this.flusher.flush();
+  }
+
+  /** Gives a catalog that has none its lock secret (Store.lockSecret), once. */
+  async ensureLockSecret(): Promise<void> {
+    if (this.lockSecret) return;
+    this.transaction(() =>
+      this.db.run("INSERT OR IGNORE INTO meta VALUES ('lock_secret', ?)", [randomHex(32)]),
+    );
+    this.lockSecret = this.meta('lock_secret');
     await this.flusher.flush();
   }
 

@@ -1,43 +1,13 @@
-import pg from 'pg';
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, catalogRoles, query } from '../../helpers/pg.js';
 import { contextOf, poolOf, prepare } from '../../helpers/prepare.js';
+import { elsewhere, outcome, RESTRICTED, ready } from '../../helpers/restricted.js';
 
 // build_role restricted (docs/architecture.md, "Who can reach what"): builds run as the
 // catalog's build role, each instance logs in as a role of its own that reaches only its
 // database. Every test sets it explicitly (an engine on loopback defaults to admin).
-const RESTRICTED = { build_role: 'restricted' };
 const SEED = 'create table t(x int); insert into t values (1)';
-
-async function ready(e: TestEngine, sql: string) {
-  const p = await prepare(e, { psql_args: ['-c', sql] });
-  if (!p.result) throw new Error(`prepare failed: ${JSON.stringify(p.job.error)}`);
-  return { ...p.result, db: new URL(p.result.dsn).pathname.slice(1) };
-}
-
-/** The DSN with another database in its path: the same credentials, elsewhere. */
-function elsewhere(dsn: string, db: string): string {
-  const u = new URL(dsn);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-/** The error a connection and query give, or 'ok'. */
-async function outcome(url: string, sql = 'select 1'): Promise<string> {
-  const c = new pg.Client({ connectionString: url });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    await c.query(sql);
-    return 'ok';
-  } catch (err) {
-    const e = err as { message: string; detail?: string };
-    return e.detail ? `${e.message}: ${e.detail}` : e.message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 const stateDb = (e: TestEngine, stateId: string) => contextOf(e).names.state(stateId);
 

@@ -56,7 +56,8 @@ t.test('the advisory lock serializes holders across connections', async (t) => {
   await release();
   await second;
   t.same(order, ['first released', 'second']);
-  t.match(advisoryKey(db), /^-?\d+$/);
+  t.match(advisoryKey(db, 'a'), /^-?\d+$/);
+  t.not(advisoryKey(db, 'a'), advisoryKey(db, 'b'), 'keyed by the catalog secret');
 });
 
 t.test('identifiers that are not ours never reach DDL', async (t) => {
