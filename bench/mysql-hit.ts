@@ -1,6 +1,6 @@
 // Cache-hit prepare of a MySQL/MariaDB state through the API with the warm pool, against the
 // same hit with the pool off (a schema clone per hit), measured in the same run, 300 ms apart.
-// Reported, not a target of issue 8: MySQL copies are schema clones, slower than Postgres's.
+// Reported, with no target: MySQL copies are schema clones, slower than Postgres's.
 // Run: npm run build && node dist/bench/mysql-hit.js
 import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
