@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { pidAlive } from '../runtime/lock.js';
+import { pidAlive } from '../lib/engine-files/pid-alive.js';
 import { BENCH_PG, dropAll, median, report, sleep } from './common.js';
 
 const N = Number(process.env.SQLRS_BENCH_N ?? 10);

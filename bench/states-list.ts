@@ -13,8 +13,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { request } from 'undici';
 import type { StoreWriter } from '../lib/store/types.js';
-import { createEngineCore } from '../runtime/engine-core.js';
-import { createHttpServer } from '../runtime/http-server.js';
+import { createEngineCore } from '../runtime/compose/engine-core.js';
+import { createHttpServer } from '../runtime/edge/http-server.js';
 import { median, ratioText } from './common.js';
 
 setFlagsFromString('--expose-gc');

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/runtime/engine-main.js';
+import '../dist/runtime/process/engine-main.js';

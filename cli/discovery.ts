@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { readEngineJson } from '../runtime/engine-json.js';
-import { pidAlive } from '../runtime/lock.js';
+import { readEngineJson } from '../lib/engine-files/engine-json.js';
+import { pidAlive } from '../lib/engine-files/pid-alive.js';
 import type { EngineRef } from './client.js';
 import { sendForText } from './http.js';
 

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fileSystemReason } from '../lib/fs-reason.js';
-import { makeDirs } from '../lib/make-dirs.js';
-import { START_FAILED } from '../runtime/logger.js';
-import { engineLogPath } from '../runtime/state-dir.js';
+import { START_FAILED } from '../lib/engine-files/start-failure.js';
+import { engineLogPath } from '../lib/engine-files/state-dir.js';
+import { fileSystemReason } from '../lib/files/fs-reason.js';
+import { makeDirs } from '../lib/files/make-dirs.js';
 import type { EngineRef } from './client.js';
 import { liveEngine } from './discovery.js';
 import { CliError, EXIT } from './errors.js';
@@ -91,7 +91,7 @@ async function waitForHealth(
 }
 
 /**
- * An engine that exited while starting logged why (runtime/engine-main.ts): the CLI shows that
+ * An engine that exited while starting logged why (runtime/process/engine-main.ts): the CLI shows that
  * at once rather than waiting out the health timeout to point at the log.
  */
 function startFailure(stateDir: string, logAt: number, ended: Ended): CliError {

@@ -7,8 +7,8 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { fileSystemReason } from '../lib/fs-reason.js';
-import { pidAlive } from '../runtime/lock.js';
+import { pidAlive } from '../lib/engine-files/pid-alive.js';
+import { fileSystemReason } from '../lib/files/fs-reason.js';
 import { CliError, EXIT } from './errors.js';
 
 const SPAWN_LOCK_STALE_MS = 15_000;

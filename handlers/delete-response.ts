@@ -1,5 +1,5 @@
 import type { DeleteResult } from '../lib/schema-types.js';
-import type { HandlerResponse } from '../runtime/types.js';
+import type { HandlerResponse } from '../runtime/edge/types.js';
 
 /** A blocked real delete answers 409; a dry run, or a done delete, answers 200 (SPEC §8). */
 export function deleteResponse(result: DeleteResult): HandlerResponse {

@@ -1,5 +1,5 @@
 import type { HealthResponse } from '../lib/schema-types.js';
-import type { Deps, HandlerRequest, HandlerResponse } from '../runtime/types.js';
+import type { Deps, HandlerRequest, HandlerResponse } from '../runtime/edge/types.js';
 
 /**
  * GET /v1/health: liveness and identity without a token (the CLI matches instanceId and pid

@@ -1,6 +1,6 @@
-import { parseBoolean } from '../lib/query.js';
 import type { DeleteQuery } from '../lib/schema-types.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { parseBoolean } from '../runtime/edge/query.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 import { deleteResponse } from './delete-response.js';
 
 /** DELETE /v1/instances/{instanceId}: blocked by sessions unless `force` (SPEC §6.5, §8). */

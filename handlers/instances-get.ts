@@ -1,6 +1,6 @@
 import { notFound } from '../lib/errors.js';
 import { resolveInstanceRef } from '../lib/registry.js';
-import type { Deps, HandlerRequest, HandlerResponse } from '../runtime/types.js';
+import type { Deps, HandlerRequest, HandlerResponse } from '../runtime/edge/types.js';
 
 /**
  * GET /v1/instances/{idOrName}: an exact id answers with the entry; a name (or an id prefix)

@@ -1,7 +1,7 @@
 import { redactUrl } from '../lib/config.js';
 import type { InstancesQuery } from '../lib/schema-types.js';
-import { listResponse, pages } from '../lib/stream.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { listResponse, pages } from '../runtime/edge/listing/stream.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /**
  * GET /v1/instances: filters by id prefix, state (id or prefix) and image. A DSN is listed

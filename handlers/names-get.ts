@@ -1,6 +1,6 @@
 import { notFound } from '../lib/errors.js';
 import { validateName } from '../lib/registry.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** GET /v1/names/{name} */
 export async function getName(req: HandlerRequest, deps: Deps) {

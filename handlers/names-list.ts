@@ -1,6 +1,6 @@
 import type { NamesQuery } from '../lib/schema-types.js';
-import { listResponse, pages } from '../lib/stream.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { listResponse, pages } from '../runtime/edge/listing/stream.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** GET /v1/names: filters by instance or state (id or 8+ hex prefix) and image. */
 export async function listNames(req: HandlerRequest<NamesQuery>, deps: Deps) {

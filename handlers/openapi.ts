@@ -1,5 +1,5 @@
 import { notFound } from '../lib/errors.js';
-import type { Deps, HandlerResponse } from '../runtime/types.js';
+import type { Deps, HandlerResponse } from '../runtime/edge/types.js';
 
 /** GET /v1/openapi.json: the API description, public like health (it holds no secrets). */
 export async function getOpenApi(_req: unknown, deps: Deps): Promise<HandlerResponse> {

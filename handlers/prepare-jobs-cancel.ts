@@ -1,5 +1,5 @@
 import { notFound } from '../lib/errors.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** POST /v1/prepare-jobs/{jobId}/cancel: 202 when a cancel was requested, 200 when already done. */
 export async function cancelPrepareJob(req: HandlerRequest, deps: Deps) {

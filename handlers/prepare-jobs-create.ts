@@ -1,5 +1,5 @@
 import type { PrepareAccepted, PrepareRequest } from '../lib/schema-types.js';
-import type { Deps, HandlerRequest, HandlerResponse } from '../runtime/types.js';
+import type { Deps, HandlerRequest, HandlerResponse } from '../runtime/edge/types.js';
 
 /**
  * POST /v1/prepare-jobs: the request is validated and its steps hashed before it is accepted,

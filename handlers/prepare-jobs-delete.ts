@@ -1,6 +1,6 @@
-import { parseBoolean } from '../lib/query.js';
 import type { DeleteQuery } from '../lib/schema-types.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { parseBoolean } from '../runtime/edge/query.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 import { deleteResponse } from './delete-response.js';
 
 /** DELETE /v1/prepare-jobs/{jobId}: blocked while it runs (`active_tasks`) unless `force`. */

@@ -1,8 +1,8 @@
 import { notFound } from '../lib/errors.js';
-import type { Job } from '../lib/prepare/job.js';
+import type { Job } from '../lib/prepare/jobs/job.js';
 import type { EventsQuery, JobEvent } from '../lib/schema-types.js';
-import { NDJSON } from '../lib/stream.js';
-import type { Deps, HandlerRequest, HandlerResponse } from '../runtime/types.js';
+import { NDJSON } from '../runtime/edge/listing/stream.js';
+import type { Deps, HandlerRequest, HandlerResponse } from '../runtime/edge/types.js';
 
 /**
  * GET /v1/prepare-jobs/{jobId}/events: the job's events as NDJSON from index `since`, then live

@@ -1,5 +1,5 @@
 import { notFound } from '../lib/errors.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** GET /v1/prepare-jobs/{jobId}: JobStatus with plan, result or error. */
 export async function getPrepareJob(req: HandlerRequest, deps: Deps) {

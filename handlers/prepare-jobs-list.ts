@@ -1,6 +1,6 @@
 import type { JobsQuery } from '../lib/schema-types.js';
-import { listResponse, onePage } from '../lib/stream.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { listResponse, onePage } from '../runtime/edge/listing/stream.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** GET /v1/prepare-jobs, optionally one exact `job`. Jobs live in memory (SPEC §5.4). */
 export async function listPrepareJobs(req: HandlerRequest<JobsQuery>, deps: Deps) {

@@ -1,6 +1,6 @@
-import { parseBoolean } from '../lib/query.js';
 import type { StateDeleteQuery } from '../lib/schema-types.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { parseBoolean } from '../runtime/edge/query.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 import { deleteResponse } from './delete-response.js';
 
 /** DELETE /v1/states/{stateId}: the state, or with `recurse` its whole subtree (SPEC §8). */

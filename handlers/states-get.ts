@@ -1,6 +1,6 @@
 import { notFound } from '../lib/errors.js';
 import { resolveStateId } from '../lib/registry.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** GET /v1/states/{stateId}: a full id or a unique prefix of 8+ hex characters. */
 export async function getState(req: HandlerRequest, deps: Deps) {

@@ -1,7 +1,7 @@
-import { cachedListResponse } from '../lib/list-cache.js';
 import type { StatesQuery } from '../lib/schema-types.js';
-import { listResponse, pages } from '../lib/stream.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { cachedListResponse } from '../runtime/edge/listing/list-cache.js';
+import { listResponse, pages } from '../runtime/edge/listing/stream.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** GET /v1/states: filters by id prefix, prepare kind, image and parent (id or prefix). */
 export async function listStates(req: HandlerRequest<StatesQuery>, deps: Deps) {

@@ -1,6 +1,6 @@
 import type { JobsQuery } from '../lib/schema-types.js';
-import { listResponse, onePage } from '../lib/stream.js';
-import type { Deps, HandlerRequest } from '../runtime/types.js';
+import { listResponse, onePage } from '../runtime/edge/listing/stream.js';
+import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** GET /v1/tasks: the tasks of every job in memory, or of one exact `job`. */
 export async function listTasks(req: HandlerRequest<JobsQuery>, deps: Deps) {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { fileSystemReason } from '../../lib/fs-reason.js';
-import { INSTALL_PSQL } from '../../runtime/tasks/run-psql.js';
+import { fileSystemReason } from '../../lib/files/fs-reason.js';
+import { INSTALL_PSQL } from '../../lib/psql/install-hint.js';
 import { parseArgs, str } from '../args.js';
 import { apiError } from '../client.js';
 import type { CliContext } from '../context.js';
@@ -84,7 +84,7 @@ function mysqlInvocation(dsn: string, args: string[], env: NodeJS.ProcessEnv): [
   return [env.SQLRS_MYSQL ?? 'mariadb', [...conn, ...args, u.pathname.slice(1)]];
 }
 
-/** A client that cannot be started, in the engine's words for psql (runtime/tasks/run-psql.ts). */
+/** A client that cannot be started, in the engine's words for psql (lib/prepare/kinds/psql/run-task.ts). */
 function cannotRun(kind: 'psql' | 'mysql', bin: string, err: unknown): CliError {
   const install =
     kind === 'psql'

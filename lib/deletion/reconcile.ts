@@ -1,7 +1,7 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
 import type { PrepareContext } from '../prepare/context.js';
-import { isLeftoverDrop, resolveLeftover } from '../prepare/leftover-drops.js';
+import { isLeftoverDrop, resolveLeftover } from '../prepare/records/leftover-drops.js';
 import type { PendingRow } from '../store/types.js';
 
 export interface ReconcileReport {

@@ -1,7 +1,7 @@
 import { sqlrsError } from '../errors.js';
+import { KeyedMutex } from '../kernel/keyed-mutex.js';
 import type { PrepareContext } from '../prepare/context.js';
-import type { JobManager } from '../prepare/jobs.js';
-import { KeyedMutex } from '../prepare/keyed-mutex.js';
+import type { JobManager } from '../prepare/jobs/job-manager.js';
 import { resolveInstanceIdPrefix, resolveStateId } from '../registry.js';
 import type { DeleteResult } from '../schema-types.js';
 import { executeDelete } from './execute.js';

@@ -2,19 +2,19 @@ import type { EngineConfig, ImageTarget } from '../config.js';
 import type { DbNames } from '../dbms/names.js';
 import type { DbmsServer } from '../dbms/types.js';
 import type { DeletionsInProgress } from '../deletion/in-progress.js';
+import type { KeyedMutex } from '../kernel/keyed-mutex.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { TrustSettings } from '../trust.js';
-import type { HashCache } from './hash-cache.js';
-import type { KeyedMutex } from './keyed-mutex.js';
-import type { LeftoverDrops } from './leftover-drops.js';
-import type { Reservations } from './reservations.js';
-import type { WarmPool } from './warm-pool.js';
+import type { HashCache } from './accept/hash-cache.js';
+import type { WarmPool } from './hand-out/warm-pool.js';
+import type { LeftoverDrops } from './records/leftover-drops.js';
+import type { Reservations } from './records/reservations.js';
 
-/** The pool as prepare sees it (runtime/pool.ts implements it). */
+/** The pool as prepare sees it (runtime/pool/pool.ts implements it). */
 export interface TaskRunner {
   readonly size: number;
-  // biome-ignore lint/suspicious/noExplicitAny: task inputs and outputs are typed at runtime/pool.ts
+  // biome-ignore lint/suspicious/noExplicitAny: task inputs and outputs are typed at runtime/pool/pool.ts
   run(task: string, input: any, transferList?: any[], signal?: AbortSignal): Promise<any>;
 }
 
@@ -45,7 +45,7 @@ export interface PrepareContext {
   /** Working directory for steps that have no -f file. */
   runDir: string;
   psqlPath: string;
-  /** Per psql path, whether it can run restricted (lib/psql/restrict-support.ts); asked once. */
+  /** Per psql path, whether it can run restricted (lib/psql/restrict/restrict-support.ts); asked once. */
   psqlVersions?: Map<string, Promise<string | undefined>>;
   maxLogLines: number;
   killGraceMs: number;

@@ -1,5 +1,5 @@
-import type { EngineCore } from '../engine-core.js';
-import type { BodySource, HandlerResponse } from '../types.js';
+import type { EngineCore } from '../compose/engine-core.js';
+import type { BodySource, HandlerResponse } from '../edge/types.js';
 import { type CloudOptions, lazyCore } from './options.js';
 
 export type FetchHandler = ((request: Request) => Promise<Response>) & {

@@ -1,6 +1,6 @@
 import { invalidArgument, toErrorBody } from '../../lib/errors.js';
-import type { EngineCore } from '../engine-core.js';
-import type { BodySource, HandlerResponse } from '../types.js';
+import type { EngineCore } from '../compose/engine-core.js';
+import type { BodySource, HandlerResponse } from '../edge/types.js';
 import { type CloudOptions, lazyCore } from './options.js';
 
 /** The parts of an API Gateway HTTP API (payload format 2.0) event this adapter reads. */

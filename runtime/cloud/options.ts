@@ -1,6 +1,6 @@
 import type { EngineConfig } from '../../lib/config.js';
 import type { Exposure } from '../../lib/trust.js';
-import { createEngineCore, type EngineCore } from '../engine-core.js';
+import { createEngineCore, type EngineCore } from '../compose/engine-core.js';
 
 /** What a cloud function passes: where the catalog lives, the token, and the engine config. */
 export interface CloudOptions {

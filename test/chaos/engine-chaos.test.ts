@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { request } from 'undici';
-import { startEngine } from '../../runtime/engine.js';
+import { startEngine } from '../../runtime/process/engine.js';
 import { spawnEngine, waitForEngineJson } from '../helpers/engine-process.js';
 import { clusterToolsMissing, ownCluster } from '../helpers/own-cluster.js';
 import { query } from '../helpers/pg.js';

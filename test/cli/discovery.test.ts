@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { findOrStartEngine, liveEngine } from '../../cli/discovery.js';
-import { writeEngineJson } from '../../runtime/engine-json.js';
+import { writeEngineJson } from '../../lib/engine-files/engine-json.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // What answers health here is a stand-in for an engine, so that the identity check can be

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { streamJobEvents } from '../../handlers/prepare-jobs-events.js';
-import type { Job } from '../../lib/prepare/job.js';
+import type { Job } from '../../lib/prepare/jobs/job.js';
 import type { EventsQuery, JobEvent } from '../../lib/schema-types.js';
-import type { Deps, HandlerRequest } from '../../runtime/types.js';
+import type { Deps, HandlerRequest } from '../../runtime/edge/types.js';
 import { newJob } from '../helpers/job.js';
 
 // Every events stream ends with the job's terminal event, however its reads and the job's end

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { NDJSON } from '../../lib/stream.js';
+import { NDJSON } from '../../runtime/edge/listing/stream.js';
 import { testEngine } from '../helpers/engine.js';
 import { prepare } from '../helpers/prepare.js';
 import { conforms } from '../helpers/schema.js';

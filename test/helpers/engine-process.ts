@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
-import type { EngineJson } from '../../runtime/engine-json.js';
+import type { EngineJson } from '../../lib/engine-files/engine-json.js';
 
 export const ENGINE_BIN = fileURLToPath(new URL('../../../bin/sqlrs-engine.js', import.meta.url));
 

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { request } from 'undici';
-import { type RunningEngine, startEngine } from '../../runtime/engine.js';
+import { type RunningEngine, startEngine } from '../../runtime/process/engine.js';
 import { dropCatalogDatabases } from './pg.js';
 import { tempDir } from './tmp.js';
 

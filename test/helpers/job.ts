@@ -1,4 +1,4 @@
-import { Job } from '../../lib/prepare/job.js';
+import { Job } from '../../lib/prepare/jobs/job.js';
 
 /** A psql job in memory, for tests of a job and of the handlers over it (no engine). */
 export const newJob = (createdAt = new Date().toISOString()) =>

@@ -2,7 +2,7 @@ import type { Test } from 'tap';
 import { imageTarget } from '../../lib/config.js';
 import type { DbmsServer } from '../../lib/dbms/types.js';
 import type { PrepareContext } from '../../lib/prepare/context.js';
-import type { WarmPool } from '../../lib/prepare/warm-pool.js';
+import type { WarmPool } from '../../lib/prepare/hand-out/warm-pool.js';
 import type { JobEvent, JobStatus, PrepareResult } from '../../lib/schema-types.js';
 import type { PendingRow } from '../../lib/store/types.js';
 import type { TestEngine } from './engine.js';
@@ -55,7 +55,7 @@ export const poolOf = (e: TestEngine): WarmPool => contextOf(e).warmPool as Warm
 
 /**
  * Pending records that are somebody's unfinished work: all but the held reservations
- * (lib/prepare/reservations.ts), which are pending by design.
+ * (lib/prepare/records/reservations.ts), which are pending by design.
  */
 export function unfinishedRecords(e: TestEngine): PendingRow[] {
   const held = contextOf(e).reservations?.opIds() ?? new Set<string>();

@@ -4,7 +4,7 @@ import pg from 'pg';
  * How long connecting to a server (TCP, start-up, login) may take. node-postgres waits for ever
  * by default: a server that accepts and never answers (overloaded, a wrong service on the port,
  * a firewall) held every prepare at `plan running` with no end. psql gets the same bound
- * (PGCONNECT_TIMEOUT, lib/prepare/psql-step.ts).
+ * (PGCONNECT_TIMEOUT, lib/prepare/kinds/psql/step.ts).
  */
 export const CONNECT_TIMEOUT_MS = 10_000;
 

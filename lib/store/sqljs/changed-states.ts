@@ -3,7 +3,7 @@ import { all, run } from './sql.js';
 
 /**
  * Which states' listing entries each commit changed, so a kept state listing can be patched
- * row by row instead of rendered again (lib/kept-listing.ts): every prepare touches its
+ * row by row instead of rendered again (runtime/edge/listing/kept-listing.ts): every prepare touches its
  * state's row, and rendering 10,000 entries from sql.js takes 40 times longer than sending
  * them.
  *

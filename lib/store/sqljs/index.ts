@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { sqlrsError } from '../../errors.js';
-import { fileSystemReason } from '../../fs-reason.js';
+import { fileSystemReason } from '../../files/fs-reason.js';
 import { newCatalogId, randomHex } from '../../id.js';
 import type {
   InstanceRow,

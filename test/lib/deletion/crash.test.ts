@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
-import { startEngine } from '../../../runtime/engine.js';
+import { startEngine } from '../../../runtime/process/engine.js';
 import { spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js';
 import { catalogDatabases, dropCatalogDatabases } from '../../helpers/pg.js';
 import { tempDir } from '../../helpers/tmp.js';

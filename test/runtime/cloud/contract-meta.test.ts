@@ -1,6 +1,6 @@
 import t from 'tap';
-import { createRouter } from '../../../runtime/router.js';
-import { ROUTES } from '../../../runtime/routes.js';
+import { createRouter } from '../../../runtime/edge/router.js';
+import { ROUTES } from '../../../runtime/edge/routes.js';
 import { loadFixtures } from '../../helpers/contract.js';
 
 t.test('every endpoint and every documented status has a contract fixture', async (t) => {

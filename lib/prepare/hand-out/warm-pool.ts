@@ -1,0 +1,274 @@
+import { imageTarget } from '../../config.js';
+import type { DbmsServer } from '../../dbms/types.js';
+import { newInstanceId, randomHex } from '../../id.js';
+import type { PooledRow } from '../../store/types.js';
+import type { PrepareContext } from '../context.js';
+import { dropLeftovers } from '../records/leftovers.js';
+import type { PoolSource } from './pool-source.js';
+
+export interface WarmPoolOptions {
+  /** Copies kept ready per recently used state (0: no pool). */
+  perState: number;
+  /** Copies kept ready across all states. */
+  maxTotal: number;
+}
+
+export const DEFAULT_WARM_POOL: WarmPoolOptions = { perState: 2, maxTotal: 8 };
+
+/**
+ * Pre-cloned copies of recently used states (issue 8). Each is made under the name of an
+ * instance that does not exist yet, so a cache-hit prepare takes one as its instance with a
+ * catalog write (the server is only asked whether the copy is still there); a build takes one
+ * of its parent (or of the empty base) and renames it into its build database. The copy is
+ * made again in the background, one at a time, so refills never compete with each other.
+ *
+ * The catalog is the source of truth: a pool row is written before its copy starts, so
+ * reconciliation drops or forgets what a crash left behind. Only the copy in progress is
+ * kept in memory, so that it is neither handed out nor reconciled away while it is made.
+ */
+export class WarmPool {
+  /** Sources by key, least recently used first. */
+  private readonly recent = new Map<string, PoolSource>();
+  private readonly queued = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+  private making: { key: string; db: string } | undefined;
+  /** Copies claimed for a drop (claimForDrop): never handed out, never dropped twice. */
+  private readonly dropping = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly ctx: PrepareContext,
+    readonly opts: WarmPoolOptions,
+  ) {}
+
+  get enabled(): boolean {
+    return this.opts.perState > 0 && this.opts.maxTotal > 0;
+  }
+
+  /**
+   * The ready copy a hand-out would take next (the oldest), or undefined. Looking is free: a
+   * copy is taken when the caller's next catalog write removes its row, which it makes before
+   * anything else can run, so no one else takes the same copy.
+   */
+  nextCopy(key: string): string | undefined {
+    // Off, it holds none (the copies a previous run left are dropped at start): no query.
+    return this.enabled ? this.ready(key)[0] : undefined;
+  }
+
+  /**
+   * The source was just used: keep copies of it ready. Copies of a base serve builds only,
+   * which rename them: a server without RENAME DATABASE (MySQL) gets copies of states alone.
+   */
+  used(source: PoolSource, server: DbmsServer): void {
+    if (!this.enabled || this.closed) return;
+    if (source.stateId === undefined && !server.rename) return;
+    const { key } = source;
+    this.recent.delete(key);
+    this.recent.set(key, source);
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.chain = this.chain
+      .then(() => this.fill(key))
+      .catch((err) => this.ctx.logger.error('warm_pool_fill_failed', { error: String(err) }));
+  }
+
+  /** The copy being made right now, which reconciliation must leave alone. */
+  inProgress(): string[] {
+    return this.making ? [this.making.db] : [];
+  }
+
+  /** Drops every copy of a state that is about to be deleted, and stops refilling it. */
+  async drain(stateId: string): Promise<void> {
+    this.recent.delete(stateId);
+    while (this.making?.key === stateId) await this.chain;
+    await this.dropClaimed(this.claimForDrop(this.ctx.store.listPooled(stateId)));
+  }
+
+  /**
+   * Drops, in the background, the copies beyond the configuration (every copy when the pool is
+   * off), newest kept first: a smaller `warm_pool` takes effect when the engine starts. Copies
+   * named as earlier engines named them (`_p_`, handed out by rename) go too: they would hold
+   * places that copies a hit can take as they are should have. Copies that cannot be dropped
+   * now (server down) stay for the next start.
+   */
+  trim(): void {
+    this.chain = this.chain
+      .then(() => this.dropExcess())
+      .catch((err) => this.ctx.logger.error('warm_pool_trim_failed', { error: String(err) }));
+  }
+
+  private async dropExcess(): Promise<void> {
+    const kept = new Map<string, number>();
+    let total = 0;
+    for (const row of this.ctx.store.listPooled().reverse()) {
+      const n = kept.get(row.state_id) ?? 0;
+      // Made as the engine now makes them: named as an instance, for today's build_role.
+      const current =
+        this.ctx.names.instanceIdOf(row.db_name) !== undefined &&
+        row.access === (this.accessOf(row.image_id) ?? row.access);
+      if (current && this.enabled && n < this.opts.perState && total < this.opts.maxTotal) {
+        kept.set(row.state_id, n + 1);
+        total++;
+      } else {
+        await this.dropCopy(row).catch((err) =>
+          this.ctx.logger.error('warm_pool_trim_failed', { db: row.db_name, error: String(err) }),
+        );
+      }
+    }
+  }
+
+  /** Resolves when no refill is queued or running (tests, benchmarks). */
+  async idle(): Promise<void> {
+    let seen: Promise<void> | undefined;
+    while (seen !== this.chain) {
+      seen = this.chain;
+      await seen;
+    }
+  }
+
+  /** Stops refilling and waits for the copy in progress; the copies stay for the next engine. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain;
+  }
+
+  private ready(key: string): string[] {
+    return this.ctx.store
+      .listPooled(key)
+      .map((r) => r.db_name)
+      .filter((db) => db !== this.making?.db && !this.dropping.has(db));
+  }
+
+  private async fill(key: string): Promise<void> {
+    this.queued.delete(key);
+    for (;;) {
+      if (this.closed || !this.recent.has(key)) return;
+      if (this.ready(key).length >= this.opts.perState) return;
+      if (this.held() >= this.opts.maxTotal && !(await this.evict(key))) return;
+      const source = this.recent.get(key);
+      if (!source || this.closed || !this.live(source)) return;
+      if (!(await this.makeCopy(source))) return;
+    }
+  }
+
+  /** A state's copies stop once it is gone from the catalog; a base is always there. */
+  private live(source: PoolSource): boolean {
+    return source.stateId === undefined || this.ctx.store.getState(source.stateId) !== undefined;
+  }
+
+  /** Copies in the pool, not counting those being dropped. */
+  private held(): number {
+    return this.ctx.store.listPooled().filter((r) => !this.dropping.has(r.db_name)).length;
+  }
+
+  /** Drops one copy of the least recently used other state; false when there is none. */
+  private async evict(keep: string): Promise<boolean> {
+    const rows = this.ctx.store
+      .listPooled()
+      .filter((r) => r.state_id !== keep && !this.dropping.has(r.db_name));
+    if (rows.length === 0) return false;
+    const rank = (id: string) => [...this.recent.keys()].indexOf(id); // -1: not used since start
+    rows.sort((a, b) => rank(a.state_id) - rank(b.state_id));
+    return this.dropCopy(rows[0] as PooledRow);
+  }
+
+  /** Drops a copy unless a hand-out or another drop claimed it first; true when it did. */
+  private async dropCopy(row: PooledRow): Promise<boolean> {
+    const claimed = this.claimForDrop([row]);
+    await this.dropClaimed(claimed);
+    return claimed.length > 0;
+  }
+
+  /**
+   * Claim before drop (docs/performance.md, "Warm pool"): the copies still in the pool, and not
+   * claimed already, are marked as being dropped in one turn, before the server is asked to
+   * drop anything. A hand-out picks a copy (ready() skips marked ones) and removes its row in
+   * one turn, so a copy being dropped is never handed out, and a copy a hand-out took (its
+   * row gone: listed before, or stale) is never dropped. The catalog row stays until the drop
+   * is done, as for any copy: a crash in between leaves a row whose database reconciliation
+   * finds gone, or still there.
+   */
+  private claimForDrop(rows: PooledRow[]): PooledRow[] {
+    const inPool = new Set(this.ctx.store.listPooled().map((r) => r.db_name));
+    const claimed = rows.filter((r) => inPool.has(r.db_name) && !this.dropping.has(r.db_name));
+    for (const row of claimed) this.dropping.add(row.db_name);
+    return claimed;
+  }
+
+  /**
+   * Drops claimed copies, then forgets their rows; one the server cannot drop now keeps its row
+   * (and may be handed out: a hand-out asks the server whether its copy exists). Throws the
+   * first failure.
+   */
+  private async dropClaimed(claimed: PooledRow[]): Promise<void> {
+    const done: string[] = [];
+    let failure: unknown;
+    try {
+      for (const row of claimed) {
+        try {
+          await this.serverOf(row.image_id).drop(row.db_name, true);
+          done.push(row.db_name);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+      if (done.length > 0)
+        await this.ctx.store.write((w) => {
+          for (const db of done) w.removePooled(db);
+        });
+    } finally {
+      for (const row of claimed) this.dropping.delete(row.db_name);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  private async makeCopy(source: PoolSource): Promise<boolean> {
+    // Named as the instance it will be: a hit takes it without renaming it.
+    const db = this.ctx.names.instance(newInstanceId());
+    const server = this.serverOf(source.imageId);
+    // build_role restricted: a copy of a state has the login of the instance it will be.
+    const password =
+      server.access === 'restricted' && source.db !== null ? randomHex(16) : undefined;
+    this.making = { key: source.key, db };
+    try {
+      await this.ctx.store.write((w) =>
+        w.addPooled({
+          db_name: db,
+          state_id: source.key,
+          image_id: source.imageId,
+          created_at: this.ctx.clock().toISOString(),
+          access: server.access,
+          password: password ?? null,
+        }),
+      );
+      if (source.db === null) await server.createFrom(db, null);
+      else await server.cloneInstance(source.db, db, source.sizeBytes, password);
+      return true;
+    } catch (err) {
+      this.ctx.logger.error('warm_pool_copy_failed', { source: source.key, error: String(err) });
+      const recordLeft = await dropLeftovers(this.ctx, server, source.imageId, [db]);
+      await this.ctx.store
+        .write((w) => {
+          w.removePooled(db);
+          recordLeft(w);
+        })
+        .catch(() => undefined);
+      return false;
+    } finally {
+      this.making = undefined;
+    }
+  }
+
+  /** How the server of an image makes copies now; undefined when it is no longer configured. */
+  private accessOf(imageId: string): string | undefined {
+    try {
+      return this.serverOf(imageId).access;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private serverOf(imageId: string): DbmsServer {
+    return this.ctx.server(imageTarget(this.ctx.config, imageId));
+  }
+}

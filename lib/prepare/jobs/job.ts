@@ -1,0 +1,199 @@
+import type { ErrorBody } from '../../errors.js';
+import type {
+  JobEntry,
+  JobEvent,
+  JobStatus,
+  PlanTask,
+  PrepareResult,
+  TaskEntry,
+} from '../../schema-types.js';
+import { EventLog } from './event-log.js';
+
+export type JobState = JobEntry['status'];
+export type TaskState = TaskEntry['status'];
+
+const TERMINAL_EVENTS = new Set(['result', 'error']);
+export const HEARTBEAT_MS = 500;
+
+/**
+ * One prepare job in memory (SPEC §5.4): its status, plan, tasks and the ordered event log that
+ * the events endpoint replays (`since`) and follows. Only the job manager mutates it.
+ * The log is bounded (event-log.ts), so a job costs little memory however long it ran and can
+ * be kept for its whole retention (docs/prepare.md).
+ */
+export class Job {
+  status: JobState = 'queued';
+  startedAt?: string;
+  finishedAt?: string;
+  /** When it finished, by the engine's clock (ms): what retention counts from. */
+  finishedAtMs?: number;
+  tasks: TaskEntry[] = [];
+  result?: PrepareResult;
+  error?: ErrorBody;
+  private readonly eventLog = new EventLog();
+  private waiters = new Set<() => void>();
+  readonly abort = new AbortController();
+  private lastEventAt = 0;
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    readonly id: string,
+    readonly kind: 'psql' | 'mysql',
+    readonly imageId: string,
+    readonly planOnly: boolean,
+    readonly argsNormalized: string,
+    readonly signature: string,
+    readonly createdAt: string,
+    private readonly clock: () => Date,
+  ) {}
+
+  get finished(): boolean {
+    return this.status === 'succeeded' || this.status === 'failed';
+  }
+
+  /** True once the terminal event (result or error) is in the log. */
+  get ended(): boolean {
+    const last = this.eventLog.last();
+    return last !== undefined && TERMINAL_EVENTS.has(last.type);
+  }
+
+  /** The terminal event once the job has ended (always kept: it is the last). */
+  get terminalEvent(): JobEvent | undefined {
+    return this.ended ? this.eventLog.last() : undefined;
+  }
+
+  /** How many events the job has said: the `since` that reads only what comes next. */
+  get eventCount(): number {
+    return this.eventLog.length;
+  }
+
+  /** The kept events from index `since` on (the events endpoint's replay). */
+  eventsFrom(since: number): JobEvent[] {
+    return this.eventLog.from(since);
+  }
+
+  /** Every kept event, in order. */
+  get events(): JobEvent[] {
+    return this.eventLog.from(0);
+  }
+
+  emit(event: Omit<JobEvent, 'ts'>): void {
+    this.lastEventAt = Date.now();
+    this.eventLog.push({ ...event, ts: this.clock().toISOString() } as JobEvent);
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiting) wake();
+  }
+
+  /** Resolves at the next event, or after `ms` (for heartbeats), whichever is first. */
+  nextEvent(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  setStatus(status: JobState): void {
+    this.status = status;
+    const at = this.clock();
+    const now = at.toISOString();
+    if (status === 'running') {
+      this.startedAt = now;
+      this.startHeartbeat();
+    }
+    if (this.finished) {
+      this.finishedAt = now;
+      this.finishedAtMs = at.getTime();
+      clearInterval(this.heartbeat);
+    }
+    this.emit({ type: 'status', status });
+  }
+
+  /**
+   * While a task runs and nothing was said for HEARTBEAT_MS, the task's last event is said
+   * again (SPEC §4), so a client can tell a slow step from a dead engine. Heartbeats go into
+   * the log like any event, so `since` (a count of lines read) always resumes correctly.
+   */
+  private startHeartbeat(): void {
+    this.heartbeat = setInterval(() => {
+      if (Date.now() - this.lastEventAt < HEARTBEAT_MS) return;
+      const running = this.tasks.find((t) => t.status === 'running');
+      // The task's status is what its last task event said (setTask sets both).
+      if (running) this.emit({ type: 'task', task_id: running.task_id, status: running.status });
+    }, HEARTBEAT_MS / 5);
+    this.heartbeat.unref();
+  }
+
+  setPlan(tasks: PlanTask[]): void {
+    const known = new Map(this.tasks.map((t) => [t.task_id, t]));
+    this.tasks = tasks.map((t) => ({
+      ...t,
+      job_id: this.id,
+      status: known.get(t.task_id)?.status ?? 'queued',
+    }));
+  }
+
+  task(taskId: string): TaskEntry | undefined {
+    return this.tasks.find((t) => t.task_id === taskId);
+  }
+
+  setTask(
+    taskId: string,
+    status: TaskState,
+    patch: Partial<TaskEntry> = {},
+    message?: string,
+  ): void {
+    const task = this.task(taskId);
+    if (!task) return;
+    Object.assign(task, patch, { status });
+    this.emit({ type: 'task', task_id: taskId, status, ...(message ? { message } : {}) });
+  }
+
+  log(taskId: string, message: string): void {
+    this.emit({ type: 'log', task_id: taskId, message });
+  }
+
+  succeed(result?: PrepareResult): void {
+    if (result) this.result = result;
+    this.setStatus('succeeded');
+    if (result) this.emit({ type: 'result', result });
+    else this.emit({ type: 'result' });
+  }
+
+  fail(error: ErrorBody): void {
+    for (const t of this.tasks) {
+      if (t.status === 'queued') t.status = 'skipped';
+      if (t.status === 'running') this.setTask(t.task_id, 'failed');
+    }
+    this.error = error;
+    this.setStatus('failed');
+    this.emit({ type: 'error', error });
+  }
+
+  entry(): JobEntry {
+    const e: JobEntry = {
+      job_id: this.id,
+      status: this.status,
+      prepare_kind: this.kind,
+      image_id: this.imageId,
+      plan_only: this.planOnly,
+      created_at: this.createdAt,
+    };
+    if (this.startedAt) e.started_at = this.startedAt;
+    if (this.finishedAt) e.finished_at = this.finishedAt;
+    return e;
+  }
+
+  statusView(): JobStatus {
+    const s: JobStatus = { ...this.entry(), prepare_args_normalized: this.argsNormalized };
+    if (this.tasks.length > 0) s.tasks = this.tasks.map((t) => ({ ...t }));
+    if (this.result) s.result = this.result;
+    if (this.error) s.error = this.error;
+    return s;
+  }
+}

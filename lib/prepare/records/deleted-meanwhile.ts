@@ -1,0 +1,24 @@
+import { type CodedError, errorCode, sqlrsError } from '../../errors.js';
+import type { PrepareContext } from '../context.js';
+
+/**
+ * A state deleted while a job made something from it (a step built on it, a copy of it): the
+ * delete could not see that work, which is not in the catalog yet, so the job gives it up
+ * rather than keep a state or instance whose state is gone. A delete still running is waited
+ * out first (lib/deletion/in-progress.ts); the answer holds until the caller's next await, so
+ * the caller commits in the same turn and no delete comes in between.
+ */
+export async function deletedMeanwhile(
+  ctx: PrepareContext,
+  stateId: string | null,
+  doing: string,
+): Promise<CodedError | undefined> {
+  await ctx.deletions.settled(stateId);
+  if (!stateId || ctx.store.getState(stateId)) return undefined;
+  return sqlrsError('conflict', `state ${stateId} was deleted while ${doing}`);
+}
+
+/** The error to report: a server's own error (a clone whose template was dropped) gives way. */
+export function orDeleted(err: unknown, deleted: CodedError | undefined): unknown {
+  return errorCode(err) === undefined && deleted ? deleted : err;
+}

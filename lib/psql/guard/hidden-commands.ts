@@ -1,0 +1,235 @@
+import { countNewlines } from '../../lines.js';
+import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlTo } from '../scan/scanner.js';
+import { maskedLineStarts } from './client-encodings.js';
+import { mayDoHarm } from './commands.js';
+import {
+  BACK_TO_SQL,
+  closerOf,
+  type From,
+  type HiddenCommand,
+  MAX_STATES,
+  readLine,
+} from './line-readings.js';
+
+export type { From, HiddenCommand };
+
+/** What can open or close a literal or comment, or be found: lines without any read alike. */
+const LEXICAL = /['"$\-/*\\:]/;
+
+/**
+ * Follows every way psql could lex `text` that the scan does not take. Between lines psql's
+ * lexer carries only what is open: a literal, a dollar-quoted body, a comment, or nothing. The
+ * reference reading takes every line as it is. Other readings:
+ * - A script may switch the client encoding at any line (lib/psql/guard/client-encodings.ts): a line
+ *   may be read masked, and the reading left in another state, which later lines continue from.
+ * - COPY ... FROM STDIN (or `\copy ... from stdin`) makes psql take the next lines as data, not
+ *   lexed, up to a `\.` line; then it goes on from the state its COPY line ended in. A statement
+ *   can be COPY without saying so (`:var`, `\gexec`), so after each `\.` line every state some
+ *   line started in before is a state a reading may go on from.
+ * - A command that fails (or that psql does not know) makes psql drop the rest of its line, so
+ *   SQL after a `\\` there is not lexed: a line with a command and a `\\` may end in nothing
+ *   open whatever the SQL after it opened.
+ * A reading that finds a meta-command that may do harm (lib/psql/guard/commands.ts) or an ambiguous
+ * literal the reference does not, or an unquoted `:name` that `mayHoldBackslash`, is refused:
+ * psql would run what the scan never checked. Readings that find less are fine, and so are
+ * commands psql does not know (COPY data read as script is full of `\N`).
+ *
+ * Cost: none for text with no such reading (ASCII, no `\.` line, no `\\`) or nothing to find (no
+ * backslash, no such `:name`); else one more scan up to the last such thing, and a few per line
+ * where readings differ.
+ */
+export function hiddenCommand(
+  text: string,
+  mayHoldBackslash: (name: string) => boolean,
+): HiddenCommand | undefined {
+  const copyEnds = copyEndStarts(text);
+  const stop = lastFindable(text, copyEnds.length > 0, mayHoldBackslash);
+  if (stop < 0) return undefined;
+  const hazardous = (token: PsqlToken) => {
+    if (token.kind === 'meta') return mayDoHarm(token);
+    return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
+  };
+  const stops = [...maskedLineStarts(text), ...copyEnds, ...linesWithSeparators(text)];
+  const walk = new Walk(text, [...new Set(stops)]);
+  while (walk.start <= stop) {
+    if (walk.skipQuietLines() > stop) break;
+    const line = walk.nextLine();
+    if (isCopyEnd(line)) {
+      walk.afterCopyEnd();
+      continue;
+    }
+    if (!LEXICAL.test(line)) continue; // every reading leaves each state as it is, finding nothing
+    const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous);
+    if ('hidden' in read) return read.hidden;
+    walk.readOn(read.reference, read.others);
+  }
+  return undefined;
+}
+
+/**
+ * Where the readings of a text are, line by line. Each line costs the same however many states
+ * the walk holds: `\.` lines put every state seen so far in `others` once, not again per line.
+ */
+class Walk {
+  start = 0;
+  lineNo = 0;
+  /** The state the reference reading starts the current line in. */
+  reference = '';
+  /** States other readings start the line in, each with where such a reading first left. */
+  others = new Map<string, From>();
+  /** Every state a line started in so far, in any reading: where a COPY line may have ended. */
+  readonly seen = new SeenStates();
+  /** How many of `seen`, in order, `others` holds since a line was last read every way. */
+  private copied = 0;
+  /** Whether `seen` has every state of `others`. */
+  private othersSeen = true;
+  /** What could end the states of `others` (lib/psql/guard/line-readings.ts closerOf). */
+  private closers = new Set<string>();
+  private readonly stops: number[];
+  private nextStop = 0;
+  private readonly nextAt = new Map<string, number>();
+  private lineOf = { at: -1, start: 0 };
+
+  /** `stops`: the starts of the lines some reading reads otherwise than the reference. */
+  constructor(
+    private readonly text: string,
+    stops: number[],
+  ) {
+    this.stops = stops.sort((a, b) => a - b);
+  }
+
+  /** After a line read every way: the states the readings go on from. */
+  readOn(reference: string, others: Map<string, From>): void {
+    this.reference = reference;
+    this.others = others;
+    this.copied = 0;
+    this.othersSeen = false;
+    this.closers = new Set([...others.keys()].map(closerOf));
+  }
+
+  /**
+   * Up to the next line some reading reads otherwise, or that could end what another reading
+   * has open (inert), the other readings stay as they are: scan the reference in one stretch.
+   */
+  skipQuietLines(): number {
+    while ((this.stops[this.nextStop] ?? this.text.length) < this.start) this.nextStop++;
+    const end = Math.min(this.stops[this.nextStop] ?? this.text.length, this.nextLineToRead());
+    if (end === this.start) return end;
+    this.reference = scanPsqlTo(
+      this.reference + this.text.slice(this.start, end),
+      this.seen,
+    ).reopen;
+    this.lineNo += countNewlines(this.text, this.start, end);
+    this.start = end;
+    return end;
+  }
+
+  /** The start of the next line that could end what another reading has open. */
+  private nextLineToRead(): number {
+    let at = this.text.length;
+    for (const closer of this.closers) at = Math.min(at, this.next(closer));
+    if (at === this.text.length) return at;
+    // The line of `at` stays the same over many steps: remembered, not looked up again.
+    if (this.lineOf.at !== at) this.lineOf = { at, start: this.text.lastIndexOf('\n', at - 1) + 1 };
+    return Math.max(this.start, this.lineOf.start);
+  }
+
+  /** Where `c` next occurs from the current line on (remembered: the walk only goes forward). */
+  private next(c: string): number {
+    const known = this.nextAt.get(c);
+    if (known !== undefined && known >= this.start) return known;
+    const found = this.text.indexOf(c, this.start);
+    const at = found < 0 ? this.text.length : found;
+    this.nextAt.set(c, at);
+    return at;
+  }
+
+  /**
+   * Past a `\.` line: psql either ended COPY data there and goes on from the state its COPY
+   * line ended in (some state a line started in before), or was not in COPY and read `\.` as
+   * an unknown command, or inside what was open. The reference goes on from nothing open.
+   * The states an earlier `\.` line put in `others` are there still: only newer ones are added.
+   */
+  afterCopyEnd(): void {
+    const states = this.seen.inOrder;
+    for (; this.copied < states.length; this.copied++) {
+      const state = states[this.copied] as string;
+      if (state === '' || this.others.has(state)) continue;
+      this.others.set(state, { line: this.lineNo, copy: true });
+      this.closers.add(closerOf(state));
+    }
+    if (this.others.delete('')) this.closers.delete(closerOf(''));
+    this.reference = '';
+  }
+
+  /** The next line, without its newline; notes the states it starts in. */
+  nextLine(): string {
+    this.seen.add(this.reference);
+    // A `\.` line only adds states `seen` has: a line read every way may add others.
+    if (!this.othersSeen) for (const state of this.others.keys()) this.seen.add(state);
+    this.othersSeen = true;
+    const nl = this.text.indexOf('\n', this.start);
+    const line = this.text.slice(this.start, nl < 0 ? this.text.length : nl);
+    this.start = nl < 0 ? this.text.length : nl + 1;
+    this.lineNo++;
+    return line;
+  }
+}
+
+/** States in the order first met (lib/psql/scan/scanner.ts scanPsqlTo adds a line's states). */
+class SeenStates {
+  private readonly known = new Set<string>(['']);
+  readonly inOrder: string[] = [''];
+
+  /**
+   * Past a `\.` line, more than MAX_STATES of them are too many ways to read the next line
+   * read, whatever they are: only what could end them (where that line is) still matters.
+   */
+  get full(): boolean {
+    return this.inOrder.length > MAX_STATES + 1;
+  }
+
+  add(state: string): void {
+    if (this.known.has(state)) return;
+    this.known.add(state);
+    this.inOrder.push(state);
+  }
+}
+
+/**
+ * The starts of the lines with a `\\`, `\;` or `\:`: after a command, SQL follows them, unless
+ * the command fails and psql drops the rest of the line.
+ */
+function linesWithSeparators(text: string): number[] {
+  // Newlines are found going forward: looking back from each match cost its whole line.
+  const starts: number[] = [];
+  let lineStart = 0;
+  let nextNewline = text.indexOf('\n');
+  for (const m of text.matchAll(new RegExp(BACK_TO_SQL.source, 'g'))) {
+    while (nextNewline >= 0 && nextNewline < m.index) {
+      lineStart = nextNewline + 1;
+      nextNewline = text.indexOf('\n', lineStart);
+    }
+    starts.push(lineStart);
+  }
+  return starts;
+}
+
+/**
+ * Where the last thing a reading could find is: a backslash, or a `:name` that may hold one (or
+ * has non-ASCII text in it, which a masked reading may read as another name). -1 if none, or if
+ * the text has no other reading (no non-ASCII byte, no `\.` line, no `\\`, `\;` or `\:`).
+ */
+function lastFindable(
+  text: string,
+  copies: boolean,
+  mayHoldBackslash: (name: string) => boolean,
+): number {
+  if (!copies && !/[\x80-\xff]/.test(text) && !BACK_TO_SQL.test(text)) return -1;
+  let last = text.lastIndexOf('\\');
+  for (const m of text.matchAll(/:([A-Za-z0-9_\x80-\xff]+)/g)) {
+    const name = m[1] as string;
+    if (m.index > last && (/[\x80-\xff]/.test(name) || mayHoldBackslash(name))) last = m.index;
+  }
+  return last;
+}

@@ -1,0 +1,136 @@
+import { type PsqlToken, scanPsqlTo } from '../scan/scanner.js';
+import { type MaskedLine, maskedVariants } from './client-encodings.js';
+
+/**
+ * One line of a script read every way psql might read it, from every state the readings so
+ * far left the line start in (lib/psql/guard/hidden-commands.ts walks the lines).
+ */
+
+/** A place where psql, reading the script otherwise than the scan, finds what the scan does not. */
+export interface HiddenCommand {
+  /** 1-based line where it is found. */
+  line: number;
+  /** What psql could find there: `\!`, `:name`, or a literal that may not end where it seems. */
+  found: string;
+  /** Why psql would read it so: the line it read otherwise first, and how. */
+  from: From;
+}
+
+/**
+ * psql read `line` masked under these client encodings; or, with `copy`, took the lines up to
+ * `line` (a `\.`) as COPY ... FROM STDIN data, which it does not lex, or did not; or, with
+ * `dropped`, dropped the rest of `line` after a command that failed.
+ */
+export type From =
+  | { line: number; encodings: string }
+  | { line: number; copy: true }
+  | { line: number; dropped: true };
+
+/**
+ * What takes psql back to SQL on the line after a command: `\\`, and `\;` or `\:`, which its
+ * SQL lexer reads as a plain `;` or `:`. If the command fails, psql drops all that instead.
+ */
+export const BACK_TO_SQL = /\\[\\;:]/;
+
+/** How many ways to have a line start (open literals, comments) before giving up: crafted text. */
+export const MAX_STATES = 16;
+
+/** Reads a line every way from every state: what it finds, or the states it leaves. */
+export function readLine(
+  line: string,
+  lineNo: number,
+  reference: string,
+  others: Map<string, From>,
+  hazardous: (token: PsqlToken) => boolean,
+): { hidden: HiddenCommand } | { reference: string; others: Map<string, From> } {
+  // Only `\.` lines leave more (a line read every way leaves at most as many): reading the line
+  // from each state would cost its length once per state seen before, and almost never ends
+  // them in few enough states.
+  if (others.size > MAX_STATES) return tooMany(lineNo, others);
+  const ref = scanLine(reference, line);
+  let known: Set<string> | undefined;
+  const next = new Map<string, From>();
+  const goOn = (state: string, from: From) => {
+    if (state !== ref.reopen && !next.has(state)) next.set(state, from);
+  };
+  // A command that fails makes psql drop the rest of its line, SQL after `\\` too.
+  const drops = BACK_TO_SQL.test(line);
+  if (drops && hasMeta(ref.tokens)) goOn('', { line: lineNo, dropped: true });
+  for (const reading of readingsOf(line, maskedVariants(line), reference, others, lineNo)) {
+    const read = inert(reading.state, reading.text) ?? scanLine(reading.state, reading.text);
+    if (read.tokens.length > 0) {
+      known ??= new Set(ref.tokens.map((t) => tokenKey(t, reference)));
+      const extra = read.tokens.find(
+        (t) => !known?.has(tokenKey(t, reading.state)) && hazardous(t),
+      );
+      if (extra) return { hidden: { line: lineNo, found: describe(extra), from: reading.from } };
+    }
+    goOn(read.reopen, reading.from);
+    if (drops && hasMeta(read.tokens)) goOn('', reading.from);
+  }
+  if (next.size > MAX_STATES) return tooMany(lineNo, next);
+  return { reference: ref.reopen, others: next };
+}
+
+function tooMany(lineNo: number, states: Map<string, From>): { hidden: HiddenCommand } {
+  const from = states.values().next().value as From;
+  return { hidden: { line: lineNo, found: 'too many ways to read it', from } };
+}
+
+const hasMeta = (tokens: PsqlToken[]) => tokens.some((t) => t.kind === 'meta');
+
+/** The line read masked from the reference's state, and every way from the other states. */
+function readingsOf(
+  line: string,
+  variants: MaskedLine[],
+  reference: string,
+  others: Map<string, From>,
+  lineNo: number,
+): Array<{ state: string; text: string; from: From }> {
+  const masked = variants.map((v) => ({
+    state: reference,
+    text: v.text,
+    from: { line: lineNo, encodings: v.encodings },
+  }));
+  const texts = [line, ...variants.map((v) => v.text)];
+  const carried = [...others].flatMap(([state, from]) =>
+    texts.map((text) => ({ state, text, from })),
+  );
+  return [...masked, ...carried];
+}
+
+/**
+ * A line that cannot end what is open finds nothing and leaves it open: no quote in it for a
+ * literal, no `*` for a comment, no `$` for a dollar-quoted body. Spares most lines most scans.
+ */
+function inert(state: string, line: string): ReturnType<typeof scanLine> | undefined {
+  if (state === '' || line.includes(closerOf(state))) return undefined;
+  return { tokens: [], reopen: state };
+}
+
+/** The character that could end what `state` has open (nothing open: a newline, always there). */
+export function closerOf(state: string): string {
+  if (state === '') return '\n';
+  if (state.endsWith("'")) return "'";
+  if (state === '"') return '"';
+  return state.startsWith('/*') ? '*' : '$';
+}
+
+/** Tokens of one line lexed from a state. */
+function scanLine(state: string, line: string) {
+  return scanPsqlTo(`${state}${line}\n`);
+}
+
+/** A token by what it is and where it is in its line (lexed after `state`). */
+function tokenKey(token: PsqlToken, state: string): string {
+  const at = (offset: number) => offset - state.length;
+  if (token.kind === 'meta') return `meta ${at(token.start)} ${at(token.end)} ${token.name}`;
+  if (token.kind === 'variable') return `variable ${at(token.start)} ${token.name}`;
+  return `ambiguous ${at(token.at)}`;
+}
+
+function describe(token: PsqlToken): string {
+  if (token.kind === 'meta') return `the meta-command \\${token.name}`;
+  if (token.kind === 'variable') return `:${token.name} unquoted`;
+  return token.cause === 'dollar' ? 'a dollar quote after a number' : 'a backslash before a quote';
+}

@@ -1,0 +1,201 @@
+import { countNewlines, lineCounter } from '../../lines.js';
+import { type MetaCommand, readMeta } from './meta-scan.js';
+import {
+  dollarAfterNumber,
+  isEscapeString,
+  plainQuoteEnd,
+  reopening,
+  skipLiteralOrComment,
+  wordStarts,
+} from './sql-lexemes.js';
+
+/**
+ * Finds psql meta-commands (backslash commands) in SQL text the way psql's lexer does: a
+ * backslash inside a quoted literal ('...', E'...', "..."), a dollar-quoted body ($tag$...$tag$)
+ * or a comment (-- and nested /* *\/) is not a meta-command. A meta-command runs to the end of
+ * its line (or to a `\\` separator).
+ *
+ * Text is scanned as latin1 so every byte maps to one character and offsets are byte offsets.
+ */
+export type { MetaCommand };
+
+/** A psql variable interpolated unquoted into SQL (`:name`): psql lexes its value as input. */
+export interface Interpolation {
+  kind: 'variable';
+  name: string;
+  line: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * Text psql may read otherwise than this scanner, and so find meta-commands where it finds a
+ * literal. `backslash`: a '...' literal with an odd run of backslashes before a quote, which
+ * psql ends there while standard_conforming_strings is on (the default) but reads as an
+ * escaped quote once a script turns it off. `dollar`: a dollar-quote opener right after a
+ * number or a `$1` parameter (`1$$`), which psql reads as the start of a dollar-quoted body
+ * or as part of the number, by version (`0x1F$$`: PostgreSQL 16 added hex numbers).
+ */
+export interface AmbiguousLiteral {
+  kind: 'ambiguous';
+  cause: 'backslash' | 'dollar';
+  line: number;
+  start: number;
+  end: number;
+  /** Offset of the quote that psql may read as escaped, or of the `$`. */
+  at: number;
+}
+
+export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | AmbiguousLiteral;
+
+/** Where scanPsqlTo notes the states lines start in (a Set will do). */
+export interface LineStates {
+  add(state: string): void;
+  /** Holds so many that a state more matters only by its kind: a comment is then `/*`. */
+  readonly full?: boolean;
+}
+
+const VARIABLE_CHAR = /[A-Za-z0-9_\x80-\xff]/;
+
+export function scanMetaCommands(text: string): MetaCommand[] {
+  return scanPsql(text).filter((t): t is { kind: 'meta' } & MetaCommand => t.kind === 'meta');
+}
+
+/** Meta-commands, unquoted interpolations and ambiguous literals, in the order of the text. */
+export function scanPsql(text: string): PsqlToken[] {
+  return scanPsqlTo(text).tokens;
+}
+
+/**
+ * scanPsql, and the text that reopens whatever the text leaves open (a literal, dollar-quoted
+ * body or comment; '' if nothing): psql lexes a script line by line, carrying that state over,
+ * and lib/psql/guard/hidden-commands.ts does the same. Only for text that ends with a newline: then
+ * a construct that runs to the end of the text is one left open. `lineStates`, if given, gets
+ * what reopens the state at each line start inside the text that is not '' (nothing open).
+ *
+ * A line `\.` ends COPY ... FROM STDIN data, which psql takes as it is, not lexed: a quote in
+ * the data opens nothing. So such a line is no command, and the text after it is scanned
+ * afresh; lib/psql/guard/hidden-commands.ts covers the readings where psql was not in COPY.
+ */
+export function scanPsqlTo(
+  text: string,
+  lineStates?: LineStates,
+): { tokens: PsqlToken[]; reopen: string } {
+  const tokens: PsqlToken[] = [];
+  let from = 0;
+  let lines = 0;
+  for (const m of text.matchAll(COPY_END_LINE)) {
+    scanSegment(text.slice(from, m.index), { offset: from, lines }, tokens, lineStates);
+    lines += countNewlines(text, from, m.index + m[0].length);
+    from = m.index + m[0].length;
+  }
+  const last = scanSegment(text.slice(from), { offset: from, lines }, tokens, lineStates);
+  return { tokens, reopen: last };
+}
+
+/** A line that ends COPY data in a script (psql's copy.c), with its newline. */
+// Not the m flag: its ^ also matches after a carriage return, which ends no line for psql.
+const COPY_END_LINE = /(?<=^|\n)\\\.\r?(?:\n|$)/g;
+
+/** Where the lines that end COPY data start. */
+export const copyEndStarts = (text: string) =>
+  [...text.matchAll(COPY_END_LINE)].map((m) => m.index);
+
+/** Whether a line, without its newline, ends COPY data. */
+export const isCopyEnd = (line: string) => line === '\\.' || line === '\\.\r';
+
+/** Scans a piece of a text that starts `at.offset` into it, after `at.lines` lines. */
+function scanSegment(
+  text: string,
+  at: { offset: number; lines: number },
+  out: PsqlToken[],
+  lineStates?: LineStates,
+): string {
+  const first = out.length;
+  const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
+  let reopen = '';
+  let metaEnd = -1;
+  for (let i = 0; i < text.length; ) {
+    if (i === metaEnd && text.startsWith('\\\\', i)) {
+      i += 2; // `\\` right after a command's arguments goes back to SQL
+      continue;
+    }
+    const found = out.length;
+    const end = scanAt(text, i, positions, out);
+    if (out.length > found && out[found]?.kind === 'meta') metaEnd = end;
+    if (end >= text.length && text.endsWith('\n')) reopen = reopening(text, i);
+    if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates);
+    i = end;
+  }
+  if (at.offset > 0 || at.lines > 0)
+    for (const token of out.slice(first)) {
+      token.start += at.offset;
+      token.end += at.offset;
+      token.line += at.lines;
+      if (token.kind === 'ambiguous') token.at += at.offset;
+    }
+  return reopen;
+}
+
+/** Adds what reopens the construct from `i` to `end` at each line start inside it. */
+function noteLineStates(text: string, i: number, end: number, states: LineStates): void {
+  // Only inside the construct: the next newline of the text may be far past it.
+  let nl = i;
+  while (nl < end && text.charCodeAt(nl) !== 10) nl++;
+  if (nl >= end) return;
+  if (text[i] !== '/') {
+    states.add(reopening(text, i));
+    return;
+  }
+  let depth = 0; // a comment: as deep as it is at each newline
+  for (let k = i; k < end; k++) {
+    const pair = text.slice(k, k + 2);
+    if (pair === '/*') depth++;
+    if (pair === '*/') depth--;
+    if (pair === '/*' || pair === '*/') k++;
+    // Each line of `/*` lines nested ever deeper would make a state as long as its depth.
+    else if (text[k] === '\n') states.add(states.full ? '/*' : '/*'.repeat(depth));
+  }
+}
+
+/** Line numbers and word starts of one text, each remembered as the scan goes forward. */
+interface Positions {
+  lineAt: (at: number) => number;
+  wordStart: (end: number) => number;
+}
+
+/** Reads what starts at `i`, reporting tokens to `out`; returns where the next thing starts. */
+function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: PsqlToken[]) {
+  const c = text[i];
+  if (c === '\\') {
+    // psql's SQL lexer reads `\;` and `\:` as a plain `;` and `:` (no command, no variable).
+    if (text[i + 1] === ';' || text[i + 1] === ':') return i + 2;
+    const cmd = readMeta(text, i, lineAt(i));
+    if (cmd) out.push({ kind: 'meta', ...cmd });
+    return cmd ? cmd.end : i + 2;
+  }
+  if (c === ':')
+    return readColon(text, i, (name, end) =>
+      out.push({ kind: 'variable', name, line: lineAt(i), start: i, end }),
+    );
+  if (c === "'" && !isEscapeString(text, i)) {
+    const { end, ambiguous: at } = plainQuoteEnd(text, i);
+    if (at !== undefined)
+      out.push({ kind: 'ambiguous', cause: 'backslash', line: lineAt(at), start: i, end, at });
+    return end;
+  }
+  if (c === '$' && dollarAfterNumber(text, i, wordStart)) {
+    out.push({ kind: 'ambiguous', cause: 'dollar', line: lineAt(i), start: i, end: i + 1, at: i });
+    return i + 1;
+  }
+  return skipLiteralOrComment(text, i) ?? i + 1;
+}
+
+/** Past `::` (a cast) or `:name` (reported); `:'name'` and `:"name"` are quoted, and safe. */
+function readColon(text: string, at: number, found: (name: string, end: number) => void): number {
+  if (text[at + 1] === ':') return at + 2;
+  let k = at + 1;
+  while (k < text.length && VARIABLE_CHAR.test(text[k] as string)) k++;
+  if (k > at + 1) found(text.slice(at + 1, k), k);
+  return Math.max(k, at + 1);
+}

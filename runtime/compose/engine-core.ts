@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { type EngineConfig, loadConfig } from '../../lib/config.js';
+import { prepareStateDir } from '../../lib/engine-files/state-dir.js';
+import { newAuthToken, newEngineInstanceId } from '../../lib/id.js';
+import { compileSchemas } from '../../lib/schemas.js';
+import { openSqljsStore } from '../../lib/store/sqljs/index.js';
+import type { Store } from '../../lib/store/types.js';
+import { type Exposure, trustSettings } from '../../lib/trust.js';
+import { createDispatcher, DEFAULT_MAX_BODY_BYTES, type Dispatch } from '../edge/dispatch.js';
+import { ListCache } from '../edge/listing/list-cache.js';
+import { buildOpenApi } from '../edge/openapi.js';
+import { ROUTES } from '../edge/routes.js';
+import type { Deps } from '../edge/types.js';
+import { createFileLogger } from '../process/logger.js';
+import { packageVersion } from '../process/package-info.js';
+import { createPrepareServices } from './services.js';
+
+export interface CoreOptions {
+  stateDir: string;
+  /** The bearer token; a new random one when not given. */
+  authToken?: string;
+  /** Engine config; replaces `<state dir>/config.json` when given (environment still applies). */
+  config?: EngineConfig;
+  env?: NodeJS.ProcessEnv;
+  runDir?: string;
+  version?: string;
+  maxBodyBytes?: number;
+  clock?: () => Date;
+  /**
+   * Who can reach these handlers (docs/security.md): the local engine says by its listen
+   * address, the cloud adapters say `remote`. Default `loopback`.
+   */
+  exposure?: Exposure;
+  /** Passed to the dispatcher: the loopback engine's Host check (docs/api.md). */
+  hostAllowed?: (host: string | undefined) => boolean;
+}
+
+/** The engine without its process: catalog, jobs, handlers' deps and the dispatcher. */
+export interface EngineCore {
+  deps: Deps;
+  dispatch: Dispatch;
+  authToken: string;
+  maxBodyBytes: number;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds everything the handlers need. Used by the local engine process (which adds the lock,
+ * the node:http server and engine.json) and by the cloud adapters (Fetch, Lambda).
+ */
+export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
+  const clock = opts.clock ?? (() => new Date());
+  const { log } = await prepareStateDir(opts.stateDir);
+  const logger = createFileLogger(log, clock);
+  const validators = compileSchemas();
+  let store: Store | undefined;
+  try {
+    store = await openSqljsStore({ dir: opts.stateDir, now: clock });
+    const config = loadConfig(opts.stateDir, validators, opts.env, opts.config);
+    const runDir = opts.runDir ?? join(opts.stateDir, 'run');
+    const trust = trustSettings(config, opts.exposure ?? 'loopback');
+    const prepare = createPrepareServices({ store, config, trust, clock, logger, runDir });
+    await prepare.deletion.reconcile();
+    // What a server that did not answer kept is dropped once it answers (docs/deletion.md).
+    prepare.ctx.leftoverDrops?.retryAll();
+    prepare.ctx.warmPool?.trim();
+    const authToken = opts.authToken ?? newAuthToken();
+    const maxBodyBytes = opts.maxBodyBytes ?? config.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;
+    const version = opts.version ?? packageVersion();
+    const listCache = new ListCache(config.list_cache_bytes);
+    store.onCommit(() => listCache.changed());
+    const deps: Deps = {
+      store,
+      validators,
+      clock,
+      logger,
+      engine: { version, instanceId: newEngineInstanceId(), pid: process.pid },
+      jobs: prepare.jobs,
+      deletion: prepare.deletion,
+      unknownDatabases: () => prepare.deletion.unknownDatabases(),
+      listCache,
+      openapi: () => buildOpenApi(ROUTES, validators.schemas, version),
+    };
+    const dispatch = createDispatcher({
+      routes: ROUTES,
+      deps,
+      authToken,
+      maxBodyBytes,
+      hostAllowed: opts.hostAllowed,
+    });
+    const openStore = store;
+    return {
+      deps,
+      dispatch,
+      authToken,
+      maxBodyBytes,
+      store,
+      async close() {
+        await prepare.close();
+        // A catalog that cannot be saved now (a full disk) leaves the last one saved, as a
+        // crash would: the next start reconciles from it. The engine still stops cleanly.
+        await openStore.close().catch((err: Error) => {
+          logger.error('catalog_not_saved_at_stop', { error: err.message });
+        });
+        await logger.close();
+      },
+    };
+  } catch (err) {
+    await store?.close();
+    await logger.close();
+    throw err;
+  }
+}

@@ -1,0 +1,33 @@
+import t from 'tap';
+import { testEngine } from '../../../../helpers/engine.js';
+import { mysqlQuery, mysqlSchemas } from '../../../../helpers/pg.js';
+import { prepare, unfinishedRecords } from '../../../../helpers/prepare.js';
+
+t.test('a statement whose connection is lost fails the job as unavailable', async (t) => {
+  const e = await testEngine(t);
+  const marker = `lost_${e.store.catalogId}`;
+  // The server closing the step's connection, as a shutdown or a crash would.
+  const kill = (async () => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const rows = await mysqlQuery<{ id: number }>(
+        'select id from information_schema.processlist where info like ?',
+        [`select sleep(30) as ${marker}%`],
+      );
+      if (rows[0]) return mysqlQuery(`KILL CONNECTION ${Number(rows[0].id)}`);
+    }
+  })();
+  const { job } = await prepare(e, {
+    prepare_kind: 'mysql',
+    mysql_args: ['-e', 'create table a(x int)', '-e', `select sleep(30) as ${marker}`],
+  });
+  await kill;
+  t.equal(job.status, 'failed');
+  t.match(job.error, {
+    code: 'unavailable',
+    message: /^mysql lost its connection to the server in step 2 \(execute-1\) at statement 1$/,
+    details: /statement: select sleep\(30\)/,
+  });
+  t.equal((await mysqlSchemas(e.store.catalogId)).filter((s) => s.includes('_b_')).length, 0);
+  t.same(unfinishedRecords(e), []);
+});

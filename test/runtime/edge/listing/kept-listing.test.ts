@@ -1,0 +1,86 @@
+import t, { type Test } from 'tap';
+import { CHUNK_ROWS, KeptListing } from '../../../../runtime/edge/listing/kept-listing.js';
+
+const key = (i: number) => i.toString(16).padStart(6, '0');
+const text = (k: string, v: number) => JSON.stringify({ k, v, s: 'é' });
+
+/** What the listing must send: the model's rows in key order. */
+function expected(model: Map<string, string>) {
+  const rows = [...model.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
+  return { json: `[${rows.join(',')}]`, ndjson: rows.map((r) => `${r}\n`).join('') };
+}
+
+const sent = (l: KeptListing, nd: boolean) => Buffer.concat(l.body(nd)).toString();
+
+function check(t: Test, l: KeptListing, model: Map<string, string>, label: string) {
+  const want = expected(model);
+  t.equal(sent(l, false), want.json, `${label}: json`);
+  t.equal(sent(l, true), want.ndjson, `${label}: ndjson`);
+  t.equal(l.rows, model.size, `${label}: row count`);
+}
+
+t.test('built in order, then patched at random: always the model in key order', async (t) => {
+  const l = new KeptListing(1);
+  const model = new Map<string, string>();
+  check(t, l, model, 'empty');
+  for (let i = 0; i < 1000; i += 2) {
+    model.set(key(i), text(key(i), 0));
+    l.append(key(i), text(key(i), 0));
+  }
+  check(t, l, model, 'built');
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let round = 0; round < 20; round++) {
+    for (let op = 0; op < 60; op++) {
+      const k = key(rand(1100));
+      const row = rand(3) === 0 ? undefined : text(k, round * 100 + op);
+      l.put(k, row);
+      if (row === undefined) model.delete(k);
+      else model.set(k, row);
+    }
+    check(t, l, model, `round ${round}`);
+  }
+  for (const k of [...model.keys()]) l.put(k, undefined);
+  model.clear();
+  check(t, l, model, 'all removed');
+  l.put(key(5), text(key(5), 1));
+  model.set(key(5), text(key(5), 1));
+  check(t, l, model, 'one added to an empty listing');
+  t.equal(l.bytes, Buffer.byteLength(text(key(5), 1)) * 3 + 1, 'row, json and ndjson bytes');
+});
+
+t.test('a patch re-encodes its chunk only, and never a buffer already sent', async (t) => {
+  const l = new KeptListing(1);
+  for (let i = 0; i < 4 * CHUNK_ROWS; i++) l.append(key(i), text(key(i), 0));
+  const before = l.body(true);
+  t.equal(before.length, 4, 'four chunks');
+  const copy = before.map((b) => Buffer.from(b));
+  l.put(key(CHUNK_ROWS + 1), text(key(CHUNK_ROWS + 1), 9));
+  const after = l.body(true);
+  t.same(
+    after.map((b, i) => b === before[i]),
+    [true, false, true, true],
+    'the chunk of the changed row is new',
+  );
+  t.same(before, copy, 'the buffers of the earlier body are unchanged');
+  t.match(after[1]?.toString(), /"v":9/);
+});
+
+t.test('a chunk that grows past twice its size splits; bytes follow the changes', async (t) => {
+  const l = new KeptListing(1);
+  const model = new Map<string, string>();
+  for (let i = 0; i < 3 * CHUNK_ROWS; i++) {
+    const k = key(1000 + i);
+    l.put(k, text(k, 0)); // all go to the last chunk through put
+    model.set(k, text(k, 0));
+  }
+  t.ok(l.body(true).length >= 2, 'split');
+  check(t, l, model, 'after splits');
+  const rowBytes = [...model.values()].reduce((n, r) => n + Buffer.byteLength(r), 0);
+  const { json, ndjson } = expected(model);
+  const encoded = Buffer.byteLength(json) - 2 + Buffer.byteLength(ndjson);
+  t.equal(l.bytes, rowBytes + encoded - (l.body(true).length - 1), 'rows and encodings');
+});
