@@ -1,6 +1,6 @@
 // Cold prepare of a three-step script through the API, against doing it by hand in the same
-// run: createdb, psql per step, one clone (createdb -T) for a private copy, as the issue
-// states the baseline; also printed against a stricter hand-made run that clones on an open
+// run: createdb, psql per step, one clone (createdb -T) for a private copy, the baseline of
+// docs/performance.md; also printed against a stricter hand-made run that clones on an open
 // connection (no createdb start-up). A pause
 // before each measurement (as between the edits of a script) keeps the engine's background
 // refills out of both figures.
@@ -22,7 +22,7 @@ const CONN = ['-h', '127.0.0.1', '-U', 'postgres'];
 const psql = (db: string, sql: string) =>
   execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...CONN, '-d', db, '-c', sql]);
 
-/** The issue's baseline: what a person types (createdb, psql per step, createdb -T). */
+/** The baseline: what a person types (createdb, psql per step, createdb -T). */
 function byHandWithTools(db: string, sql: string[]) {
   execFileSync('createdb', [...CONN, db]);
   for (const s of sql) psql(db, s);

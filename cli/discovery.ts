@@ -19,7 +19,7 @@ export async function liveEngine(stateDir: string): Promise<EngineRef | undefine
 }
 
 /**
- * Finds the engine of a state dir, or starts one (SPEC §9). The code that starts one is loaded
+ * Finds the engine of a state dir, or starts one (docs/cli.md). The code that starts one is loaded
  * only when none answers: most calls find it running, and node:child_process alone costs a few
  * milliseconds to load (docs/performance.md, "CLI").
  */

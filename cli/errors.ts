@@ -1,4 +1,4 @@
-/** Exit codes of SPEC §9. */
+/** Exit codes (docs/cli.md, Commands). */
 export const EXIT = { ok: 0, usage: 2, engine: 3, blocked: 4 } as const;
 
 /** An error the CLI reports in one line and turns into its exit code. */

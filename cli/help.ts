@@ -1,4 +1,4 @@
-/** --help text of every command (SPEC §9). */
+/** --help text of every command (docs/cli.md). */
 export const GLOBAL_HELP = `Global flags:
   --state-dir DIR        state directory (default $XDG_STATE_HOME/sqlrs or ~/.local/state/sqlrs)
   --output human|json    output format (default human)

@@ -12,7 +12,7 @@ export interface ProgressOptions {
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
- * Progress of a job on stderr (SPEC §9): current task, step n of m, elapsed time. On a TTY a
+ * Progress of a job on stderr (docs/cli.md): current task, step n of m, elapsed time. On a TTY a
  * spinner line is redrawn; otherwise (or with -v) one plain line per event. Heartbeats (a task
  * repeating its status) are shown only as time passing, never as new lines.
  */

@@ -1,4 +1,4 @@
-/** Aligned text tables and the small formatting rules of `ls` (SPEC §9). */
+/** Aligned text tables and the small formatting rules of `ls` (docs/cli.md). */
 
 export const shortId = (id: string | null | undefined, long: boolean) =>
   id ? (long ? id : id.slice(0, 12)) : '-';

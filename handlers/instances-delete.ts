@@ -3,7 +3,7 @@ import { parseBoolean } from '../runtime/edge/query.js';
 import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 import { deleteResponse } from './delete-response.js';
 
-/** DELETE /v1/instances/{instanceId}: blocked by sessions unless `force` (SPEC §6.5, §8). */
+/** DELETE /v1/instances/{instanceId}: blocked by sessions unless `force` (docs/deletion.md). */
 export async function deleteInstance(req: HandlerRequest<DeleteQuery>, deps: Deps) {
   const result = await deps.deletion.deleteInstance(req.params.instanceId as string, {
     force: parseBoolean(req.query.force, 'force'),

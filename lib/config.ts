@@ -66,7 +66,7 @@ function parseOr(text: string): unknown {
   }
 }
 
-/** The local servers used when no config names an image (SPEC §6.1), found as libpq would. */
+/** The local servers used when no config names an image (docs/prepare.md), found as libpq would. */
 export function defaultUrl(kind: DbmsKind, env = process.env): string {
   if (kind === 'postgres') {
     const user = encodeURIComponent(env.PGUSER ?? 'postgres');

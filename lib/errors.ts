@@ -54,7 +54,7 @@ export function errorCode(err: unknown): ErrorCode | undefined {
 export const invalidArgument = (message: string, details?: string) =>
   sqlrsError('invalid_argument', message, details);
 export const notFound = (message: string) => sqlrsError('not_found', message);
-/** A job stopped by cancel or shutdown (SPEC §5.4): one message wherever it is noticed. */
+/** A job stopped by cancel or shutdown (docs/deletion.md): one message wherever it is noticed. */
 export const jobCancelled = () => sqlrsError('cancelled', 'job cancelled');
 
 /** Work stopped at its configured limit: says what, and the setting and value that ended it. */

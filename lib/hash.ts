@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 export const HASH_SCHEMA = 'sqlrs-hash-v1';
 
 /**
- * H(fields) of SPEC §5.3: lowercase hex SHA-256 of `<key>=<byte length>:<value>\n` per field,
+ * H(fields) (docs/prepare.md): lowercase hex SHA-256 of `<key>=<byte length>:<value>\n` per field,
  * in order. Length-prefixing makes the encoding unambiguous whatever the values contain.
  */
 export function H(fields: Array<[string, string]>): string {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { invalidArgument } from './errors.js';
 
-/** Ids are lowercase hex; these are their exact formats (SPEC §2). */
+/** Ids are lowercase hex; these are their exact formats (docs/api.md, Identifiers). */
 export const STATE_ID = /^[0-9a-f]{64}$/;
 export const INSTANCE_ID = /^[0-9a-f]{32}$/;
 export const JOB_ID = /^[0-9a-f]{32}$/;

@@ -1,8 +1,8 @@
 /**
  * Splits a byte stream into UTF-8 lines, keeping at most `maxLine` characters of each: a longer
  * line is passed on cut (`cut` true) and the rest of it dropped as it comes. Each chunk is
- * searched once: the partial line used to be joined to every chunk and searched again, so a
- * 16 MB line of psql output took 26 s to split, and four times that for twice the line.
+ * searched once: joining the partial line to every chunk and searching it again would take
+ * 26 s to split a 16 MB line of psql output, and four times that for twice the line.
  */
 export class LineSplitter {
   private parts: string[] = [];

@@ -5,7 +5,7 @@ import type { Store } from './store/types.js';
 const NAME = /^[A-Za-z0-9._-]{1,63}$/;
 
 /**
- * Name rules (SPEC §2): 1-63 of [A-Za-z0-9._-], never something that looks like an id, and
+ * Name rules (docs/api.md): 1-63 of [A-Za-z0-9._-], never something that looks like an id, and
  * never `.` or `..` (docs/prepare.md).
  */
 export function validateName(name: string): string {
@@ -52,7 +52,7 @@ export function resolveInstanceIdPrefix(store: Store, raw: string): string {
 export type InstanceRef = { instanceId: string; via: 'id' | 'name' | 'prefix' };
 
 /**
- * Resolves an instance path segment (SPEC §4): 32 hex is tried as an id first, then as a name;
+ * Resolves an instance path segment (docs/api.md): 32 hex is tried as an id first, then as a name;
  * anything else is a name, and failing that, a hex prefix of 8+ characters. Only an exact id
  * is canonical; the others answer with a redirect to the id.
  */

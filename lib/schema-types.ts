@@ -35,7 +35,7 @@ export interface EmptyQuery {
 
 // engine-config.json
 /**
- * <state dir>/config.json (SPEC §6.1). Every field is optional.
+ * <state dir>/config.json (docs/prepare.md, Images and servers). Every field is optional.
  */
 export interface EngineConfig {
 /**
@@ -228,7 +228,7 @@ paths: {
 
 // plan-task.json
 /**
- * One task of a job's plan (SPEC §4, §5.4).
+ * One task of a job's plan (docs/prepare.md, Jobs and the cache).
  */
 export interface PlanTask {
 task_id: string

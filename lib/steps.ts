@@ -1,8 +1,9 @@
 import { invalidArgument } from './errors.js';
 
 /**
- * The stdin rules shared by psql and mysql arguments (SPEC §5.1, §6.6): at most one step reads
- * stdin, a step that reads it needs the request's `stdin`, and `stdin` needs such a step.
+ * The stdin rules shared by psql and mysql arguments (docs/prepare.md, docs/mysql.md): at most
+ * one step reads stdin, a step that reads it needs the request's `stdin`, and `stdin` needs such
+ * a step.
  * `flag` is how the tool spells the stdin step (`-f -` for psql, `-` for mysql).
  */
 export function checkStdinSteps(stdinSteps: number, stdin: string | undefined, flag: string): void {

@@ -27,7 +27,9 @@ function sourceFiles(dir) {
 /** Relative imports of a file, type-only ones included (they tie modules as much). */
 function importsOf(root, file) {
   const text = readFileSync(join(root, file), 'utf8');
-  const specs = [...text.matchAll(/\b(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]);
+  const specs = [...text.matchAll(/\b(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map(
+    (m) => m[1],
+  );
   return specs.map((s) => relative(root, resolve(root, dirname(file), s)).replace(/\.js$/, '.ts'));
 }
 

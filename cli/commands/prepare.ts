@@ -50,7 +50,7 @@ async function requestBody(
   return body;
 }
 
-/** Relative -f paths are resolved against the current directory (SPEC §9); `-f -` is stdin. */
+/** Relative -f paths are resolved against the current directory (docs/cli.md); `-f -` is stdin. */
 export function resolvePsqlFiles(
   args: string[],
   cwd: string,

@@ -1,6 +1,6 @@
 /**
- * Connection tracking on PostgreSQL (SPEC §6.5): sessions per database from pg_stat_activity,
- * not counting the engine's own (its admin connections and the psql it runs).
+ * Connection tracking on PostgreSQL (docs/deletion.md): sessions per database from
+ * pg_stat_activity, not counting the engine's own (its admin connections and the psql it runs).
  */
 /** psql run by the engine is `sqlrs`; the engine's own connections are `sqlrs-engine:...`. */
 export const ENGINE_APP_NAME_PATTERNS = ['sqlrs', 'sqlrs-engine:%'];

@@ -1,7 +1,7 @@
 import { CATALOG_ID, INSTANCE_ID, JOB_ID, STATE_ID } from '../id.js';
 
 /**
- * Database names (SPEC §6.2): `sqlrs_<catalog id>_<kind>_<id>`. Every name is built from hex
+ * Database names (docs/catalog.md): `sqlrs_<catalog id>_<kind>_<id>`. Every name is built from hex
  * ids the engine made, so it is safe to place in DDL; `assertOwnName` double-checks.
  */
 export function dbNames(catalogId: string) {
@@ -32,7 +32,7 @@ export function dbNames(catalogId: string) {
 
 export type DbNames = ReturnType<typeof dbNames>;
 
-// `p`: warm-pool copies made before the sixth session, still dropped by name.
+// `p`: warm-pool copies of an earlier naming scheme, still dropped by name.
 const OWN_NAME = /^sqlrs_[0-9a-f]{8}_[sibp]_[0-9a-f]+(_\d+)?$/;
 
 /** Guards every identifier that goes into DDL. */

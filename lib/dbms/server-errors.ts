@@ -79,8 +79,8 @@ const MYSQL_REFUSED = new Set([
 /**
  * A database server's error as the engine reports it: `unavailable` (503) with the server's
  * own message and the server's URL (no password) for a connection failure or a refusal;
- * anything else unchanged. Before, a role without CREATEDB made every prepare fail with a bare
- * "internal error".
+ * anything else unchanged. So a role without CREATEDB fails a prepare with the server's own
+ * words, not a bare "internal error".
  */
 export function serverError(url: string, err: unknown): unknown {
   const code = String((err as { code?: unknown } | null)?.code ?? '');

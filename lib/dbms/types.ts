@@ -13,7 +13,7 @@ export interface DbmsServer {
    * its database; admin: everything uses the server URL's credentials.
    */
   readonly access: BuildRole;
-  /** Connects, reads version and identity, checks the image's version tag (SPEC §6.1). */
+  /** Connects, reads version and identity, checks the image's version tag (docs/prepare.md). */
   resolve(imageId: string): Promise<string>;
   /** Creates `db` as a copy of `parent`, or empty when parent is null. */
   createFrom(db: string, parent: string | null): Promise<void>;
@@ -33,7 +33,7 @@ export interface DbmsServer {
   rename?(from: string, to: string): Promise<void>;
   /**
    * Drops a database. With force, its sessions are terminated; without, a database someone
-   * is connected to is left alone and the answer is 'busy' (SPEC §6.5).
+   * is connected to is left alone and the answer is 'busy' (docs/deletion.md, Deleting).
    */
   drop(db: string, force: boolean): Promise<'dropped' | 'busy'>;
   /** Drops the logins (accounts) of this catalog whose database is gone; returns their names. */

@@ -4,7 +4,7 @@ import type { DeleteResult } from '../schema-types.js';
 import { countSessions, type DeletePlan, type Drop, propagateBlocked } from './plan.js';
 
 /**
- * Carries out a deletion plan all-or-nothing (SPEC §8). Without force, instance databases are
+ * Runs a deletion plan all-or-nothing (docs/deletion.md). Without force, instance databases are
  * first fenced (no new connections) and their sessions counted again, so a session that came
  * in after the check turns the result into `blocked` before anything is dropped.
  */

@@ -1,5 +1,5 @@
 /**
- * States a delete is removing right now (SPEC §8). A delete plans from the catalog, then drops
+ * States a delete is removing now (docs/deletion.md). A delete plans from the catalog, then drops
  * databases for a while; a job that finishes a step built on one of these states, or a copy of
  * one, meanwhile would add a child or an instance the plan never saw, left behind with its
  * parent gone. Such a job waits the delete out, then looks at the catalog again in the same

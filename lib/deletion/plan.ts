@@ -48,7 +48,7 @@ export async function planInstanceDelete(
 }
 
 /**
- * The deletion tree of a state (SPEC §8): without `recurse`, a state with instances or child
+ * A state's deletion tree (docs/deletion.md): without `recurse`, a state with instances or child
  * states is blocked (`has_descendants`); with it, every child state and instance below, where
  * one blocked node blocks its ancestors (`blocked_by_descendant`).
  */

@@ -23,7 +23,7 @@ interface ServerWork {
 }
 
 /**
- * Makes the catalog and the servers agree (SPEC §6.4): pending records are resolved (their
+ * Makes the catalog and the servers agree (docs/deletion.md): pending records are resolved (their
  * half-built databases dropped), rows whose database is gone are removed, fenced instances are
  * opened again, and unknown databases in this catalog's namespace are reported.
  */

@@ -22,8 +22,8 @@ export const READ_ATTEMPTS = 5;
 /**
  * Reads a script file the engine hashes, and says where it really is (links resolved): a
  * regular file of at most MAX_SOURCE_BYTES. A device, a pipe or a directory is refused before
- * anything is read: `-f /dev/zero` used to be read until the engine ran out of memory, and a
- * FIFO with no writer blocked a worker for good. Opened non-blocking, so that opening a FIFO
+ * anything is read: `-f /dev/zero` would be read until the engine ran out of memory, and a
+ * FIFO with no writer would block a worker for good. Opened non-blocking, so that opening a FIFO
  * does not wait for its writer either. Throws an error with a `code`, which
  * `unreadableReason` words.
  *

@@ -15,7 +15,7 @@ export interface MysqlStep {
 const CONNECTION = /^(-[hPuSpDW]|--(host|port|user|socket|password|database|protocol)(=|$))/;
 
 /**
- * mysql arguments (SPEC §6.6): `-e SQL` / `--execute=SQL` steps, absolute `.sql` file paths as
+ * mysql arguments (docs/mysql.md): `-e SQL` / `--execute=SQL` steps, absolute `.sql` file paths as
  * steps, and `-` for stdin. Connection flags and `-f/--force` are refused; so is every other
  * flag, because steps run through the engine's driver, not the mysql client.
  */

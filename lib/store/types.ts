@@ -3,7 +3,7 @@ import type { InstanceEntry, NameEntry, StateEntry } from '../schema-types.js';
 /**
  * The catalog's interface. Reads are synchronous (the catalog lives in the owning thread's
  * memory); every change goes through `write`, which commits one transaction and resolves only
- * after the change is durable on disk (SPEC §7). Implementations: store/sqljs.
+ * after the change is durable on disk (docs/catalog.md). Implementations: store/sqljs.
  */
 
 export interface StateRow {
@@ -40,7 +40,7 @@ export interface NameRow {
 
 /**
  * A database the engine is about to create or drop, recorded before it touches the server so
- * that reconciliation after a crash knows what may be half-done (SPEC §6.3, §6.4).
+ * that reconciliation after a crash knows what may be half-done (docs/catalog.md).
  */
 export interface PendingRow {
   op_id: string;
@@ -55,7 +55,7 @@ export interface PendingRow {
    * being deleted (target_id names it, and its row goes with the database); `leftover`, what a
    * failed build, clone or warm copy left (target_id names the state or instance it was for),
    * never dropped while the catalog records the database as a live state or instance;
-   * `taken`, a warm copy taken out of the pool. Absent on records older than the field.
+   * `taken`, a warm copy taken out of the pool. Null on records of schema v4 and before.
    */
   reason?: DropReason | null;
 }

@@ -3,7 +3,7 @@ import { invalidArgument } from '../../lib/errors.js';
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
-/** The SPEC's boolean query rules (§4): a fixed set of spellings, anything else is a 400. */
+/** Boolean query parameters (docs/api.md): a fixed set of spellings, anything else is a 400. */
 export function parseBoolean(value: string | undefined, name: string): boolean {
   if (value === undefined) return false;
   if (TRUE.has(value)) return true;

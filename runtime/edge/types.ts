@@ -74,7 +74,7 @@ export interface Deps {
   openapi?: () => unknown;
   /** Rendered list pages of the unchanged catalog; absent: render every time. */
   listCache?: ListCache;
-  /** Databases in the catalog's namespace that the catalog does not know (SPEC §6.4). */
+  /** Databases in the catalog's namespace that the catalog does not know (docs/deletion.md). */
   unknownDatabases?: () => string[];
 }
 

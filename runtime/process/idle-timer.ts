@@ -1,6 +1,6 @@
 /**
- * Fires `onIdle` once nothing has been in flight for `timeoutMs` (SPEC §3): no request, and no
- * job queued or running (the engine counts both). A timeout of 0 disables it. The timer is
+ * Fires `onIdle` once nothing has been in flight for `timeoutMs` (docs/runtime.md): no request,
+ * and no job queued or running (the engine counts both). A timeout of 0 disables it. The timer is
  * unref'd so it never keeps the process alive on its own; once stopped it is never armed again.
  */
 export function createIdleTimer(timeoutMs: number, onIdle: () => void) {

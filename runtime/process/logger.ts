@@ -11,7 +11,7 @@ const BATCH_MS = 50;
 const BATCH_BYTES = 64 * 1024;
 
 /**
- * JSON log lines (SPEC §3) appended to the engine log, and echoed to stderr when it is a
+ * JSON log lines (docs/runtime.md) appended to the engine log, and echoed to stderr when it is a
  * terminal. Writes are buffered so logging never blocks a request, and info lines are batched:
  * one file write per request (the `http` line) cost a listing of 10,000 states 10-15 % of its
  * speed (bench/states-list). An error line goes out at once, with the lines before it; a
@@ -51,7 +51,7 @@ export function createFileLogger(
 
 /**
  * The log file, appended to. A failed write (a full disk) destroys a write stream for good:
- * the engine logged nothing more after its disk was full for a moment. So a failed stream is
+ * kept, it would log nothing more once the disk had been full for a moment. So a failed stream is
  * let go and the file is opened again by the next write, which first ends the line the
  * failure may have torn. A full disk must not take the engine down with it: errors are never
  * thrown.
@@ -88,7 +88,7 @@ function appendingFile(path: string) {
   };
 }
 
-/** One line of the engine log (SPEC §3). */
+/** One line of the engine log (docs/runtime.md, The log). */
 function logLine(
   clock: () => Date,
   level: string,

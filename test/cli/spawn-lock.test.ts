@@ -25,7 +25,7 @@ t.test('a lock that cannot be written says which file and why (exit 3)', async (
 t.test('an empty lock is being written, not stale; an old or dead one is', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'spawn.lock');
-  // Another CLI between creating the lock and writing its pid: this one used to take it.
+  // Another CLI between creating the lock and writing its pid: the lock is not stale.
   await writeFile(path, '');
   await t.rejects(spawnLock(path, 150), { message: `timed out waiting for ${path}` });
   const old = new Date(Date.now() - 60_000);

@@ -5,7 +5,7 @@ import { testEngine } from '../helpers/engine.js';
 import { catalogDatabases } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 
-/** Every rejection of SPEC §5.1 and §5.3 is a 400 invalid_argument naming argument, file and line. */
+/** Each rejection in docs/prepare.md is a 400 invalid_argument naming argument, file and line. */
 t.test('argument and script rejections answer 400 and create nothing', async (t) => {
   const e = await testEngine(t);
   const dir = await tempDir(t);

@@ -24,7 +24,7 @@ t.test('H is SHA-256 over <key>=<byte length>:<value>\\n per field', async (t) =
   );
 });
 
-t.test('task hash and state id follow SPEC §5.3', async (t) => {
+t.test('task hash and state id follow docs/prepare.md', async (t) => {
   const content = sha256Hex([Buffer.from('select 1')]);
   t.equal(content, sha('select 1'));
   const task = taskHash('psql', content, ['-X', '-c']);

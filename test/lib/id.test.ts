@@ -9,7 +9,7 @@ import {
   normalizePrefix,
 } from '../../lib/id.js';
 
-t.test('new ids have the formats of SPEC §2', async (t) => {
+t.test('new ids have the formats of docs/api.md', async (t) => {
   t.match(newInstanceId(), INSTANCE_ID);
   t.match(newJobId(), /^[0-9a-f]{32}$/);
   t.match(newCatalogId(), /^[0-9a-f]{8}$/);

@@ -21,7 +21,7 @@ function retarget(sql: string, src: string, dst: string, definer?: string): stri
 }
 
 /**
- * Copies a schema inside the server (SPEC §6.6): tables replayed from SHOW CREATE TABLE with
+ * Copies a schema inside the server (docs/mysql.md): tables replayed from SHOW CREATE TABLE with
  * foreign key checks off (indexes, foreign keys, comments, collations and the AUTO_INCREMENT
  * position come with it), rows copied server-side, then views (in dependency order),
  * routines, triggers and events with their references to the source schema rewritten, each

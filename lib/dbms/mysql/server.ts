@@ -12,7 +12,7 @@ import { cloneSchema } from './clone.js';
 const q = (db: string) => `\`${assertOwnName(db)}\``;
 
 /**
- * A MySQL / MariaDB server (SPEC §6.6): states and instances are schemas; a copy is a schema
+ * A MySQL / MariaDB server (docs/mysql.md): states and instances are schemas; a copy is a schema
  * clone inside the server (clone.ts). MySQL has no template databases and no RENAME DATABASE,
  * so publishing a build clones it under the state name and drops the build.
  */
@@ -201,7 +201,7 @@ export class MysqlServer implements DbmsServer {
     // The statements of a dead engine die with its connections in MySQL; nothing to wait for.
   }
 
-  /** Conntrack from the process list (SPEC §6.5): the engine never works inside instances. */
+  /** Conntrack from the process list (docs/mysql.md): the engine never works inside instances. */
   async sessions(dbs: string[]): Promise<Map<string, number>> {
     const counts = new Map(dbs.map((d) => [d, 0]));
     if (dbs.length === 0) return counts;

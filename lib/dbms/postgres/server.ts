@@ -24,7 +24,7 @@ export const appName = (catalogId: string, pid = process.pid) => `sqlrs-engine:$
 
 /**
  * A PostgreSQL server: states are sealed template databases, instances are
- * `CREATE DATABASE ... TEMPLATE` copies (SPEC §6.2, §6.3). DDL runs on a small pool of
+ * `CREATE DATABASE ... TEMPLATE` copies (docs/prepare.md). DDL runs on a small pool of
  * connections to the URL's maintenance database.
  */
 export class PostgresServer implements DbmsServer {

@@ -12,7 +12,7 @@ export interface PlannedStep {
   cached: boolean;
 }
 
-/** The chain of states (SPEC §5.3): step 0 sits on the resolved image, each next on the last. */
+/** The chain of states (docs/prepare.md): step 0 on the resolved image, each next on the last. */
 export function chainStates(
   ctx: PrepareContext,
   resolvedImage: string,
@@ -36,7 +36,7 @@ export function chainStates(
 }
 
 /**
- * Marks the steps whose state is in the catalog and whose database still exists (SPEC §5.4).
+ * Marks the steps whose state is in the catalog and whose database still exists (docs/prepare.md).
  * Once one step is not cached, the ones after it may still be (another chain built them).
  */
 export function markCached(ctx: PrepareContext, steps: PlannedStep[], existing: Set<string>): void {

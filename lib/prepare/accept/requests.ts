@@ -34,7 +34,7 @@ export interface AcceptedRequest {
 
 /**
  * Validates a prepare request and hashes its steps in the worker pool. Every argument, include
- * and script rule of SPEC §5.1, §5.3 and §6.6 fails here, as a 400 naming what was wrong.
+ * and script rule of docs/prepare.md and docs/mysql.md fails here, as a 400 naming what was wrong.
  */
 export async function acceptRequest(
   ctx: PrepareContext,

@@ -24,7 +24,7 @@ export interface BuildInput {
 }
 
 /**
- * Builds one state crash-safely (SPEC §6.3): per-state lock (in process and on the server),
+ * Builds one state crash-safely (docs/prepare.md): per-state lock (in process and on the server),
  * re-check, run the step in a build database (its pending record was flushed by the job
  * before it began), publish under the state name, then commit the state row and flush it.
  * Returns false when another builder won.
@@ -85,8 +85,8 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     });
   } catch (err) {
     // The state database too: its row was never written, and a publish that failed once it
-    // had made it (MySQL's copies schema by schema) left it, and every later build of the
-    // state then failed on its name.
+    // had made it (MySQL's copies schema by schema) leaves it, and every later build of the
+    // state would then fail on its name.
     const recordLeft = await dropLeftovers(ctx, server, b.imageId, [buildDb, planned.stateDb], {
       targetId: planned.stateId,
       jobId: job.id,
@@ -97,10 +97,10 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     });
     throw orDeleted(err, await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it'));
   }
-  // Durable before the job goes on (SPEC §6.3 step 4): the job's pending records were all
+  // Durable before the job goes on (docs/prepare.md): the job's pending records were all
   // written up front, so no later write of its own need come before its next step runs, or
-  // before its result is sent; a crash meanwhile lost the state, and the instance it answered
-  // with then named a state the catalog no longer had (docs/prepare.md).
+  // before its result is sent; a crash meanwhile would lose the state, and the instance it
+  // answered with would name a state the catalog does not have (docs/prepare.md).
   await ctx.store.flush();
 }
 

@@ -22,7 +22,7 @@ export interface JobSpec extends AcceptedRequest {
 }
 
 /**
- * Runs a job to its end (SPEC §5.4): plan (resolving the image when needed), then each step
+ * Runs a job to its end (docs/prepare.md): plan (resolving the image when needed), then each step
  * from cache or built, then a private instance. Throws on failure; the manager records it.
  * `checked`: the job runs again because a state the catalog had was gone from the server.
  */

@@ -38,12 +38,12 @@ export interface InstanceOptions {
    * that write is durable (reserved: maybe only after the clone).
    */
   recorded?: RecordedInstance;
-  /** The job's: a cancel that comes while the instance is made undoes it (SPEC §5.4). */
+  /** The job's: a cancel that comes while the instance is made undoes it (docs/deletion.md). */
   signal?: AbortSignal;
 }
 
 /**
- * Makes a private copy of a sealed state (SPEC §6.2): by clone when the job recorded the
+ * Makes a private copy of a sealed state (docs/prepare.md): by clone when the job recorded the
  * instance up front, else a warm copy made under its name when one is ready, else by clone.
  * A state asked for again is then marked used, so the pool keeps copies of it ready.
  */

@@ -24,7 +24,7 @@ export function stateSource(state: StateRow): PoolSource {
   };
 }
 
-/** The empty base of a resolved image (SPEC §6.2): keyed by the resolved id, never a state id. */
+/** An image's empty base (docs/prepare.md): keyed by the resolved image id, never a state id. */
 export function baseSource(imageId: string, resolvedImageId: string): PoolSource {
   return { key: `base:${resolvedImageId}`, imageId, db: null, sizeBytes: null };
 }

@@ -3,7 +3,7 @@ import type { PlannedStep } from '../accept/planner.js';
 import type { PrepareContext } from '../context.js';
 
 // A cache hit that can go straight to its instance skips the round trip that asks the server
-// whether the state databases still exist (SPEC §5.4 counts a state as cached only if it
+// whether the state databases still exist (docs/prepare.md counts a state as cached only if it
 // does): on a hit that round trip is most of what the engine adds to the clone. A state
 // database dropped behind the engine's back makes the hit fail; the job then runs again with
 // the check (executor.ts), so the catalog is corrected and the state rebuilt.

@@ -16,7 +16,7 @@ export interface WarmPoolOptions {
 export const DEFAULT_WARM_POOL: WarmPoolOptions = { perState: 2, maxTotal: 8 };
 
 /**
- * Pre-cloned copies of recently used states (issue 8). Each is made under the name of an
+ * Pre-cloned copies of recently used states (docs/performance.md). Each is made under the name of an
  * instance that does not exist yet, so a cache-hit prepare takes one as its instance with a
  * catalog write (the server is only asked whether the copy is still there); a build takes one
  * of its parent (or of the empty base) and renames it into its build database. The copy is

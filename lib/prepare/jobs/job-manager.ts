@@ -167,7 +167,7 @@ export class JobManager {
   }
 
   /**
-   * Asks a job to stop (SPEC §5.4): the running psql gets SIGTERM then SIGKILL, its query is
+   * Asks a job to stop (docs/deletion.md): the running psql gets SIGTERM then SIGKILL, its query is
    * cancelled on the server, the build database dropped; the job ends failed/cancelled.
    * Returns false for a job that had already finished.
    */

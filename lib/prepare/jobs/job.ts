@@ -16,7 +16,7 @@ const TERMINAL_EVENTS = new Set(['result', 'error']);
 export const HEARTBEAT_MS = 500;
 
 /**
- * One prepare job in memory (SPEC §5.4): its status, plan, tasks and the ordered event log that
+ * One prepare job in memory (docs/prepare.md): status, plan, tasks and the ordered event log that
  * the events endpoint replays (`since`) and follows. Only the job manager mutates it.
  * The log is bounded (event-log.ts), so a job costs little memory however long it ran and can
  * be kept for its whole retention (docs/prepare.md).
@@ -116,7 +116,7 @@ export class Job {
 
   /**
    * While a task runs and nothing was said for HEARTBEAT_MS, the task's last event is said
-   * again (SPEC §4), so a client can tell a slow step from a dead engine. Heartbeats go into
+   * again (docs/prepare.md), so a client tells a slow step from a dead engine. Heartbeats go into
    * the log like any event, so `since` (a count of lines read) always resumes correctly.
    */
   private startHeartbeat(): void {

@@ -37,7 +37,7 @@ export function planInstance(
   return { row, jobId, name, password };
 }
 
-/** A pending record of the job's (SPEC §6.4), in the caller's write. */
+/** A pending record of the job's (docs/catalog.md), in the caller's write. */
 export function addPending(
   w: StoreWriter,
   plan: PlannedInstance,

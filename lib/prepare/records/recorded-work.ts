@@ -45,7 +45,7 @@ export interface RecordedWork {
 
 /**
  * Records every database a job may create (each step's build database and the instance) as
- * pending, in one flush before the first of them exists (SPEC §6.3 step 2, §6.4): one flush
+ * pending, in one flush before the first of them exists (docs/catalog.md): one flush
  * for the job instead of one per step, made while the plan asks the server which states
  * exist. The instance's row and name go in the same write, hidden from readers while its
  * record is pending, so no flush is left to make after its clone. Steps found cached lose

@@ -18,9 +18,9 @@ export interface Reservation {
 export const MAX_RESERVATIONS = 32;
 
 /**
- * Instance names recorded ahead (docs/performance.md). SPEC §6.4 wants every database recorded
- * before it is created, and §7 every change flushed before its request is answered: a prepare
- * that had to record its instance first waited for one flush and then for the clone. A job
+ * Instance names recorded ahead (docs/performance.md). Every database is recorded before it is
+ * created, and every change flushed before its request is answered (docs/catalog.md): a prepare
+ * that records its instance first would wait for one flush and then for the clone. A job
  * that makes an instance of a state records, in the write it makes anyway, the name of that
  * state's next instance; the next prepare of the state takes that durable record, so its own
  * write (the instance row) is flushed while the server clones or renames, not before.

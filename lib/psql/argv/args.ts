@@ -17,10 +17,10 @@ export interface PsqlStep {
 }
 
 export interface NormalizedPsql {
-  /** The full normalized argument list (SPEC §5.1), enforced flags first. */
+  /** The full normalized argument list (docs/prepare.md), enforced flags first. */
   args: string[];
   steps: PsqlStep[];
-  /** Working directory for every step: the directory of the first -f file (SPEC §5.2). */
+  /** Working directory for every step: the directory of the first -f file (docs/prepare.md). */
   firstFile?: string;
 }
 
@@ -34,7 +34,7 @@ const ENFORCED = ['-X', '-v', 'ON_ERROR_STOP=1'];
 export const MAX_STEP_ARGV_BYTES = 1024 * 1024;
 
 /**
- * Normalizes psql arguments and splits them into steps. Every rejection of SPEC §5.1 is an
+ * Normalizes psql arguments and splits them into steps. Every rejection (docs/prepare.md) is an
  * invalid_argument naming the argument. Files are checked for readability by the hasher.
  */
 export function normalizePsqlArgs(raw: string[], stdin: string | undefined): NormalizedPsql {

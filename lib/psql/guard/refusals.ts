@@ -6,7 +6,7 @@ import { hiddenCommand } from './hidden-commands.js';
 import type { VariableTaint } from './variables.js';
 
 /**
- * What a prepare script may not do, and the errors that say so (SPEC §5.3): meta-commands that
+ * What a prepare script may not do, and the errors saying so (docs/prepare.md): meta-commands that
  * leave the build database or touch the engine host, and text psql could read otherwise than
  * the scan, so that it would run a meta-command the scan did not see. lib/psql/scan/expand.ts calls
  * these as it walks a script; each error names file and line.
@@ -15,7 +15,7 @@ import type { VariableTaint } from './variables.js';
 /** Makes the error for a meta-command, naming it, its file and line. */
 export type Fail = (why: string) => Error;
 
-/** Meta-commands that leave the build database or touch the engine host (SPEC §5.3). */
+/** Meta-commands that leave the build database or touch the engine host (docs/prepare.md). */
 const FORBIDDEN = new Set([
   'c',
   'connect',
@@ -39,7 +39,7 @@ const NO_FILE_ARG = new Set(['g', 'gx', 's']);
 
 /**
  * psql reads a line as a C string: it ignores what follows a NUL byte on the line, and so can
- * be outside a literal this scan is in (`select '<NUL>';` then `' \\! ls'` ran ls).
+ * be outside a literal this scan is in (`select '<NUL>';` then `' \\! ls'` runs ls).
  */
 export function refuseNul(text: string, origin: Origin): void {
   const nul = text.indexOf('\0');

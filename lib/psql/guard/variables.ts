@@ -5,7 +5,7 @@ import { possibleTexts, setArguments, type ValuePart } from './set-value.js';
 /**
  * Which psql variables may hold a backslash by the time a script interpolates them unquoted
  * (`:name`). psql lexes such a value as more input, so a backslash in it starts a meta-command
- * that no scan of the script can see: `select '\! touch x' as cmd \gset` then `:cmd` ran a shell
+ * that no scan of the script can see: `select '\! touch x' as cmd \gset` then `:cmd` runs a shell
  * command on the engine host. Quoted interpolations (`:'name'`, `:"name"`) are literals, and
  * safe. One per step: each step is a psql process of its own.
  *
@@ -173,8 +173,8 @@ function widened(before: Held | undefined, values: string[]): Held {
 /**
  * Whether psql, lexing `value` where a script interpolates it unquoted, reads it as the scan
  * does: nothing to find in it (no backslash, no `:name`) and nothing left open (a quote, a
- * dollar quote, a comment: `\\set q ''''` then `select :q;` opened a literal the scan never
- * saw, and a `\\!` on the next line ran). Non-ASCII text with quote characters is kept out too:
+ * dollar quote, a comment: `\\set q ''''` then `select :q;` opens a literal the scan never
+ * sees, and a `\\!` on the next line runs). Non-ASCII text with quote characters is kept out too:
  * psql lexes it by the client encoding (lib/psql/guard/client-encodings.ts).
  */
 export function lexesAsItself(value: string): boolean {

@@ -13,7 +13,7 @@ const DOLLAR_TAG = /^\$([A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$/;
  * A dollar-quote opener glued to a word that starts with a digit or `$` (a number, `$1`) or
  * follows a colon (`:x$$`, a variable to psql, `::x$$` a cast):
  * psql's lexer ends such a word before the `$` where a letter-led identifier would take it in
- * (`1$$ ' $$; \\! ls` ran ls), and what a number takes in changed between versions.
+ * (`1$$ ' $$; \\! ls` runs ls), and what a number takes in changed between versions.
  */
 export function dollarAfterNumber(
   text: string,
@@ -73,7 +73,7 @@ export function skipLiteralOrComment(text: string, i: number): number | undefine
 
 /**
  * psql's lexer ends a `--` comment at a carriage return as well as at a newline, and lexes the
- * rest of the line: `-- hi<CR>\! ls` ran ls. One pass up to whichever comes first: looking for
+ * rest of the line: `-- hi<CR>\! ls` runs ls. One pass up to whichever comes first: looking for
  * the next carriage return anywhere in the text made every comment line cost the whole text.
  */
 function dashCommentEnd(text: string, from: number): number {

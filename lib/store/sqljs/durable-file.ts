@@ -8,8 +8,8 @@ interface Handles {
 
 /**
  * A file replaced whole, so that a crash at any moment leaves either the old or the new file,
- * never a torn one (SPEC §7): write a temporary file, fsync it, rename it over the target, and
- * fsync the directory so the rename itself survives a power loss.
+ * never a torn one (docs/catalog.md, Durability): write a temporary file, fsync it, rename it
+ * over the target, and fsync the directory so the rename itself survives a power loss.
  *
  * The next temporary file and the directory are opened ahead, right after a replace, so a
  * replace is four file-system calls instead of eight. Each call is a hop through libuv's thread

@@ -3,7 +3,7 @@ import type { InstanceEntry, NameEntry, StateEntry } from '../../schema-types.js
 import type { InstanceFilter, NameFilter, Page, StateFilter, StateRow } from '../types.js';
 import { all, type Params, prefixRange, where } from './sql.js';
 
-/** Read queries that shape catalog rows into the API's entries (SPEC §4 shapes). */
+/** Read queries that shape catalog rows into the API's entries (docs/api.md, schemas/). */
 
 type StateEntryRow = Omit<StateRow, 'resolved_image_id' | 'db_name'> & { refcount: number };
 

@@ -1,6 +1,6 @@
 /**
  * Coalesces durable flushes: every caller of `flush()` waits for a flush that started after its
- * change was committed, and changes that arrive together share one flush (SPEC §7).
+ * change was committed, and changes that arrive together share one flush (docs/catalog.md).
  *
  * `snapshot` must capture the data synchronously; `persist` writes that capture to disk.
  */

@@ -47,7 +47,7 @@ export const READY_INSTANCES = `CREATE TEMP VIEW ready_instances AS SELECT i.* F
 
 /**
  * Opens (or creates) the catalog. A file that exists but cannot be read as a sqlrs catalog is
- * never overwritten: opening fails and says why (SPEC §7).
+ * never overwritten: opening fails and says why (docs/catalog.md).
  */
 export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
   const SQL = await loadSqlJs();
@@ -62,7 +62,7 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
   // rollback journal in (emulated) files buys nothing: in memory, a transaction costs 2-8x less.
   // One connection ever opens it, so its lock is held for good: otherwise every transaction
   // asks the emulated file system for a hot journal (a thrown ENOENT) and rereads the header,
-  // which made a catalog read about twice as slow (docs/performance.md, ninth session).
+  // which made a catalog read about twice as slow (docs/performance.md).
   db.exec(
     'PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE',
   );
@@ -99,9 +99,9 @@ function openExisting(SQL: SqlJsStatic, bytes: Uint8Array, path: string): Databa
 
 /**
  * A catalog that cannot be saved (a full disk, a read-only or failing file system) fails the
- * request that changed it with a reason the user can act on, not a bare 500 (SPEC §7: nothing
- * is answered before its flush). The change stays in memory and goes out with the next flush
- * that succeeds; callers undo what they made on the server, as for any failed write.
+ * request that changed it with a reason the user can act on, not a bare 500 (docs/catalog.md:
+ * nothing is answered before its flush). The change stays in memory and goes out with the next
+ * flush that succeeds; callers undo what they made on the server, as for any failed write.
  */
 function catalogUnsaved(path: string, err: unknown) {
   return sqlrsError('unavailable', `cannot save the catalog ${path}: ${fileSystemReason(err)}`);

@@ -47,7 +47,7 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
-  // v2: the warm pool (issue 8): pre-cloned copies of a state waiting to be handed out.
+  // v2: the warm pool (docs/performance.md): pre-cloned copies of a state waiting to be handed out.
   `
   CREATE TABLE pool (
     db_name TEXT PRIMARY KEY,

@@ -12,7 +12,7 @@ const prepared = new WeakMap<Database, Map<string, Prepared>>();
 /**
  * Statements are prepared once per database and SQL text, and reused: preparing was most of
  * the cost of a catalog read (about 60 us against 10 us for a reused statement). They live
- * until the database is closed (sql.js's export() no longer frees them: it uses the backup
+ * until the database is closed (sql.js's export() does not free them: it uses the backup
  * API). The SQL texts are the code's own, so the cache is bounded.
  */
 function statement(db: Database, sql: string): Prepared {

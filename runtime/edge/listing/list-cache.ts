@@ -2,7 +2,7 @@ import { KeptListing } from './kept-listing.js';
 import { jsonArrayChunks, listResponse, ndjsonChunks, pages, type StreamedList } from './stream.js';
 
 /**
- * Rendered listings, kept across writes and patched (issue 8). Rendering 10,000 states from
+ * Rendered listings, kept across writes and patched. Rendering 10,000 states from
  * sql.js took about 40 times longer than sending them (bench/states-list), and every prepare
  * changes its state's entry; so a kept listing is brought up to date by rendering again only
  * the rows the catalog says changed since it was made, and sent as its chunks' bytes.

@@ -1,5 +1,5 @@
 /**
- * List responses: a JSON array, or NDJSON when the client asks for it (SPEC §4). Rows come from
+ * List responses: a JSON array, or NDJSON when the client asks for it (docs/api.md). Rows come from
  * the catalog a page at a time and leave as chunks, so a listing of any size is never built in
  * memory as a whole.
  */

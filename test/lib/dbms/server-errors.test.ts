@@ -29,8 +29,8 @@ t.test('PostgreSQL: a role without CREATEDB is told so, not "internal error"', a
 });
 
 t.test('PostgreSQL: a server that accepts and never answers is given up on', async (t) => {
-  // As an overloaded server, a firewall, or another service on the port: the connect used to
-  // wait for ever, and the job with it (and the engine's stop, which waits for its jobs).
+  // As an overloaded server, a firewall, or another service on the port: an unbounded connect
+  // would wait for ever, and the job with it (and the engine's stop, which waits for its jobs).
   const held: Socket[] = [];
   const silent = createServer((s) => held.push(s));
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));

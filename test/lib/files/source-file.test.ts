@@ -31,7 +31,7 @@ t.test('a regular file is read, through a symbolic link too', async (t) => {
 
 t.test('what is not a regular file is refused before anything is read', async (t) => {
   const dir = await tempDir(t);
-  // A FIFO with no writer: opening it for reading used to block a worker for good.
+  // A FIFO with no writer: opening it for reading would block a worker for good.
   execFileSync('mkfifo', [join(dir, 'pipe')]);
   t.equal(reason('/dev/zero'), 'not a regular file (a character device)');
   t.equal(reason(join(dir, 'pipe')), 'not a regular file (a pipe)');

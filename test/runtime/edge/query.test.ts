@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parseBoolean, parseQuery } from '../../../runtime/edge/query.js';
 
-t.test('boolean spellings of SPEC §4', async (t) => {
+t.test('boolean spellings of docs/api.md', async (t) => {
   for (const v of ['1', 't', 'T', 'TRUE', 'true', 'True']) t.equal(parseBoolean(v, 'x'), true, v);
   for (const v of ['0', 'f', 'F', 'FALSE', 'false', 'False'])
     t.equal(parseBoolean(v, 'x'), false, v);

@@ -89,7 +89,7 @@ function connect(input: RunMysqlInput): Promise<mysql.Connection> {
 /**
  * Rejects when the connection is lost. A streamed query (no callback) never hears of it:
  * mysql2 sends the error to the connection, not to the running query, so a statement running
- * when the server went down waited forever and its job never ended.
+ * when the server goes down would wait forever and its job never end.
  */
 function connectionLost(conn: mysql.Connection): Promise<never> {
   const lost = new Promise<never>((_, reject) => conn.once('error', reject));
@@ -100,7 +100,7 @@ function connectionLost(conn: mysql.Connection): Promise<never> {
 /**
  * Runs a statement and says what it did ("3 rows", "Query OK, 1 row affected"). Rows are
  * counted as they arrive, never held: with a callback (or the promise API) mysql2 collects a
- * result whole, and a step selecting 3 million rows took the engine to 740 MB.
+ * result whole, and a step selecting 3 million rows would take the engine to 740 MB.
  */
 function outcome(conn: mysql.Connection, sql: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -25,7 +25,7 @@ export interface StepHash {
 }
 
 /**
- * Worker task: expands and hashes every step (SPEC §5.3). Pure over cloneable data; errors come
+ * Worker task: expand and hash every step (docs/prepare.md). Pure over cloneable data; errors come
  * back as `{ok:false, error}` because a thrown error would lose its code crossing threads.
  * `identities` (when every file read had settled) lets the main thread reuse the result.
  */

@@ -35,7 +35,7 @@ const MAX_LINE = 4096;
 /**
  * Worker task: runs one psql step and streams its output as log lines. The number of lines
  * sent is bounded (a runaway script cannot flood the engine); the last stderr lines are kept
- * for the error details. Cancel: SIGTERM, then SIGKILL after the grace period (SPEC §5.4).
+ * for the error details. Cancel: SIGTERM, then SIGKILL after the grace period (docs/deletion.md).
  */
 export async function runPsql(input: RunPsqlInput): Promise<TaskResult<RunPsqlOutput>> {
   try {

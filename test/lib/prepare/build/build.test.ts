@@ -80,7 +80,7 @@ t.test('a failed build whose drop also fails is left to reconciliation', async (
   t.ok((await catalogDatabases(e.store.catalogId)).includes(buildDb), 'its database is left');
   restore();
   const report = await e.deps.deletion.reconcile();
-  t.same(report.dropped, [buildDb], 'reconciliation drops it (before: reported unknown)');
+  t.same(report.dropped, [buildDb], 'reconciliation drops it (not reported unknown)');
   t.same(report.unknown, []);
   t.notOk((await catalogDatabases(e.store.catalogId)).includes(buildDb));
   t.same(unfinishedRecords(e), []);
@@ -98,6 +98,6 @@ t.test('a publish that fails once it made the state database leaves nothing behi
   t.same(await catalogDatabases(e.store.catalogId), [], 'the state database went too');
   t.same(unfinishedRecords(e), []);
   restore();
-  // Before, the state's name stayed taken: every later build of it failed on the rename.
+  // Left behind, the state's name stays taken: every later build of it fails on the rename.
   t.equal((await prepare(e, args)).job.status, 'succeeded');
 });

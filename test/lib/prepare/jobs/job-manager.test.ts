@@ -151,7 +151,7 @@ t.test('a job cancelled by the engine stopping says so', async (t) => {
   });
   const jobId = res.json().job_id as string;
   await taskRunning(e, jobId, 'execute-0');
-  // Before, "job cancelled" alone: a client could not tell this from a cancel it had asked for.
+  // Not "job cancelled" alone: a client could not tell this from a cancel it had asked for.
   await e.deps.jobs.shutdown();
   const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json() as JobStatus;
   t.match(job, {

@@ -45,7 +45,7 @@ t.test(
     replaceServerMethod(t, e, 'drop', () => async () => {
       throw sqlrsError('unavailable', 'database server unavailable');
     });
-    // Before, a failed drop counted as dropped, and the caller cleared the copy's drop record.
+    // A failed drop is not counted as dropped, or the caller clears the copy's drop record.
     t.equal(await renameCopy(c.ctx, c.server, c.from, c.to), 'left');
     t.ok((await catalogDatabases(e.store.catalogId)).includes(c.from), 'the copy is still there');
   },

@@ -41,7 +41,7 @@ async function leftToReconciliation(t: Test, e: TestEngine, restore: () => void)
   t.ok((await catalogDatabases(e.store.catalogId)).includes(db), 'for the database left');
   restore();
   const report = await e.deps.deletion.reconcile();
-  t.same(report.dropped, [db], 'reconciliation drops it (before: an unknown database)');
+  t.same(report.dropped, [db], 'reconciliation drops it (not left as an unknown database)');
   t.same(report.unknown, []);
   t.same(unfinishedRecords(e), []);
 }

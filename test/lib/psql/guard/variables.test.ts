@@ -132,7 +132,7 @@ t.test('lexesAsItself: nothing to find in it, nothing left open', async (t) => {
 });
 
 // Scripts whose variables made psql run a command that the scan of lib/psql/guard/variables.ts let
-// through (found by the differential test's pieces and by hand, sixteenth session): psql runs
+// through (found by the differential test's pieces and by hand): psql runs
 // each one's `\! touch`, here, and expandSql refuses each.
 
 const run = promisify(execFile);

@@ -34,7 +34,7 @@ const PIECES = [
   ...["set client_encoding = 'GB18030';\n", "set client_encoding = 'UTF8';\n"],
   'set standard_conforming_strings = off;\n',
   ...["U&'", "X'", '$1', '$$$', ' -- c\r', 'select 1 \\gset\n', '\\gexec\n', '\\t '],
-  // \if blocks and values built from other variables (sixteenth session)
+  // \if blocks and values built from other variables
   ...['\\if false\n', '\\else\n', '\\set x a\n', '\\set y :x\n', ':y', '\\unset x\n'],
 ];
 

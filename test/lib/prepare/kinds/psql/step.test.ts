@@ -50,7 +50,7 @@ t.test('a file changed after it was hashed: its step is not kept', async (t) => 
   });
   t.equal(e.store.catalogDatabases().filter((d) => d.kind === 'state').length, 1, 'step 1 only');
   t.same(unfinishedRecords(e), []);
-  // Before, the state of the old text held edited_b, and a prepare of the old text got it.
+  // The state of the old text must not hold edited_b, or a prepare of the old text gets it.
   await writeFile(file, 'create table hashed_a(x int);\n');
   const again = await prepare(e, body);
   t.equal(again.job.status, 'succeeded');
