@@ -7,14 +7,14 @@ import { engineLogPath } from '../lib/engine-files/state-dir.js';
 import { fileSystemReason } from '../lib/files/fs-reason.js';
 import { makeDirs } from '../lib/files/make-dirs.js';
 import type { EngineRef } from './client.js';
-import { liveEngine } from './discovery.js';
 import { CliError, EXIT } from './errors.js';
+import { liveEngine } from './live-engine.js';
 import { spawnLock } from './spawn-lock.js';
 
 const HEALTH_WAIT_MS = 5000;
 
 /**
- * Starts the engine of a state dir (SPEC §9): under a spawn lock so that parallel first calls
+ * Starts the engine of a state dir (docs/cli.md): under a spawn lock so that parallel first calls
  * start a single engine, then waits for it to answer health.
  */
 export async function startEngine(stateDir: string, env: NodeJS.ProcessEnv): Promise<EngineRef> {
