@@ -1,22 +1,5 @@
-import { join } from 'node:path';
-import { readEngineJson } from '../lib/engine-files/engine-json.js';
-import { pidAlive } from '../lib/engine-files/pid-alive.js';
 import type { EngineRef } from './client.js';
-import { sendForText } from './http.js';
-
-/** The engine named by engine.json, if it is alive and answers health with the same identity. */
-export async function liveEngine(stateDir: string): Promise<EngineRef | undefined> {
-  const info = await readEngineJson(join(stateDir, 'engine.json'));
-  if (!info || !pidAlive(info.pid)) return undefined;
-  try {
-    const res = await sendForText(`http://${info.endpoint}/v1/health`, { idleTimeoutMs: 2000 });
-    const body = JSON.parse(res.text) as { instanceId?: string };
-    if (res.status !== 200 || body.instanceId !== info.instanceId) return undefined;
-  } catch {
-    return undefined;
-  }
-  return { ...info, stateDir };
-}
+import { liveEngine } from './live-engine.js';
 
 /**
  * Finds the engine of a state dir, or starts one (docs/cli.md). The code that starts one is loaded

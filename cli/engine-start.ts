@@ -7,8 +7,8 @@ import { engineLogPath } from '../lib/engine-files/state-dir.js';
 import { fileSystemReason } from '../lib/files/fs-reason.js';
 import { makeDirs } from '../lib/files/make-dirs.js';
 import type { EngineRef } from './client.js';
-import { liveEngine } from './discovery.js';
 import { CliError, EXIT } from './errors.js';
+import { liveEngine } from './live-engine.js';
 import { spawnLock } from './spawn-lock.js';
 
 const HEALTH_WAIT_MS = 5000;

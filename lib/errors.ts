@@ -1,7 +1,13 @@
+import type { ErrorBody as WireErrorBody } from './schema-types.js';
+
 /**
  * The one error catalogue. Every error that crosses a module boundary carries a stable `code`
  * from ERROR_STATUS; callers decide by `code` (never by `instanceof`, which breaks across worker
  * threads and realms), and the HTTP edge maps the code to a status exactly once.
+ *
+ * This list is the source: the `code` enum of schemas/error.json (and so the generated
+ * ErrorBody) and the error table of docs/api.md repeat it, and
+ * test/lib/error-catalogue.test.ts fails when either differs from it.
  */
 export const ERROR_STATUS = {
   invalid_argument: 400,
@@ -22,11 +28,8 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  details?: string;
-}
+/** An error as the API sends it: the type generated from schemas/error.json. */
+export type ErrorBody = WireErrorBody;
 
 export interface CodedError extends Error {
   code: ErrorCode;
@@ -54,7 +57,7 @@ export function errorCode(err: unknown): ErrorCode | undefined {
 export const invalidArgument = (message: string, details?: string) =>
   sqlrsError('invalid_argument', message, details);
 export const notFound = (message: string) => sqlrsError('not_found', message);
-/** A job stopped by cancel or shutdown (docs/deletion.md): one message wherever it is noticed. */
+/** A job stopped by cancel or shutdown (docs/prepare.md): one message wherever it is noticed. */
 export const jobCancelled = () => sqlrsError('cancelled', 'job cancelled');
 
 /** Work stopped at its configured limit: says what, and the setting and value that ended it. */

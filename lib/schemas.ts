@@ -35,6 +35,8 @@ export interface Validators {
   check<T>(schemaFile: string, value: unknown, origin: Origin): T;
   /** True when the value conforms; for tests and response checks. */
   errors(schemaFile: string, value: unknown): ErrorObject[] | null;
+  /** Whether a schema file of that name was compiled: the router checks its table with this. */
+  has(schemaFile: string): boolean;
   schemas: Record<string, unknown>[];
 }
 
@@ -56,6 +58,7 @@ export function compileSchemas(dir?: string): Validators {
   };
   return {
     schemas,
+    has: (file) => cache.has(file),
     check<T>(file: string, value: unknown, origin: Origin): T {
       const fn = get(file);
       if (!fn(value)) throw invalidArgument(describeError(fn.errors?.[0], origin));

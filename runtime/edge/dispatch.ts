@@ -40,7 +40,7 @@ export type Dispatch = (raw: RawRequest) => Promise<HandlerResponse>;
  * checked first, and only then is the adapter's body source read, with the cap.
  */
 export function createDispatcher(opts: DispatcherOptions): Dispatch {
-  const match = createRouter(opts.routes);
+  const match = createRouter(opts.routes, opts.deps.validators);
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const { deps } = opts;
 

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { findOrStartEngine, liveEngine } from '../../cli/discovery.js';
+import { findOrStartEngine } from '../../cli/discovery.js';
+import { liveEngine } from '../../cli/live-engine.js';
 import { writeEngineJson } from '../../lib/engine-files/engine-json.js';
 import { tempDir } from '../helpers/tmp.js';
 

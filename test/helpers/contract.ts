@@ -21,7 +21,7 @@ export const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/contract',
 export type AdapterName = 'node' | 'fetch' | 'lambda';
 const TOKEN = 'e'.repeat(64);
 const validators = compileSchemas();
-const match = createRouter(ROUTES);
+const match = createRouter(ROUTES, validators);
 
 export interface Fixture {
   file: string;

@@ -8,7 +8,7 @@ import {
   toErrorBody,
 } from '../../lib/errors.js';
 
-t.test('codes map to the statuses of docs/api.md', async (t) => {
+t.test('codes map to the statuses of docs/api.md, "Errors"', async (t) => {
   t.equal(httpStatus('invalid_argument'), 400);
   t.equal(httpStatus('unauthorized'), 401);
   t.equal(httpStatus('not_found'), 404);

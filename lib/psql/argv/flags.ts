@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors.js';
-import { lexesAsItself } from '../guard/variables.js';
+import { lexesAsItself } from '../guard/index.js';
 import { optionLabel, type PsqlOption, resolveLong, shortOption } from './options.js';
 
 /** A psql flag in canonical form: its short name, value separate. */

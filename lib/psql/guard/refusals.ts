@@ -1,15 +1,16 @@
 import { invalidArgument } from '../../errors.js';
 import { countNewlines } from '../../lines.js';
-import type { Origin } from '../scan/expand.js';
+import type { Origin } from '../scan/origin.js';
 import type { AmbiguousLiteral, Interpolation, MetaCommand } from '../scan/scanner.js';
 import { hiddenCommand } from './hidden-commands.js';
 import type { VariableTaint } from './variables.js';
 
 /**
- * What a prepare script may not do, and the errors saying so (docs/prepare.md): meta-commands that
- * leave the build database or touch the engine host, and text psql could read otherwise than
- * the scan, so that it would run a meta-command the scan did not see. lib/psql/scan/expand.ts calls
- * these as it walks a script; each error names file and line.
+ * What a prepare script may not do, and the errors that say so (docs/prepare.md, "Includes and
+ * meta-commands"): meta-commands that leave the build database or touch the engine host, and
+ * text psql could read otherwise than the scan, so that it would run a meta-command the scan
+ * did not see. lib/psql/scan/expand.ts calls these as it walks a script; each error names file
+ * and line.
  */
 
 /** Makes the error for a meta-command, naming it, its file and line. */

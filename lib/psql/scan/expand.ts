@@ -10,17 +10,12 @@ import {
   refuseHiddenCommand,
   refuseNul,
   refuseTilde,
-} from '../guard/refusals.js';
-import { VariableTaint } from '../guard/variables.js';
+  VariableTaint,
+} from '../guard/index.js';
 import type { Inliner } from '../restrict/inline.js';
 import { splitMetaArgs } from './meta-args.js';
+import type { Origin } from './origin.js';
 import { type MetaCommand, scanPsql } from './scanner.js';
-
-/** Where a piece of SQL came from: a label for errors and the directory `\ir` is relative to. */
-export interface Origin {
-  label: string;
-  dir: string;
-}
 
 export interface Expansion {
   /** The expanded content, byte for byte; its SHA-256 is the step's content hash. */

@@ -2,10 +2,11 @@ import { KeptListing } from './kept-listing.js';
 import { jsonArrayChunks, listResponse, ndjsonChunks, pages, type StreamedList } from './stream.js';
 
 /**
- * Rendered listings, kept across writes and patched. Rendering 10,000 states from
- * sql.js took about 40 times longer than sending them (bench/states-list), and every prepare
- * changes its state's entry; so a kept listing is brought up to date by rendering again only
- * the rows the catalog says changed since it was made, and sent as its chunks' bytes.
+ * Rendered listings, kept across writes and patched. Rendering 10,000 states from sql.js took
+ * about 40 times longer than sending them (bench/states-list), and every prepare changes its
+ * state's entry; so a kept listing is brought up to date by rendering again only the rows the
+ * catalog says changed since it was made, and sent as its chunks' bytes. A handler asks for its
+ * response with `respond`.
  *
  * Bounded by bytes: a listing that does not fit is rendered per request and not kept, so
  * memory stays bounded whatever the number of rows.
@@ -24,6 +25,14 @@ export class ListCache {
     readonly maxListings = 16,
   ) {}
 
+  /**
+   * The list response for `source`: its kept listing, patched to the current generation, or
+   * else rendered a page at a time and kept when the whole listing fits.
+   */
+  respond<T>(source: ListSource<T>, accept?: string): StreamedList {
+    return cachedListResponse(this, source, accept);
+  }
+
   get(key: string): KeptListing | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
@@ -33,12 +42,12 @@ export class ListCache {
   }
 
   /** Keeps a listing, and how to read it again, if it fits beside the others; says whether. */
-  keep<T>(src: CachedPages<T>, listing: KeptListing): boolean {
+  keep<T>(src: ListSource<T>, listing: KeptListing): boolean {
     this.entries.delete(src.key);
     if (!this.fits(listing.bytes)) return false;
     if (this.entries.size >= this.maxListings)
       this.drop(this.entries.keys().next().value as string);
-    this.entries.set(src.key, { listing, patch: () => patched(src, listing) });
+    this.entries.set(src.key, { listing, patch: () => patched(this, src, listing) });
     return true;
   }
 
@@ -87,8 +96,8 @@ export class ListCache {
 
 export const DEFAULT_LIST_CACHE_BYTES = 32 * 1024 * 1024;
 
-export interface CachedPages<T> {
-  cache: ListCache;
+/** A listing as the cache reads it: its pages, and what tells it which rows changed. */
+export interface ListSource<T> {
   /** The catalog's write generation. */
   generation: () => number;
   /** What identifies the listing (its route and filters). */
@@ -106,16 +115,20 @@ export interface CachedPages<T> {
  * time, rendered a page at a time as listResponse does, the rows kept when the whole listing
  * fits the cache.
  */
-export function cachedListResponse<T>(src: CachedPages<T>, accept?: string): StreamedList {
+function cachedListResponse<T>(
+  cache: ListCache,
+  src: ListSource<T>,
+  accept?: string,
+): StreamedList {
   const listing = listResponse(pages(src.read, src.rowKey), accept); // lazy: nothing read yet
   const ndjson = listing.headers['content-type'] !== 'application/json';
-  const kept = src.cache.get(src.key);
-  if (kept && patched(src, kept)) {
+  const kept = cache.get(src.key);
+  if (kept && patched(cache, src, kept)) {
     const chunks = kept.body(ndjson);
-    if (!src.cache.fits(0)) src.cache.drop(src.key); // too big now, with its encodings
+    if (!cache.fits(0)) cache.drop(src.key); // too big now, with its encodings
     return { status: 200, headers: listing.headers, chunks };
   }
-  return { ...listing, stream: keepWhole(src, ndjson) };
+  return { ...listing, stream: keepWhole(cache, src, ndjson) };
 }
 
 /** Changed rows always patched rather than the listing rendered again, however small it is. */
@@ -126,12 +139,12 @@ const ALWAYS_PATCHED_ROWS = 64;
  * false (and dropped) when the catalog no longer knows what changed, when so much changed that
  * rendering it all is as cheap, or when it outgrew the cache.
  */
-function patched<T>(src: CachedPages<T>, kept: KeptListing): boolean {
+function patched<T>(cache: ListCache, src: ListSource<T>, kept: KeptListing): boolean {
   const now = src.generation();
   if (kept.generation === now) return true;
   const changed = src.changedSince(kept.generation);
   if (!changed || changed.size > kept.rows / 4 + ALWAYS_PATCHED_ROWS) {
-    src.cache.drop(src.key);
+    cache.drop(src.key);
     return false;
   }
   kept.generation = now;
@@ -139,8 +152,8 @@ function patched<T>(src: CachedPages<T>, kept: KeptListing): boolean {
   const keys = [...changed];
   const rows = new Map(src.readKeys(keys).map((r) => [src.rowKey(r), JSON.stringify(r)]));
   for (const key of keys) kept.put(key, rows.get(key));
-  if (src.cache.fits(0)) return true;
-  src.cache.drop(src.key);
+  if (cache.fits(0)) return true;
+  cache.drop(src.key);
   return false;
 }
 
@@ -149,16 +162,20 @@ function patched<T>(src: CachedPages<T>, kept: KeptListing): boolean {
  * Rows read across a write may be of either generation: the listing is kept as of the
  * generation it started at and patched at once, which reads those rows again.
  */
-async function* keepWhole<T>(src: CachedPages<T>, ndjson: boolean): AsyncGenerator<Buffer> {
+async function* keepWhole<T>(
+  cache: ListCache,
+  src: ListSource<T>,
+  ndjson: boolean,
+): AsyncGenerator<Buffer> {
   let kept: KeptListing | undefined = new KeptListing(src.generation());
   const keep = (row: unknown, text: string) => {
     if (!kept) return;
     kept.append(src.rowKey(row as T), text);
-    if (!src.cache.fits(kept.bytes)) kept = undefined; // too big: streamed every time
+    if (!cache.fits(kept.bytes)) kept = undefined; // too big: streamed every time
   };
   const source = pages(src.read, src.rowKey);
   const chunks = ndjson ? ndjsonChunks(source, keep) : jsonArrayChunks(source, keep);
   for await (const chunk of chunks) yield Buffer.from(chunk);
-  src.cache.drop(src.key);
-  if (kept && src.cache.keep(src, kept)) patched(src, kept);
+  cache.drop(src.key);
+  if (kept && cache.keep(src, kept)) patched(cache, src, kept);
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { KeptListing } from '../../../../runtime/edge/listing/kept-listing.js';
-import { cachedListResponse, ListCache } from '../../../../runtime/edge/listing/list-cache.js';
+import { ListCache } from '../../../../runtime/edge/listing/list-cache.js';
 import { listResponse, NDJSON, pages } from '../../../../runtime/edge/listing/stream.js';
 
 interface Row {
@@ -30,7 +30,6 @@ function catalog(n: number, cache = new ListCache()) {
   const state = { generation: 1, reads: 0, keyReads: 0, floor: 0 };
   const sorted = () => [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   const src = {
-    cache,
     key: 'k',
     generation: () => state.generation,
     read: (after: string | undefined, limit: number) => {
@@ -54,7 +53,7 @@ function catalog(n: number, cache = new ListCache()) {
     log.push({ generation: state.generation, key });
   };
   const rendered = (accept?: string) => text(listResponse(pages(src.read, src.rowKey), accept));
-  return { src, state, write, rendered, sorted };
+  return { src, state, write, rendered, sorted, cache };
 }
 
 const id = (i: number) => String(i).padStart(6, '0');
@@ -62,35 +61,35 @@ const id = (i: number) => String(i).padStart(6, '0');
 t.test('a kept listing has the bytes of a rendered one, in both formats', async (t) => {
   for (const n of [0, 1, 500, 1200]) {
     const c = catalog(n);
-    const first = cachedListResponse(c.src);
+    const first = c.cache.respond(c.src);
     t.ok(first.stream, `${n} rows: rendered the first time`);
     t.equal(await text(first), await c.rendered());
     for (const accept of [undefined, NDJSON]) {
       const plain = await c.rendered(accept);
       const readsBefore = c.state.reads;
-      const second = cachedListResponse(c.src, accept);
+      const second = c.cache.respond(c.src, accept);
       t.ok(second.chunks, `${accept ?? 'json'}: then kept, one listing for both formats`);
       t.equal(await text(second), plain, 'same bytes');
       t.equal(c.state.reads, readsBefore, 'without reading the catalog');
       t.equal(second.headers['content-type'], accept ?? 'application/json');
     }
-    if (n > 0) t.same(JSON.parse(await text(cachedListResponse(c.src))), c.sorted());
+    if (n > 0) t.same(JSON.parse(await text(c.cache.respond(c.src))), c.sorted());
   }
 });
 
 t.test('after writes, a kept listing is patched: only the changed rows are read', async (t) => {
   const c = catalog(1200);
-  await text(cachedListResponse(c.src, NDJSON));
+  await text(c.cache.respond(c.src, NDJSON));
   c.write(id(5), { id: id(5), v: 'changed' });
   c.write(id(700), undefined);
   c.write('000700x', { id: '000700x', v: 'new' });
   c.write('999999', { id: '999999', v: 'last' });
   const reads = c.state.reads;
-  const sent = [NDJSON, undefined].map((accept) => cachedListResponse(c.src, accept));
+  const sent = [NDJSON, undefined].map((accept) => c.cache.respond(c.src, accept));
   t.equal(c.state.reads, reads, 'no page read');
   t.equal(c.state.keyReads, 1, 'one read of the changed keys');
   c.state.generation++; // a write that changed no entry
-  t.ok(cachedListResponse(c.src, NDJSON).chunks);
+  t.ok(c.cache.respond(c.src, NDJSON).chunks);
   t.equal(c.state.keyReads, 1, 'nothing to read again');
   t.ok(sent[0]?.chunks && sent[1]?.chunks, 'sent from the kept rows');
   t.equal(await text(sent[0] ?? {}), await c.rendered(NDJSON), 'as a fresh rendering: ndjson');
@@ -99,65 +98,65 @@ t.test('after writes, a kept listing is patched: only the changed rows are read'
 
 t.test('after a commit the kept listings are patched in a turn of their own', async (t) => {
   const c = catalog(1200);
-  await text(cachedListResponse(c.src, NDJSON));
+  await text(c.cache.respond(c.src, NDJSON));
   c.write(id(9), { id: id(9), v: 'z' });
-  c.src.cache.changed();
-  c.src.cache.changed(); // once per turn
+  c.cache.changed();
+  c.cache.changed(); // once per turn
   t.equal(c.state.keyReads, 0, 'not at once');
   await new Promise((r) => setImmediate(r));
   t.equal(c.state.keyReads, 1, 'then, once');
-  t.equal(c.src.cache.get('k')?.generation, c.state.generation, 'current');
-  const res = cachedListResponse(c.src, NDJSON);
+  t.equal(c.cache.get('k')?.generation, c.state.generation, 'current');
+  const res = c.cache.respond(c.src, NDJSON);
   t.equal(c.state.keyReads, 1, 'the request only sends it');
   t.equal(await text(res), await c.rendered(NDJSON));
   c.write(id(10), undefined);
   c.src.readKeys = () => {
     throw new Error('catalog is closed');
   };
-  c.src.cache.changed();
+  c.cache.changed();
   await new Promise((r) => setImmediate(r));
-  t.notOk(c.src.cache.get('k'), 'a failed patch drops the listing');
-  c.src.cache.changed(); // nothing kept: nothing to do
+  t.notOk(c.cache.get('k'), 'a failed patch drops the listing');
+  c.cache.changed(); // nothing kept: nothing to do
 });
 
 t.test('rendered again when the changes are unknown or too many', async (t) => {
   const c = catalog(400);
-  await text(cachedListResponse(c.src));
+  await text(c.cache.respond(c.src));
   c.write(id(1), { id: id(1), v: 'x' });
   c.state.floor = c.state.generation + 1; // the store forgot
-  const forgotten = cachedListResponse(c.src);
+  const forgotten = c.cache.respond(c.src);
   t.ok(forgotten.stream, 'forgotten changes: rendered');
   t.equal(await text(forgotten), await c.rendered());
-  t.ok(cachedListResponse(c.src).chunks, 'and kept again');
+  t.ok(c.cache.respond(c.src).chunks, 'and kept again');
   c.state.floor = 0;
   for (let i = 0; i < 200; i++) c.write(id(i), { id: id(i), v: 'y' });
-  const many = cachedListResponse(c.src);
+  const many = c.cache.respond(c.src);
   t.ok(many.stream, 'half the rows changed: rendered');
   t.equal(await text(many), await c.rendered());
 });
 
 t.test('a listing read across a write is kept, and patched to the write', async (t) => {
   const c = catalog(1200);
-  const res = cachedListResponse(c.src, NDJSON);
+  const res = c.cache.respond(c.src, NDJSON);
   let chunks = 0;
   for await (const _ of res.stream ?? []) {
     if (chunks++ === 1) c.write(id(2), { id: id(2), v: 'late' }); // a page already sent
   }
-  const next = cachedListResponse(c.src, NDJSON);
+  const next = c.cache.respond(c.src, NDJSON);
   t.ok(next.chunks, 'kept');
   t.equal(await text(next), await c.rendered(NDJSON), 'with the write');
 });
 
 t.test('bounded by bytes: a listing that does not fit is streamed every time', async (t) => {
   const c = catalog(1200, new ListCache(1000));
-  await text(cachedListResponse(c.src));
-  t.notOk(cachedListResponse(c.src).chunks);
-  t.equal(c.src.cache.size, 0);
+  await text(c.cache.respond(c.src));
+  t.notOk(c.cache.respond(c.src).chunks);
+  t.equal(c.cache.size, 0);
   const small = catalog(5, new ListCache(200));
-  await text(cachedListResponse(small.src));
-  t.ok(cachedListResponse(small.src).chunks, 'rows fit');
-  t.notOk(small.src.cache.get('k'), 'rows and both encodings do not: dropped after sending');
-  t.ok(cachedListResponse(small.src).stream);
+  await text(small.cache.respond(small.src));
+  t.ok(small.cache.respond(small.src).chunks, 'rows fit');
+  t.notOk(small.cache.get('k'), 'rows and both encodings do not: dropped after sending');
+  t.ok(small.cache.respond(small.src).stream);
 });
 
 t.test('the cache keeps listings while their sum fits, and a bounded number of them', async (t) => {

@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { readEngineJson } from '../lib/engine-files/engine-json.js';
+import { pidAlive } from '../lib/engine-files/pid-alive.js';
+import type { EngineRef } from './client.js';
+import { sendForText } from './http.js';
+
+/**
+ * The engine named by engine.json, if it is alive and answers health with the same identity.
+ * Both finding an engine (cli/discovery.ts) and waiting for a started one (cli/engine-start.ts)
+ * ask this.
+ */
+export async function liveEngine(stateDir: string): Promise<EngineRef | undefined> {
+  const info = await readEngineJson(join(stateDir, 'engine.json'));
+  if (!info || !pidAlive(info.pid)) return undefined;
+  try {
+    const res = await sendForText(`http://${info.endpoint}/v1/health`, { idleTimeoutMs: 2000 });
+    const body = JSON.parse(res.text) as { instanceId?: string };
+    if (res.status !== 200 || body.instanceId !== info.instanceId) return undefined;
+  } catch {
+    return undefined;
+  }
+  return { ...info, stateDir };
+}
