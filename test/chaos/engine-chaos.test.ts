@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { startEngine } from '../../runtime/process/engine.js';
 import { spawnEngine, waitForEngineJson } from '../helpers/engine-process.js';
 import { clusterToolsMissing, ownCluster } from '../helpers/own-cluster.js';
-import { query } from '../helpers/pg.js';
+import { query } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**

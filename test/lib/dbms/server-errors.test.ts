@@ -8,7 +8,8 @@ import { PostgresServer } from '../../../lib/dbms/postgres/server.js';
 import { CONNECT_TIMEOUT_MS } from '../../../lib/dbms/postgres/timed-client.js';
 import { isPgConnectionLost, serverError } from '../../../lib/dbms/server-errors.js';
 import type { CodedError } from '../../../lib/errors.js';
-import { ADMIN_URL, MYSQL_URL, mysqlQuery, query } from '../../helpers/pg.js';
+import { MYSQL_URL, mysqlQuery } from '../../helpers/mysql.js';
+import { ADMIN_URL, query } from '../../helpers/postgres.js';
 
 // Real servers, real errors: a user that may log in but not create databases, as a configured
 // image can name by mistake.

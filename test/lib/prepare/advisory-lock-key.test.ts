@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
 import { testEngine } from '../../helpers/engine.js';
-import { ADMIN_URL, query } from '../../helpers/pg.js';
+import { ADMIN_URL, query } from '../../helpers/postgres.js';
 import { contextOf, prepare } from '../../helpers/prepare.js';
 import { RESTRICTED } from '../../helpers/restricted.js';
 

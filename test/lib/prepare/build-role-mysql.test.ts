@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
-import { mysqlAccounts, mysqlSchemas } from '../../helpers/pg.js';
+import { mysqlAccounts, mysqlSchemas } from '../../helpers/mysql.js';
 import { prepare } from '../../helpers/prepare.js';
 
 // build_role restricted on MySQL/MariaDB (docs/mysql.md): each instance and each build has an

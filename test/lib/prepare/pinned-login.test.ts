@@ -1,8 +1,8 @@
 import pg from 'pg';
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
-import { ADMIN_URL, catalogRoles, query } from '../../helpers/pg.js';
-import { elsewhere, outcome, RESTRICTED, ready } from '../../helpers/restricted.js';
+import { ADMIN_URL, catalogRoles, outcome, query } from '../../helpers/postgres.js';
+import { elsewhere, RESTRICTED, ready } from '../../helpers/restricted.js';
 
 // A step may grant on its table to any role it can name, another user's instance login
 // included; such a grant keeps DROP ROLE from dropping that login. Deletes still succeed: the

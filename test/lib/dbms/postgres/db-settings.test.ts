@@ -2,8 +2,7 @@ import t from 'tap';
 import { DbSettings } from '../../../../lib/dbms/postgres/db-settings.js';
 import type { PostgresServer } from '../../../../lib/dbms/postgres/server.js';
 import { newInstanceId, newJobId } from '../../../../lib/id.js';
-import { ADMIN_URL, query, withClient } from '../../../helpers/pg.js';
-import { pgServer } from '../../../helpers/pg-server.js';
+import { ADMIN_URL, pgServer, query, withClient } from '../../../helpers/postgres.js';
 import { stateIdFor } from '../../../helpers/rows.js';
 
 /** What a session in `db` sees of these settings, as `role` (default: the admin URL's). */

@@ -2,10 +2,15 @@ import t from 'tap';
 import { dbNames } from '../../../../lib/dbms/names.js';
 import { advisoryKey, appName, PostgresServer } from '../../../../lib/dbms/postgres/server.js';
 import { newCatalogId, newInstanceId, newJobId } from '../../../../lib/id.js';
-import { ADMIN_URL, catalogDatabases, dropCatalogDatabases, query } from '../../../helpers/pg.js';
-import { pgServer } from '../../../helpers/pg-server.js';
+import { dropCatalogDatabases } from '../../../helpers/catalog-cleanup.js';
+import {
+  ADMIN_URL,
+  catalogDatabases,
+  pgServer,
+  query,
+  sessionPids,
+} from '../../../helpers/postgres.js';
 import { stateIdFor } from '../../../helpers/rows.js';
-import { sessionPids } from '../../../helpers/session.js';
 
 t.test('build, publish, clone, drop', async (t) => {
   const { catalog, names, server } = pgServer(t);

@@ -1,12 +1,7 @@
 import t from 'tap';
 import { testEngine } from '../../../helpers/engine.js';
-import {
-  ADMIN_URL,
-  catalogDatabases,
-  mysqlQuery,
-  mysqlSchemas,
-  query,
-} from '../../../helpers/pg.js';
+import { mysqlQuery, mysqlSchemas } from '../../../helpers/mysql.js';
+import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/postgres.js';
 import { prepare, unfinishedRecords } from '../../../helpers/prepare.js';
 
 /** step_timeout ends a step that runs too long (docs/prepare.md, "Limits"). */

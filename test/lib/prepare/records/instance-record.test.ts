@@ -5,7 +5,7 @@ import { sqlrsError } from '../../../../lib/errors.js';
 import { newInstanceId } from '../../../../lib/id.js';
 import { renameCopy } from '../../../../lib/prepare/records/instance-record.js';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/postgres.js';
 import { contextOf, replaceServerMethod } from '../../../helpers/prepare.js';
 
 /** A copy on the server, and a name to rename it to. */

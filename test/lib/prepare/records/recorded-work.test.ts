@@ -1,7 +1,7 @@
 import pg from 'pg';
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/postgres.js';
 import { poolOf, prepare, unfinishedRecords } from '../../../helpers/prepare.js';
 
 // Seeds (lib/prepare/records/recorded-work.ts): the job's first write takes a warm copy of the parent

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap';
 import { randomHex } from '../../../../../lib/id.js';
 import { runMysql } from '../../../../../lib/prepare/kinds/mysql/run-task.js';
 import { createWorkerPool } from '../../../../../runtime/pool/pool.js';
-import { MYSQL_URL, mysqlQuery } from '../../../../helpers/pg.js';
+import { MYSQL_URL, mysqlQuery } from '../../../../helpers/mysql.js';
 
 async function schema(t: Test) {
   const name = `sqlrs_test_${randomHex(6)}`;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { testEngine } from '../../../../helpers/engine.js';
-import { mysqlQuery, mysqlSchemas } from '../../../../helpers/pg.js';
+import { mysqlQuery, mysqlSchemas } from '../../../../helpers/mysql.js';
 import { prepare, unfinishedRecords } from '../../../../helpers/prepare.js';
 
 t.test('a statement whose connection is lost fails the job as unavailable', async (t) => {
