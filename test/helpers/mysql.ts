@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { Test } from 'tap';
+import { until } from './until.js';
 
 /** The local MariaDB server as its admin (root, no password). */
 export const MYSQL_URL = 'mysql://root@127.0.0.1:3306/';
@@ -31,13 +32,37 @@ export async function holdMysqlSession(
   return conn;
 }
 
-/** The ids of the server threads whose running statement is LIKE `pattern`. */
-export async function mysqlThreadsRunning(pattern: string): Promise<number[]> {
+/** The ids of the server threads whose running statement is LIKE `pattern` (on `db`, if given). */
+export async function mysqlThreadsRunning(pattern: string, db?: string): Promise<number[]> {
   const rows = await mysqlQuery<{ id: number }>(
-    'select id from information_schema.processlist where info like ?',
-    [pattern],
+    `select id from information_schema.processlist where info like ?${db ? ' and db = ?' : ''}`,
+    db ? [pattern, db] : [pattern],
   );
   return rows.map((r) => Number(r.id));
+}
+
+/** Once a statement LIKE `pattern` runs, the server closes its connection (a crash would). */
+export async function killConnectionWhenRunning(pattern: string, db?: string): Promise<void> {
+  let ids: number[] = [];
+  await until(async () => {
+    ids = await mysqlThreadsRunning(pattern, db);
+    return ids.length > 0;
+  }, pattern);
+  await mysqlQuery(`KILL CONNECTION ${ids[0]}`);
+}
+
+/** Runs statements on a DSN; the first error's message, or 'ok'. */
+export async function mysqlOutcome(dsn: string, ...statements: string[]): Promise<string> {
+  let c: mysql.Connection | undefined;
+  try {
+    c = await mysql.createConnection({ uri: dsn });
+    for (const s of statements) await c.query(s);
+    return 'ok';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c?.end().catch(() => undefined);
+  }
 }
 
 const checkCatalogId = (catalogId: string) => {
