@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { startEngine } from '../../runtime/process/engine.js';
 import { spawnEngine, waitForEngineJson } from '../helpers/engine-process.js';
 import { clusterToolsMissing, ownCluster } from '../helpers/own-cluster.js';
-import { query } from '../helpers/pg.js';
+import { catalogDatabases, query } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -105,14 +105,7 @@ async function chaos(t: Test) {
   const bad: string[] = [];
   for (const dsn of dsns) await query(dsn, 'SELECT 1').catch(() => bad.push(dsn));
   t.same(bad, [], `every DSN handed out connects (${dsns.length})`);
-  const prefix = `sqlrs_${final.store.catalogId}_`;
-  const onServer = (
-    await query<{ datname: string }>(
-      cluster.url,
-      'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname',
-      [prefix],
-    )
-  ).map((r) => r.datname);
+  const onServer = await catalogDatabases(final.store.catalogId, cluster.url);
   const inCatalog = final.store
     .catalogDatabases()
     .map((d) => d.db_name)

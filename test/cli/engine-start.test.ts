@@ -51,9 +51,20 @@ t.test('an engine binary that exits without a word, or cannot be run', async (t)
 
 t.test('an engine that neither answers nor exits: the health wait, then exit 3', async (t) => {
   const dir = await cliStateDir(t);
-  const bin = join(await tempDir(t), 'silent-engine');
-  await writeFile(bin, '#!/bin/sh\nexec sleep 8\n');
+  const tmp = await tempDir(t);
+  const bin = join(tmp, 'silent-engine');
+  const pidFile = join(tmp, 'pid');
+  // It outlives any health wait, however slow the machine: it is stopped at the test's end.
+  await writeFile(bin, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 300\n`);
   await chmod(bin, 0o755);
+  t.teardown(async () => {
+    const pid = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
+    try {
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
   const res = await runCli(['--state-dir', dir, 'ls'], { env: { SQLRS_DAEMON_PATH: bin } });
   t.equal(res.code, 3);
   t.match(res.stderr, /the engine did not start within 5 s/);

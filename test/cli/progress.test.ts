@@ -4,6 +4,7 @@ import t from 'tap';
 import { Progress } from '../../cli/progress.js';
 import type { JobEvent } from '../../lib/schema-types.js';
 import { CLI_BIN, cliStateDir } from '../helpers/cli.js';
+import { until } from '../helpers/until.js';
 
 /** The terminal's erase-line sequence that the spinner redraws with. */
 const CLEAR = '\u001b[2K';
@@ -41,7 +42,7 @@ t.test('TTY mode: a spinner line redrawn in place and cleared at the end', async
   const out: string[] = [];
   const p = new Progress({ tty: true, verbose: false, write: (s) => out.push(s), now: () => 0 });
   p.event(ev({ task_id: 'execute-0', status: 'running' }), 3);
-  await new Promise((r) => setTimeout(r, 250));
+  await until(() => out.length >= 3, 'two redraws after the first line');
   p.done();
   t.ok(out.length >= 3, 'redrawn while time passes');
   t.equal(out[0], `\r${CLEAR}⠋ execute-0 (step 1 of 3) running [0.0s]`);

@@ -1,10 +1,9 @@
 import t from 'tap';
 import { PostgresServer } from '../../lib/dbms/postgres/server.js';
 import { testEngine } from '../helpers/engine.js';
-import { catalogDatabases, query } from '../helpers/pg.js';
+import { catalogDatabases, holdPsqlSession, query, sessionsOn } from '../helpers/postgres.js';
 import { prepare } from '../helpers/prepare.js';
 import { conforms } from '../helpers/schema.js';
-import { holdPsqlSession, sessionsOn } from '../helpers/session.js';
 
 t.test('a held psql session blocks a delete; dry_run shows it; force drops it', async (t) => {
   const e = await testEngine(t);

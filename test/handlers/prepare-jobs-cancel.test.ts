@@ -1,25 +1,19 @@
 import t from 'tap';
 import { testEngine } from '../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../helpers/pg.js';
+import { backendsRunning, catalogDatabases, uniqueName, whenRunning } from '../helpers/postgres.js';
 import { followEvents, prepare, unfinishedRecords } from '../helpers/prepare.js';
 import { conforms } from '../helpers/schema.js';
 
+// Named for this run: other tests on the same server run sleeps of their own.
+const SLEEP = `select pg_sleep(40) as ${uniqueName('cancelled')}`;
+
 async function startSlowJob(e: Awaited<ReturnType<typeof testEngine>>) {
   const res = await e.call('POST', '/v1/prepare-jobs', {
-    body: JSON.stringify({ prepare_kind: 'psql', psql_args: ['-c', 'select pg_sleep(40)'] }),
+    body: JSON.stringify({ prepare_kind: 'psql', psql_args: ['-c', SLEEP] }),
   });
   const jobId = res.json().job_id as string;
-  // Wait until psql runs its query on the build database.
-  for (let i = 0; i < 200; i++) {
-    const rows = await query(
-      ADMIN_URL,
-      "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'select pg_sleep(40)%' AND starts_with(datname, $1)",
-      [`sqlrs_${e.store.catalogId}_b_`],
-    );
-    if (rows.length > 0) return jobId;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the slow step never started');
+  await whenRunning(SLEEP); // psql runs its query on the build database
+  return jobId;
 }
 
 t.test('cancel during pg_sleep(40) ends the job, leaving no build database or query', async (t) => {
@@ -30,14 +24,16 @@ t.test('cancel during pg_sleep(40) ends the job, leaving no build database or qu
   conforms(t, 'job-status.json', res.json());
   const events = await followEvents(e, jobId);
   t.match(events.at(-1), { type: 'error', error: { code: 'cancelled' } });
+  const step = events.filter((ev) => ev.type === 'task' && ev.task_id === 'execute-0');
+  t.equal(step[0]?.status, 'running', 'the step ran');
+  t.notOk(
+    step.some((ev) => ev.status === 'succeeded'),
+    'and was stopped, not waited for to the end of its sleep',
+  );
   const job = (await e.get(`/v1/prepare-jobs/${jobId}`)).json();
   t.match(job, { status: 'failed', error: { code: 'cancelled' } });
   t.same(await catalogDatabases(e.store.catalogId), [], 'no build database');
-  const running = await query(
-    ADMIN_URL,
-    "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'select pg_sleep(40)%'",
-  );
-  t.same(running, [], 'no running query');
+  t.same(await backendsRunning(SLEEP), [], 'no running query');
   t.same(unfinishedRecords(e), []);
   const again = await e.call('POST', `/v1/prepare-jobs/${jobId}/cancel`);
   t.equal(again.status, 200, 'cancelling a finished job answers 200');

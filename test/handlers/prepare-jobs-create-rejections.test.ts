@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { testEngine } from '../helpers/engine.js';
-import { catalogDatabases } from '../helpers/pg.js';
+import { catalogDatabases } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Each rejection in docs/prepare.md is a 400 invalid_argument naming argument, file and line. */

@@ -2,7 +2,7 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { testEngine } from '../helpers/engine.js';
-import { query } from '../helpers/pg.js';
+import { query } from '../helpers/postgres.js';
 import { prepare } from '../helpers/prepare.js';
 import { conforms } from '../helpers/schema.js';
 import { tempDir } from '../helpers/tmp.js';

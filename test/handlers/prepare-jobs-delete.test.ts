@@ -1,6 +1,6 @@
 import t from 'tap';
 import { testEngine } from '../helpers/engine.js';
-import { catalogDatabases } from '../helpers/pg.js';
+import { catalogDatabases } from '../helpers/postgres.js';
 import { prepare } from '../helpers/prepare.js';
 import { conforms } from '../helpers/schema.js';
 

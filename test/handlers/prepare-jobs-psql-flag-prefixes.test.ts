@@ -2,7 +2,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { testEngine } from '../helpers/engine.js';
-import { catalogDatabases } from '../helpers/pg.js';
+import { catalogDatabases } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const exists = (path: string) =>

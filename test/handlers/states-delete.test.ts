@@ -1,10 +1,9 @@
 import t from 'tap';
 import type { DeleteNode } from '../../lib/schema-types.js';
 import { testEngine } from '../helpers/engine.js';
-import { catalogDatabases } from '../helpers/pg.js';
+import { catalogDatabases, holdPsqlSession, query, sessionsOn } from '../helpers/postgres.js';
 import { followEvents, prepare, unfinishedRecords } from '../helpers/prepare.js';
 import { conforms } from '../helpers/schema.js';
-import { holdPsqlSession, sessionsOn } from '../helpers/session.js';
 
 const ids = (node: DeleteNode): string[] => [node.id, ...(node.children ?? []).flatMap(ids)];
 
@@ -83,7 +82,7 @@ t.test(
     t.equal((await catalogDatabases(e.store.catalogId)).length, 7, 'nothing was deleted');
     t.equal((await e.get('/v1/instances')).json().length, 4);
     t.ok(await e.get(`/v1/instances/${b2.result?.instance_id}`), 'siblings still there');
-    await (await import('../helpers/pg.js')).query(b2.result?.dsn as string, 'select 1');
+    await query(b2.result?.dsn as string, 'select 1');
 
     const forced = await e.call(
       'DELETE',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { openSqljsStore } from '../../lib/store/sqljs/index.js';
-import { dropCatalogDatabases } from './pg.js';
+import { dropCatalogDatabases } from './catalog-cleanup.js';
 import { tempDir } from './tmp.js';
 
 export const CLI_BIN = fileURLToPath(new URL('../../../bin/sqlrs.js', import.meta.url));

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import type { JobEvent, JobStatus } from '../../lib/schema-types.js';
-import { query } from './pg.js';
+import { query } from './postgres.js';
 
 /**
  * Many clients against one engine, each learning what became of its own jobs the way a real

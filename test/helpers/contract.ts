@@ -12,9 +12,9 @@ import { createHttpServer } from '../../runtime/edge/http-server.js';
 import { parseQuery } from '../../runtime/edge/query.js';
 import { createRouter } from '../../runtime/edge/router.js';
 import { ROUTES } from '../../runtime/edge/routes.js';
-import { dropCatalogDatabases } from './pg.js';
+import { dropCatalogDatabases } from './catalog-cleanup.js';
+import { holdPsqlSession } from './postgres.js';
 import { instanceRow, nameRow, stateRow } from './rows.js';
-import { holdPsqlSession } from './session.js';
 import { tempDir } from './tmp.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/contract', import.meta.url));

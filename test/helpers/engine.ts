@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { request } from 'undici';
 import { type RunningEngine, startEngine } from '../../runtime/process/engine.js';
-import { dropCatalogDatabases } from './pg.js';
+import { dropCatalogDatabases } from './catalog-cleanup.js';
 import { tempDir } from './tmp.js';
 
 export interface TestEngine extends RunningEngine {

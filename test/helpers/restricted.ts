@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { TestEngine } from './engine.js';
 import { prepare } from './prepare.js';
 
@@ -17,20 +16,4 @@ export function elsewhere(dsn: string, db: string): string {
   const u = new URL(dsn);
   u.pathname = `/${db}`;
   return u.toString();
-}
-
-/** The error a connection and query give, or 'ok'. */
-export async function outcome(url: string, sql = 'select 1'): Promise<string> {
-  const c = new pg.Client({ connectionString: url });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    await c.query(sql);
-    return 'ok';
-  } catch (err) {
-    const e = err as { message: string; detail?: string };
-    return e.detail ? `${e.message}: ${e.detail}` : e.message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
 }

@@ -1,5 +1,5 @@
 import type { TestEngine } from './engine.js';
-import { catalogDatabases } from './pg.js';
+import { catalogDatabases } from './postgres.js';
 import { poolOf, prepare } from './prepare.js';
 
 // What the warm-pool tests share (test/lib/prepare/warm-pool*.test.ts).

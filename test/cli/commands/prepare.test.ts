@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { CLI_BIN, cliIn, cliStateDir } from '../../helpers/cli.js';
-import { query } from '../../helpers/pg.js';
+import { query } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 t.test('prepare:psql prints DSN=, resolves relative -f, reads -f - from stdin', async (t) => {

@@ -1,9 +1,8 @@
 import t from 'tap';
 import { openSqljsStore } from '../../../lib/store/sqljs/index.js';
 import { cliIn, cliStateDir, stopEngineIn } from '../../helpers/cli.js';
-import { ADMIN_URL, query } from '../../helpers/pg.js';
+import { ADMIN_URL, holdPsqlSession, query } from '../../helpers/postgres.js';
 import { hex, instanceRow } from '../../helpers/rows.js';
-import { holdPsqlSession } from '../../helpers/session.js';
 
 t.test(
   'rm: instance, dry run, blocked exit 4, force, recursive state, nothing matching',

@@ -1,18 +1,23 @@
-import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import t from 'tap';
 import { MysqlServer } from '../../../lib/dbms/mysql/server.js';
 import { PostgresServer } from '../../../lib/dbms/postgres/server.js';
 import { CONNECT_TIMEOUT_MS } from '../../../lib/dbms/postgres/timed-client.js';
 import { isPgConnectionLost, serverError } from '../../../lib/dbms/server-errors.js';
 import type { CodedError } from '../../../lib/errors.js';
-import { ADMIN_URL, MYSQL_URL, mysqlQuery, query } from '../../helpers/pg.js';
+import { holdMysqlSession, MYSQL_URL, mysqlQuery } from '../../helpers/mysql.js';
+import {
+  ADMIN_URL,
+  holdClient,
+  query,
+  terminateBackends,
+  uniqueName,
+  whenRunning,
+} from '../../helpers/postgres.js';
 
 // Real servers, real errors: a user that may log in but not create databases, as a configured
 // image can name by mistake.
-const role = () => `zz_sqlrs_${randomBytes(4).toString('hex')}`;
+const role = () => uniqueName('zz_sqlrs');
 
 t.test('PostgreSQL: a role without CREATEDB is told so, not "internal error"', async (t) => {
   const name = role();
@@ -49,9 +54,7 @@ t.test('PostgreSQL: a server that accepts and never answers is given up on', asy
 });
 
 t.test('PostgreSQL: an error that is ours to fix stays as it is', async (t) => {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  t.teardown(() => client.end());
+  const client = await holdClient(t);
   const err = await client.query('SELEC 1').catch((e) => e);
   t.equal(err.code, '42601');
   t.equal(serverError(ADMIN_URL, err), err, 'a syntax error of ours is internal');
@@ -76,8 +79,7 @@ t.test('MySQL: a user without CREATE is told so', async (t) => {
 });
 
 t.test('MySQL: an error that is ours to fix stays as it is', async (t) => {
-  const conn = await mysql.createConnection(MYSQL_URL);
-  t.teardown(() => conn.end());
+  const conn = await holdMysqlSession(t);
   const err = await conn.query('SELEC 1').catch((e) => e);
   t.equal(err.code, 'ER_PARSE_ERROR');
   t.equal(serverError(MYSQL_URL, err), err);
@@ -86,9 +88,7 @@ t.test('MySQL: an error that is ours to fix stays as it is', async (t) => {
 t.test(
   'PostgreSQL: a connection the server ended is lost; a failed statement is not',
   async (t) => {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    t.teardown(() => client.end().catch(() => undefined));
+    const client = await holdClient(t);
     const syntax = await client.query('selec 1').catch((e: unknown) => e);
     t.notOk(isPgConnectionLost(syntax), 'a syntax error');
     // It reports the server's words (57P01), then the socket's close.
@@ -96,7 +96,7 @@ t.test(
     const closed = new Promise<void>((resolve) => client.on('end', () => resolve()));
     client.on('error', (e) => errors.push(e));
     const [{ pid }] = (await client.query('select pg_backend_pid() pid')).rows;
-    await query(ADMIN_URL, 'select pg_terminate_backend($1)', [pid]);
+    await terminateBackends([pid]);
     await closed;
     t.ok(errors.length > 0, 'it said so');
     for (const e of errors) t.ok(isPgConnectionLost(e), `terminated: ${(e as Error).message}`);
@@ -106,14 +106,12 @@ t.test(
 );
 
 t.test('PostgreSQL: a statement whose connection the server ends is unavailable', async (t) => {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  client.on('error', () => undefined);
-  await client.connect();
-  t.teardown(() => client.end().catch(() => undefined));
+  const client = await holdClient(t);
   const [{ pid }] = (await client.query('select pg_backend_pid() pid')).rows;
-  const sleeping = client.query('select pg_sleep(5)').catch((e: unknown) => e);
-  await new Promise((r) => setTimeout(r, 100));
-  await query(ADMIN_URL, 'select pg_terminate_backend($1)', [pid]);
+  const sleep = `select pg_sleep(60) as ${uniqueName('ended')}`;
+  const sleeping = client.query(sleep).catch((e: unknown) => e);
+  await whenRunning(sleep); // ended while it runs the statement, not before it has it
+  await terminateBackends([pid]);
   const err = serverError(ADMIN_URL, await sleeping) as CodedError;
   t.equal(err.code, 'unavailable');
   t.match(err.message, /^database server unavailable: terminating connection/);

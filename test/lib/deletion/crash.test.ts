@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
 import { startEngine } from '../../../runtime/process/engine.js';
+import { dropCatalogDatabases } from '../../helpers/catalog-cleanup.js';
 import { spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js';
-import { catalogDatabases, dropCatalogDatabases } from '../../helpers/pg.js';
+import { catalogDatabases } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const ROUNDS = 40;

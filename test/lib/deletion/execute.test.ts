@@ -1,6 +1,6 @@
 import t from 'tap';
 import { testEngine } from '../../helpers/engine.js';
-import { query } from '../../helpers/pg.js';
+import { query } from '../../helpers/postgres.js';
 import { prepare } from '../../helpers/prepare.js';
 import { unsavable } from '../../helpers/unsavable.js';
 

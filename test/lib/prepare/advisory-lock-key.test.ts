@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
 import t from 'tap';
 import { testEngine } from '../../helpers/engine.js';
-import { ADMIN_URL, query } from '../../helpers/pg.js';
+import { ADMIN_URL, holdClient, query } from '../../helpers/postgres.js';
 import { contextOf, prepare } from '../../helpers/prepare.js';
 import { RESTRICTED } from '../../helpers/restricted.js';
 
@@ -19,9 +18,7 @@ t.test('a lock taken on a key computed from the name stalls no build', async (t)
   const plan = await prepare(e, { ...body, plan_only: true });
   const stateId = plan.job.tasks?.find((task) => task.output_state_id)?.output_state_id;
   const stateDb = contextOf(e).names.state(stateId as string);
-  const squatter = new pg.Client({ connectionString: ADMIN_URL });
-  await squatter.connect();
-  t.teardown(() => squatter.end());
+  const squatter = await holdClient(t);
   await squatter.query('select pg_advisory_lock($1::bigint)', [publicKey(stateDb)]);
   // The build either finishes, or is seen waiting for an advisory lock: never left to hang.
   const build = prepare(e, body).then((p) => p.job.status);

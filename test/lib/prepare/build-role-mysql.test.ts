@@ -1,7 +1,6 @@
-import mysql from 'mysql2/promise';
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
-import { mysqlAccounts, mysqlSchemas } from '../../helpers/pg.js';
+import { mysqlAccounts, mysqlSchemas, mysqlOutcome as outcome } from '../../helpers/mysql.js';
 import { prepare } from '../../helpers/prepare.js';
 
 // build_role restricted on MySQL/MariaDB (docs/mysql.md): each instance and each build has an
@@ -14,20 +13,6 @@ async function ready(e: TestEngine, ...statements: string[]) {
   const p = await prepare(e, { prepare_kind: 'mysql', image_id: 'mariadb', mysql_args: args });
   if (!p.result) throw new Error(`prepare failed: ${JSON.stringify(p.job.error)}`);
   return { ...p.result, db: new URL(p.result.dsn).pathname.slice(1) };
-}
-
-/** Runs statements on a DSN; the first error's message, or 'ok'. */
-async function outcome(dsn: string, ...statements: string[]): Promise<string> {
-  let c: mysql.Connection | undefined;
-  try {
-    c = await mysql.createConnection({ uri: dsn });
-    for (const s of statements) await c.query(s);
-    return 'ok';
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c?.end().catch(() => undefined);
-  }
 }
 
 /** A schema name spelled so that no text check sees it: CONCAT of its halves. */

@@ -1,8 +1,14 @@
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, catalogRoles, query } from '../../helpers/pg.js';
+import {
+  ADMIN_URL,
+  catalogDatabases,
+  catalogRoles,
+  outcome,
+  query,
+} from '../../helpers/postgres.js';
 import { contextOf, poolOf, prepare } from '../../helpers/prepare.js';
-import { elsewhere, outcome, RESTRICTED, ready } from '../../helpers/restricted.js';
+import { elsewhere, RESTRICTED, ready } from '../../helpers/restricted.js';
 
 // build_role restricted (docs/architecture.md, "Who can reach what"): builds run as the
 // catalog's build role, each instance logs in as a role of its own that reaches only its

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { testEngine } from '../../helpers/engine.js';
-import { catalogDatabases, mysqlSchemas } from '../../helpers/pg.js';
+import { mysqlSchemas } from '../../helpers/mysql.js';
+import { catalogDatabases } from '../../helpers/postgres.js';
 import { prepare } from '../../helpers/prepare.js';
 import { tempDir } from '../../helpers/tmp.js';
 

@@ -1,8 +1,7 @@
-import pg from 'pg';
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
-import { ADMIN_URL, catalogRoles, query } from '../../helpers/pg.js';
-import { elsewhere, outcome, RESTRICTED, ready } from '../../helpers/restricted.js';
+import { ADMIN_URL, catalogRoles, holdClient, outcome, query } from '../../helpers/postgres.js';
+import { elsewhere, RESTRICTED, ready } from '../../helpers/restricted.js';
 
 // A step may grant on its table to any role it can name, another user's instance login
 // included; such a grant keeps DROP ROLE from dropping that login. Deletes still succeed: the
@@ -28,10 +27,7 @@ t.test('deleting an instance whose login another state pins succeeds', async (t)
   const victim = await ready(e, 'create table victim(x int)');
   const pinning = await pin(e, victim.db, 'pin');
   // A session of the login outside its database (postgres keeps PUBLIC's CONNECT) is ended.
-  const session = new pg.Client({ connectionString: elsewhere(victim.dsn, 'postgres') });
-  session.on('error', () => undefined);
-  await session.connect();
-  t.teardown(() => session.end().catch(() => undefined));
+  const session = await holdClient(t, elsewhere(victim.dsn, 'postgres'));
   const res = await e.call('DELETE', `/v1/instances/${victim.instance_id}?force=true`);
   t.equal(res.status, 200, res.text);
   t.equal(res.json().outcome, 'deleted');

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import t from 'tap';
 import { newInstanceId } from '../../../lib/id.js';
 import { testEngine } from '../../helpers/engine.js';
-import { ADMIN_URL, query } from '../../helpers/pg.js';
+import { ADMIN_URL, query } from '../../helpers/postgres.js';
 import { prepare } from '../../helpers/prepare.js';
 
 // A step stores SQL after a search_path (set_config, then SET ... FROM CURRENT); the settings

@@ -6,7 +6,7 @@ import {
   type HttpApiEventV2,
   toRawRequest,
 } from '../../../runtime/cloud/lambda.js';
-import { dropCatalogDatabases } from '../../helpers/pg.js';
+import { dropCatalogDatabases } from '../../helpers/catalog-cleanup.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const TOKEN = 'd'.repeat(64);

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { createFetchHandler } from '../../../runtime/cloud/fetch.js';
-import { dropCatalogDatabases } from '../../helpers/pg.js';
+import { dropCatalogDatabases } from '../../helpers/catalog-cleanup.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const TOKEN = 'f'.repeat(64);

@@ -3,8 +3,7 @@ import t from 'tap';
 import { MysqlServer } from '../../../../lib/dbms/mysql/server.js';
 import { newCatalogId } from '../../../../lib/id.js';
 import { testEngine } from '../../../helpers/engine.js';
-import { holdMysqlSession } from '../../../helpers/mysql-session.js';
-import { MYSQL_URL, mysqlQuery, mysqlSchemas } from '../../../helpers/pg.js';
+import { holdMysqlSession, MYSQL_URL, mysqlQuery, mysqlSchemas } from '../../../helpers/mysql.js';
 import { prepare } from '../../../helpers/prepare.js';
 
 const FIXTURE = fileURLToPath(

@@ -2,8 +2,7 @@ import pg from 'pg';
 import t from 'tap';
 import { Probe } from '../../../../lib/dbms/postgres/probe.js';
 import { randomHex } from '../../../../lib/id.js';
-import { ADMIN_URL, query } from '../../../helpers/pg.js';
-import { sessionPids } from '../../../helpers/session.js';
+import { ADMIN_URL, query, sessionPids } from '../../../helpers/postgres.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,10 +2,16 @@ import t from 'tap';
 import { dbNames } from '../../../../lib/dbms/names.js';
 import { advisoryKey, appName, PostgresServer } from '../../../../lib/dbms/postgres/server.js';
 import { newCatalogId, newInstanceId, newJobId } from '../../../../lib/id.js';
-import { ADMIN_URL, catalogDatabases, dropCatalogDatabases, query } from '../../../helpers/pg.js';
-import { pgServer } from '../../../helpers/pg-server.js';
+import { dropCatalogDatabases } from '../../../helpers/catalog-cleanup.js';
+import {
+  ADMIN_URL,
+  catalogDatabases,
+  pgServer,
+  query,
+  sessionPids,
+  terminateBackends,
+} from '../../../helpers/postgres.js';
 import { stateIdFor } from '../../../helpers/rows.js';
-import { sessionPids } from '../../../helpers/session.js';
 
 t.test('build, publish, clone, drop', async (t) => {
   const { catalog, names, server } = pgServer(t);
@@ -116,7 +122,7 @@ t.test(
       before.length > 0 && after.every((pid) => before.includes(pid)),
       'the same session took the second lock',
     );
-    await query(ADMIN_URL, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [after]);
+    await terminateBackends(after);
     const release = await server.lockState(db);
     t.ok(release, 'a lock is still had after the kept connection was terminated');
     await release();
@@ -155,9 +161,7 @@ t.test(
     const socket = client.connection.stream;
     socket.pause();
     const pids = () => sessionPids(appName(catalog));
-    await query(ADMIN_URL, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [
-      await pids(),
-    ]);
+    await terminateBackends(await pids());
     for (let i = 0; i < 100 && (await pids()).length > 0; i++)
       await new Promise((r) => setTimeout(r, 10));
     setTimeout(() => socket.resume(), 50);
@@ -180,9 +184,7 @@ t.test('existence checks get a connection of their own, and outlive losing it', 
   t.equal((await pids()).length, 2, "the pool's kept connection and the probe");
   await query(ADMIN_URL, `CREATE DATABASE "${db}"`);
   t.same([...(await server.existing([db]))], [db], 'a database that is there');
-  await query(ADMIN_URL, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [
-    await pids(),
-  ]);
+  await terminateBackends(await pids());
   t.same([...(await server.existing([db]))], [db], 'still answered once the server ended both');
   await server.close();
   t.same(await pids(), [], 'close ends the probe too');

@@ -3,7 +3,7 @@ import { open, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { testEngine } from '../../../helpers/engine.js';
-import { query } from '../../../helpers/pg.js';
+import { query } from '../../../helpers/postgres.js';
 import { prepare } from '../../../helpers/prepare.js';
 import { tempDir } from '../../../helpers/tmp.js';
 

@@ -5,7 +5,7 @@ import { sqlrsError } from '../../../../lib/errors.js';
 import type { JobStatus } from '../../../../lib/schema-types.js';
 import { openSqljsStore } from '../../../../lib/store/sqljs/index.js';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { catalogDatabases } from '../../../helpers/pg.js';
+import { catalogDatabases } from '../../../helpers/postgres.js';
 import {
   prepare,
   psqlArgsOf,

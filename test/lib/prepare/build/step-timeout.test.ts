@@ -1,12 +1,7 @@
 import t from 'tap';
 import { testEngine } from '../../../helpers/engine.js';
-import {
-  ADMIN_URL,
-  catalogDatabases,
-  mysqlQuery,
-  mysqlSchemas,
-  query,
-} from '../../../helpers/pg.js';
+import { mysqlSchemas, mysqlThreadsRunning } from '../../../helpers/mysql.js';
+import { backendsRunning, catalogDatabases } from '../../../helpers/postgres.js';
 import { prepare, unfinishedRecords } from '../../../helpers/prepare.js';
 
 /** step_timeout ends a step that runs too long (docs/prepare.md, "Limits"). */
@@ -25,10 +20,7 @@ t.test('a psql step past step_timeout fails the job with timeout; nothing is lef
   const builds = async () =>
     (await catalogDatabases(e.store.catalogId)).filter((d) => d.includes('_b_'));
   t.same(await builds(), [], 'no build database (the state of step 1 is kept)');
-  const running = await query(ADMIN_URL, 'SELECT 1 FROM pg_stat_activity WHERE query LIKE $1', [
-    `select pg_sleep(60) as ${marker}%`,
-  ]);
-  t.same(running, [], 'no running query');
+  t.same(await backendsRunning(`select pg_sleep(60) as ${marker}%`), [], 'no running query');
   t.same(unfinishedRecords(e), []);
 
   // \watch repeats its query forever: psql itself is stopped.
@@ -54,11 +46,7 @@ t.test('a mysql step past step_timeout fails with timeout; its query is killed',
   });
   const builds = (await mysqlSchemas(e.store.catalogId)).filter((s) => s.includes('_b_'));
   t.same(builds, [], 'no build schema (the state of step 1 is kept)');
-  const running = await mysqlQuery(
-    'select id from information_schema.processlist where info like ?',
-    [`select sleep(60) as ${marker}%`],
-  );
-  t.same(running, [], 'no running query');
+  t.same(await mysqlThreadsRunning(`select sleep(60) as ${marker}%`), [], 'no running query');
   t.same(unfinishedRecords(e), []);
 });
 

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { testEngine } from '../../../helpers/engine.js';
-import { ADMIN_URL, catalogRoles, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, catalogRoles, outcome, query } from '../../../helpers/postgres.js';
 import { contextOf, poolOf, prepare } from '../../../helpers/prepare.js';
-import { outcome, RESTRICTED, ready } from '../../../helpers/restricted.js';
+import { RESTRICTED, ready } from '../../../helpers/restricted.js';
 
 // An instance's login is a member of no role: it owns its database's objects itself, and
 // cannot act as the catalog's build role (docs/security.md, "Roles in the database").

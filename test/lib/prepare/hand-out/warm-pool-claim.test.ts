@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { catalogDatabases, query } from '../../../helpers/pg.js';
+import { catalogDatabases, query } from '../../../helpers/postgres.js';
 import {
   poolOf,
   prepare,

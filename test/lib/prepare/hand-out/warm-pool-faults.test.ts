@@ -4,13 +4,8 @@ import { createInstance } from '../../../../lib/prepare/hand-out/instance.js';
 import { stateSource } from '../../../../lib/prepare/hand-out/pool-source.js';
 import type { StateRow } from '../../../../lib/store/types.js';
 import { testEngine } from '../../../helpers/engine.js';
-import {
-  ADMIN_URL,
-  catalogDatabases,
-  mysqlQuery,
-  mysqlSchemas,
-  query,
-} from '../../../helpers/pg.js';
+import { mysqlQuery, mysqlSchemas } from '../../../helpers/mysql.js';
+import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/postgres.js';
 import {
   answersLate,
   contextOf,

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { testEngine } from '../../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/postgres.js';
 import { unfinishedRecords } from '../../../helpers/prepare.js';
 import { tempDir } from '../../../helpers/tmp.js';
 

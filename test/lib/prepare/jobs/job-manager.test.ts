@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { JobStatus } from '../../../../lib/schema-types.js';
 import { testEngine } from '../../../helpers/engine.js';
-import { catalogDatabases } from '../../../helpers/pg.js';
+import { catalogDatabases } from '../../../helpers/postgres.js';
 import { followEvents, prepare, taskRunning, unfinishedRecords } from '../../../helpers/prepare.js';
 
 t.test(

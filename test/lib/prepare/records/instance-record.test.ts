@@ -1,11 +1,10 @@
-import pg from 'pg';
 import t, { type Test } from 'tap';
 import { imageTarget } from '../../../../lib/config.js';
 import { sqlrsError } from '../../../../lib/errors.js';
 import { newInstanceId } from '../../../../lib/id.js';
 import { renameCopy } from '../../../../lib/prepare/records/instance-record.js';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, holdClient, query } from '../../../helpers/postgres.js';
 import { contextOf, replaceServerMethod } from '../../../helpers/prepare.js';
 
 /** A copy on the server, and a name to rename it to. */
@@ -25,10 +24,7 @@ async function copy(e: TestEngine) {
 async function holdOpen(t: Test, db: string) {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${db}`;
-  const c = new pg.Client({ connectionString: url.toString() });
-  c.on('error', () => undefined); // terminated by the forced drop
-  await c.connect();
-  t.teardown(() => c.end().catch(() => undefined));
+  await holdClient(t, url.toString()); // terminated by the forced drop
 }
 
 // The dropped case (rename refused, copy dropped): test/lib/prepare/records/recorded-work.test.ts.

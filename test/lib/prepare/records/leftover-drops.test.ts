@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
 import { clusterToolsMissing, type OwnCluster, ownCluster } from '../../../helpers/own-cluster.js';
-import { query } from '../../../helpers/pg.js';
+import { query } from '../../../helpers/postgres.js';
 import { contextOf } from '../../../helpers/prepare.js';
 
 /**

@@ -5,7 +5,7 @@ import { newInstanceId } from '../../../../lib/id.js';
 import { stateSource } from '../../../../lib/prepare/hand-out/pool-source.js';
 import { dropLeftovers } from '../../../../lib/prepare/records/leftovers.js';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/postgres.js';
 import {
   contextOf,
   poolOf,

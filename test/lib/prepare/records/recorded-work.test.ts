@@ -1,7 +1,6 @@
-import pg from 'pg';
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, holdClient, query } from '../../../helpers/postgres.js';
 import { poolOf, prepare, unfinishedRecords } from '../../../helpers/prepare.js';
 
 // Seeds (lib/prepare/records/recorded-work.ts): the job's first write takes a warm copy of the parent
@@ -101,10 +100,7 @@ t.test('a copy someone holds open cannot be renamed: the build clones instead', 
   await built(e, 'create table a(x int)');
   const [held] = copiesOf(e, (k) => k.startsWith('base:')) as [string];
   const heldOid = await oid(held);
-  const session = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${held}` });
-  session.on('error', () => undefined); // the forced drop ends this session
-  await session.connect();
-  t.teardown(() => session.end().catch(() => undefined));
+  await holdClient(t, `postgres://postgres@127.0.0.1:5432/${held}`); // the forced drop ends it
   const r = await built(e, 'create table b(x int)');
   t.same(await query(r.dsn, 'select count(*)::int as n from b'), [{ n: 0 }]);
   t.not(await oid(stateDb(e, r.state_id)), heldOid, 'the state was built in a fresh clone');

@@ -4,7 +4,7 @@ import { type Reservation, Reservations } from '../../../../lib/prepare/records/
 import { openSqljsStore } from '../../../../lib/store/sqljs/index.js';
 import type { Store } from '../../../../lib/store/types.js';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/postgres.js';
 import { contextOf, prepare, unfinishedRecords } from '../../../helpers/prepare.js';
 import { tempDir } from '../../../helpers/tmp.js';
 

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap';
 import { randomHex } from '../../../../../lib/id.js';
 import { runMysql } from '../../../../../lib/prepare/kinds/mysql/run-task.js';
 import { createWorkerPool } from '../../../../../runtime/pool/pool.js';
-import { MYSQL_URL, mysqlQuery } from '../../../../helpers/pg.js';
+import { killConnectionWhenRunning, MYSQL_URL, mysqlQuery } from '../../../../helpers/mysql.js';
 
 async function schema(t: Test) {
   const name = `sqlrs_test_${randomHex(6)}`;
@@ -103,16 +103,7 @@ t.test('a connection lost while a statement runs ends the step, naming the loss'
   const { port } = logPort();
   // The server closing the connection, as a shutdown or a crash would. mysql2 tells only the
   // connection, not the streamed query: the task waited forever, and so did its job.
-  const kill = (async () => {
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      const rows = (await mysqlQuery(
-        "select id from information_schema.processlist where db = ? and info like 'select sleep%'",
-        [db],
-      )) as { id: number }[];
-      if (rows[0]) return mysqlQuery(`KILL CONNECTION ${Number(rows[0].id)}`);
-    }
-  })();
+  const kill = killConnectionWhenRunning('select sleep%', db);
   const res = await runMysql({
     url: MYSQL_URL,
     database: db,

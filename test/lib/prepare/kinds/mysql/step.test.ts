@@ -1,22 +1,13 @@
 import t from 'tap';
 import { testEngine } from '../../../../helpers/engine.js';
-import { mysqlQuery, mysqlSchemas } from '../../../../helpers/pg.js';
+import { killConnectionWhenRunning, mysqlSchemas } from '../../../../helpers/mysql.js';
 import { prepare, unfinishedRecords } from '../../../../helpers/prepare.js';
 
 t.test('a statement whose connection is lost fails the job as unavailable', async (t) => {
   const e = await testEngine(t);
   const marker = `lost_${e.store.catalogId}`;
   // The server closing the step's connection, as a shutdown or a crash would.
-  const kill = (async () => {
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      const rows = await mysqlQuery<{ id: number }>(
-        'select id from information_schema.processlist where info like ?',
-        [`select sleep(30) as ${marker}%`],
-      );
-      if (rows[0]) return mysqlQuery(`KILL CONNECTION ${Number(rows[0].id)}`);
-    }
-  })();
+  const kill = killConnectionWhenRunning(`select sleep(30) as ${marker}%`);
   const { job } = await prepare(e, {
     prepare_kind: 'mysql',
     mysql_args: ['-e', 'create table a(x int)', '-e', `select sleep(30) as ${marker}`],

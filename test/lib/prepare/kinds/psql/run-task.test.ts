@@ -2,6 +2,12 @@ import { MessageChannel } from 'node:worker_threads';
 import t from 'tap';
 import { type LogMessage, runPsql } from '../../../../../lib/prepare/kinds/psql/run-task.js';
 import { createWorkerPool } from '../../../../../runtime/pool/pool.js';
+import {
+  backendsRunning,
+  terminateBackends,
+  uniqueName,
+  whenRunning,
+} from '../../../../helpers/postgres.js';
 
 const env = {
   PATH: process.env.PATH ?? '',
@@ -14,11 +20,16 @@ const env = {
 function input(args: string[], extra: Partial<Parameters<typeof runPsql>[0]> = {}) {
   const channel = new MessageChannel();
   const lines: Array<Extract<LogMessage, { type: 'log' }>> = [];
-  channel.port1.on('message', (m: LogMessage) => {
-    if (m.type === 'log') lines.push(m);
+  // The task's last message is 'end': once it has come, every line has.
+  const ended = new Promise<void>((resolve) => {
+    channel.port1.on('message', (m: LogMessage) => {
+      if (m.type === 'log') lines.push(m);
+      else resolve();
+    });
   });
   return {
     lines,
+    ended,
     channel,
     data: {
       psql: 'psql',
@@ -33,12 +44,10 @@ function input(args: string[], extra: Partial<Parameters<typeof runPsql>[0]> = {
   };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 50));
-
 t.test('direct call: output lines, exit code, stderr tail', async (t) => {
   const ok = input(['-X', '-At', '-c', "select 'a' union all select 'b'"]);
   t.match(await runPsql(ok.data), { ok: true, exitCode: 0, cancelled: false });
-  await settle();
+  await ok.ended;
   t.same(ok.lines, [
     { type: 'log', stream: 'stdout', line: 'a' },
     { type: 'log', stream: 'stdout', line: 'b' },
@@ -49,7 +58,7 @@ t.test('direct call: output lines, exit code, stderr tail', async (t) => {
   if (res.ok) t.match(res.stderrTail.join('\n'), /column "nope" does not exist/);
   const stdin = input(['-X', '-At', '-f', '-'], { stdin: 'select 40 + 2;' });
   await runPsql(stdin.data);
-  await settle();
+  await stdin.ended;
   t.same(
     stdin.lines.map((l) => l.line),
     ['42'],
@@ -59,7 +68,7 @@ t.test('direct call: output lines, exit code, stderr tail', async (t) => {
 t.test('output is bounded', async (t) => {
   const many = input(['-X', '-At', '-c', 'select generate_series(1, 50)'], { maxLogLines: 5 });
   await runPsql(many.data);
-  await settle();
+  await many.ended;
   t.equal(many.lines.length, 6);
   t.match(many.lines.at(-1), { line: /further output not shown/ });
 });
@@ -79,9 +88,15 @@ t.test('a missing binary is an error result that says what to do, not a throw', 
 t.test('through the pool: cancel stops psql with SIGTERM', async (t) => {
   const pool = createWorkerPool(1);
   t.teardown(() => pool.close());
-  const slow = input(['-X', '-c', 'select pg_sleep(30)']);
+  const sleep = `select pg_sleep(30) as ${uniqueName('run_task_cancel')}`;
+  // psql is gone at the cancel, but the server still runs its sleep: end it at the end.
+  t.teardown(async () => terminateBackends(await backendsRunning(sleep)));
+  const slow = input(['-X', '-c', sleep]);
   const running = pool.run('runPsql', slow.data, [slow.channel.port2]);
-  setTimeout(() => slow.channel.port1.postMessage('cancel'), 300);
+  // The cancel comes while psql runs its query, not before psql has started.
+  await whenRunning(sleep);
+  slow.channel.port1.postMessage('cancel');
   const res = await running;
-  t.match(res, { ok: true, cancelled: true });
+  // Ended by the signal, not by the query's end (that would be exit code 0, no signal).
+  t.match(res, { ok: true, cancelled: true, signal: 'SIGTERM', exitCode: null });
 });

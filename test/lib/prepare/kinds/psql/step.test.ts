@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { JobStatus } from '../../../../../lib/schema-types.js';
 import { testEngine } from '../../../../helpers/engine.js';
-import { catalogDatabases, query } from '../../../../helpers/pg.js';
+import { catalogDatabases, query } from '../../../../helpers/postgres.js';
 import {
   followEvents,
   prepare,
