@@ -55,3 +55,6 @@ export async function runTask<K extends TaskName>(
   const table: TaskTable = TASKS;
   return table[task](input);
 }
+
+/** A task's answer when it succeeded. */
+export type TaskSuccess<K extends TaskName> = Extract<TaskOutput<K>, { ok: true }>;
