@@ -5,18 +5,12 @@ import type { DeletionsInProgress } from '../deletion/in-progress.js';
 import type { KeyedMutex } from '../kernel/keyed-mutex.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
+import type { TaskRunner } from '../tasks.js';
 import type { TrustSettings } from '../trust.js';
 import type { HashCache } from './accept/hash-cache.js';
 import type { WarmPool } from './hand-out/warm-pool.js';
 import type { LeftoverDrops } from './records/leftover-drops.js';
 import type { Reservations } from './records/reservations.js';
-
-/** The pool as prepare sees it (runtime/pool/pool.ts implements it). */
-export interface TaskRunner {
-  readonly size: number;
-  // biome-ignore lint/suspicious/noExplicitAny: task inputs and outputs are typed at runtime/pool/pool.ts
-  run(task: string, input: any, transferList?: any[], signal?: AbortSignal): Promise<any>;
-}
 
 /** Everything the job manager, planner and executor share; built once by the engine. */
 export interface PrepareContext {

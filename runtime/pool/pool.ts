@@ -1,20 +1,9 @@
 import { availableParallelism } from 'node:os';
-import type { Transferable } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { TASKS, TaskName } from './worker.js';
+import type { TaskName, TaskRunner } from '../../lib/tasks.js';
 
-type Input<K extends TaskName> = Parameters<(typeof TASKS)[K]>[0];
-type Output<K extends TaskName> = Awaited<ReturnType<(typeof TASKS)[K]>>;
-
-export interface WorkerPool {
-  readonly size: number;
-  /** `signal` ends the task: a running one by ending its worker thread (hashing only). */
-  run<K extends TaskName>(
-    task: K,
-    input: Input<K>,
-    transferList?: Transferable[],
-    signal?: AbortSignal,
-  ): Promise<Output<K>>;
+/** The engine's worker pool: the tasks of lib/tasks.ts, and its threads' end. */
+export interface WorkerPool extends TaskRunner {
   close(): Promise<void>;
 }
 
@@ -54,10 +43,7 @@ export function createWorkerPool(size = defaultPoolSize()): WorkerPool {
     size,
     run: (task, input, transferList, signal) => {
       const pool = COMPUTE_TASKS.has(task) ? hashing : steps;
-      const options: { transferList?: never; signal?: AbortSignal } = {};
-      if (transferList) options.transferList = transferList as never;
-      if (signal) options.signal = signal;
-      return pool.run({ task, input }, options);
+      return pool.run({ task, input }, { transferList, signal });
     },
     close: async () => {
       await Promise.all([steps.destroy(), hashing.destroy()]);

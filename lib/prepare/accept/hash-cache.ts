@@ -1,12 +1,14 @@
 import { fileIdentity } from '../../files/file-identity.js';
-import type { TaskRunner } from '../context.js';
+import type { TaskInput, TaskOutput, TaskRunner } from '../../tasks.js';
 
 /** Requests bigger than this (a large stdin) are hashed every time rather than kept. */
 const MAX_KEY_CHARS = 64 * 1024;
 
+/** The tasks whose results may be kept: they tell which files they read, and as what. */
+export type HashTaskName = 'hashPsqlSteps' | 'hashMysqlSteps';
+
 interface Entry {
-  // biome-ignore lint/suspicious/noExplicitAny: the cached value is the task's own result
-  result: any;
+  result: TaskOutput<HashTaskName>;
   identities: Record<string, string>;
 }
 
@@ -22,15 +24,20 @@ export class HashCache {
 
   constructor(private readonly maxEntries = 256) {}
 
-  // biome-ignore lint/suspicious/noExplicitAny: inputs and results are typed by the task
-  async run(pool: TaskRunner, task: string, input: unknown, signal?: AbortSignal): Promise<any> {
+  async run<K extends HashTaskName>(
+    pool: TaskRunner,
+    task: K,
+    input: TaskInput<K>,
+    signal?: AbortSignal,
+  ): Promise<TaskOutput<K>> {
     const key = `${task}\u0000${JSON.stringify(input)}`;
     if (key.length > MAX_KEY_CHARS) return pool.run(task, input, undefined, signal);
     const hit = this.entries.get(key);
     if (hit && Object.entries(hit.identities).every(([path, id]) => fileIdentity(path) === id)) {
       this.entries.delete(key); // most recently used goes last
       this.entries.set(key, hit);
-      return hit.result;
+      // The key names the task: the entry is this task's own result.
+      return hit.result as TaskOutput<K>;
     }
     const result = await pool.run(task, input, undefined, signal);
     this.entries.delete(key);

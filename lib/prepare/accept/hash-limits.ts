@@ -1,5 +1,7 @@
 import { sqlrsError, timedOut } from '../../errors.js';
+import type { TaskInput, TaskOutput } from '../../tasks.js';
 import type { PrepareContext } from '../context.js';
+import type { HashTaskName } from './hash-cache.js';
 
 /** How long hashing one request's steps may take when config.json says nothing. */
 export const DEFAULT_HASH_TIMEOUT = '5m';
@@ -10,13 +12,12 @@ export const DEFAULT_HASH_TIMEOUT = '5m';
  * leaves (`clientGone`) stops its hashing, which would otherwise run on in a worker thread for
  * nobody. Either ends the task's thread (runtime/pool/pool.ts). docs/prepare.md, "Limits".
  */
-export async function hashWithLimits(
+export async function hashWithLimits<K extends HashTaskName>(
   ctx: PrepareContext,
-  task: string,
-  input: unknown,
+  task: K,
+  input: TaskInput<K>,
   clientGone?: AbortSignal,
-  // biome-ignore lint/suspicious/noExplicitAny: task outputs are typed at runtime/pool/pool.ts
-): Promise<any> {
+): Promise<TaskOutput<K>> {
   const stop = new AbortController();
   const timer =
     ctx.hashTimeoutMs > 0 ? setTimeout(() => stop.abort(), ctx.hashTimeoutMs) : undefined;

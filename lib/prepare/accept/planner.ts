@@ -1,6 +1,7 @@
 import { stateId } from '../../hash.js';
 import type { PlanTask } from '../../schema-types.js';
 import type { PrepareContext } from '../context.js';
+import type { PrepareKindName } from '../kinds/kind.js';
 
 export interface PlannedStep {
   index: number;
@@ -45,7 +46,7 @@ export function markCached(ctx: PrepareContext, steps: PlannedStep[], existing: 
 }
 
 export function planTasks(
-  kind: 'psql' | 'mysql',
+  kind: PrepareKindName,
   imageId: string,
   resolved: { id: string; needed: boolean },
   steps: PlannedStep[],

@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { type ErrorBody, fromErrorBody, jobCancelled, timedOut } from '../../errors.js';
+import { fromErrorBody, jobCancelled, type TaskResult, timedOut } from '../../errors.js';
 import type { Job } from '../jobs/job.js';
 
 /** How errors name a step: `step 2 (execute-2)`. */
@@ -57,13 +57,13 @@ export async function beforeStepTask<T>(
  * the limit (docs/prepare.md, "Limits").
  * `opts.shape` rewrites or leaves out a line before it becomes an event.
  */
-export async function runWithLogChannel<R extends { ok: boolean; error?: ErrorBody }>(
+export async function runWithLogChannel<T>(
   job: Job,
   taskId: string,
   onCancel: () => Promise<void>,
-  start: (port: MessagePort) => Promise<R>,
+  start: (port: MessagePort) => Promise<TaskResult<T>>,
   opts: { limit?: StepLimit; shape?: LineShape } = {},
-): Promise<R> {
+): Promise<{ ok: true } & T> {
   const limit = opts.limit ?? { ms: 0, step: taskId };
   const shape = opts.shape ?? ((_, line) => line);
   if (job.abort.signal.aborted) throw jobCancelled();
@@ -102,7 +102,7 @@ export async function runWithLogChannel<R extends { ok: boolean; error?: ErrorBo
     // Before the result: what the step says after being stopped is the stop, not its failure.
     if (overtime && !job.abort.signal.aborted)
       throw timedOut(limit.step, 'step_timeout', limit.ms, lastError(res));
-    if (!res.ok) throw fromErrorBody(res.error as ErrorBody);
+    if (!res.ok) throw fromErrorBody(res.error);
     if (job.abort.signal.aborted) throw jobCancelled();
     return res;
   } finally {
@@ -113,6 +113,6 @@ export async function runWithLogChannel<R extends { ok: boolean; error?: ErrorBo
 }
 
 /** What the stopped step's task reported last, for the timeout's details. */
-function lastError(res: { ok: boolean; error?: ErrorBody }): string | undefined {
-  return res.ok ? undefined : res.error?.message;
+function lastError(res: TaskResult<unknown>): string | undefined {
+  return res.ok ? undefined : res.error.message;
 }

@@ -33,7 +33,7 @@ export async function restrictedInvocation(
   const input = { step, stdin: run.stdin, cwd: run.cwd, hostFiles: run.hostFiles };
   const res = await ctx.pool.run('inlinePsqlStep', input, undefined, signal);
   if (!res.ok) throw fromErrorBody(res.error);
-  const inlined = res as Inlined;
+  const inlined: Inlined = res;
   const bytes = Buffer.from(inlined.bytes.buffer, inlined.bytes.byteOffset, inlined.bytes.length);
   const key = randomBytes(16).toString('hex');
   const restrict = ['-c', `\\restrict ${key}`];

@@ -170,7 +170,10 @@ async function assertSameContent(
   const paths = Object.keys(digests);
   if (paths.length === 0) return;
   const res = await ctx.pool.run('digestFiles', { paths });
-  const changed = paths.find((path, i) => res.digests?.[i] !== digests[path]);
+  // The task answers for every file ('gone' for one it cannot read); without an answer,
+  // no file is known to hold what was hashed.
+  const now = res.ok ? res.digests : [];
+  const changed = paths.find((path, i) => now[i] !== digests[path]);
   if (changed !== undefined)
     throw sqlrsError(
       'conflict',

@@ -2,22 +2,25 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { HashCache } from '../../../../lib/prepare/accept/hash-cache.js';
-import { hashPsqlSteps } from '../../../../lib/prepare/kinds/psql/hash-task.js';
 import { normalizePsqlArgs } from '../../../../lib/psql/argv/args.js';
+import { runTask, type TaskOutput, type TaskRunner } from '../../../../lib/tasks.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
-/** Runs the real hashing task in this thread and counts how often it was asked. */
+/** Runs the real tasks in this thread and counts how often it was asked. */
 function countingRunner() {
-  const runner = {
+  const runner: TaskRunner & { calls: number } = {
     size: 1,
     calls: 0,
-    async run(_task: string, input: Parameters<typeof hashPsqlSteps>[0]) {
+    run(task, input) {
       runner.calls++;
-      return hashPsqlSteps(input);
+      return runTask(task, input);
     },
   };
   return runner;
 }
+
+/** A hashing's steps; none when it failed. */
+const stepsOf = (hashed: TaskOutput<'hashPsqlSteps'>) => (hashed.ok ? hashed.steps : []);
 
 const settle = () => new Promise((r) => setTimeout(r, 120));
 
@@ -37,7 +40,7 @@ t.test('a hit while the files keep their identity, a re-hash when one changes', 
   await writeFile(join(dir, 'inc.sql'), 'insert into t values (2);\n'); // an include changes
   const third = await cache.run(pool, 'hashPsqlSteps', input);
   t.equal(pool.calls, 2);
-  t.not(third.steps[0].task_hash, first.steps[0].task_hash, 'the content hash decides');
+  t.not(stepsOf(third)[0]?.task_hash, stepsOf(first)[0]?.task_hash, 'the content hash decides');
   const fourth = await cache.run(pool, 'hashPsqlSteps', input);
   t.equal(pool.calls, 3, 'a file changed moments ago is not trusted yet');
   await settle();
@@ -46,7 +49,7 @@ t.test('a hit while the files keep their identity, a re-hash when one changes', 
   // The third hashing's read waited until the file had settled (lib/files/source-file.ts): the
   // fourth read it settled before it began, and was kept.
   t.equal(pool.calls, 3, 'once settled, cached again');
-  t.same(fourth.steps, third.steps);
+  t.same(stepsOf(fourth), stepsOf(third));
 });
 
 t.test('failures, huge inputs and old entries are not kept', async (t) => {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import type { TaskRunner } from '../../../../lib/prepare/context.js';
+import type { TaskRunner } from '../../../../lib/tasks.js';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
 import { contextOf, prepare } from '../../../helpers/prepare.js';
 import { tempDir } from '../../../helpers/tmp.js';

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import type { TaskRunner } from '../../../../../lib/prepare/context.js';
 import type { JobStatus } from '../../../../../lib/schema-types.js';
+import type { TaskRunner } from '../../../../../lib/tasks.js';
 import { type TestEngine, testEngine } from '../../../../helpers/engine.js';
 import {
   contextOf,
