@@ -7,7 +7,7 @@ import { prepare, unfinishedRecords } from '../../../helpers/prepare.js';
 /** step_timeout ends a step that runs too long (docs/prepare.md, "Limits"). */
 
 t.test('a psql step past step_timeout fails the job with timeout; nothing is left', async (t) => {
-  const e = await testEngine(t, { config: { step_timeout: '1s' } });
+  const e = await testEngine(t, { config: { step_timeout: '10s' } });
   const marker = `timeout_${e.store.catalogId}`;
   const { job } = await prepare(e, {
     psql_args: ['-c', 'create table a(x int)', '-c', `select pg_sleep(60) as ${marker}`],
@@ -15,7 +15,7 @@ t.test('a psql step past step_timeout fails the job with timeout; nothing is lef
   t.equal(job.status, 'failed');
   t.match(job.error, {
     code: 'timeout',
-    message: /^step 2 \(execute-1\) ran longer than step_timeout \(1s\) and was stopped$/,
+    message: /^step 2 \(execute-1\) ran longer than step_timeout \(10s\) and was stopped$/,
   });
   const builds = async () =>
     (await catalogDatabases(e.store.catalogId)).filter((d) => d.includes('_b_'));
@@ -33,7 +33,7 @@ t.test('a psql step past step_timeout fails the job with timeout; nothing is lef
 });
 
 t.test('a mysql step past step_timeout fails with timeout; its query is killed', async (t) => {
-  const e = await testEngine(t, { config: { step_timeout: '1s' } });
+  const e = await testEngine(t, { config: { step_timeout: '10s' } });
   const marker = `timeout_${e.store.catalogId}`;
   const { job } = await prepare(e, {
     prepare_kind: 'mysql',
@@ -42,7 +42,7 @@ t.test('a mysql step past step_timeout fails with timeout; its query is killed',
   t.equal(job.status, 'failed');
   t.match(job.error, {
     code: 'timeout',
-    message: /^step 2 \(execute-1\) ran longer than step_timeout \(1s\) and was stopped$/,
+    message: /^step 2 \(execute-1\) ran longer than step_timeout \(10s\) and was stopped$/,
   });
   const builds = (await mysqlSchemas(e.store.catalogId)).filter((s) => s.includes('_b_'));
   t.same(builds, [], 'no build schema (the state of step 1 is kept)');
