@@ -1,5 +1,10 @@
 import { fileIdentity } from '../../files/file-identity.js';
-import type { TaskRunner } from '../context.js';
+
+/** What the cache runs a hashing task on when it has no result to reuse: the worker pool. */
+export interface HashRunner {
+  // biome-ignore lint/suspicious/noExplicitAny: inputs and results are typed by the task
+  run(task: string, input: any, transferList?: undefined, signal?: AbortSignal): Promise<any>;
+}
 
 /** Requests bigger than this (a large stdin) are hashed every time rather than kept. */
 const MAX_KEY_CHARS = 64 * 1024;
@@ -23,7 +28,7 @@ export class HashCache {
   constructor(private readonly maxEntries = 256) {}
 
   // biome-ignore lint/suspicious/noExplicitAny: inputs and results are typed by the task
-  async run(pool: TaskRunner, task: string, input: unknown, signal?: AbortSignal): Promise<any> {
+  async run(pool: HashRunner, task: string, input: unknown, signal?: AbortSignal): Promise<any> {
     const key = `${task}\u0000${JSON.stringify(input)}`;
     if (key.length > MAX_KEY_CHARS) return pool.run(task, input, undefined, signal);
     const hit = this.entries.get(key);
