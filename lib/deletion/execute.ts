@@ -1,6 +1,6 @@
 import { randomHex } from '../id.js';
-import type { PrepareContext } from '../prepare/context.js';
 import type { DeleteResult } from '../schema-types.js';
+import type { DeletionContext } from './context.js';
 import { countSessions, type DeletePlan, type Drop, propagateBlocked } from './plan.js';
 
 /**
@@ -9,7 +9,7 @@ import { countSessions, type DeletePlan, type Drop, propagateBlocked } from './p
  * in after the check turns the result into `blocked` before anything is dropped.
  */
 export async function executeDelete(
-  ctx: PrepareContext,
+  ctx: DeletionContext,
   plan: DeletePlan,
   opts: { force: boolean; dryRun: boolean },
 ): Promise<DeleteResult> {
@@ -73,7 +73,7 @@ async function fence(plan: DeletePlan, allow: boolean): Promise<void> {
  * Records every drop as pending before the first one starts: an engine killed in the middle
  * (or a DROP still running on the server when it restarts) is finished by reconciliation.
  */
-async function recordDrops(ctx: PrepareContext, plan: DeletePlan): Promise<string[]> {
+async function recordDrops(ctx: DeletionContext, plan: DeletePlan): Promise<string[]> {
   const now = ctx.clock().toISOString();
   const ids = plan.drops.map(() => randomHex(8));
   const imageOf = (d: Drop) =>
@@ -107,7 +107,7 @@ async function recordDrops(ctx: PrepareContext, plan: DeletePlan): Promise<strin
 }
 
 /** Removes the rows of the databases dropped so far (all, or those before `stop`) and the pending drops. */
-async function forgetDropped(ctx: PrepareContext, plan: DeletePlan, opIds: string[], stop?: Drop) {
+async function forgetDropped(ctx: DeletionContext, plan: DeletePlan, opIds: string[], stop?: Drop) {
   const upTo = stop ? plan.drops.indexOf(stop) : plan.drops.length;
   const dropped = plan.drops.slice(0, upTo);
   await ctx.store.write((w) => {

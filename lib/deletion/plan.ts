@@ -1,6 +1,6 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
-import type { PrepareContext } from '../prepare/context.js';
+import type { Kernel } from '../kernel/kernel.js';
 import type { DeleteNode } from '../schema-types.js';
 
 export type { DeleteNode };
@@ -19,12 +19,15 @@ export interface DeletePlan {
   drops: Drop[];
 }
 
-const serverOf = (ctx: PrepareContext, imageId: string) =>
-  ctx.server(imageTarget(ctx.config, imageId));
+/** What planning reads: the catalog, and the server of each image. */
+type PlanContext = Pick<Kernel, 'store' | 'config' | 'servers'>;
+
+const serverOf = (ctx: PlanContext, imageId: string) =>
+  ctx.servers(imageTarget(ctx.config, imageId));
 
 /** The plan for one instance: a single node with its session count. */
 export async function planInstanceDelete(
-  ctx: PrepareContext,
+  ctx: PlanContext,
   instanceId: string,
   force: boolean,
 ): Promise<DeletePlan> {
@@ -53,7 +56,7 @@ export async function planInstanceDelete(
  * one blocked node blocks its ancestors (`blocked_by_descendant`).
  */
 export async function planStateDelete(
-  ctx: PrepareContext,
+  ctx: PlanContext,
   stateId: string,
   opts: { recurse: boolean; force: boolean },
 ): Promise<DeletePlan> {
@@ -74,18 +77,18 @@ export async function planStateDelete(
 }
 
 /** The state and every state below it, as the catalog has them now. */
-export function subtreeStateIds(ctx: PrepareContext, stateId: string): string[] {
+export function subtreeStateIds(ctx: PlanContext, stateId: string): string[] {
   return [stateId, ...ctx.store.childStateIds(stateId).flatMap((c) => subtreeStateIds(ctx, c))];
 }
 
-function stateDrop(ctx: PrepareContext, stateId: string, node: DeleteNode): Drop {
+function stateDrop(ctx: PlanContext, stateId: string, node: DeleteNode): Drop {
   const row = ctx.store.getState(stateId);
   if (!row) throw new Error(`state ${stateId} vanished`);
   return { node, kind: 'state', id: stateId, db: row.db_name, server: serverOf(ctx, row.image_id) };
 }
 
 /** Depth-first: a state's instances and child subtrees are dropped before the state itself. */
-function collect(ctx: PrepareContext, stateId: string, drops: Drop[]): DeleteNode {
+function collect(ctx: PlanContext, stateId: string, drops: Drop[]): DeleteNode {
   const children: DeleteNode[] = [];
   for (const inst of ctx.store.instancesOfState(stateId)) {
     const node: DeleteNode = { kind: 'instance', id: inst.instance_id };

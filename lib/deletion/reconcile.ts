@@ -1,8 +1,8 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
-import type { PrepareContext } from '../prepare/context.js';
-import { isLeftoverDrop, resolveLeftover } from '../prepare/records/leftover-drops.js';
+import { isLeftoverDrop, resolveLeftover } from '../kernel/leftover-records.js';
 import type { PendingRow } from '../store/types.js';
+import type { DeletionContext } from './context.js';
 
 export interface ReconcileReport {
   /** Databases in our namespace that the catalog does not know: reported, never dropped. */
@@ -28,7 +28,7 @@ interface ServerWork {
  * opened again, and unknown databases in this catalog's namespace are reported.
  */
 export async function reconcile(
-  ctx: PrepareContext,
+  ctx: DeletionContext,
   activeJobs = new Set<string>(),
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = {
@@ -53,7 +53,7 @@ export async function reconcile(
   return report;
 }
 
-function serversInUse(ctx: PrepareContext, report: ReconcileReport): Map<string, ServerWork> {
+function serversInUse(ctx: DeletionContext, report: ReconcileReport): Map<string, ServerWork> {
   const imageIds = new Set([
     ...ctx.store.catalogDatabases().map((d) => d.image_id),
     ...ctx.store.listPending().map((p) => p.image_id),
@@ -63,7 +63,7 @@ function serversInUse(ctx: PrepareContext, report: ReconcileReport): Map<string,
     try {
       const target = imageTarget(ctx.config, imageId);
       const work = servers.get(target.url) ?? {
-        server: ctx.server(target),
+        server: ctx.servers(target),
         images: new Set<string>(),
       };
       work.images.add(imageId);
@@ -76,7 +76,7 @@ function serversInUse(ctx: PrepareContext, report: ReconcileReport): Map<string,
 }
 
 async function reconcileServer(
-  ctx: PrepareContext,
+  ctx: DeletionContext,
   work: ServerWork,
   report: ReconcileReport,
   activeJobs: Set<string>,
@@ -145,7 +145,7 @@ async function reconcileServer(
 }
 
 /** The databases a pending operation may have left half-done. */
-function halfDone(ctx: PrepareContext, p: PendingRow): string[] {
+function halfDone(ctx: DeletionContext, p: PendingRow): string[] {
   if (p.kind === 'state_build') {
     // The build database, and the state database too if the rename happened but the row did not.
     return ctx.store.getState(p.target_id)

@@ -1,9 +1,8 @@
 import { sqlrsError } from '../errors.js';
 import { KeyedMutex } from '../kernel/keyed-mutex.js';
-import type { PrepareContext } from '../prepare/context.js';
-import type { JobManager } from '../prepare/jobs/job-manager.js';
 import { resolveInstanceIdPrefix, resolveStateId } from '../registry.js';
 import type { DeleteResult } from '../schema-types.js';
+import type { DeletionContext, JobControl } from './context.js';
 import { executeDelete } from './execute.js';
 import { planInstanceDelete, planStateDelete, subtreeStateIds } from './plan.js';
 import { type ReconcileReport, reconcile } from './reconcile.js';
@@ -32,8 +31,8 @@ export class DeletionService {
   private readonly serial = new KeyedMutex();
 
   constructor(
-    private readonly ctx: PrepareContext,
-    private readonly jobs: JobManager,
+    private readonly ctx: DeletionContext,
+    private readonly jobs: JobControl,
   ) {}
 
   deleteInstance(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
@@ -45,7 +44,7 @@ export class DeletionService {
 
   /**
    * A real delete marks the states of the tree, in the same turn as it reads the tree, until it
-   * ends: jobs finishing work from them wait for it (in-progress.ts).
+   * ends: jobs finishing work from them wait for it (lib/kernel/deletions-in-progress.ts).
    */
   deleteState(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
     return this.serial.run('delete', async () => {

@@ -1,13 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import type { EngineConfig, ImageTarget } from '../../lib/config.js';
-import { MysqlServer } from '../../lib/dbms/mysql/server.js';
-import { dbNames } from '../../lib/dbms/names.js';
-import { PostgresServer } from '../../lib/dbms/postgres/server.js';
-import type { DbmsServer } from '../../lib/dbms/types.js';
-import { DeletionsInProgress } from '../../lib/deletion/in-progress.js';
+import type { EngineConfig } from '../../lib/config.js';
 import { DeletionService } from '../../lib/deletion/service.js';
 import { parseDuration } from '../../lib/duration.js';
-import { KeyedMutex } from '../../lib/kernel/keyed-mutex.js';
+import { createKernel } from '../../lib/kernel/kernel.js';
 import { HashCache } from '../../lib/prepare/accept/hash-cache.js';
 import { DEFAULT_HASH_TIMEOUT } from '../../lib/prepare/accept/hash-limits.js';
 import type { PrepareContext } from '../../lib/prepare/context.js';
@@ -36,43 +31,31 @@ export interface PrepareServicesOptions {
   runDir: string;
 }
 
-/** Wires the job manager to its pool, servers and catalog; close() cancels jobs and frees all. */
+/**
+ * Builds the kernel, prepare's services over it, the job manager and the deletion service,
+ * each from what it needs; close() cancels jobs and frees all.
+ */
 export function createPrepareServices(opts: PrepareServicesOptions): PrepareServices {
   const { config } = opts;
   mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
+  const { kernel, close: closeServers } = createKernel(opts);
   const pool = createWorkerPool(config.worker_threads);
-  const servers = new Map<string, DbmsServer>();
-  const server = (target: ImageTarget): DbmsServer => {
-    let s = servers.get(target.url);
-    if (!s) {
-      s =
-        target.kind === 'mysql'
-          ? new MysqlServer(target.url, opts.trust.buildRole)
-          : new PostgresServer(
-              target.url,
-              config.clone_strategy ?? 'auto',
-              opts.store.catalogId,
-              config.clone_file_copy_bytes,
-              undefined,
-              opts.trust.buildRole,
-              opts.store.lockSecret,
-            );
-      servers.set(target.url, s);
-    }
-    return s;
-  };
+  const reservations = new Reservations(kernel);
+  const leftoverDrops = new LeftoverDrops(kernel);
+  const warmPool = new WarmPool(
+    { ...kernel, leftoverDrops },
+    {
+      perState: config.warm_pool?.per_state ?? DEFAULT_WARM_POOL.perState,
+      maxTotal: config.warm_pool?.max_total ?? DEFAULT_WARM_POOL.maxTotal,
+    },
+  );
   const ctx: PrepareContext = {
-    store: opts.store,
+    ...kernel,
     pool,
-    config,
-    trust: opts.trust,
-    clock: opts.clock,
-    logger: opts.logger,
-    server,
-    names: dbNames(opts.store.catalogId),
-    stateLocks: new KeyedMutex(),
-    deletions: new DeletionsInProgress(),
     hashCache: new HashCache(),
+    warmPool,
+    reservations,
+    leftoverDrops,
     resolved: new Map(),
     runDir: opts.runDir,
     psqlPath: config.psql_path ?? 'psql',
@@ -81,29 +64,24 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     killGraceMs: 2000,
     hashTimeoutMs: parseDuration(config.hash_timeout ?? DEFAULT_HASH_TIMEOUT),
   };
-  ctx.reservations = new Reservations(ctx.store, ctx.names);
-  ctx.leftoverDrops = new LeftoverDrops(ctx);
-  ctx.warmPool = new WarmPool(ctx, {
-    perState: config.warm_pool?.per_state ?? DEFAULT_WARM_POOL.perState,
-    maxTotal: config.warm_pool?.max_total ?? DEFAULT_WARM_POOL.maxTotal,
-  });
   const jobs = new JobManager(ctx, {
     maxConcurrent: config.max_concurrent_jobs ?? pool.size,
     queueLimit: config.queue_limit ?? 64,
     retentionMs: parseDuration(config.job_retention ?? DEFAULT_JOB_RETENTION),
     keepTotal: 1000,
   });
+  const deletion = new DeletionService({ ...kernel, warmPool, reservations }, jobs);
   return {
     jobs,
-    deletion: new DeletionService(ctx, jobs),
+    deletion,
     ctx,
     async close() {
       await jobs.shutdown();
-      ctx.leftoverDrops?.close();
-      await ctx.warmPool?.close();
-      ctx.reservations?.close();
+      leftoverDrops.close();
+      await warmPool.close();
+      reservations.close();
       await pool.close();
-      await Promise.all([...servers.values()].map((s) => s.close().catch(() => undefined)));
+      await closeServers();
     },
   };
 }

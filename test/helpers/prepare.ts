@@ -75,7 +75,7 @@ export function replaceServerMethod<K extends 'existing' | 'drop' | 'publish' | 
   make: (real: DbmsServer[K]) => DbmsServer[K],
 ) {
   const ctx = contextOf(e);
-  const server = ctx.server(imageTarget(ctx.config, 'postgres'));
+  const server = ctx.servers(imageTarget(ctx.config, 'postgres'));
   const real = server[name];
   server[name] = make(real.bind(server) as DbmsServer[K]);
   const restore = () => {

@@ -31,7 +31,7 @@ export interface BuildInput {
  */
 export async function buildState(ctx: PrepareContext, job: Job, b: BuildInput): Promise<boolean> {
   const { planned, server } = b;
-  return ctx.stateLocks.run(planned.stateId, async () => {
+  return ctx.locks.run(planned.stateId, async () => {
     const unlock = await server.lockState(planned.stateDb);
     try {
       if (await alreadyBuilt(ctx, server, planned)) {

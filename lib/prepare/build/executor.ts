@@ -32,7 +32,7 @@ export async function executeJob(
   spec: JobSpec,
   checked = false,
 ): Promise<void> {
-  const server = ctx.server(spec.target);
+  const server = ctx.servers(spec.target);
   const imageId = spec.target.imageId;
   job.setStatus('running');
   job.setPlan([{ task_id: 'plan', type: 'plan', planner_kind: job.kind }]);

@@ -1,9 +1,9 @@
 import { imageTarget } from '../../config.js';
 import type { DbmsServer } from '../../dbms/types.js';
 import { newInstanceId, randomHex } from '../../id.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { PooledRow } from '../../store/types.js';
-import type { PrepareContext } from '../context.js';
-import { dropLeftovers } from '../records/leftovers.js';
+import { dropLeftovers, type LeftoverDeps } from '../records/leftovers.js';
 import type { PoolSource } from './pool-source.js';
 
 export interface WarmPoolOptions {
@@ -13,10 +13,17 @@ export interface WarmPoolOptions {
   maxTotal: number;
 }
 
+/** What the pool works with: the catalog and servers, and the retries of what a copy left. */
+export type WarmPoolDeps = Pick<
+  Kernel,
+  'store' | 'names' | 'clock' | 'logger' | 'config' | 'servers'
+> &
+  LeftoverDeps;
+
 export const DEFAULT_WARM_POOL: WarmPoolOptions = { perState: 2, maxTotal: 8 };
 
 /**
- * Pre-cloned copies of recently used states (docs/performance.md). Each is made under the name of an
+ * Pre-cloned copies of recently used states. Each is made under the name of an
  * instance that does not exist yet, so a cache-hit prepare takes one as its instance with a
  * catalog write (the server is only asked whether the copy is still there); a build takes one
  * of its parent (or of the empty base) and renames it into its build database. The copy is
@@ -37,7 +44,7 @@ export class WarmPool {
   private closed = false;
 
   constructor(
-    private readonly ctx: PrepareContext,
+    private readonly deps: WarmPoolDeps,
     readonly opts: WarmPoolOptions,
   ) {}
 
@@ -69,7 +76,7 @@ export class WarmPool {
     this.queued.add(key);
     this.chain = this.chain
       .then(() => this.fill(key))
-      .catch((err) => this.ctx.logger.error('warm_pool_fill_failed', { error: String(err) }));
+      .catch((err) => this.deps.logger.error('warm_pool_fill_failed', { error: String(err) }));
   }
 
   /** The copy being made right now, which reconciliation must leave alone. */
@@ -81,7 +88,7 @@ export class WarmPool {
   async drain(stateId: string): Promise<void> {
     this.recent.delete(stateId);
     while (this.making?.key === stateId) await this.chain;
-    await this.dropClaimed(this.claimForDrop(this.ctx.store.listPooled(stateId)));
+    await this.dropClaimed(this.claimForDrop(this.deps.store.listPooled(stateId)));
   }
 
   /**
@@ -94,24 +101,24 @@ export class WarmPool {
   trim(): void {
     this.chain = this.chain
       .then(() => this.dropExcess())
-      .catch((err) => this.ctx.logger.error('warm_pool_trim_failed', { error: String(err) }));
+      .catch((err) => this.deps.logger.error('warm_pool_trim_failed', { error: String(err) }));
   }
 
   private async dropExcess(): Promise<void> {
     const kept = new Map<string, number>();
     let total = 0;
-    for (const row of this.ctx.store.listPooled().reverse()) {
+    for (const row of this.deps.store.listPooled().reverse()) {
       const n = kept.get(row.state_id) ?? 0;
       // Made as the engine now makes them: named as an instance, for today's build_role.
       const current =
-        this.ctx.names.instanceIdOf(row.db_name) !== undefined &&
+        this.deps.names.instanceIdOf(row.db_name) !== undefined &&
         row.access === (this.accessOf(row.image_id) ?? row.access);
       if (current && this.enabled && n < this.opts.perState && total < this.opts.maxTotal) {
         kept.set(row.state_id, n + 1);
         total++;
       } else {
         await this.dropCopy(row).catch((err) =>
-          this.ctx.logger.error('warm_pool_trim_failed', { db: row.db_name, error: String(err) }),
+          this.deps.logger.error('warm_pool_trim_failed', { db: row.db_name, error: String(err) }),
         );
       }
     }
@@ -133,7 +140,7 @@ export class WarmPool {
   }
 
   private ready(key: string): string[] {
-    return this.ctx.store
+    return this.deps.store
       .listPooled(key)
       .map((r) => r.db_name)
       .filter((db) => db !== this.making?.db && !this.dropping.has(db));
@@ -153,17 +160,17 @@ export class WarmPool {
 
   /** A state's copies stop once it is gone from the catalog; a base is always there. */
   private live(source: PoolSource): boolean {
-    return source.stateId === undefined || this.ctx.store.getState(source.stateId) !== undefined;
+    return source.stateId === undefined || this.deps.store.getState(source.stateId) !== undefined;
   }
 
   /** Copies in the pool, not counting those being dropped. */
   private held(): number {
-    return this.ctx.store.listPooled().filter((r) => !this.dropping.has(r.db_name)).length;
+    return this.deps.store.listPooled().filter((r) => !this.dropping.has(r.db_name)).length;
   }
 
   /** Drops one copy of the least recently used other state; false when there is none. */
   private async evict(keep: string): Promise<boolean> {
-    const rows = this.ctx.store
+    const rows = this.deps.store
       .listPooled()
       .filter((r) => r.state_id !== keep && !this.dropping.has(r.db_name));
     if (rows.length === 0) return false;
@@ -189,7 +196,7 @@ export class WarmPool {
    * finds gone, or still there.
    */
   private claimForDrop(rows: PooledRow[]): PooledRow[] {
-    const inPool = new Set(this.ctx.store.listPooled().map((r) => r.db_name));
+    const inPool = new Set(this.deps.store.listPooled().map((r) => r.db_name));
     const claimed = rows.filter((r) => inPool.has(r.db_name) && !this.dropping.has(r.db_name));
     for (const row of claimed) this.dropping.add(row.db_name);
     return claimed;
@@ -213,7 +220,7 @@ export class WarmPool {
         }
       }
       if (done.length > 0)
-        await this.ctx.store.write((w) => {
+        await this.deps.store.write((w) => {
           for (const db of done) w.removePooled(db);
         });
     } finally {
@@ -224,19 +231,19 @@ export class WarmPool {
 
   private async makeCopy(source: PoolSource): Promise<boolean> {
     // Named as the instance it will be: a hit takes it without renaming it.
-    const db = this.ctx.names.instance(newInstanceId());
+    const db = this.deps.names.instance(newInstanceId());
     const server = this.serverOf(source.imageId);
     // build_role restricted: a copy of a state has the login of the instance it will be.
     const password =
       server.access === 'restricted' && source.db !== null ? randomHex(16) : undefined;
     this.making = { key: source.key, db };
     try {
-      await this.ctx.store.write((w) =>
+      await this.deps.store.write((w) =>
         w.addPooled({
           db_name: db,
           state_id: source.key,
           image_id: source.imageId,
-          created_at: this.ctx.clock().toISOString(),
+          created_at: this.deps.clock().toISOString(),
           access: server.access,
           password: password ?? null,
         }),
@@ -245,9 +252,9 @@ export class WarmPool {
       else await server.cloneInstance(source.db, db, source.sizeBytes, password);
       return true;
     } catch (err) {
-      this.ctx.logger.error('warm_pool_copy_failed', { source: source.key, error: String(err) });
-      const recordLeft = await dropLeftovers(this.ctx, server, source.imageId, [db]);
-      await this.ctx.store
+      this.deps.logger.error('warm_pool_copy_failed', { source: source.key, error: String(err) });
+      const recordLeft = await dropLeftovers(this.deps, server, source.imageId, [db]);
+      await this.deps.store
         .write((w) => {
           w.removePooled(db);
           recordLeft(w);
@@ -269,6 +276,6 @@ export class WarmPool {
   }
 
   private serverOf(imageId: string): DbmsServer {
-    return this.ctx.server(imageTarget(this.ctx.config, imageId));
+    return this.deps.servers(imageTarget(this.deps.config, imageId));
   }
 }

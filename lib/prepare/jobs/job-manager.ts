@@ -64,13 +64,13 @@ export class JobManager {
     const accepted = await acceptRequest(this.ctx, req, signal);
     this.checkName(req); // hashing yields the thread: check again before taking the name
     const args = accepted.args.join(' ');
-    const job = new Job(
-      newJobId(),
-      accepted.kind,
-      accepted.target.imageId,
-      req.plan_only ?? false,
-      args,
-      H([
+    const job = new Job({
+      id: newJobId(),
+      kind: accepted.kind,
+      imageId: accepted.target.imageId,
+      planOnly: req.plan_only ?? false,
+      argsNormalized: args,
+      signature: H([
         ['kind', accepted.kind],
         ['image', accepted.target.imageId],
         ['args', JSON.stringify(accepted.args)],
@@ -78,9 +78,9 @@ export class JobManager {
         ['plan_only', String(req.plan_only ?? false)],
         ['name', req.name ?? ''],
       ]),
-      this.ctx.clock().toISOString(),
-      this.ctx.clock,
-    );
+      createdAt: this.ctx.clock().toISOString(),
+      clock: this.ctx.clock,
+    });
     if (req.name) this.reservedNames.set(req.name, job.id);
     this.jobs.set(job.id, job);
     this.specs.set(job.id, { ...accepted, name: req.name });

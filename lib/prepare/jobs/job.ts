@@ -12,6 +12,21 @@ import { EventLog } from './event-log.js';
 export type JobState = JobEntry['status'];
 export type TaskState = TaskEntry['status'];
 
+/** What a job is, fixed when it is accepted. */
+export interface JobOptions {
+  id: string;
+  kind: 'psql' | 'mysql';
+  imageId: string;
+  planOnly: boolean;
+  /** The prepare arguments as the job reports them (`prepare_args_normalized`). */
+  argsNormalized: string;
+  /** Hash of everything the request asked for. */
+  signature: string;
+  createdAt: string;
+  /** Timestamps of status changes and events. */
+  clock: () => Date;
+}
+
 const TERMINAL_EVENTS = new Set(['result', 'error']);
 export const HEARTBEAT_MS = 500;
 
@@ -36,16 +51,25 @@ export class Job {
   private lastEventAt = 0;
   private heartbeat?: NodeJS.Timeout;
 
-  constructor(
-    readonly id: string,
-    readonly kind: 'psql' | 'mysql',
-    readonly imageId: string,
-    readonly planOnly: boolean,
-    readonly argsNormalized: string,
-    readonly signature: string,
-    readonly createdAt: string,
-    private readonly clock: () => Date,
-  ) {}
+  readonly id: string;
+  readonly kind: 'psql' | 'mysql';
+  readonly imageId: string;
+  readonly planOnly: boolean;
+  readonly argsNormalized: string;
+  readonly signature: string;
+  readonly createdAt: string;
+  private readonly clock: () => Date;
+
+  constructor(opts: JobOptions) {
+    this.id = opts.id;
+    this.kind = opts.kind;
+    this.imageId = opts.imageId;
+    this.planOnly = opts.planOnly;
+    this.argsNormalized = opts.argsNormalized;
+    this.signature = opts.signature;
+    this.createdAt = opts.createdAt;
+    this.clock = opts.clock;
+  }
 
   get finished(): boolean {
     return this.status === 'succeeded' || this.status === 'failed';

@@ -5,8 +5,8 @@ import type { PrepareContext } from '../context.js';
  * A state deleted while a job made something from it (a step built on it, a copy of it): the
  * delete could not see that work, which is not in the catalog yet, so the job gives it up
  * rather than keep a state or instance whose state is gone. A delete still running is waited
- * out first (lib/deletion/in-progress.ts); the answer holds until the caller's next await, so
- * the caller commits in the same turn and no delete comes in between.
+ * out first (lib/kernel/deletions-in-progress.ts); the answer holds until the caller's next
+ * await, so the caller commits in the same turn and no delete comes in between.
  */
 export async function deletedMeanwhile(
   ctx: PrepareContext,

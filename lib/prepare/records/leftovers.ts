@@ -1,13 +1,19 @@
 import type { DbmsServer } from '../../dbms/types.js';
 import { randomHex } from '../../id.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { StoreWriter } from '../../store/types.js';
-import type { PrepareContext } from '../context.js';
+import type { LeftoverDrops } from './leftover-drops.js';
 
 /** What a leftover was made for: the state a build was for, or the instance a clone was for. */
 export interface LeftoverOf {
   targetId: string;
   jobId: string | null;
 }
+
+/** What dropping leftovers needs: the clock, the log, and the retries while the engine runs. */
+export type LeftoverDeps = Pick<Kernel, 'clock' | 'logger'> & {
+  leftoverDrops?: Pick<LeftoverDrops, 'retry'>;
+};
 
 /**
  * Drops the databases a failed build, clone or warm copy left. One the server cannot drop now
@@ -18,7 +24,7 @@ export interface LeftoverOf {
  * records as a live state or instance (a later build of the same state made it).
  */
 export async function dropLeftovers(
-  ctx: PrepareContext,
+  ctx: LeftoverDeps,
   server: DbmsServer,
   imageId: string,
   dbs: string[],
@@ -44,7 +50,7 @@ export async function dropLeftovers(
 }
 
 /** Drops a database the work left; false (and logged) when the server cannot drop it now. */
-export async function dropped(ctx: PrepareContext, server: DbmsServer, db: string) {
+export async function dropped(ctx: Pick<Kernel, 'logger'>, server: DbmsServer, db: string) {
   try {
     await server.drop(db, true);
     return true;

@@ -1,6 +1,6 @@
-import type { DbNames } from '../../dbms/names.js';
 import { newInstanceId, randomHex } from '../../id.js';
-import type { Store, StoreWriter } from '../../store/types.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import type { StoreWriter } from '../../store/types.js';
 
 /**
  * The next instance of a state, recorded ahead: its instance_create record is durable, with no
@@ -37,8 +37,7 @@ export class Reservations {
   private closed = false;
 
   constructor(
-    private readonly store: Store,
-    private readonly names: DbNames,
+    private readonly kernel: Pick<Kernel, 'store' | 'names'>,
     private readonly max = MAX_RESERVATIONS,
   ) {}
 
@@ -67,7 +66,12 @@ export class Reservations {
   ): Reservation | undefined {
     if (this.closed || this.held.has(target.stateId)) return undefined;
     const instanceId = newInstanceId();
-    const r = { ...target, instanceId, db: this.names.instance(instanceId), opId: randomHex(8) };
+    const r = {
+      ...target,
+      instanceId,
+      db: this.kernel.names.instance(instanceId),
+      opId: randomHex(8),
+    };
     w.addPending({
       op_id: r.opId,
       kind: 'instance_create',
@@ -120,7 +124,7 @@ export class Reservations {
   private release(rs: Reservation[]): void {
     if (rs.length === 0) return;
     try {
-      this.store.commit((w) => {
+      this.kernel.store.commit((w) => {
         for (const r of rs) w.removePending(r.opId);
       });
     } catch {

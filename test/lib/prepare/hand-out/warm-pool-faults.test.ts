@@ -133,7 +133,7 @@ t.test('a copy that cannot be made leaves no row and no database behind', async 
     last_used_at: null,
   };
   await e.store.write((w) => w.insertState(row));
-  const server = ctx.server({ imageId: 'postgres', kind: 'postgres', url: ADMIN_URL });
+  const server = ctx.servers({ imageId: 'postgres', kind: 'postgres', url: ADMIN_URL });
   poolOf(e).used(stateSource(row), server);
   poolOf(e).used(stateSource(row), server); // already queued: one fill
   await poolOf(e).idle();
@@ -196,7 +196,7 @@ t.test('a cancel while a copy is handed out puts the copy back in the pool', asy
   const abort = new AbortController();
   const handing = createInstance(
     ctx,
-    ctx.server(imageTarget(ctx.config, 'postgres')),
+    ctx.servers(imageTarget(ctx.config, 'postgres')),
     e.store.getState(state_id) as StateRow,
     { jobId: 'j', reused: true, signal: abort.signal },
   );

@@ -19,7 +19,16 @@ t.test('the first and the latest events are kept, each under its own index', asy
 });
 
 t.test("a long job's log stays bounded, and ends in its terminal events", async (t) => {
-  const job = new Job('a'.repeat(32), 'psql', 'postgres', false, '', 's', '', () => new Date());
+  const job = new Job({
+    id: 'a'.repeat(32),
+    kind: 'psql',
+    imageId: 'postgres',
+    planOnly: false,
+    argsNormalized: '',
+    signature: 's',
+    createdAt: '',
+    clock: () => new Date(),
+  });
   job.setStatus('running');
   for (let i = 0; i < 20_000; i++) job.log('execute-0', `line ${i}`);
   job.succeed();

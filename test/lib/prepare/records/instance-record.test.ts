@@ -14,7 +14,7 @@ async function copy(e: TestEngine) {
   await query(ADMIN_URL, `CREATE DATABASE "${from}"`);
   return {
     ctx,
-    server: ctx.server(imageTarget(ctx.config, 'postgres')),
+    server: ctx.servers(imageTarget(ctx.config, 'postgres')),
     from: from as string,
     to: to as string,
   };

@@ -16,7 +16,7 @@ import {
 
 const serverOf = (e: TestEngine) => {
   const ctx = contextOf(e);
-  return ctx.server(imageTarget(ctx.config, 'postgres'));
+  return ctx.servers(imageTarget(ctx.config, 'postgres'));
 };
 
 /** The server went down with the work: instance databases cannot be dropped. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DeletionsInProgress } from '../../../lib/deletion/in-progress.js';
+import { DeletionsInProgress } from '../../../lib/kernel/deletions-in-progress.js';
 
 t.test('settled waits for every delete of a state, and only for that state', async (t) => {
   const d = new DeletionsInProgress();

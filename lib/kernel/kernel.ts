@@ -1,0 +1,60 @@
+import type { EngineConfig } from '../config.js';
+import { type DbNames, dbNames } from '../dbms/names.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/types.js';
+import type { TrustSettings } from '../trust.js';
+import { DeletionsInProgress } from './deletions-in-progress.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { createServers, type ServerLookup } from './servers.js';
+
+/**
+ * The services built once per engine that prepare (lib/prepare/) and deletion (lib/deletion/)
+ * both use. Each part of either takes the kernel, or the fields of it that it needs.
+ */
+export interface Kernel {
+  /** The catalog. */
+  store: Store;
+  /** The names of this catalog's databases. */
+  names: DbNames;
+  clock: () => Date;
+  logger: Logger;
+  config: EngineConfig;
+  /** Where the trust boundary is drawn: restriction, host files, roles, step time limit. */
+  trust: TrustSettings;
+  /** The server an image runs on (servers.ts). */
+  servers: ServerLookup;
+  /** In-process lock per state: a build and a leftover drop of the same state take turns. */
+  locks: KeyedMutex;
+  /** States a delete is removing now: work from them waits it out before it is kept. */
+  deletions: DeletionsInProgress;
+}
+
+export interface KernelOptions {
+  store: Store;
+  config: EngineConfig;
+  trust: TrustSettings;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/** A kernel and what closes the servers it made. */
+export interface OwnedKernel {
+  kernel: Kernel;
+  close(): Promise<void>;
+}
+
+export function createKernel(opts: KernelOptions): OwnedKernel {
+  const servers = createServers(opts);
+  const kernel: Kernel = {
+    store: opts.store,
+    names: dbNames(opts.store.catalogId),
+    clock: opts.clock,
+    logger: opts.logger,
+    config: opts.config,
+    trust: opts.trust,
+    servers: servers.lookup,
+    locks: new KeyedMutex(),
+    deletions: new DeletionsInProgress(),
+  };
+  return { kernel, close: () => servers.close() };
+}
