@@ -6,7 +6,7 @@ import { isLeftoverDrop, isLive, resolveLeftover } from '../../../lib/kernel/lef
 import { openSqljsStore } from '../../../lib/store/sqljs/index.js';
 import type { PendingRow } from '../../../lib/store/types.js';
 import { trustSettings } from '../../../lib/trust.js';
-import { ADMIN_URL, catalogDatabases, dropCatalogDatabases, query } from '../../helpers/pg.js';
+import { ADMIN_URL, catalogDatabases, dropPostgresCatalog, query } from '../../helpers/postgres.js';
 import { hex, stateRow } from '../../helpers/rows.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -42,7 +42,7 @@ async function setUp(t: Test) {
   });
   t.teardown(async () => {
     await owned.close();
-    await dropCatalogDatabases(store.catalogId);
+    await dropPostgresCatalog(store.catalogId);
     await store.close();
   });
   const { kernel } = owned;
