@@ -5,7 +5,7 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
 /** The pattern a duration in config.json must match (schemas/engine-config.json keeps a copy). */
 export const DURATION_PATTERN = /^(0|(\d+(\.\d+)?(ms|s|m|h))+)$/;
 
-/** Go-style durations as the Go engine took them: `30s`, `2m`, `1h30m`, `500ms`, `0`. */
+/** Go-style durations: `30s`, `2m`, `1h30m`, `500ms`, `0`. */
 export function parseDuration(text: string): number {
   if (text === '0') return 0;
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];

@@ -6,13 +6,24 @@ import { fileURLToPath } from 'node:url';
 
 const ROOTS = ['lib', 'runtime', 'handlers', 'cli'];
 
-/** What each layer may import besides itself (folders relative to the repository root). */
+/**
+ * The layers, by path prefix (the longest that matches names a file's layer), and what each may
+ * import besides itself. The entries (the engine process, the cloud adapters) compose, the
+ * composition root builds the edge and the pool, the edge routes to handlers, and everything
+ * stands on lib/. Handlers see only the edge's types, query parsing and listings.
+ */
 const MAY_IMPORT = {
   lib: [],
-  handlers: ['lib', 'runtime/edge'],
-  runtime: ['lib', 'handlers'],
+  handlers: ['lib', 'runtime/edge/types.ts', 'runtime/edge/query.ts', 'runtime/edge/listing'],
+  'runtime/edge': ['lib', 'handlers'],
+  'runtime/pool': ['lib'],
+  'runtime/compose': ['lib', 'runtime/edge', 'runtime/pool'],
+  'runtime/process': ['lib', 'runtime/compose', 'runtime/edge'],
+  'runtime/cloud': ['lib', 'runtime/compose', 'runtime/edge'],
+  runtime: ['lib'],
   cli: ['lib'],
 };
+const LAYERS = Object.keys(MAY_IMPORT).sort((a, b) => b.length - a.length);
 
 function sourceFiles(dir) {
   const out = [];
@@ -33,7 +44,8 @@ function importsOf(root, file) {
   return specs.map((s) => relative(root, resolve(root, dirname(file), s)).replace(/\.js$/, '.ts'));
 }
 
-const layerOf = (file) => ROOTS.find((r) => file === r || file.startsWith(`${r}/`));
+const within = (file, prefix) => file === prefix || file.startsWith(`${prefix}/`);
+const layerOf = (file) => LAYERS.find((layer) => within(file, layer));
 
 export function checkLayers(root) {
   const problems = [];
@@ -49,7 +61,7 @@ export function checkLayers(root) {
     for (const dep of deps) {
       const target = layerOf(dep);
       if (target === undefined || target === layer) continue;
-      if (!MAY_IMPORT[layer].some((allowed) => dep.startsWith(`${allowed}/`))) {
+      if (!MAY_IMPORT[layer].some((allowed) => within(dep, allowed))) {
         problems.push(`${file} imports ${dep}: ${layer}/ may not import ${target}/`);
       }
     }

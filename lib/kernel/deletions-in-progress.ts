@@ -3,7 +3,7 @@
  * databases for a while; a job that finishes a step built on one of these states, or a copy of
  * one, meanwhile would add a child or an instance the plan never saw, left behind with its
  * parent gone. Such a job waits the delete out, then looks at the catalog again in the same
- * turn as its own commit (lib/prepare/records/deleted-meanwhile.ts).
+ * turn as its own commit (lib/prepare/build/deleted-meanwhile.ts).
  */
 export class DeletionsInProgress {
   private readonly active = new Map<string, Set<Promise<void>>>();

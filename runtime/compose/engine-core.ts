@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type EngineConfig, loadConfig } from '../../lib/config.js';
 import { prepareStateDir } from '../../lib/engine-files/state-dir.js';
 import { newAuthToken, newEngineInstanceId } from '../../lib/id.js';
+import { packageVersion } from '../../lib/package-info.js';
 import { compileSchemas } from '../../lib/schemas.js';
 import { openSqljsStore } from '../../lib/store/sqljs/index.js';
 import type { Store } from '../../lib/store/types.js';
@@ -11,8 +12,7 @@ import { ListCache } from '../edge/listing/list-cache.js';
 import { buildOpenApi } from '../edge/openapi.js';
 import { ROUTES } from '../edge/routes.js';
 import type { Deps } from '../edge/types.js';
-import { createFileLogger } from '../process/logger.js';
-import { packageVersion } from '../process/package-info.js';
+import { createFileLogger } from './file-logger.js';
 import { createPrepareServices } from './services.js';
 
 export interface CoreOptions {

@@ -1,8 +1,8 @@
 import { engineLogPath, resolveStateDir } from '../../lib/engine-files/state-dir.js';
 import { errorCode } from '../../lib/errors.js';
+import { logStartFailure } from '../compose/file-logger.js';
 import { startEngine } from './engine.js';
 import { parseEngineFlags } from './flags.js';
-import { logStartFailure } from './logger.js';
 
 /** The sqlrs-engine process: flags, start, and a graceful stop on SIGINT/SIGTERM or idleness. */
 async function main(argv: string[]): Promise<number> {

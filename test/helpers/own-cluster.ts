@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
+import { pidAlive } from '../../lib/engine-files/pid-alive.js';
+import { until } from './until.js';
 
 const run = promisify(execFile);
 
@@ -50,15 +52,15 @@ export async function ownCluster(t: Test): Promise<OwnCluster> {
       const pidFile = `/var/lib/postgresql/15/${name}/postmaster.pid`;
       const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
       process.kill(pid, 'SIGKILL');
-      // Its backends end once they see the postmaster gone; the next start needs them gone.
-      for (let i = 0; i < 400 && (await processesLeft(name)); i++) await pause(25);
+      // The next start refuses while the postmaster's pid is alive (its lock file names it),
+      // and its backends end only once they see it gone.
+      await until(() => !pidAlive(pid), `postmaster ${pid} gone`);
+      await until(async () => !(await processesLeft(name)), `backends of ${name} gone`);
     },
   };
   await cluster.start();
   return cluster;
 }
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

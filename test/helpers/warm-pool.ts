@@ -2,7 +2,7 @@ import type { TestEngine } from './engine.js';
 import { catalogDatabases } from './postgres.js';
 import { poolOf, prepare } from './prepare.js';
 
-// What the warm-pool tests share (test/lib/prepare/warm-pool*.test.ts).
+// What the warm-pool tests share (test/lib/prepare/hand-out/warm-pool*.test.ts).
 
 export const SEED = 'create table t(x int); insert into t select generate_series(1, 100)';
 export const POOL = { warm_pool: { per_state: 2, max_total: 3 } };

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { tempDir } from '../helpers/tmp.js';
 
 // The import rules of docs/architecture.md, checked on the sources by scripts/check-layers.mjs.
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 type Check = (root: string) => string[];
 const load = async (): Promise<Check> =>
   (await import(new URL('../../../scripts/check-layers.mjs', import.meta.url).href)).checkLayers;
@@ -49,4 +49,18 @@ t.test('a circle is named, type-only imports included', async (t) => {
     'lib/b.ts': "import type { A } from './a.js';\nexport type B = A;\n",
   });
   t.same(checkLayers(root), ['import circle: lib/a.ts -> lib/b.ts']);
+});
+
+t.test('a handler may use the edge types but not the dispatcher', async (t) => {
+  const checkLayers = await load();
+  const root = await tree(t, {
+    'handlers/a.ts':
+      "import type { D } from '../runtime/edge/types.js';\nimport { d } from '../runtime/edge/dispatch.js';\n",
+  });
+  await mkdir(join(root, 'runtime/edge'), { recursive: true });
+  await writeFile(join(root, 'runtime/edge/types.ts'), 'export type D = 1;\n');
+  await writeFile(join(root, 'runtime/edge/dispatch.ts'), 'export const d = 1;\n');
+  t.same(checkLayers(root), [
+    'handlers/a.ts imports runtime/edge/dispatch.ts: handlers/ may not import runtime/edge/',
+  ]);
 });

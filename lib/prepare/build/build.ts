@@ -1,11 +1,11 @@
 import type { DbmsServer } from '../../dbms/types.js';
-import type { PlannedStep } from '../accept/planner.js';
 import type { PrepareContext } from '../context.js';
 import type { Job } from '../jobs/job.js';
-import { deletedMeanwhile, orDeleted } from '../records/deleted-meanwhile.js';
 import { renameCopy } from '../records/instance-record.js';
 import { dropLeftovers } from '../records/leftovers.js';
 import type { Seed } from '../records/recorded-work.js';
+import { deletedMeanwhile, orDeleted } from './deleted-meanwhile.js';
+import type { PlannedStep } from './planner.js';
 
 export interface BuildInput {
   server: DbmsServer;

@@ -1,6 +1,5 @@
 import type { DbmsServer } from '../../dbms/types.js';
 import { jobCancelled, sqlrsError } from '../../errors.js';
-import { chainStates, markCached, type PlannedStep, planTasks } from '../accept/planner.js';
 import type { AcceptedRequest } from '../accept/requests.js';
 import type { PrepareContext } from '../context.js';
 import { createInstance } from '../hand-out/instance.js';
@@ -15,6 +14,7 @@ import {
   takeSeed,
 } from '../records/recorded-work.js';
 import { buildState } from './build.js';
+import { chainStates, markCached, type PlannedStep, planTasks } from './planner.js';
 
 /** What a validated, hashed prepare request carries into its job. */
 export interface JobSpec extends AcceptedRequest {

@@ -2,8 +2,8 @@ import type { DbmsServer } from '../../dbms/types.js';
 import { jobCancelled } from '../../errors.js';
 import { randomHex } from '../../id.js';
 import type { StateRow } from '../../store/types.js';
+import { deletedMeanwhile, orDeleted } from '../build/deleted-meanwhile.js';
 import type { PrepareContext } from '../context.js';
-import { deletedMeanwhile, orDeleted } from '../records/deleted-meanwhile.js';
 import {
   addPending,
   type PlannedInstance,

@@ -1,5 +1,5 @@
 import type { DbmsServer } from '../../dbms/types.js';
-import type { PlannedStep } from '../accept/planner.js';
+import type { PlannedStep } from '../build/planner.js';
 import type { PrepareContext } from '../context.js';
 
 // A cache hit that can go straight to its instance skips the round trip that asks the server

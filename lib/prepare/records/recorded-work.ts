@@ -1,7 +1,7 @@
 import type { DbmsServer } from '../../dbms/types.js';
 import { randomHex } from '../../id.js';
 import type { StoreWriter } from '../../store/types.js';
-import type { PlannedStep } from '../accept/planner.js';
+import type { PlannedStep } from '../build/planner.js';
 import type { PrepareContext } from '../context.js';
 import { baseSource, type PoolSource, stateSource } from '../hand-out/pool-source.js';
 import type { Job } from '../jobs/job.js';

@@ -2,9 +2,9 @@ import t, { type Test } from 'tap';
 import { sqlrsError } from '../../../lib/errors.js';
 import { compileSchemas } from '../../../lib/schemas.js';
 import { openSqljsStore } from '../../../lib/store/sqljs/index.js';
+import { memoryLogger } from '../../../runtime/compose/file-logger.js';
 import { createDispatcher } from '../../../runtime/edge/dispatch.js';
 import type { Deps, Route } from '../../../runtime/edge/types.js';
-import { memoryLogger } from '../../../runtime/process/logger.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const TOKEN = 'c'.repeat(64);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: two levels above this module in dist/ (dist/runtime/process/x.js), two in source. */
+/** The package root: the nearest directory above this module (dist/lib/ or lib/) with our package.json. */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {

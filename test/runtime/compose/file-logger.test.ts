@@ -1,7 +1,7 @@
 import { readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { createFileLogger, logStartFailure } from '../../../runtime/process/logger.js';
+import { createFileLogger, logStartFailure } from '../../../runtime/compose/file-logger.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const clock = () => new Date('2026-01-01T00:00:00Z');
