@@ -31,15 +31,13 @@ export function createServers(opts: {
       s =
         target.kind === 'mysql'
           ? new MysqlServer(target.url, trust.buildRole)
-          : new PostgresServer(
-              target.url,
-              config.clone_strategy ?? 'auto',
-              store.catalogId,
-              config.clone_file_copy_bytes,
-              undefined,
-              trust.buildRole,
-              store.lockSecret,
-            );
+          : new PostgresServer(target.url, {
+              strategy: config.clone_strategy ?? 'auto',
+              catalogId: store.catalogId,
+              fileCopyBytes: config.clone_file_copy_bytes,
+              access: trust.buildRole,
+              lockSecret: store.lockSecret,
+            });
       made.set(target.url, s);
     }
     return s;

@@ -105,7 +105,7 @@ export async function dropPostgresCatalog(catalogId: string): Promise<void> {
 export function pgServer(t: Test) {
   const catalog = newCatalogId();
   const names = dbNames(catalog);
-  const server = new PostgresServer(ADMIN_URL, 'auto');
+  const server = new PostgresServer(ADMIN_URL);
   t.teardown(async () => {
     await server.close();
     await dropPostgresCatalog(catalog);

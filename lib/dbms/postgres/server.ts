@@ -22,6 +22,22 @@ export { advisoryKey } from './advisory-locks.js';
  */
 export const appName = (catalogId: string, pid = process.pid) => `sqlrs-engine:${catalogId}:${pid}`;
 
+/** How a PostgresServer works; every field has a default (a local admin engine's). */
+export interface PostgresServerOptions {
+  /** WAL_LOG or FILE_COPY for clones, or chosen by size (strategy.ts). */
+  strategy?: CloneStrategy;
+  /** The catalog whose databases, roles and lock keys this server object makes. */
+  catalogId?: string;
+  /** Above this state size `auto` clones with FILE_COPY. */
+  fileCopyBytes?: number;
+  /** How long an idle DDL connection is kept. */
+  idleTimeoutMillis?: number;
+  /** Whose credentials builds and instances use (docs/security.md). */
+  access?: BuildRole;
+  /** The catalog's secret for advisory lock keys (advisory-locks.ts). */
+  lockSecret?: string;
+}
+
 /**
  * A PostgreSQL server: states are sealed template databases, instances are
  * `CREATE DATABASE ... TEMPLATE` copies (docs/prepare.md). DDL runs on a small pool of
@@ -41,15 +57,23 @@ export class PostgresServer implements DbmsServer {
   private readonly logins: Logins | undefined;
   private readonly buildPasswords = new Map<string, string>();
 
+  private readonly strategy: CloneStrategy;
+  private readonly catalogId: string;
+  private readonly fileCopyBytes: number | undefined;
+  readonly access: BuildRole;
+
   constructor(
     private readonly url: string,
-    private readonly strategy: CloneStrategy = 'auto',
-    private readonly catalogId = '00000000',
-    private readonly fileCopyBytes?: number,
-    idleTimeoutMillis = 10_000,
-    readonly access: BuildRole = 'admin',
-    lockSecret = '',
+    opts: PostgresServerOptions = {},
   ) {
+    const catalogId = opts.catalogId ?? '00000000';
+    const access = opts.access ?? 'admin';
+    const idleTimeoutMillis = opts.idleTimeoutMillis ?? 10_000;
+    const lockSecret = opts.lockSecret ?? '';
+    this.strategy = opts.strategy ?? 'auto';
+    this.catalogId = catalogId;
+    this.fileCopyBytes = opts.fileCopyBytes;
+    this.access = access;
     this.appName = appName(catalogId);
     if (access === 'restricted') this.logins = new Logins(catalogId, (sql) => this.q(sql));
     // A restricted engine copies only the settings its own role can make (db-settings.ts).

@@ -131,7 +131,7 @@ t.test(
 
 t.test('one DDL connection outlives idleness; the others close', async (t) => {
   const catalog = newCatalogId();
-  const server = new PostgresServer(ADMIN_URL, 'auto', catalog, undefined, 300);
+  const server = new PostgresServer(ADMIN_URL, { catalogId: catalog, idleTimeoutMillis: 300 });
   t.teardown(() => server.close());
   const connections = async () => (await sessionPids(appName(catalog))).length;
   const prefix = `sqlrs_${catalog}_`;
@@ -148,7 +148,7 @@ t.test(
   'a read outlives a pool connection the server ended that is still idle in the pool',
   async (t) => {
     const catalog = newCatalogId();
-    const server = new PostgresServer(ADMIN_URL, 'auto', catalog);
+    const server = new PostgresServer(ADMIN_URL, { catalogId: catalog });
     t.teardown(() => server.close());
     const db = dbNames(catalog).instance(newInstanceId());
     await server.existing([db]); // the pool's connection, idle now
@@ -171,7 +171,7 @@ t.test(
 
 t.test('existence checks get a connection of their own, and outlive losing it', async (t) => {
   const catalog = newCatalogId();
-  const server = new PostgresServer(ADMIN_URL, 'auto', catalog);
+  const server = new PostgresServer(ADMIN_URL, { catalogId: catalog });
   t.teardown(async () => {
     await server.close().catch(() => undefined); // closed below, unless the test failed first
     await dropCatalogDatabases(catalog);
