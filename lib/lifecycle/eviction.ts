@@ -90,7 +90,7 @@ export class CacheEviction {
 
   /** The bytes a pass could evict if the budget were 0: what nothing holds now. */
   async reclaimable(u: ServerUsage): Promise<number> {
-    const all = await this.plan(u, 0, () => Promise.resolve(true));
+    const all = await this.plan(u, 0, undefined);
     return all.reduce((n, e) => n + e.bytes, 0);
   }
 
@@ -107,8 +107,7 @@ export class CacheEviction {
     for (const u of await this.usage()) {
       if (u.usageBytes <= maxBytes) continue;
       const target = Math.floor(maxBytes * lowWatermark);
-      const act = dryRun ? () => Promise.resolve(true) : (e: Evicted) => this.evict(e);
-      out.push(...(await this.plan(u, target, act)));
+      out.push(...(await this.plan(u, target, dryRun ? undefined : (e) => this.evict(e))));
     }
     if (!dryRun && out.length > 0) {
       const states = out.filter((e) => e.kind === 'state').length;
@@ -124,14 +123,16 @@ export class CacheEviction {
   }
 
   /**
-   * Walks one server's victims until its usage is at most `target`; `act` evicts one and says
-   * whether it went (a dry run's says yes at once).
+   * Walks one server's victims until its usage is at most `target`; `evict` evicts one and says
+   * whether it went; without it (a dry run) everything goes and nothing changes meanwhile, so
+   * what jobs need is asked once rather than before each state.
    */
   private async plan(
     u: ServerUsage,
     target: number,
-    act: (e: Evicted) => Promise<boolean>,
+    evict: ((e: Evicted) => Promise<boolean>) | undefined,
   ): Promise<Evicted[]> {
+    const act = evict ?? (() => Promise.resolve(true));
     const out: Evicted[] = [];
     let usage = u.usageBytes;
     const victims = new Victims(u.states, {
@@ -153,8 +154,9 @@ export class CacheEviction {
         usage -= e.bytes;
       }
     }
+    let needed = this.deps.needed();
     while (usage > target) {
-      const needed = this.deps.needed();
+      if (evict) needed = this.deps.needed(); // jobs came or went while the last one was dropped
       const s = victims.next(
         (r) => needed.stateIds.has(r.state_id) || needed.images.has(r.image_id),
       );
