@@ -31,17 +31,19 @@ Commands:
   plan:mysql      show what prepare:mysql would build or reuse
   ls              list names, instances, states, jobs, tasks
   rm              remove an instance, a state (tree) or a job
+  gc              evict cached states and warm copies down to the cache budget
   watch           follow a job started with --no-watch
   run:psql        run psql against an instance
   run:mysql       run the mariadb/mysql client against an instance
 
 Run 'sqlrs COMMAND --help' for a command's flags.
 `,
-  status: `Usage: sqlrs status
+  status: `Usage: sqlrs status [--cache]
 
 Finds (or starts) the engine and shows its endpoint, version, pid and state dir, and each
 configured image with whether its server answers. --output json prints
 {ok, endpoint, version, instanceId, pid, stateDir, images}.
+  --cache  also the cache's usage per server against its budget (json: cache)
 `,
   'prepare:psql': prepareHelp('psql', false),
   'plan:psql': prepareHelp('psql', true),
@@ -66,6 +68,13 @@ across instances, states and jobs). Prints the deletion tree.
   -f, --force    remove even if sessions are connected (they are terminated), or a job runs
   --dry-run      only show what would be removed
 Nothing matching is a warning (exit 0); an ambiguous prefix exits 2; blocked exits 4.
+`,
+  gc: `Usage: sqlrs gc [--dry-run]
+
+Runs an eviction pass now: on each server over its cache budget, warm copies and then the
+least recently used states nothing holds go until usage is down to the low watermark
+(docs/lifecycle.md). Prints what went.
+  --dry-run  only show what would go
 `,
   watch: `Usage: sqlrs watch JOB_ID
 

@@ -7,5 +7,8 @@ export async function getState(req: HandlerRequest, deps: Deps) {
   const id = resolveStateId(deps.store, req.params.stateId as string);
   const entry = deps.store.stateEntry(id);
   if (!entry) throw notFound(`state ${id} not found`);
-  return { status: 200, body: entry };
+  // Each copy is a clone of the sealed state: counted at the state's recorded size.
+  const count = deps.store.listPooled(id).length;
+  const bytes = count * (deps.store.getState(id)?.size_bytes ?? 0);
+  return { status: 200, body: { ...entry, warm_copies: { count, bytes } } };
 }

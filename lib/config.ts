@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidArgument } from './errors.js';
+import { cacheBudget } from './lifecycle/budget.js';
 import type { EngineConfig } from './schema-types.js';
 import type { Validators } from './schemas.js';
 
@@ -49,6 +50,7 @@ export function loadConfig(
     const valid = validators.check<EngineConfig>('engine-config.json', config, 'config');
     // Else every prepare without image_id would fail, blaming an image_id it never gave.
     if (valid.default_image !== undefined) imageTarget(valid, valid.default_image, env);
+    cacheBudget(valid); // a config given in code skips nothing the file would be refused for
     return valid;
   } catch (err) {
     throw new Error(`config ${path}: ${(err as Error).message}`);

@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, Command> = {
   'plan:mysql': lazy(async () => (await import('./prepare.js')).prepareCommand('mysql', true)),
   ls: lazy(async () => (await import('./ls.js')).ls),
   rm: lazy(async () => (await import('./rm.js')).rm),
+  gc: lazy(async () => (await import('./gc.js')).gc),
   watch: lazy(async () => (await import('./watch.js')).watch),
   'run:psql': lazy(async () => (await import('./run.js')).runCommand('psql')),
   'run:mysql': lazy(async () => (await import('./run.js')).runCommand('mysql')),

@@ -48,6 +48,11 @@ export interface DbmsServer {
   existing(dbs: string[]): Promise<Set<string>>;
   /** Databases whose names start with `prefix`, and whether they take connections. */
   list(prefix: string): Promise<Array<{ name: string; allowConnections: boolean }>>;
+  /**
+   * The size in bytes of every database whose name starts with `prefix`, in one query (the
+   * cache budget measures a server once per pass: docs/lifecycle.md).
+   */
+  sizes?(prefix: string): Promise<Map<string, number>>;
   /** Serializes builds of one state across engine processes on this server. */
   lockState(stateDb: string): Promise<() => Promise<void>>;
   /** Cancels whatever runs in `db` (its sessions' queries). */

@@ -20,6 +20,11 @@ export interface PrepareContext extends Kernel {
   reservations?: Reservations;
   /** Retries, while the engine runs, the drops of what failed work left; absent: at start only. */
   leftoverDrops?: LeftoverDrops;
+  /**
+   * Told after a job published a state on the image's server, before its instance is handed
+   * out (the cache budget's pass: lib/lifecycle/); absent: nobody listens.
+   */
+  afterBuild?: (imageId: string) => void;
   /** Image id to resolved image id, filled by resolve_image tasks. */
   resolved: Map<string, string>;
   /** Working directory for steps that have no -f file. */

@@ -77,6 +77,22 @@ export interface PooledRow {
   password?: string | null;
 }
 
+/**
+ * A state as the cache budget weighs it (lib/lifecycle/): its row's fields and what holds it,
+ * instances (pending ones too) and child states.
+ */
+export interface StateHoldRow {
+  state_id: string;
+  parent_state_id: string | null;
+  image_id: string;
+  db_name: string;
+  size_bytes: number | null;
+  created_at: string;
+  last_used_at: string | null;
+  instances: number;
+  children: number;
+}
+
 export interface NameFilter {
   instancePrefix?: string;
   statePrefix?: string;
@@ -158,6 +174,10 @@ export interface Store {
   /** Warm-pool databases, of one state or all, oldest first. */
   listPooled(stateId?: string): PooledRow[];
   instancesOfState(stateId: string): InstanceRow[];
+  /** Every state with its instance and child counts, in one query (the cache budget's pass). */
+  stateHolds(): StateHoldRow[];
+  /** Instances per image id (every instance row, pending ones too). */
+  instanceCounts(): Map<string, number>;
   /** Every database the catalog knows, for reconciliation with the servers. */
   catalogDatabases(): Array<{
     kind: 'state' | 'instance' | 'pool';

@@ -78,6 +78,7 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
       engine: { version, instanceId: newEngineInstanceId(), pid: process.pid },
       jobs: prepare.jobs,
       deletion: prepare.deletion,
+      cache: prepare.eviction,
       unknownDatabases: () => prepare.deletion.unknownDatabases(),
       listCache,
       openapi: () => buildOpenApi(ROUTES, validators.schemas, version),

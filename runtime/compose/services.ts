@@ -3,6 +3,8 @@ import type { EngineConfig } from '../../lib/config.js';
 import { DeletionService } from '../../lib/deletion/service.js';
 import { parseDuration } from '../../lib/duration.js';
 import { createKernel } from '../../lib/kernel/kernel.js';
+import { cacheBudget } from '../../lib/lifecycle/budget.js';
+import { CacheEviction } from '../../lib/lifecycle/eviction.js';
 import { HashCache } from '../../lib/prepare/accept/hash-cache.js';
 import { DEFAULT_HASH_TIMEOUT } from '../../lib/prepare/accept/hash-limits.js';
 import type { PrepareContext } from '../../lib/prepare/context.js';
@@ -18,6 +20,8 @@ import { createWorkerPool } from '../pool/pool.js';
 export interface PrepareServices {
   jobs: JobManager;
   deletion: DeletionService;
+  /** The cache budget's passes (docs/lifecycle.md). */
+  eviction: CacheEviction;
   ctx: PrepareContext;
   close(): Promise<void>;
 }
@@ -71,12 +75,22 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     keepTotal: 1000,
   });
   const deletion = new DeletionService({ ...kernel, warmPool, reservations }, jobs);
+  const eviction = new CacheEviction({
+    kernel,
+    budget: cacheBudget(config),
+    deleteState: (id) => deletion.deleteState(id, { force: false, dryRun: false }),
+    evictCopies: (rows) => warmPool.evictCopies(rows),
+    needed: () => jobs.neededStates(),
+  });
+  ctx.afterBuild = () => eviction.afterBuild();
   return {
     jobs,
     deletion,
+    eviction,
     ctx,
     async close() {
       await jobs.shutdown();
+      await eviction.idle();
       leftoverDrops.close();
       await warmPool.close();
       reservations.close();

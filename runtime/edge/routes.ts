@@ -1,3 +1,5 @@
+import { evictCache } from '../../handlers/cache-evict.js';
+import { getCache } from '../../handlers/cache-get.js';
 import { health } from '../../handlers/health.js';
 import { deleteInstance } from '../../handlers/instances-delete.js';
 import { getInstance } from '../../handlers/instances-get.js';
@@ -175,5 +177,23 @@ export const ROUTES: readonly Route[] = [
     query: 'state-delete-query.json',
     responses: { 200: 'delete-result.json', ...guarded, 404: E, 409: 'delete-result.json' },
     summary: 'Drop a state, or with recurse its whole subtree',
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/cache',
+    handler: getCache,
+    auth: true,
+    query: 'empty-query.json',
+    responses: { 200: 'cache-status.json', ...guarded },
+    summary: 'Cache usage per server against its budget, and the last eviction',
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/cache/evict',
+    handler: evictCache,
+    auth: true,
+    query: 'cache-evict-query.json',
+    responses: { 200: 'cache-evicted.json', ...guarded },
+    summary: 'Run an eviction pass now (dry_run: only say what would go)',
   },
 ];

@@ -1,4 +1,5 @@
 import type { DeletionService } from '../../lib/deletion/service.js';
+import type { CacheEviction } from '../../lib/lifecycle/eviction.js';
 import type { Logger } from '../../lib/logger.js';
 import type { JobManager } from '../../lib/prepare/jobs/job-manager.js';
 import type { Validators } from '../../lib/schemas.js';
@@ -74,6 +75,8 @@ export interface Deps {
   openapi?: () => unknown;
   /** Rendered list pages of the unchanged catalog; absent: render every time. */
   listCache?: ListCache;
+  /** The cache budget: usage and eviction passes (GET /v1/cache); absent: 503 there. */
+  cache?: CacheEviction;
   /** Databases in the catalog's namespace that the catalog does not know (docs/deletion.md). */
   unknownDatabases?: () => string[];
 }

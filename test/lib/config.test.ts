@@ -91,3 +91,22 @@ t.test('redaction', async (t) => {
   t.equal(redactUrl('postgres://u@h/db'), 'postgres://u@h/db');
   t.equal(redactUrl('not a url'), '<invalid url>');
 });
+
+t.test('cache budget values: bad ones are refused naming the field', async (t) => {
+  const dir = await tempDir(t);
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ cache_max_bytes: -1 }, /cache_max_bytes/],
+    [{ cache_max_bytes: 1.5 }, /cache_max_bytes/],
+    [{ cache_low_watermark: 0 }, /cache_low_watermark/],
+    [{ cache_low_watermark: 1.5 }, /cache_low_watermark/],
+    [{ cache_min_age: '10 minutes' }, /cache_min_age/],
+  ];
+  for (const [config, message] of bad) {
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+    t.throws(() => loadConfig(dir, validators, {}), message, JSON.stringify(config));
+    t.throws(() => loadConfig(dir, validators, {}, config as never), message, 'given in code');
+  }
+  const good = { cache_max_bytes: 0, cache_low_watermark: 1, cache_min_age: '0' };
+  await writeFile(join(dir, 'config.json'), JSON.stringify(good));
+  t.same(loadConfig(dir, validators, {}), good);
+});

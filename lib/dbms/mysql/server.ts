@@ -183,6 +183,18 @@ export class MysqlServer implements DbmsServer {
     return list.map((r) => ({ name: r.n, allowConnections: true }));
   }
 
+  async sizes(prefix: string): Promise<Map<string, number>> {
+    // Schemas without tables have no rows in TABLES: the left join counts them as 0.
+    const list = await this.q<Array<{ n: string; size: string | number | null }>>(
+      `SELECT s.SCHEMA_NAME AS n, SUM(t.DATA_LENGTH + t.INDEX_LENGTH) AS size
+         FROM information_schema.SCHEMATA s
+         LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME
+        WHERE LEFT(s.SCHEMA_NAME, ?) = ? GROUP BY s.SCHEMA_NAME`,
+      [prefix.length, prefix],
+    );
+    return new Map(list.map((r) => [r.n, Number(r.size ?? 0)]));
+  }
+
   async lockState(stateDb: string): Promise<() => Promise<void>> {
     const conn = await this.pool.getConnection();
     await conn.query('SELECT GET_LOCK(?, -1)', [`sqlrs:${stateDb}`]);

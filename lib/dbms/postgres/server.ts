@@ -339,6 +339,18 @@ export class PostgresServer implements DbmsServer {
     return rows.map((r) => ({ name: r.datname, allowConnections: r.datallowconn }));
   }
 
+  async sizes(prefix: string): Promise<Map<string, number>> {
+    // The engine's connection owns every database of its catalog, so it may size them all. A
+    // database dropped between the scan and its size fails the query: it is asked once more.
+    const ask = () =>
+      this.q<{ datname: string; size: string }>(
+        'SELECT datname, pg_database_size(oid) AS size FROM pg_database WHERE starts_with(datname, $1)',
+        [prefix],
+      );
+    const { rows } = await ask().catch(ask);
+    return new Map(rows.map((r) => [r.datname, Number(r.size ?? 0)]));
+  }
+
   lockState(stateDb: string): Promise<() => Promise<void>> {
     return this.locks.lock(stateDb);
   }

@@ -79,6 +79,8 @@ export async function executeJob(
       // nothing is built before they are.
       await work?.durable();
       await buildAll(ctx, job, spec, server, resolved, planned, work as RecordedWork);
+      // While the job still runs, so its own states are held by it (docs/lifecycle.md).
+      ctx.afterBuild?.(imageId);
     }
     if (work) await releaseSeed(ctx, server, work);
     await finish(ctx, job, spec, server, planned, work);

@@ -92,6 +92,27 @@ export class WarmPool {
   }
 
   /**
+   * Drops these copies now (the cache budget's eviction, docs/lifecycle.md) by the same claim
+   * and drop as the pool's own eviction, and stops refilling their sources until they are used
+   * again. The copy being made is left alone. Answers the names dropped; a copy a hand-out
+   * took meanwhile, or that the server could not drop, is not among them.
+   */
+  async evictCopies(rows: PooledRow[]): Promise<string[]> {
+    const claimed = this.claimForDrop(rows.filter((r) => r.db_name !== this.making?.db));
+    for (const row of claimed) this.recent.delete(row.state_id);
+    const dropped: string[] = [];
+    for (const row of claimed) {
+      try {
+        await this.dropClaimed([row]);
+        dropped.push(row.db_name);
+      } catch (err) {
+        this.deps.logger.error('warm_pool_evict_failed', { db: row.db_name, error: String(err) });
+      }
+    }
+    return dropped;
+  }
+
+  /**
    * Drops, in the background, the copies beyond the configuration (every copy when the pool is
    * off), newest kept first: a smaller `warm_pool` takes effect when the engine starts. Copies
    * named as earlier engines named them (`_p_`, handed out by rename) go too: they would hold

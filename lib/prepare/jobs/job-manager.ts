@@ -12,6 +12,7 @@ import { validateName } from '../../registry.js';
 import type { PrepareRequest } from '../../schema-types.js';
 import { acceptRequest } from '../accept/requests.js';
 import { executeJob, type JobSpec } from '../build/executor.js';
+import { chainStates } from '../build/planner.js';
 import type { PrepareContext } from '../context.js';
 import { Job } from './job.js';
 
@@ -155,6 +156,23 @@ export class JobManager {
       error: String((err as Error)?.stack ?? err),
     });
     return toErrorBody(err);
+  }
+
+  /**
+   * The states queued and running jobs need (their chains), and the images whose chains cannot
+   * be named yet (not resolved by this engine): the cache budget evicts none of them.
+   */
+  neededStates(): { stateIds: Set<string>; images: Set<string> } {
+    const stateIds = new Set<string>();
+    const images = new Set<string>();
+    for (const [jobId, spec] of this.specs) {
+      if (this.jobs.get(jobId)?.finished) continue;
+      const resolved = this.ctx.resolved.get(spec.target.imageId);
+      if (resolved === undefined) images.add(spec.target.imageId);
+      else
+        for (const p of chainStates(this.ctx, resolved, spec.taskHashes)) stateIds.add(p.stateId);
+    }
+    return { stateIds, images };
   }
 
   get(id: string): Job | undefined {

@@ -9,6 +9,7 @@ import type {
   NameRow,
   PendingRow,
   PooledRow,
+  StateHoldRow,
   StateRow,
   Store,
   StoreWriter,
@@ -225,6 +226,22 @@ class SqljsStore implements Store {
       this.db,
       'SELECT * FROM ready_instances WHERE state_id = ? ORDER BY instance_id',
       [stateId],
+    );
+  stateHolds = () =>
+    all<StateHoldRow>(
+      this.db,
+      `SELECT s.state_id, s.parent_state_id, s.image_id, s.db_name, s.size_bytes, s.created_at,
+              s.last_used_at,
+              (SELECT COUNT(*) FROM instances i WHERE i.state_id = s.state_id) AS instances,
+              (SELECT COUNT(*) FROM states c WHERE c.parent_state_id = s.state_id) AS children
+         FROM states s`,
+    );
+  instanceCounts = () =>
+    new Map(
+      all<{ image_id: string; n: number }>(
+        this.db,
+        'SELECT image_id, COUNT(*) AS n FROM instances GROUP BY image_id',
+      ).map((r) => [r.image_id, r.n]),
     );
   catalogDatabases = () =>
     all<{ kind: 'state' | 'instance' | 'pool'; id: string; db_name: string; image_id: string }>(

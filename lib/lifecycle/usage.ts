@@ -1,0 +1,85 @@
+import { type EngineConfig, type ImageTarget, imageTarget } from '../config.js';
+import type { DbmsServer } from '../dbms/types.js';
+import type { PooledRow, StateHoldRow, Store } from '../store/types.js';
+
+/** What the catalog holds on one server (one URL, however many image ids name it). */
+export interface ServerHoldings {
+  target: ImageTarget;
+  imageIds: string[];
+  states: StateHoldRow[];
+  copies: PooledRow[];
+  instanceCount: number;
+}
+
+/** A server's holdings with their sizes as the server measured them. */
+export interface ServerUsage extends ServerHoldings {
+  /** False when the server could not be asked: sizes are then the catalog's. */
+  measured: boolean;
+  sizeOf(db: string): number;
+  /** Bytes of its states and warm copies. */
+  usageBytes: number;
+}
+
+/**
+ * The catalog's states, warm copies and instances grouped by server, from one catalog query
+ * for states (with their holds) and one each for copies and instance counts. Rows of an image
+ * no longer configured are left out: nothing can reach their server.
+ */
+export function holdingsByServer(store: Store, config: EngineConfig): ServerHoldings[] {
+  const byUrl = new Map<string, ServerHoldings>();
+  const targets = new Map<string, ServerHoldings | undefined>();
+  const of = (imageId: string): ServerHoldings | undefined => {
+    if (targets.has(imageId)) return targets.get(imageId);
+    let h: ServerHoldings | undefined;
+    try {
+      const target = imageTarget(config, imageId);
+      h = byUrl.get(target.url);
+      if (!h) {
+        h = { target, imageIds: [], states: [], copies: [], instanceCount: 0 };
+        byUrl.set(target.url, h);
+      }
+      h.imageIds.push(imageId);
+    } catch {
+      h = undefined;
+    }
+    targets.set(imageId, h);
+    return h;
+  };
+  for (const s of store.stateHolds()) of(s.image_id)?.states.push(s);
+  for (const c of store.listPooled()) of(c.image_id)?.copies.push(c);
+  for (const [imageId, n] of store.instanceCounts()) {
+    const h = of(imageId);
+    if (h) h.instanceCount += n;
+  }
+  for (const h of byUrl.values()) h.imageIds.sort();
+  return [...byUrl.values()];
+}
+
+/**
+ * Sizes a server's holdings with one query on the server (every database of the catalog's
+ * namespace); a server that does not answer gets the sizes the catalog recorded (a state's
+ * size when it was published, a copy of a state its state's, a copy of a base 0).
+ */
+export async function measure(
+  h: ServerHoldings,
+  server: DbmsServer,
+  prefix: string,
+): Promise<ServerUsage> {
+  let sizes: Map<string, number> | undefined;
+  try {
+    sizes = await server.sizes?.(prefix);
+  } catch {
+    sizes = undefined;
+  }
+  const recorded = new Map(h.states.map((s) => [s.db_name, s.size_bytes ?? 0]));
+  const stateDb = new Map(h.states.map((s) => [s.state_id, s.db_name]));
+  for (const c of h.copies) {
+    const db = stateDb.get(c.state_id);
+    recorded.set(c.db_name, db === undefined ? 0 : (recorded.get(db) ?? 0));
+  }
+  const sizeOf = (db: string) => sizes?.get(db) ?? recorded.get(db) ?? 0;
+  let usageBytes = 0;
+  for (const s of h.states) usageBytes += sizeOf(s.db_name);
+  for (const c of h.copies) usageBytes += sizeOf(c.db_name);
+  return { ...h, measured: sizes !== undefined, sizeOf, usageBytes };
+}
