@@ -11,7 +11,8 @@ import { CliError, EXIT } from './errors.js';
 import { liveEngine } from './live-engine.js';
 import { spawnLock } from './spawn-lock.js';
 
-const HEALTH_WAIT_MS = 5000;
+// Long enough for a start on a busy machine; an engine that exits is reported at once anyway.
+const HEALTH_WAIT_MS = 30_000;
 
 /**
  * Starts the engine of a state dir (docs/cli.md): under a spawn lock so that parallel first calls

@@ -11,7 +11,8 @@ import { pidAlive } from '../lib/engine-files/pid-alive.js';
 import { fileSystemReason } from '../lib/files/fs-reason.js';
 import { CliError, EXIT } from './errors.js';
 
-const SPAWN_LOCK_STALE_MS = 15_000;
+// Above the health wait (engine-start.ts): a CLI still waiting for its engine holds the lock.
+const SPAWN_LOCK_STALE_MS = 45_000;
 
 /** An exclusive lock file; a lock older than SPAWN_LOCK_STALE_MS or of a dead pid is stale. */
 export async function spawnLock(path: string, waitMs: number): Promise<() => void> {
