@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidArgument } from './errors.js';
+import { lifecycleSettings } from './lifecycle/settings.js';
 import type { EngineConfig } from './schema-types.js';
 import type { Validators } from './schemas.js';
 
@@ -49,6 +50,7 @@ export function loadConfig(
     const valid = validators.check<EngineConfig>('engine-config.json', config, 'config');
     // Else every prepare without image_id would fail, blaming an image_id it never gave.
     if (valid.default_image !== undefined) imageTarget(valid, valid.default_image, env);
+    lifecycleSettings(valid); // durations past their bounds are refused here, by name
     return valid;
   } catch (err) {
     throw new Error(`config ${path}: ${(err as Error).message}`);

@@ -3,6 +3,8 @@ import type { EngineConfig } from '../../lib/config.js';
 import { DeletionService } from '../../lib/deletion/service.js';
 import { parseDuration } from '../../lib/duration.js';
 import { createKernel } from '../../lib/kernel/kernel.js';
+import { Reaper } from '../../lib/lifecycle/reaper.js';
+import { lifecycleSettings } from '../../lib/lifecycle/settings.js';
 import { HashCache } from '../../lib/prepare/accept/hash-cache.js';
 import { DEFAULT_HASH_TIMEOUT } from '../../lib/prepare/accept/hash-limits.js';
 import type { PrepareContext } from '../../lib/prepare/context.js';
@@ -19,6 +21,8 @@ export interface PrepareServices {
   jobs: JobManager;
   deletion: DeletionService;
   ctx: PrepareContext;
+  /** Drops expired instances; started once the start's reconciliation is done. */
+  reaper: Reaper;
   close(): Promise<void>;
 }
 
@@ -71,11 +75,14 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     keepTotal: 1000,
   });
   const deletion = new DeletionService({ ...kernel, warmPool, reservations }, jobs);
+  const reaper = new Reaper(kernel, deletion, lifecycleSettings(config));
   return {
     jobs,
     deletion,
     ctx,
+    reaper,
     async close() {
+      await reaper.close(); // first: a pass under way ends before what it deletes with
       await jobs.shutdown();
       leftoverDrops.close();
       await warmPool.close();

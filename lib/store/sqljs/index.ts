@@ -5,6 +5,7 @@ import { sqlrsError } from '../../errors.js';
 import { fileSystemReason } from '../../files/fs-reason.js';
 import { newCatalogId, randomHex } from '../../id.js';
 import type {
+  ExpiryCandidate,
   InstanceRow,
   NameRow,
   PendingRow,
@@ -225,6 +226,13 @@ class SqljsStore implements Store {
       this.db,
       'SELECT * FROM ready_instances WHERE state_id = ? ORDER BY instance_id',
       [stateId],
+    );
+  expiryCandidates = (now: string) =>
+    all<ExpiryCandidate>(
+      this.db,
+      `SELECT instance_id, image_id, db_name, expires_at, idle_ttl_seconds FROM ready_instances
+        WHERE expires_at <= ? OR idle_ttl_seconds IS NOT NULL ORDER BY instance_id`,
+      [now],
     );
   catalogDatabases = () =>
     all<{ kind: 'state' | 'instance' | 'pool'; id: string; db_name: string; image_id: string }>(
