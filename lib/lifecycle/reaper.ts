@@ -89,7 +89,7 @@ export class Reaper {
       }
       await this.drop(row, n > 0, nowIso, report);
     }
-    if (report.dropped.length + report.failed.length > 0)
+    if (report.dropped.length + report.kept.length + report.failed.length > 0)
       this.ctx.logger.info('reaped', { ...report, touched: report.touched.length });
     return report;
   }

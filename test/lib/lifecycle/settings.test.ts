@@ -1,6 +1,8 @@
 import t from 'tap';
+import { loadConfig } from '../../../lib/config.js';
 import { lifetimeOf } from '../../../lib/lifecycle/expiry.js';
 import { lifecycleSettings } from '../../../lib/lifecycle/settings.js';
+import { compileSchemas } from '../../../lib/schemas.js';
 
 t.test('defaults: 24h, 30s, 5m', async (t) => {
   t.same(lifecycleSettings({}), {
@@ -39,3 +41,18 @@ t.test(
     });
   },
 );
+
+t.test('the engine refuses bad lifecycle config at start, naming the field', async (t) => {
+  const validators = compileSchemas();
+  const load = (config: Record<string, unknown>) => () =>
+    loadConfig('/nonexistent', validators, {}, config);
+  t.throws(load({ reap_interval: '-1s' }), /reap_interval/);
+  t.throws(load({ instance_ttl: 'x' }), /instance_ttl/);
+  t.throws(load({ expiry_grace: '100000h' }), /expiry_grace must be 0 to 8784h/);
+  t.throws(load({ reap_interval: '0' }), /reap_interval/);
+  t.same(load({ instance_ttl: '0', reap_interval: '1s', expiry_grace: '0' })(), {
+    instance_ttl: '0',
+    reap_interval: '1s',
+    expiry_grace: '0',
+  });
+});
