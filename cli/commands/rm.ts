@@ -20,14 +20,8 @@ export async function rm(ctx: CliContext): Promise<number> {
   const [ref, extra] = p.positionals;
   if (!ref || extra)
     throw new CliError('rm takes exactly one ID_PREFIX, JOB_ID or NAME', EXIT.usage);
-  const hex = /^[0-9a-fA-F]{8,64}$/.test(ref);
-  if (!hex && !NAME.test(ref)) requireIdPrefix(ref, 'an id, or an instance name');
   const client = await ctx.client();
-  let matches = hex ? await findTargets(client, ref.toLowerCase()) : [];
-  if (matches.length === 0 && NAME.test(ref)) matches = await byName(client, ref);
-  // Not an id at all: a name nobody holds is a mistake, not an already-done delete.
-  if (matches.length === 0 && !hex)
-    throw new CliError(`${ref}: no instance has this name, and it is not an id`, EXIT.usage);
+  const matches = await resolveTargets(client, ref);
   if (matches.length === 0) {
     ctx.err(`warning: nothing matches ${ref}\n`);
     return EXIT.ok;
@@ -62,6 +56,19 @@ async function byName(client: EngineClient, name: string): Promise<Target[]> {
   const location = reply.status === 307 ? String(reply.headers.location ?? '') : '';
   const id = /^\/v1\/instances\/([0-9a-f]{32})$/.exec(location)?.[1];
   return id ? [{ kind: 'instance', id }] : [];
+}
+
+/** An id prefix across instances, states and jobs; else (or failing that) an instance name. */
+async function resolveTargets(client: EngineClient, ref: string): Promise<Target[]> {
+  const hex = /^[0-9a-fA-F]{8,64}$/.test(ref);
+  if (!hex && !NAME.test(ref)) requireIdPrefix(ref, 'an id, or an instance name');
+  const matches = hex ? await findTargets(client, ref.toLowerCase()) : [];
+  if (matches.length > 0 || !NAME.test(ref)) return matches;
+  const named = await byName(client, ref);
+  // Not an id at all: a name nobody holds is a mistake, not an already-done delete.
+  if (named.length === 0 && !hex)
+    throw new CliError(`${ref}: no instance has this name, and it is not an id`, EXIT.usage);
+  return named;
 }
 
 async function findTargets(client: EngineClient, prefix: string): Promise<Target[]> {
