@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import t from 'tap';
 import { type TestEngine, testClock, testEngine } from '../../helpers/engine.js';
 import { holdMysqlSession, mysqlSchemas } from '../../helpers/mysql.js';
 import { databaseExists, holdPsqlSession, sessionsOn } from '../../helpers/postgres.js';
 import { prepare } from '../../helpers/prepare.js';
+import { instanceRow, stateRow } from '../../helpers/rows.js';
 import { until } from '../../helpers/until.js';
 
 // The reaper against the real servers (docs/lifecycle.md): nothing here reads the time a
@@ -150,3 +153,35 @@ t.test('MySQL: a session keeps a sliding instance alive', async (t) => {
   t.ok(e.store.getInstance(used.id), 'the one with a session stays');
   t.ok((await mysqlSchemas(e.store.catalogId)).includes(used.db));
 });
+
+t.test(
+  'a server that fails and a row of an unknown image are logged and passed over',
+  async (t) => {
+    const e = await testEngine(t, {
+      config: { ...FAST, images: { broken: 'postgres://postgres@127.0.0.1:1/postgres' } },
+    });
+    const past = '2026-01-01T00:00:00.000Z';
+    const s = stateRow();
+    const unreachable = instanceRow(s.state_id, { image_id: 'broken', expires_at: past });
+    const unknown = instanceRow(s.state_id, { image_id: 'nowhere:1', expires_at: past });
+    await e.store.write((w) => {
+      w.insertState(s);
+      w.insertInstance(unreachable);
+      w.insertInstance(unknown);
+    });
+    const real = await instance(e, { ttl_seconds: 1, image_id: 'postgres' });
+    await until(gone(e, real.id, real.db), 'the expired instance on the good server dropped');
+    const log = join(e.stateDir, 'logs', 'engine.log');
+    await until(async () => {
+      const text = await readFile(log, 'utf8');
+      return text.includes('"reap_server_failed"') && text.includes('"reap_skipped"');
+    }, 'both failures logged');
+    t.ok(e.store.getInstance(unreachable.instance_id), 'kept for a later pass');
+    t.ok(e.store.getInstance(unknown.instance_id), 'kept for a later pass');
+    await e.store.write((w) => {
+      w.deleteInstance(unreachable.instance_id);
+      w.deleteInstance(unknown.instance_id);
+      w.deleteState(s.state_id);
+    });
+  },
+);
