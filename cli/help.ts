@@ -10,13 +10,13 @@ Exit codes: 0 ok, 2 invalid arguments or ambiguous id, 3 engine or internal erro
 const prepareHelp = (
   kind: string,
   plan: boolean,
-) => `Usage: sqlrs ${plan ? 'plan' : 'prepare'}:${kind} [--image ID]${plan ? '' : ' [--name N] [--no-watch]'} [--] ${kind.toUpperCase()}_ARGS
+) => `Usage: sqlrs ${plan ? 'plan' : 'prepare'}:${kind} [--image ID]${plan ? '' : ' [--name N] [--ttl D] [--no-watch]'} [--] ${kind.toUpperCase()}_ARGS
 
 ${plan ? 'Shows the plan of a prepare (which steps are cached) without creating anything.' : 'Prepares a database state from the scripts and prints DSN=<dsn> of a private copy.'}
 ${kind === 'psql' ? 'Each -c SQL, -f FILE and -f - (stdin) is one step. Relative -f paths are resolved\nagainst the current directory. psql flags that sqlrs also has (-v) go after --.' : 'Each -e SQL, FILE.sql and - (stdin) is one step. Relative paths are resolved against\nthe current directory.'}
 
   --image ID     image to prepare on (default: the engine's default image)
-${plan ? '' : '  --name N       bind the new instance to a name\n  --no-watch     print JOB_ID=, STATUS_URL=, EVENTS_URL= and return at once\n'}
+${plan ? '' : '  --name N       bind the new instance to a name\n  --ttl D        drop the instance D after it is made (e.g. 30m, 2h; at most 744h)\n  --no-watch     print JOB_ID=, STATUS_URL=, EVENTS_URL= and return at once\n'}
 Progress goes to stderr; Ctrl+C asks whether to cancel the job.
 `;
 
@@ -60,10 +60,10 @@ Filters: --name N, --instance ID|NAME, --state ID, --job JOB_ID, --kind psql|mys
   --quiet      ids only
 --output json prints {names, instances, states, jobs, tasks} with the selected arrays.
 `,
-  rm: `Usage: sqlrs rm [-r] [-f] [--dry-run] ID_PREFIX|JOB_ID
+  rm: `Usage: sqlrs rm [-r] [-f] [--dry-run] ID_PREFIX|JOB_ID|NAME
 
 Removes the instance, state or job the id names (a prefix of 8+ hex characters, matched
-across instances, states and jobs). Prints the deletion tree.
+across instances, states and jobs), or the instance a name is bound to. Prints the deletion tree.
   -r, --recurse  remove a state with everything built on it
   -f, --force    remove even if sessions are connected (they are terminated), or a job runs
   --dry-run      only show what would be removed

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidArgument } from './errors.js';
 import { cacheBudget } from './lifecycle/budget.js';
+import { lifecycleSettings } from './lifecycle/settings.js';
 import type { EngineConfig } from './schema-types.js';
 import type { Validators } from './schemas.js';
 
@@ -51,6 +52,7 @@ export function loadConfig(
     // Else every prepare without image_id would fail, blaming an image_id it never gave.
     if (valid.default_image !== undefined) imageTarget(valid, valid.default_image, env);
     cacheBudget(valid); // a config given in code skips nothing the file would be refused for
+    lifecycleSettings(valid); // durations past their bounds are refused here, by name
     return valid;
   } catch (err) {
     throw new Error(`config ${path}: ${(err as Error).message}`);

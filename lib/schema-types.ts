@@ -146,6 +146,18 @@ hash_timeout?: string
  */
 job_retention?: string
 /**
+ * How long an unnamed instance prepared without ttl_seconds lives after its last use (made, renewed, or a session seen on it) before the reaper drops it (Go-style duration, 0: never, at most 8784h). Default 24h (docs/lifecycle.md).
+ */
+instance_ttl?: string
+/**
+ * How often the reaper looks for expired instances (Go-style duration, 10ms to 24h). Default 30s (docs/lifecycle.md).
+ */
+reap_interval?: string
+/**
+ * How long an expired instance that still has sessions is kept before the reaper terminates them and drops it (Go-style duration, 0: at once, at most 8784h). Default 5m (docs/lifecycle.md).
+ */
+expiry_grace?: string
+/**
  * Pre-cloned copies of recently used states and of each image's empty base, renamed into instances and build databases (docs/performance.md).
  */
 warm_pool?: {
@@ -212,6 +224,14 @@ status: ("active" | "orphaned" | "expired")
 
 // instance-list.json
 export type InstanceList = InstanceEntry[]
+
+// instance-renew-request.json
+/**
+ * Body of POST /v1/instances/{idOrName}/renew: the instance now expires ttl_seconds from now (docs/lifecycle.md).
+ */
+export interface InstanceRenewRequest {
+ttl_seconds: number
+}
 
 // instances-query.json
 export interface InstancesQuery {
@@ -342,6 +362,10 @@ mysql_args?: string[]
 stdin?: string
 plan_only?: boolean
 name?: string
+/**
+ * The instance expires this many seconds after it is made (1 s to 31 days); without it an unnamed instance gets the config's instance_ttl since its last use, a named one never expires (docs/lifecycle.md).
+ */
+ttl_seconds?: number
 }
 
 // prepare-result.json

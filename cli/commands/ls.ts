@@ -178,7 +178,7 @@ function render(s: Section, l: Listing, long: boolean, quiet: boolean, o: Render
     const rows = l.instances ?? [];
     if (quiet) return rows.map((r) => `${id(r.instance_id)}\n`).join('');
     return table(
-      ['INSTANCE', 'NAME', 'STATE', 'IMAGE', 'STATUS', 'CREATED', 'DSN'],
+      ['INSTANCE', 'NAME', 'STATE', 'IMAGE', 'STATUS', 'CREATED', 'EXPIRES', 'DSN'],
       rows.map((r) => [
         id(r.instance_id),
         r.name ?? '-',
@@ -186,6 +186,7 @@ function render(s: Section, l: Listing, long: boolean, quiet: boolean, o: Render
         r.image_id,
         r.status,
         relativeTime(r.created_at),
+        untilTime(r.expires_at),
         r.dsn,
       ]),
       o,
@@ -253,4 +254,15 @@ function renderStates(states: StateEntry[], long: boolean, quiet: boolean, o: Re
   walk(null, '');
   if (quiet) return rows.map((r) => `${(r[0] as string).replace(/^[│├└─\s]+/, '')}\n`).join('');
   return table(['STATE', 'IMAGE', 'KIND', 'REFS', 'SIZE', 'CREATED', 'ARGS'], rows, o);
+}
+
+/** When an instance expires, from now: `in 25m`, `expired`, `-` for never (docs/lifecycle.md). */
+export function untilTime(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '-';
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  if (s <= 0) return 'expired';
+  if (s < 60) return `in ${s}s`;
+  if (s < 3600) return `in ${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `in ${Math.floor(s / 3600)}h`;
+  return `in ${Math.floor(s / 86_400)}d`;
 }

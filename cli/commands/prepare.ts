@@ -1,11 +1,34 @@
 import { isAbsolute, resolve } from 'node:path';
+import { parseDuration } from '../../lib/duration.js';
 import { bool, parseArgs, str } from '../args.js';
 import { apiError } from '../client.js';
 import { type CliContext, json, readAll } from '../context.js';
 import { EXIT, usage } from '../errors.js';
 import { watchJob } from '../watch.js';
 
-const SPECS = [{ name: 'image', value: true }, { name: 'name', value: true }, { name: 'no-watch' }];
+const SPECS = [
+  { name: 'image', value: true },
+  { name: 'name', value: true },
+  { name: 'ttl', value: true },
+  { name: 'no-watch' },
+];
+
+/** The longest --ttl: 31 days, as the engine takes (docs/lifecycle.md). */
+const MAX_TTL_SECONDS = 2_678_400;
+
+/** `--ttl 30m` as whole seconds; anything else is a usage error that names --ttl. */
+export function ttlSeconds(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    throw usage(`--ttl ${text}: not a duration (use e.g. 90s, 30m, 2h)`);
+  }
+  const s = ms / 1000;
+  if (!Number.isInteger(s) || s < 1 || s > MAX_TTL_SECONDS)
+    throw usage(`--ttl ${text}: must be whole seconds from 1s to 744h (31 days)`);
+  return s;
+}
 
 /** `prepare:psql`, `plan:psql`, `prepare:mysql`, `plan:mysql`. */
 export function prepareCommand(kind: 'psql' | 'mysql', planOnly: boolean) {
@@ -46,6 +69,8 @@ async function requestBody(
   if (readsStdin) body.stdin = await readAll(ctx.stdin);
   if (str(p, 'image')) body.image_id = str(p, 'image');
   if (str(p, 'name')) body.name = str(p, 'name');
+  const ttl = str(p, 'ttl');
+  if (ttl !== undefined) body.ttl_seconds = ttlSeconds(ttl);
   if (planOnly) body.plan_only = true;
   return body;
 }

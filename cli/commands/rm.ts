@@ -7,8 +7,9 @@ import { CliError, EXIT } from '../errors.js';
 type Target = { kind: 'instance' | 'state' | 'job'; id: string };
 
 /**
- * `sqlrs rm [-r] [-f] [--dry-run] ID_PREFIX|JOB_ID`: one id prefix resolved across instances,
- * states and jobs; ambiguity exits 2, no match is a warning and exit 0, blocked exits 4.
+ * `sqlrs rm [-r] [-f] [--dry-run] ID_PREFIX|JOB_ID|NAME`: one id prefix resolved across
+ * instances, states and jobs, else an instance name; ambiguity exits 2, no match is a warning
+ * and exit 0, blocked exits 4.
  */
 export async function rm(ctx: CliContext): Promise<number> {
   const p = parseArgs(ctx.argv, [
@@ -17,10 +18,10 @@ export async function rm(ctx: CliContext): Promise<number> {
     { name: 'dry-run' },
   ]);
   const [ref, extra] = p.positionals;
-  if (!ref || extra) throw new CliError('rm takes exactly one ID_PREFIX or JOB_ID', EXIT.usage);
-  requireIdPrefix(ref, 'an id');
+  if (!ref || extra)
+    throw new CliError('rm takes exactly one ID_PREFIX, JOB_ID or NAME', EXIT.usage);
   const client = await ctx.client();
-  const matches = await findTargets(client, ref.toLowerCase());
+  const matches = await resolveTargets(client, ref);
   if (matches.length === 0) {
     ctx.err(`warning: nothing matches ${ref}\n`);
     return EXIT.ok;
@@ -45,6 +46,29 @@ export async function rm(ctx: CliContext): Promise<number> {
   if (ctx.output === 'json') ctx.out(json(result));
   else ctx.out(printTree(result));
   return result.outcome === 'blocked' ? EXIT.blocked : EXIT.ok;
+}
+
+/** An instance name (docs/api.md): resolved as GET /v1/instances/{name} does, by its 307. */
+const NAME = /^[A-Za-z0-9._-]{1,63}$/;
+
+async function byName(client: EngineClient, name: string): Promise<Target[]> {
+  const reply = await client.call('GET', `/v1/instances/${encodeURIComponent(name)}`);
+  const location = reply.status === 307 ? String(reply.headers.location ?? '') : '';
+  const id = /^\/v1\/instances\/([0-9a-f]{32})$/.exec(location)?.[1];
+  return id ? [{ kind: 'instance', id }] : [];
+}
+
+/** An id prefix across instances, states and jobs; else (or failing that) an instance name. */
+async function resolveTargets(client: EngineClient, ref: string): Promise<Target[]> {
+  const hex = /^[0-9a-fA-F]{8,64}$/.test(ref);
+  if (!hex && !NAME.test(ref)) requireIdPrefix(ref, 'an id, or an instance name');
+  const matches = hex ? await findTargets(client, ref.toLowerCase()) : [];
+  if (matches.length > 0 || !NAME.test(ref)) return matches;
+  const named = await byName(client, ref);
+  // Not an id at all: a name nobody holds is a mistake, not an already-done delete.
+  if (named.length === 0 && !hex)
+    throw new CliError(`${ref}: no instance has this name, and it is not an id`, EXIT.usage);
+  return named;
 }
 
 async function findTargets(client: EngineClient, prefix: string): Promise<Target[]> {

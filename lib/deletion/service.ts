@@ -11,6 +11,11 @@ export interface DeleteOptions {
   force: boolean;
   dryRun: boolean;
   recurse?: boolean;
+  /**
+   * Checked once the delete's turn has come, with the target resolved: false ends it with
+   * `conflict` before anything is touched (the reaper: an instance renewed meanwhile).
+   */
+  onlyIf?: (id: string) => boolean;
 }
 
 /** Deletion of instances, states and jobs, and reconciliation; what the DELETE handlers call. */
@@ -38,6 +43,9 @@ export class DeletionService {
   deleteInstance(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
     return this.serial.run('delete', async () => {
       const id = resolveInstanceIdPrefix(this.ctx.store, ref);
+      if (opts.onlyIf && !opts.onlyIf(id)) {
+        throw sqlrsError('conflict', `instance ${id} changed while its delete waited`);
+      }
       return executeDelete(this.ctx, await planInstanceDelete(this.ctx, id, opts.force), opts);
     });
   }

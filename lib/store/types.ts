@@ -26,7 +26,24 @@ export interface InstanceRow {
   db_name: string;
   dsn: string;
   created_at: string;
+  /** When the reaper may drop it (docs/lifecycle.md); null: never. */
   expires_at: string | null;
+  /**
+   * Sliding expiry: expires_at is kept at last_used_at plus this (the config's instance_ttl
+   * when the instance was made); null for a fixed expiry or none.
+   */
+  idle_ttl_seconds?: number | null;
+  /** The instance's last sign of use: made, renewed, or a session seen on it. */
+  last_used_at?: string | null;
+}
+
+/** An instance the reaper looks at: due now, or kept alive by use (sliding expiry). */
+export interface ExpiryCandidate {
+  instance_id: string;
+  image_id: string;
+  db_name: string;
+  expires_at: string | null;
+  idle_ttl_seconds: number | null;
 }
 
 export interface NameRow {
@@ -134,6 +151,13 @@ export interface StoreWriter {
   claimPending(opId: string, jobId: string): void;
   addPooled(row: PooledRow): void;
   removePooled(dbName: string): void;
+  /** A lease renewed: the instance now expires at `expiresAt` (docs/lifecycle.md). */
+  renewInstance(instanceId: string, expiresAt: string, at: string): void;
+  /**
+   * Sessions were seen on these instances at `at`: their last use moves there, and a sliding
+   * expiry moves with it (never earlier than it was).
+   */
+  touchInstances(instanceIds: string[], at: string): void;
 }
 
 export interface Store {
@@ -178,6 +202,11 @@ export interface Store {
   stateHolds(): StateHoldRow[];
   /** Instances per image id (every instance row, pending ones too). */
   instanceCounts(): Map<string, number>;
+  /**
+   * In one query, the shown instances the reaper must look at (docs/lifecycle.md): those
+   * expired at `now` and those with a sliding expiry, in id order.
+   */
+  expiryCandidates(now: string): ExpiryCandidate[];
   /** Every database the catalog knows, for reconciliation with the servers. */
   catalogDatabases(): Array<{
     kind: 'state' | 'instance' | 'pool';

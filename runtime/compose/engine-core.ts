@@ -65,6 +65,7 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
     // What a server that did not answer kept is dropped once it answers (docs/deletion.md).
     prepare.ctx.leftoverDrops?.retryAll();
     prepare.ctx.warmPool?.trim();
+    prepare.reaper.start();
     const authToken = opts.authToken ?? newAuthToken();
     const maxBodyBytes = opts.maxBodyBytes ?? config.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;
     const version = opts.version ?? packageVersion();

@@ -5,6 +5,8 @@ import { parseDuration } from '../../lib/duration.js';
 import { createKernel } from '../../lib/kernel/kernel.js';
 import { cacheBudget } from '../../lib/lifecycle/budget.js';
 import { CacheEviction } from '../../lib/lifecycle/eviction.js';
+import { Reaper } from '../../lib/lifecycle/reaper.js';
+import { lifecycleSettings } from '../../lib/lifecycle/settings.js';
 import { HashCache } from '../../lib/prepare/accept/hash-cache.js';
 import { DEFAULT_HASH_TIMEOUT } from '../../lib/prepare/accept/hash-limits.js';
 import type { PrepareContext } from '../../lib/prepare/context.js';
@@ -23,6 +25,8 @@ export interface PrepareServices {
   /** The cache budget's passes (docs/lifecycle.md). */
   eviction: CacheEviction;
   ctx: PrepareContext;
+  /** Drops expired instances; started once the start's reconciliation is done. */
+  reaper: Reaper;
   close(): Promise<void>;
 }
 
@@ -53,8 +57,12 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
       maxTotal: config.warm_pool?.max_total ?? DEFAULT_WARM_POOL.maxTotal,
     },
   );
+  // The budget's pass after each build needs the deletion service, which needs the jobs,
+  // which need this context: the hook is bound once the pass exists, below.
+  let evictSoon = () => {};
   const ctx: PrepareContext = {
     ...kernel,
+    afterBuild: () => evictSoon(),
     pool,
     hashCache: new HashCache(),
     warmPool,
@@ -82,13 +90,16 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     evictCopies: (rows) => warmPool.evictCopies(rows),
     needed: () => jobs.neededStates(),
   });
-  ctx.afterBuild = () => eviction.afterBuild();
+  evictSoon = () => eviction.afterBuild();
+  const reaper = new Reaper(kernel, deletion, lifecycleSettings(config), evictSoon);
   return {
     jobs,
     deletion,
     eviction,
     ctx,
+    reaper,
     async close() {
+      await reaper.close(); // first: a pass under way ends before what it deletes with
       await jobs.shutdown();
       await eviction.idle();
       leftoverDrops.close();

@@ -4,6 +4,7 @@ import { health } from '../../handlers/health.js';
 import { deleteInstance } from '../../handlers/instances-delete.js';
 import { getInstance } from '../../handlers/instances-get.js';
 import { listInstances } from '../../handlers/instances-list.js';
+import { renewInstance } from '../../handlers/instances-renew.js';
 import { getName } from '../../handlers/names-get.js';
 import { listNames } from '../../handlers/names-list.js';
 import { getOpenApi } from '../../handlers/openapi.js';
@@ -77,6 +78,16 @@ export const ROUTES: readonly Route[] = [
     query: 'empty-query.json',
     responses: { 200: 'instance-entry.json', 307: null, ...guarded, 404: E, 409: E },
     summary: 'Get an instance by id; a name or id prefix redirects to the id',
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/instances/:idOrName/renew',
+    handler: renewInstance,
+    auth: true,
+    query: 'empty-query.json',
+    body: 'instance-renew-request.json',
+    responses: { 200: 'instance-entry.json', ...guarded, 404: E, 409: E },
+    summary: 'Renew an instance lease: it now expires ttl_seconds from now',
   },
   {
     method: 'GET',

@@ -31,6 +31,8 @@ export function instanceRow(stateId: string, overrides: Partial<InstanceRow> = {
     dsn: `postgres://postgres@127.0.0.1:5432/sqlrs_test_i_${id}`,
     created_at: '2026-01-01T00:00:01.000Z',
     expires_at: null,
+    idle_ttl_seconds: null,
+    last_used_at: overrides.created_at ?? '2026-01-01T00:00:01.000Z',
     ...overrides,
   };
 }

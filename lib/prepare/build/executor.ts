@@ -19,6 +19,7 @@ import { chainStates, markCached, type PlannedStep, planTasks } from './planner.
 /** What a validated, hashed prepare request carries into its job. */
 export interface JobSpec extends AcceptedRequest {
   name?: string;
+  ttlSeconds?: number;
 }
 
 /**
@@ -48,7 +49,11 @@ export async function executeJob(
   const recording =
     job.planOnly || warm
       ? undefined
-      : recordWork(ctx, job, server, planned, { name: spec.name, trusted });
+      : recordWork(ctx, job, server, planned, {
+          name: spec.name,
+          ttlSeconds: spec.ttlSeconds,
+          trusted,
+        });
   // Awaited below, after the server's answer: a write that fails first (a catalog that cannot
   // be saved) must not be an unhandled rejection meanwhile, which ends the process.
   recording?.catch(() => undefined);
@@ -163,6 +168,7 @@ async function finish(
   const instance = await createInstance(ctx, server, state, {
     jobId: job.id,
     name: spec.name,
+    ttlSeconds: spec.ttlSeconds,
     reused: last.cached,
     recorded: work && { ...work.instance, durable: work.durable },
     signal: job.abort.signal,

@@ -31,6 +31,8 @@ export interface RecordedInstance {
 export interface InstanceOptions {
   jobId: string;
   name?: string;
+  /** The instance's TTL, if the request gave one (docs/lifecycle.md). */
+  ttlSeconds?: number;
   /** The state was in the cache already (not built by this job): keep warm copies of it. */
   reused: boolean;
   /**
@@ -51,7 +53,7 @@ export async function createInstance(
   ctx: PrepareContext,
   server: DbmsServer,
   state: StateRow,
-  { jobId, name, reused, recorded, signal }: InstanceOptions,
+  { jobId, name, ttlSeconds, reused, recorded, signal }: InstanceOptions,
 ): Promise<NewInstance> {
   let tidy: () => void;
   let plan: PlannedInstance;
@@ -60,11 +62,12 @@ export async function createInstance(
     tidy = await recordedClone(ctx, server, state, recorded, signal);
   } else {
     const target = { stateId: state.state_id, imageId: state.image_id };
+    const ask = { name, ttlSeconds };
     const pooled = ctx.warmPool?.nextCopy(state.state_id);
     const copyOf = pooled === undefined ? undefined : ctx.names.instanceIdOf(pooled);
     plan = copyOf
-      ? planInstance(ctx, server, target, jobId, name, copyOf, passwordOf(ctx, state, pooled))
-      : planInstance(ctx, server, target, jobId, name);
+      ? planInstance(ctx, server, target, jobId, ask, copyOf, passwordOf(ctx, state, pooled))
+      : planInstance(ctx, server, target, jobId, ask);
     tidy = copyOf
       ? await adoptCopy(ctx, server, state, plan, pooled as string, signal)
       : await byClone(ctx, server, state, plan, signal);

@@ -84,7 +84,7 @@ export class JobManager {
     });
     if (req.name) this.reservedNames.set(req.name, job.id);
     this.jobs.set(job.id, job);
-    this.specs.set(job.id, { ...accepted, name: req.name });
+    this.specs.set(job.id, { ...accepted, name: req.name, ttlSeconds: req.ttl_seconds });
     job.emit({ type: 'status', status: 'queued' });
     this.queue.push(job);
     this.activity(1);

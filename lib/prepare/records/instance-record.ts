@@ -1,5 +1,8 @@
 import type { DbmsServer } from '../../dbms/types.js';
+import { parseDuration } from '../../duration.js';
 import { newInstanceId, randomHex } from '../../id.js';
+import { lifetimeOf } from '../../lifecycle/expiry.js';
+import { DEFAULT_INSTANCE_TTL } from '../../lifecycle/settings.js';
 import type { InstanceRow, StoreWriter } from '../../store/types.js';
 import type { PrepareContext } from '../context.js';
 import { dropped } from './leftovers.js';
@@ -14,25 +17,34 @@ export interface PlannedInstance {
   password?: string;
 }
 
+/** What the request asks of its instance: a name to bind, a TTL (docs/lifecycle.md). */
+export interface InstanceAsk {
+  name?: string;
+  ttlSeconds?: number;
+}
+
 export function planInstance(
   ctx: PrepareContext,
   server: DbmsServer,
   target: { stateId: string; imageId: string },
   jobId: string,
-  name?: string,
+  { name, ttlSeconds }: InstanceAsk,
   instanceId = newInstanceId(),
   // A warm copy's login has its password already (made with the copy).
   password = server.access === 'restricted' ? randomHex(16) : undefined,
 ): PlannedInstance {
   const db = ctx.names.instance(instanceId);
+  const created_at = ctx.clock().toISOString();
+  const instanceTtlMs = parseDuration(ctx.config.instance_ttl ?? DEFAULT_INSTANCE_TTL);
   const row: InstanceRow = {
     instance_id: instanceId,
     image_id: target.imageId,
     state_id: target.stateId,
     db_name: db,
     dsn: server.dsn(db, password),
-    created_at: ctx.clock().toISOString(),
-    expires_at: null,
+    created_at,
+    ...lifetimeOf(created_at, { ttlSeconds, named: name !== undefined, instanceTtlMs }),
+    last_used_at: created_at,
   };
   return { row, jobId, name, password };
 }

@@ -6,6 +6,7 @@ import type { PrepareContext } from '../context.js';
 import { baseSource, type PoolSource, stateSource } from '../hand-out/pool-source.js';
 import type { Job } from '../jobs/job.js';
 import {
+  type InstanceAsk,
   type PlannedInstance,
   planInstance,
   recordNewInstance,
@@ -62,13 +63,13 @@ export async function recordWork(
   job: Job,
   server: DbmsServer,
   planned: PlannedStep[],
-  { name, trusted }: { name?: string; trusted: boolean },
+  { name, ttlSeconds, trusted }: InstanceAsk & { trusted: boolean },
 ): Promise<RecordedWork> {
   const imageId = job.imageId;
   const last = { stateId: (planned.at(-1) as PlannedStep).stateId, imageId };
   const first = planned.find((p) => ctx.store.getState(p.stateId) === undefined);
   const reserved = first ? undefined : ctx.reservations?.take(last.stateId);
-  const plan = planInstance(ctx, server, last, job.id, name, reserved?.instanceId);
+  const plan = planInstance(ctx, server, last, job.id, { name, ttlSeconds }, reserved?.instanceId);
   const work: RecordedWork = {
     // Every step: which are cached is known only when the plan's round trip returns; a trusted
     // hit makes no such trip and builds nothing (if a state is gone, the job runs again checked).

@@ -5,6 +5,7 @@ import { sqlrsError } from '../../errors.js';
 import { fileSystemReason } from '../../files/fs-reason.js';
 import { newCatalogId, randomHex } from '../../id.js';
 import type {
+  ExpiryCandidate,
   InstanceRow,
   NameRow,
   PendingRow,
@@ -242,6 +243,13 @@ class SqljsStore implements Store {
         this.db,
         'SELECT image_id, COUNT(*) AS n FROM instances GROUP BY image_id',
       ).map((r) => [r.image_id, r.n]),
+    );
+  expiryCandidates = (now: string) =>
+    all<ExpiryCandidate>(
+      this.db,
+      `SELECT instance_id, image_id, db_name, expires_at, idle_ttl_seconds FROM ready_instances
+        WHERE expires_at <= ? OR idle_ttl_seconds IS NOT NULL ORDER BY instance_id`,
+      [now],
     );
   catalogDatabases = () =>
     all<{ kind: 'state' | 'instance' | 'pool'; id: string; db_name: string; image_id: string }>(

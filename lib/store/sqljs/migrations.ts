@@ -74,6 +74,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE pending ADD COLUMN reason TEXT;
   `,
+  // v6: instances expire (docs/lifecycle.md). An instance with idle_ttl_seconds expires that
+  // long after its last use (last_used_at), and expires_at is kept equal to it, so entries and
+  // the reaper read one column for "expired", whatever kind of expiry the instance has.
+  `
+  ALTER TABLE instances ADD COLUMN idle_ttl_seconds INTEGER;
+  ALTER TABLE instances ADD COLUMN last_used_at TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

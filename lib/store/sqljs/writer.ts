@@ -41,9 +41,19 @@ export function sqljsWriter(db: Database): StoreWriter {
     insertInstance(r: InstanceRow) {
       run(
         db,
-        `INSERT INTO instances (instance_id, image_id, state_id, db_name, dsn, created_at, expires_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [r.instance_id, r.image_id, r.state_id, r.db_name, r.dsn, r.created_at, r.expires_at],
+        `INSERT INTO instances (instance_id, image_id, state_id, db_name, dsn, created_at,
+          expires_at, idle_ttl_seconds, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          r.instance_id,
+          r.image_id,
+          r.state_id,
+          r.db_name,
+          r.dsn,
+          r.created_at,
+          r.expires_at,
+          r.idle_ttl_seconds ?? null,
+          r.last_used_at ?? r.created_at,
+        ],
       );
     },
     deleteInstance(instanceId: string) {
@@ -93,6 +103,26 @@ export function sqljsWriter(db: Database): StoreWriter {
     },
     removePooled(dbName: string) {
       run(db, 'DELETE FROM pool WHERE db_name = ?', [dbName]);
+    },
+    renewInstance(instanceId: string, expiresAt: string, at: string) {
+      run(db, 'UPDATE instances SET expires_at = ?, last_used_at = ? WHERE instance_id = ?', [
+        expiresAt,
+        at,
+        instanceId,
+      ]);
+    },
+    touchInstances(instanceIds: string[], at: string) {
+      // One statement whatever the number of ids. The new expiry is computed in SQLite's own
+      // format and written back in ours (docs/api.md: RFC 3339 with milliseconds).
+      run(
+        db,
+        `UPDATE instances SET last_used_at = ?1,
+          expires_at = CASE WHEN idle_ttl_seconds IS NULL THEN expires_at
+            ELSE MAX(COALESCE(expires_at, ''),
+              strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '+' || idle_ttl_seconds || ' seconds')) END
+          WHERE instance_id IN (SELECT value FROM json_each(?2))`,
+        [at, JSON.stringify(instanceIds)],
+      );
     },
   };
 }
