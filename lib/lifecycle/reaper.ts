@@ -106,7 +106,9 @@ export class Reaper {
     for (const row of rows) {
       try {
         const server = this.ctx.servers(imageTarget(this.ctx.config, row.image_id));
-        byServer.set(server, [...(byServer.get(server) ?? []), row]);
+        const group = byServer.get(server);
+        if (group) group.push(row);
+        else byServer.set(server, [row]);
       } catch (err) {
         report.failed.push(row.instance_id);
         this.ctx.logger.error('reap_skipped', {
