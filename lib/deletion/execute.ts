@@ -1,3 +1,4 @@
+import { sqlrsError } from '../errors.js';
 import { randomHex } from '../id.js';
 import type { DeleteResult } from '../schema-types.js';
 import type { DeletionContext } from './context.js';
@@ -6,12 +7,14 @@ import { countSessions, type DeletePlan, type Drop, propagateBlocked } from './p
 /**
  * Runs a deletion plan all-or-nothing (docs/deletion.md). Without force, instance databases are
  * first fenced (no new connections) and their sessions counted again, so a session that came
- * in after the check turns the result into `blocked` before anything is dropped.
+ * in after the check turns the result into `blocked` before anything is dropped. `onlyIf` is
+ * asked again in the turn that records the drops: the fence, the counts and the warm copies
+ * wait on the server, and what it guards (a lease, a job's need) may have changed meanwhile.
  */
 export async function executeDelete(
   ctx: DeletionContext,
   plan: DeletePlan,
-  opts: { force: boolean; dryRun: boolean },
+  opts: { force: boolean; dryRun: boolean; onlyIf?: () => boolean },
 ): Promise<DeleteResult> {
   const blocked = propagateBlocked(plan.root);
   if (opts.dryRun)
@@ -28,7 +31,7 @@ export async function executeDelete(
     ctx.reservations?.forget(d.id);
     await ctx.warmPool?.drain(d.id);
   }
-  const opIds = await recordDrops(ctx, plan).catch(async (err) => {
+  const opIds = await recordDrops(ctx, plan, opts.onlyIf).catch(async (err) => {
     // Nothing was dropped: the instances take connections again, as before the request.
     if (!opts.force) await fence(plan, true);
     throw err;
@@ -72,8 +75,20 @@ async function fence(plan: DeletePlan, allow: boolean): Promise<void> {
 /**
  * Records every drop as pending before the first one starts: an engine killed in the middle
  * (or a DROP still running on the server when it restarts) is finished by reconciliation.
+ * The records commit the delete: `onlyIf` is asked in the same turn, so nothing that changes
+ * its answer can come in between (a renew sees the records and is refused).
  */
-async function recordDrops(ctx: DeletionContext, plan: DeletePlan): Promise<string[]> {
+async function recordDrops(
+  ctx: DeletionContext,
+  plan: DeletePlan,
+  onlyIf?: () => boolean,
+): Promise<string[]> {
+  if (onlyIf && !onlyIf()) {
+    throw sqlrsError(
+      'conflict',
+      `${plan.root.kind} ${plan.root.id} changed while its delete waited`,
+    );
+  }
   const now = ctx.clock().toISOString();
   const ids = plan.drops.map(() => randomHex(8));
   const imageOf = (d: Drop) =>

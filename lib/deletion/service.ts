@@ -12,8 +12,10 @@ export interface DeleteOptions {
   dryRun: boolean;
   recurse?: boolean;
   /**
-   * Checked once the delete's turn has come, with the target resolved: false ends it with
-   * `conflict` before anything is touched (the reaper: an instance renewed meanwhile).
+   * Checked once the delete's turn has come, with the target resolved, and again in the turn
+   * that commits to the drop (lib/deletion/execute.ts): false ends it with `conflict` before
+   * anything is dropped (the reaper: an instance renewed meanwhile; the cache budget: a state
+   * a job came to need).
    */
   onlyIf?: (id: string) => boolean;
 }
@@ -35,6 +37,13 @@ export class DeletionService {
    */
   private readonly serial = new KeyedMutex();
 
+  /**
+   * What an unconditional delete is removing now (deletes run one at a time): the instance, or
+   * the states of a recursive delete's tree. A renew of such an instance is refused.
+   */
+  private readonly instancesGoing = new Set<string>();
+  private readonly treesGoing = new Set<string>();
+
   constructor(
     private readonly ctx: DeletionContext,
     private readonly jobs: JobControl,
@@ -43,10 +52,16 @@ export class DeletionService {
   deleteInstance(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
     return this.serial.run('delete', async () => {
       const id = resolveInstanceIdPrefix(this.ctx.store, ref);
-      if (opts.onlyIf && !opts.onlyIf(id)) {
-        throw sqlrsError('conflict', `instance ${id} changed while its delete waited`);
+      const onlyIf = checked('instance', id, opts.onlyIf);
+      // A delete with a condition is committed only when its drops are recorded.
+      const marked = !opts.dryRun && !opts.onlyIf;
+      if (marked) this.instancesGoing.add(id);
+      try {
+        const plan = await planInstanceDelete(this.ctx, id, opts.force);
+        return await executeDelete(this.ctx, plan, { ...opts, onlyIf });
+      } finally {
+        if (marked) this.instancesGoing.delete(id);
       }
-      return executeDelete(this.ctx, await planInstanceDelete(this.ctx, id, opts.force), opts);
     });
   }
 
@@ -57,18 +72,40 @@ export class DeletionService {
   deleteState(ref: string, opts: DeleteOptions): Promise<DeleteResult> {
     return this.serial.run('delete', async () => {
       const id = resolveStateId(this.ctx.store, ref);
+      const onlyIf = checked('state', id, opts.onlyIf);
       const ids = subtreeStateIds(this.ctx, id);
       const end = opts.dryRun ? () => {} : this.ctx.deletions.begin(ids);
+      const marked = !opts.dryRun && !opts.onlyIf && opts.recurse === true;
+      if (marked) for (const s of ids) this.treesGoing.add(s);
       try {
         const plan = await planStateDelete(this.ctx, id, {
           recurse: opts.recurse ?? false,
           force: opts.force,
         });
-        return await executeDelete(this.ctx, plan, opts);
+        return await executeDelete(this.ctx, plan, { ...opts, onlyIf });
       } finally {
         end();
+        if (marked) for (const s of ids) this.treesGoing.delete(s);
       }
     });
+  }
+
+  /**
+   * Whether a delete is removing the instance now (docs/lifecycle.md, renew answers 409): an
+   * unconditional delete of it or of its state's tree in its turn, or drops already recorded.
+   */
+  instanceGoing(instanceId: string): boolean {
+    if (this.instancesGoing.has(instanceId)) return true;
+    const row = this.ctx.store.getInstance(instanceId);
+    if (row && this.treesGoing.has(row.state_id)) return true;
+    return this.ctx.store
+      .listPending()
+      .some(
+        (p) =>
+          p.kind === 'drop' &&
+          p.target_id === instanceId &&
+          (p.reason === 'delete' || p.reason == null),
+      );
   }
 
   /** A job is blocked while it runs (or waits) unless forced; force cancels it first. */
@@ -104,4 +141,15 @@ export class DeletionService {
   lastReconcile(): ReconcileReport {
     return this.lastReport;
   }
+}
+
+/** Asks `onlyIf` now (the delete's turn); answers the check to ask again at the commit. */
+function checked(
+  kind: 'instance' | 'state',
+  id: string,
+  onlyIf: ((id: string) => boolean) | undefined,
+): (() => boolean) | undefined {
+  if (!onlyIf) return undefined;
+  if (!onlyIf(id)) throw sqlrsError('conflict', `${kind} ${id} changed while its delete waited`);
+  return () => onlyIf(id);
 }

@@ -25,8 +25,11 @@ export interface EvictionReport {
 export interface EvictionDeps {
   kernel: Pick<Kernel, 'store' | 'config' | 'servers' | 'names' | 'clock' | 'logger'>;
   budget: CacheBudget;
-  /** An ordinary delete of one state, never forced, never recursive (lib/deletion). */
-  deleteState(stateId: string): Promise<DeleteResult>;
+  /**
+   * An ordinary delete of one state, never forced, never recursive (lib/deletion), done only if
+   * `onlyIf` still holds when the delete's turn comes and when it commits.
+   */
+  deleteState(stateId: string, onlyIf: (stateId: string) => boolean): Promise<DeleteResult>;
   /** Drops warm copies by the pool's own claim and drop; absent: no pool. */
   evictCopies?(rows: PooledRow[]): Promise<string[]>;
   /** States queued and running jobs need, and images whose chains are not known yet. */
@@ -184,7 +187,7 @@ export class CacheEviction {
           [];
         return gone.includes(e.id);
       }
-      const result = await this.deps.deleteState(e.id);
+      const result = await this.deps.deleteState(e.id, (id) => unheld(this.deps, id));
       return result.outcome === 'deleted';
     } catch (err) {
       // Gone already (another delete), or held after all: the pass goes on with the next.
@@ -196,4 +199,24 @@ export class CacheEviction {
   private copyRow(db: string): PooledRow | undefined {
     return this.deps.kernel.store.listPooled().find((r) => r.db_name === db);
   }
+}
+
+/**
+ * Whether nothing holds the state now: no job needs it, and it has no instance (one still being
+ * made counts) and no child state. Asked again when the delete's turn comes and when it
+ * commits: a job submitted while the delete waited may have planned the state as cached.
+ */
+function unheld(deps: EvictionDeps, stateId: string): boolean {
+  const { store } = deps.kernel;
+  const needed = deps.needed();
+  const image = store.getState(stateId)?.image_id ?? '';
+  if (needed.stateIds.has(stateId) || needed.images.has(image)) return false;
+  if (store.instancesOfState(stateId).length > 0 || store.childStateIds(stateId).length > 0) {
+    return false;
+  }
+  return !store
+    .listPending()
+    .some(
+      (p) => p.kind === 'instance_create' && store.getInstance(p.target_id)?.state_id === stateId,
+    );
 }

@@ -86,7 +86,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   const eviction = new CacheEviction({
     kernel,
     budget: cacheBudget(config),
-    deleteState: (id) => deletion.deleteState(id, { force: false, dryRun: false }),
+    deleteState: (id, onlyIf) => deletion.deleteState(id, { force: false, dryRun: false, onlyIf }),
     evictCopies: (rows) => warmPool.evictCopies(rows),
     needed: () => jobs.neededStates(),
   });
