@@ -1,4 +1,4 @@
-import type { CacheEvicted } from '../../lib/schema-types.js';
+import type { CacheEvicted, CacheStatus } from '../../lib/schema-types.js';
 import { bool, parseArgs } from '../args.js';
 import { apiError } from '../client.js';
 import { type CliContext, json } from '../context.js';
@@ -7,7 +7,8 @@ import { formatBytes } from './status.js';
 
 /**
  * `sqlrs gc [--dry-run]`: an eviction pass now (docs/lifecycle.md); prints what went, or with
- * --dry-run what would go. Nothing goes while every server is within its budget.
+ * --dry-run what would go. Nothing goes while every server is within its budget; a server over
+ * it whose states are all held keeps them, and is named as such.
  */
 export async function gc(ctx: CliContext): Promise<number> {
   const p = parseArgs(ctx.argv, [{ name: 'dry-run' }]);
@@ -22,7 +23,7 @@ export async function gc(ctx: CliContext): Promise<number> {
     return EXIT.ok;
   }
   if (result.evicted.length === 0) {
-    ctx.out('nothing to evict: every server is within its cache budget\n');
+    ctx.out(await nothingEvicted(client));
     return EXIT.ok;
   }
   const verb = dryRun ? 'would evict' : 'evicted';
@@ -35,4 +36,22 @@ export async function gc(ctx: CliContext): Promise<number> {
   }
   ctx.out(`${verb} ${result.evicted.length} in all, ${formatBytes(total)}\n`);
   return EXIT.ok;
+}
+
+/**
+ * An empty pass: every server within its budget, or what is left over a budget is held (an
+ * instance, a child state, a job, cache_min_age): say which.
+ */
+async function nothingEvicted(client: Awaited<ReturnType<CliContext['client']>>): Promise<string> {
+  const reply = await client.call('GET', '/v1/cache');
+  if (reply.status !== 200) throw apiError(reply);
+  const over = (reply.body as CacheStatus).servers.filter(
+    (s) => s.max_bytes > 0 && s.usage_bytes > s.max_bytes,
+  );
+  if (over.length === 0) return 'nothing to evict: every server is within its cache budget\n';
+  const lines = over.map(
+    (s) =>
+      `${s.image_ids.join(',')}: ${formatBytes(s.usage_bytes)}, over its budget of ${formatBytes(s.max_bytes)}; what remains is held\n`,
+  );
+  return `nothing to evict\n${lines.join('')}`;
 }

@@ -49,10 +49,10 @@ export interface DbmsServer {
   /** Databases whose names start with `prefix`, and whether they take connections. */
   list(prefix: string): Promise<Array<{ name: string; allowConnections: boolean }>>;
   /**
-   * The size in bytes of every database whose name starts with `prefix`, in one query (the
-   * cache budget measures a server once per pass: docs/lifecycle.md).
+   * The size in bytes of each of these databases that exists, in one query (the cache budget
+   * measures a server once per pass, only what it counts: docs/lifecycle.md).
    */
-  sizes?(prefix: string): Promise<Map<string, number>>;
+  sizes?(dbs: string[]): Promise<Map<string, number>>;
   /** Serializes builds of one state across engine processes on this server. */
   lockState(stateDb: string): Promise<() => Promise<void>>;
   /** Cancels whatever runs in `db` (its sessions' queries). */

@@ -5,6 +5,8 @@ import type { EngineConfig } from '../schema-types.js';
 export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 ** 3;
 export const DEFAULT_CACHE_LOW_WATERMARK = 0.8;
 export const DEFAULT_CACHE_MIN_AGE = '10m';
+/** 8784h (366 days), the bound of instance_ttl and expiry_grace too. */
+const MAX_CACHE_MIN_AGE_MS = 366 * 24 * 3_600_000;
 
 /** The cache budget as the engine applies it (docs/lifecycle.md, Cache budget and eviction). */
 export interface CacheBudget {
@@ -27,11 +29,16 @@ export function cacheBudget(config: EngineConfig): CacheBudget {
   const lowWatermark = config.cache_low_watermark ?? DEFAULT_CACHE_LOW_WATERMARK;
   if (!(lowWatermark > 0 && lowWatermark <= 1))
     throw new Error(`cache_low_watermark must be in (0, 1] (got ${lowWatermark})`);
+  const minAge = config.cache_min_age ?? DEFAULT_CACHE_MIN_AGE;
   let minAgeMs: number;
   try {
-    minAgeMs = parseDuration(config.cache_min_age ?? DEFAULT_CACHE_MIN_AGE);
+    minAgeMs = parseDuration(minAge);
   } catch (err) {
     throw new Error(`cache_min_age: ${(err as Error).message}`);
   }
+  // Bounded like the lifecycle's other durations (settings.ts): past them, a pass's dates
+  // would not be dates at all.
+  if (!(minAgeMs <= MAX_CACHE_MIN_AGE_MS))
+    throw new Error(`cache_min_age must be 0 to 8784h, got ${minAge}`);
   return { maxBytes, lowWatermark, minAgeMs };
 }

@@ -40,7 +40,7 @@ export interface EvictionDeps {
  * The cache budget (docs/lifecycle.md, Cache budget and eviction): per server, while its
  * states and warm copies take more than `cache_max_bytes`, a pass evicts down to the low
  * watermark, warm copies first, then states nobody holds, least recently used first. Passes
- * run one at a time; a pass asked for while one waits joins it.
+ * run one at a time; a pass asked for after a build while one waits (not yet started) joins it.
  */
 export class CacheEviction {
   private chain: Promise<unknown> = Promise.resolve();
@@ -52,10 +52,13 @@ export class CacheEviction {
   /** After a build that published a state: a pass in the background (joined if one waits). */
   afterBuild(): void {
     if (this.deps.budget.maxBytes === 0 || this.queued) return;
-    this.queued = this.enqueue(false).finally(() => {
-      this.queued = undefined;
+    // Cleared as the pass starts, not as it ends: a build done while it runs, after it read
+    // the catalog, queues one more pass rather than join one that cannot see that build.
+    const queued = this.enqueue(false, () => {
+      if (this.queued === queued) this.queued = undefined;
     });
-    this.queued.catch((err) =>
+    this.queued = queued;
+    queued.catch((err) =>
       this.deps.kernel.logger.error('cache_eviction_failed', { error: String(err) }),
     );
   }
@@ -85,10 +88,8 @@ export class CacheEviction {
 
   /** Every server the catalog uses, measured (one query each). */
   async usage(): Promise<ServerUsage[]> {
-    const { store, config, servers, names } = this.deps.kernel;
-    return Promise.all(
-      holdingsByServer(store, config).map((h) => measure(h, servers(h.target), names.prefix)),
-    );
+    const { store, config, servers } = this.deps.kernel;
+    return Promise.all(holdingsByServer(store, config).map((h) => measure(h, servers(h.target))));
   }
 
   /** The bytes a pass could evict if the budget were 0: what nothing holds now. */
@@ -97,8 +98,13 @@ export class CacheEviction {
     return all.reduce((n, e) => n + e.bytes, 0);
   }
 
-  private enqueue(dryRun: boolean): Promise<Evicted[]> {
-    const run = this.chain.catch(() => undefined).then(() => this.pass(dryRun));
+  private enqueue(dryRun: boolean, starting: () => void = () => {}): Promise<Evicted[]> {
+    const run = this.chain
+      .catch(() => undefined)
+      .then(() => {
+        starting();
+        return this.pass(dryRun);
+      });
     this.chain = run.catch(() => undefined);
     return run;
   }

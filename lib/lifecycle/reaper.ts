@@ -28,12 +28,15 @@ export interface ReapReport {
  * catalog query finds the candidates, one query per server counts their sessions; instances
  * of a sliding expiry that have sessions are used, so their expiry moves; an expired one
  * without sessions is deleted, one with sessions only once the grace has passed too, with
- * force. A server or a row that fails is logged and left for the next pass.
+ * force. The first pass after a start moves every sliding expiry first: the time the engine
+ * was stopped does not count. A server or a row that fails is logged and left for the next pass.
  */
 export class Reaper {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
   private closed = false;
+  /** No pass yet: the time the engine was not running does not count (the first pass). */
+  private fresh = true;
   /** Passes finished so far, for tests that wait for one. */
   passes = 0;
 
@@ -58,7 +61,7 @@ export class Reaper {
         .finally(() => {
           this.passes++;
           this.running = undefined;
-          this.afterPass();
+          if (!this.closed) this.afterPass();
           this.schedule(this.settings.reapIntervalMs);
         });
     }, ms);
@@ -71,20 +74,27 @@ export class Reaper {
     const now = this.ctx.clock();
     const nowIso = now.toISOString();
     const rows = this.ctx.store.expiryCandidates(nowIso);
-    if (rows.length === 0) return report;
+    // The first pass after a start: nobody could use a sliding instance while the engine was
+    // stopped, so each one's last use moves to now before any expiry is judged.
+    const resumed = this.fresh;
+    if (rows.length === 0) {
+      this.fresh = false;
+      return report;
+    }
     const sessions = await this.sessionCounts(rows, report);
     const used = rows.filter(
-      (r) => r.idle_ttl_seconds !== null && (sessions.get(r.db_name) ?? 0) > 0,
+      (r) => r.idle_ttl_seconds !== null && (resumed || (sessions.get(r.db_name) ?? 0) > 0),
     );
     if (used.length > 0) {
       const ids = used.map((r) => r.instance_id);
       await this.ctx.store.write((w) => w.touchInstances(ids, nowIso));
       report.touched.push(...ids);
     }
+    this.fresh = false; // only once that write is made: a pass that failed first tries again
     for (const row of rows) {
       const n = sessions.get(row.db_name);
       if (n === undefined || row.expires_at === null || row.expires_at > nowIso) continue;
-      if (row.idle_ttl_seconds !== null && n > 0) continue; // used: just moved on
+      if (row.idle_ttl_seconds !== null && (resumed || n > 0)) continue; // just moved on
       const overdue = now.getTime() - Date.parse(row.expires_at);
       if (n > 0 && overdue < this.settings.graceMs) {
         report.kept.push(row.instance_id);

@@ -56,18 +56,18 @@ export function holdingsByServer(store: Store, config: EngineConfig): ServerHold
 }
 
 /**
- * Sizes a server's holdings with one query on the server (every database of the catalog's
- * namespace); a server that does not answer gets the sizes the catalog recorded (a state's
- * size when it was published, a copy of a state its state's, a copy of a base 0).
+ * Sizes a server's holdings with one query on the server, naming only the databases the
+ * budget counts (its states and warm copies: instances and build databases are left out);
+ * a server that does not answer gets the sizes the catalog recorded (a state's size when it
+ * was published, a copy of a state its state's, a copy of a base 0).
  */
-export async function measure(
-  h: ServerHoldings,
-  server: DbmsServer,
-  prefix: string,
-): Promise<ServerUsage> {
+export async function measure(h: ServerHoldings, server: DbmsServer): Promise<ServerUsage> {
   let sizes: Map<string, number> | undefined;
   try {
-    sizes = await server.sizes?.(prefix);
+    sizes = await server.sizes?.([
+      ...h.states.map((s) => s.db_name),
+      ...h.copies.map((c) => c.db_name),
+    ]);
   } catch {
     sizes = undefined;
   }

@@ -158,6 +158,11 @@ export interface StoreWriter {
    * expiry moves with it (never earlier than it was).
    */
   touchInstances(instanceIds: string[], at: string): void;
+  /**
+   * An instance handed out at `at`: its life starts then (created_at and last use), and it
+   * expires at `expiresAt` (docs/lifecycle.md, "Expiry").
+   */
+  handOutInstance(instanceId: string, at: string, expiresAt: string | null): void;
 }
 
 export interface Store {

@@ -100,6 +100,8 @@ t.test('cache budget values: bad ones are refused naming the field', async (t) =
     [{ cache_low_watermark: 0 }, /cache_low_watermark/],
     [{ cache_low_watermark: 1.5 }, /cache_low_watermark/],
     [{ cache_min_age: '10 minutes' }, /cache_min_age/],
+    // Past the bound every pass would fail on a date it cannot write.
+    [{ cache_min_age: '100000000000h' }, /cache_min_age must be 0 to 8784h/],
   ];
   for (const [config, message] of bad) {
     await writeFile(join(dir, 'config.json'), JSON.stringify(config));

@@ -183,14 +183,17 @@ export class MysqlServer implements DbmsServer {
     return list.map((r) => ({ name: r.n, allowConnections: true }));
   }
 
-  async sizes(prefix: string): Promise<Map<string, number>> {
-    // Schemas without tables have no rows in TABLES: the left join counts them as 0.
+  async sizes(dbs: string[]): Promise<Map<string, number>> {
+    if (dbs.length === 0) return new Map();
+    // Schemas without tables have no rows in TABLES: the left join counts them as 0. The
+    // names go as one JSON parameter, however many there are.
     const list = await this.q<Array<{ n: string; size: string | number | null }>>(
       `SELECT s.SCHEMA_NAME AS n, SUM(t.DATA_LENGTH + t.INDEX_LENGTH) AS size
          FROM information_schema.SCHEMATA s
          LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME
-        WHERE LEFT(s.SCHEMA_NAME, ?) = ? GROUP BY s.SCHEMA_NAME`,
-      [prefix.length, prefix],
+        WHERE s.SCHEMA_NAME IN (SELECT n FROM JSON_TABLE(?, '$[*]' COLUMNS (n VARCHAR(64) PATH '$')) j)
+        GROUP BY s.SCHEMA_NAME`,
+      [JSON.stringify(dbs)],
     );
     return new Map(list.map((r) => [r.n, Number(r.size ?? 0)]));
   }

@@ -339,13 +339,14 @@ export class PostgresServer implements DbmsServer {
     return rows.map((r) => ({ name: r.datname, allowConnections: r.datallowconn }));
   }
 
-  async sizes(prefix: string): Promise<Map<string, number>> {
-    // The engine's connection owns every database of its catalog, so it may size them all. A
+  async sizes(dbs: string[]): Promise<Map<string, number>> {
+    if (dbs.length === 0) return new Map();
+    // The engine's connection owns every database of its catalog, so it may size them. A
     // database dropped between the scan and its size fails the query: it is asked once more.
     const ask = () =>
       this.q<{ datname: string; size: string }>(
-        'SELECT datname, pg_database_size(oid) AS size FROM pg_database WHERE starts_with(datname, $1)',
-        [prefix],
+        'SELECT datname, pg_database_size(oid) AS size FROM pg_database WHERE datname = ANY($1::text[])',
+        [dbs],
       );
     const { rows } = await ask().catch(ask);
     return new Map(rows.map((r) => [r.datname, Number(r.size ?? 0)]));

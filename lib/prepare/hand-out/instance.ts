@@ -6,6 +6,7 @@ import { deletedMeanwhile, orDeleted } from '../build/deleted-meanwhile.js';
 import type { PrepareContext } from '../context.js';
 import {
   addPending,
+  handOut,
   type PlannedInstance,
   planInstance,
   recordInstance,
@@ -103,6 +104,7 @@ async function adoptCopy(
   const written = ctx.store.write((w) => {
     w.removePooled(copy);
     next = recordInstanceAndNext(ctx, w, plan);
+    handOut(ctx, w, plan); // no record pending: this write shows it
   });
   written.catch(() => undefined); // awaited after the check: failing first must not end the process
   const putBack = async (err: unknown) => {
@@ -207,7 +209,12 @@ async function recordedClone(
     await undo();
     throw stop;
   }
-  return () => ctx.store.commit((w) => w.removePending(opId));
+  // Shown now: its expiry counts from here, not from the job's first write.
+  return () =>
+    ctx.store.commit((w) => {
+      w.removePending(opId);
+      handOut(ctx, w, plan);
+    });
 }
 
 /**

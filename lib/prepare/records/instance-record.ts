@@ -1,7 +1,7 @@
 import type { DbmsServer } from '../../dbms/types.js';
 import { parseDuration } from '../../duration.js';
 import { newInstanceId, randomHex } from '../../id.js';
-import { lifetimeOf } from '../../lifecycle/expiry.js';
+import { lifetimeOf, plusSeconds } from '../../lifecycle/expiry.js';
 import { DEFAULT_INSTANCE_TTL } from '../../lifecycle/settings.js';
 import type { InstanceRow, StoreWriter } from '../../store/types.js';
 import type { PrepareContext } from '../context.js';
@@ -15,6 +15,8 @@ export interface PlannedInstance {
   name?: string;
   /** build_role restricted: the password of the instance's own login (its DSN carries it). */
   password?: string;
+  /** The TTL the request asked for: counted from the hand-out (handOut). */
+  ttlSeconds?: number;
 }
 
 /** What the request asks of its instance: a name to bind, a TTL (docs/lifecycle.md). */
@@ -46,7 +48,22 @@ export function planInstance(
     ...lifetimeOf(created_at, { ttlSeconds, named: name !== undefined, instanceTtlMs }),
     last_used_at: created_at,
   };
-  return { row, jobId, name, password };
+  return { row, jobId, name, password, ttlSeconds };
+}
+
+/**
+ * The instance handed out, in the write that makes it visible: its expiry counts from now,
+ * not from when the job planned it, so a build's time is not taken from a lease (a fixed TTL
+ * from now; a sliding one from now as its last use). `plan.row` follows.
+ */
+export function handOut(ctx: PrepareContext, w: StoreWriter, plan: PlannedInstance) {
+  const { row, ttlSeconds } = plan;
+  const at = ctx.clock().toISOString();
+  const seconds = ttlSeconds ?? row.idle_ttl_seconds ?? undefined;
+  const expiresAt =
+    seconds === undefined || row.expires_at === null ? null : plusSeconds(at, seconds);
+  w.handOutInstance(row.instance_id, at, expiresAt);
+  Object.assign(row, { created_at: at, last_used_at: at, expires_at: expiresAt });
 }
 
 /** A pending record of the job's (docs/catalog.md), in the caller's write. */

@@ -124,5 +124,12 @@ export function sqljsWriter(db: Database): StoreWriter {
         [at, JSON.stringify(instanceIds)],
       );
     },
+    handOutInstance(instanceId: string, at: string, expiresAt: string | null) {
+      run(
+        db,
+        'UPDATE instances SET created_at = ?, last_used_at = ?, expires_at = ? WHERE instance_id = ?',
+        [at, at, expiresAt, instanceId],
+      );
+    },
   };
 }

@@ -16,6 +16,13 @@ t.test('gc and status --cache: usage per server, a dry run, then the pass', asyn
   const status = await cli(['status', '--cache']);
   t.equal(status.code, 0, status.stderr);
   t.match(status.stdout, /cache {5}postgres.* of 1 B: 1 states, 0 warm copies, 1 instances/);
+  // Over the budget, but its one state is held by the instance: nothing goes, and it says so.
+  const held = await cli(['gc']);
+  t.equal(held.code, 0, held.stderr);
+  t.match(
+    held.stdout,
+    /^nothing to evict\npostgres.*, over its budget of 1 B; what remains is held\n$/,
+  );
   t.equal((await cli(['rm', prep.instance_id])).code, 0);
   const dry = await cli(['gc', '--dry-run']);
   t.equal(dry.code, 0, dry.stderr);

@@ -126,3 +126,18 @@ t.test('GET /v1/states/{id} counts its warm copies', async (t) => {
   t.same(res.json().warm_copies, { count: 0, bytes: 0 });
   conforms(t, 'state-entry.json', res.json());
 });
+
+t.test('usage counts states and warm copies only: a big instance is not sized', async (t) => {
+  const e = await testEngine(t, { config: { cache_min_age: '1h', warm_pool: { per_state: 0 } } });
+  const a = await prepare(e, { psql_args: script(1) });
+  const dsn = a.result?.dsn as string;
+  await query(
+    dsn,
+    'create table big as select g, repeat($$x$$, 100) AS pad from generate_series(1, 100000) g',
+  );
+  const db = new URL(dsn).pathname.slice(1);
+  const [inst] = await query<{ n: string }>(ADMIN_URL, 'SELECT pg_database_size($1) AS n', [db]);
+  const server = ((await e.get('/v1/cache')).json() as CacheStatus).servers[0];
+  t.equal(server?.usage_bytes, await cachedBytes(e), 'the state alone');
+  t.ok(Number(inst?.n) > (server?.usage_bytes ?? 0), 'the bigger instance is not counted');
+});

@@ -185,3 +185,39 @@ t.test(
     });
   },
 );
+
+t.test(
+  'time the engine was stopped does not count: the first pass after a start keeps a sliding instance',
+  async (t) => {
+    const clock = testClock();
+    // One pass at start, then none during the test: what the first pass does is all there is.
+    const config = { instance_ttl: '1h', reap_interval: '24h' };
+    const first = await testEngine(t, { config, clock: clock.now });
+    const sliding = await instance(first);
+    const fixed = await instance(first, { ttl_seconds: 60 });
+    await first.stop('downtime');
+    clock.advance(2 * 3_600_000); // stopped past both expiries
+    const again = await testEngine(t, { stateDir: first.stateDir, clock: clock.now });
+    // The pass logs `reaped` once it is through (the first engine's pass had nothing to drop).
+    const log = join(again.stateDir, 'logs', 'engine.log');
+    await until(async () => (await readFile(log, 'utf8')).includes('"reaped"'), 'a pass done');
+    t.ok(await gone(again, fixed.id, fixed.db)(), 'the fixed TTL expired on the wall clock');
+    const row = again.store.getInstance(sliding.id);
+    t.ok(row, 'the sliding instance stays');
+    t.ok(await databaseExists(sliding.db));
+    t.ok(
+      Date.parse(row?.expires_at as string) >= clock.now().getTime() + 3_500_000,
+      'its last use moved to the start: an hour from now',
+    );
+  },
+);
+
+t.test('ttl_seconds counts from the hand-out, not from before the build', async (t) => {
+  const e = await testEngine(t);
+  const before = Date.now();
+  // The step takes at least two seconds: a TTL counted from the job's start would lose them.
+  const i = await instance(e, { ttl_seconds: 60, psql_args: ['-c', 'select pg_sleep(2)'] });
+  const entry = (await e.get(`/v1/instances/${i.id}`)).json();
+  t.ok(Date.parse(entry.created_at) >= before + 2000, 'created when handed out, after the build');
+  t.equal(Date.parse(entry.expires_at) - Date.parse(entry.created_at), 60_000);
+});

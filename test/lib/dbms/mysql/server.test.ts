@@ -196,3 +196,18 @@ t.test(
     t.same([...(await server.existing([schema]))], [], 'answered on a new connection');
   },
 );
+
+t.test('sizes: only the schemas named, in one query', async (t) => {
+  const server = new MysqlServer(MYSQL_URL);
+  t.teardown(() => server.close());
+  const prefix = `sqlrs_${newCatalogId()}_`;
+  const [named, other] = [`${prefix}s_named`, `${prefix}i_other`];
+  for (const s of [named, other]) await mysqlQuery(`CREATE DATABASE ${s}`);
+  t.teardown(async () => {
+    for (const s of [named, other]) await mysqlQuery(`DROP DATABASE IF EXISTS ${s}`);
+  });
+  await mysqlQuery(`CREATE TABLE ${named}.t (x int)`);
+  const sizes = await server.sizes([named, `${prefix}s_absent`]);
+  t.same([...sizes.keys()], [named], 'the other schema is not sized; a missing one is left out');
+  t.same(await server.sizes([]), new Map());
+});

@@ -41,6 +41,20 @@ t.test('build, publish, clone, drop', async (t) => {
   t.same(await catalogDatabases(catalog), [], 'dropped, and dropping again is a no-op');
 });
 
+t.test('sizes: only the databases named, in one query', async (t) => {
+  const { names, server } = pgServer(t);
+  const state = names.state(stateIdFor('sized'));
+  const inst = names.instance(newInstanceId());
+  await server.createFrom(state, null);
+  await server.createFrom(inst, null);
+  const sizes = await server.sizes([state, names.state(stateIdFor('absent'))]);
+  t.same([...sizes.keys()], [state], 'the instance is not sized; a missing name is left out');
+  t.ok((sizes.get(state) ?? 0) > 0);
+  t.same(await server.sizes([]), new Map());
+  await server.drop(state, true);
+  await server.drop(inst, true);
+});
+
 t.test('resolve: version, identity, tag check', async (t) => {
   const { server } = pgServer(t);
   t.match(await server.resolve('postgres'), /^postgres@15\.\d+\/\d+$/);

@@ -100,3 +100,21 @@ t.test('a name whose instance expired says so', async (t) => {
   t.equal(store.nameEntry('gone-soon')?.status, 'expired');
   t.equal(store.instanceEntry(inst.instance_id)?.status, 'expired');
 });
+
+t.test('a hand-out starts the instance life: created_at, last use and expiry', async (t) => {
+  const store = await openSqljsStore({ dir: await tempDir(t), now: () => new Date(T0) });
+  t.teardown(() => store.close());
+  const s = stateRow();
+  const i = instanceRow(s.state_id, { expires_at: '2026-01-01T00:02:00.000Z' });
+  const at = '2026-01-01T00:01:40.000Z';
+  await store.write((w) => {
+    w.insertState(s);
+    w.insertInstance(i);
+  });
+  await store.write((w) => w.handOutInstance(i.instance_id, at, '2026-01-01T00:03:40.000Z'));
+  t.match(store.getInstance(i.instance_id), {
+    created_at: at,
+    last_used_at: at,
+    expires_at: '2026-01-01T00:03:40.000Z',
+  });
+});
