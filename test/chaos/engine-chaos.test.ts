@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { request } from 'undici';
 import { startEngine } from '../../runtime/process/engine.js';
-import { spawnEngine, waitForEngineJson } from '../helpers/engine-process.js';
+import { spawnLoopbackEngine } from '../helpers/engine-process.js';
 import { clusterToolsMissing, ownCluster } from '../helpers/own-cluster.js';
 import { catalogDatabases, query } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -208,26 +207,7 @@ async function follow(api: Api, jobId: string, gen: number): Promise<End> {
   }
 }
 
-async function spawn(t: Test, json: string) {
-  const e = spawnEngine(t, [
-    '--listen',
-    '127.0.0.1:0',
-    '--write-engine-json',
-    json,
-    '--idle-timeout',
-    '0',
-  ]);
-  const info = await waitForEngineJson(json, e.child.pid, 30_000);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await request(`http://${info.endpoint}${path}`, {
-      method: method as 'GET',
-      headers: { authorization: `Bearer ${info.authToken}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.statusCode, text: await res.body.text() };
-  };
-  return { ...e, call };
-}
+const spawn = (t: Test, json: string) => spawnLoopbackEngine(t, json, 30_000);
 
 function parseLines(text: string) {
   const events = [];

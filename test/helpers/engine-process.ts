@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { request } from 'undici';
 import type { EngineJson } from '../../lib/engine-files/engine-json.js';
 
 export const ENGINE_BIN = fileURLToPath(new URL('../../../bin/sqlrs-engine.js', import.meta.url));
@@ -47,4 +48,45 @@ export async function waitForEngineJson(
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`engine.json did not appear at ${path}`);
+}
+
+/** One authenticated call to an engine: status, body text, and the body as JSON on demand. */
+export type EngineCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{
+  status: number;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads the fields it asserts on, as JSON.parse gives them
+  json: () => any;
+}>;
+
+export function engineCall(info: EngineJson): EngineCall {
+  return async (method, path, body) => {
+    const res = await request(`http://${info.endpoint}${path}`, {
+      method: method as 'GET',
+      headers: { authorization: `Bearer ${info.authToken}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, text, json: () => JSON.parse(text) };
+  };
+}
+
+/**
+ * The engine binary on a loopback port of its own, writing `json`, with no idle timeout (the
+ * crash and chaos tests kill and restart it), once its engine.json names it.
+ */
+export async function spawnLoopbackEngine(t: Test, json: string, timeoutMs?: number) {
+  const e = spawnEngine(t, [
+    '--listen',
+    '127.0.0.1:0',
+    '--write-engine-json',
+    json,
+    '--idle-timeout',
+    '0',
+  ]);
+  const info = await waitForEngineJson(json, e.child.pid, timeoutMs);
+  return { ...e, info, call: engineCall(info) };
 }

@@ -5,6 +5,7 @@ import type { PrepareContext } from '../../lib/prepare/context.js';
 import type { WarmPool } from '../../lib/prepare/hand-out/warm-pool.js';
 import type { JobEvent, JobStatus, PrepareResult } from '../../lib/schema-types.js';
 import type { PendingRow } from '../../lib/store/types.js';
+import type { TaskName } from '../../lib/tasks.js';
 import type { TestEngine } from './engine.js';
 
 export interface Prepared {
@@ -109,4 +110,33 @@ export async function taskRunning(e: TestEngine, jobId: string, taskId: string):
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`${taskId} never ran`);
+}
+
+/** A task the engine's pool was asked to run, and how it ended. */
+export interface WatchedTask {
+  task: TaskName;
+  signal?: AbortSignal;
+  /** `finished`, or `stopped: <error name>`. */
+  ended: Promise<string>;
+}
+
+/**
+ * Wraps the engine's pool so a test sees each task it runs: `onRun` is called as the task is
+ * handed to the pool (the task itself runs unchanged).
+ */
+export function watchPool(e: TestEngine, onRun: (run: WatchedTask) => void): void {
+  const ctx = contextOf(e);
+  const pool = ctx.pool;
+  ctx.pool = {
+    size: pool.size,
+    run: (task, input, transferList, signal) => {
+      const result = pool.run(task, input, transferList, signal);
+      const ended = result.then(
+        () => 'finished',
+        (err: Error) => `stopped: ${err.name}`,
+      );
+      onRun({ task, signal, ended });
+      return result;
+    },
+  };
 }

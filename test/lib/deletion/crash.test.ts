@@ -1,10 +1,9 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { request } from 'undici';
 import { startEngine } from '../../../runtime/process/engine.js';
 import { dropCatalogDatabases } from '../../helpers/catalog-cleanup.js';
-import { spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js';
+import { type EngineCall, spawnLoopbackEngine } from '../../helpers/engine-process.js';
 import { catalogDatabases } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -33,16 +32,8 @@ t.test(
       const config = join(stateDir, 'config.json');
       if (kind === 'hit') await writeFile(config, JSON.stringify({ warm_pool: { per_state: 0 } }));
       else await rm(config, { force: true });
-      const e = spawnEngine(t, [
-        '--listen',
-        '127.0.0.1:0',
-        '--write-engine-json',
-        json,
-        '--idle-timeout',
-        '0',
-      ]);
-      const info = await waitForEngineJson(json, e.child.pid);
-      const api = client(info.endpoint, info.authToken);
+      const e = await spawnLoopbackEngine(t, json);
+      const api = e.call;
       const killAfter = await setUp(api, kind, round);
       setTimeout(() => e.child.kill('SIGKILL'), killAfter);
       await act(api, kind, round).catch(() => undefined); // the engine dies under it
@@ -87,18 +78,7 @@ t.test(
   },
 );
 
-function client(endpoint: string, token: string) {
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await request(`http://${endpoint}${path}`, {
-      method: method as 'GET',
-      headers: { authorization: `Bearer ${token}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, json: () => JSON.parse(text) };
-  };
-}
-type Api = ReturnType<typeof client>;
+type Api = EngineCall;
 
 const prepareBody = (round: number) => ({
   prepare_kind: 'psql',

@@ -1,10 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { request } from 'undici';
 import { startEngine } from '../../../runtime/process/engine.js';
 import { dropCatalogDatabases } from '../../helpers/catalog-cleanup.js';
-import { spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js';
+import { spawnLoopbackEngine } from '../../helpers/engine-process.js';
 import { catalogDatabases } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
@@ -28,16 +27,8 @@ t.test(`crash-safety: SIGKILL while the reaper drops (${ROUNDS} rounds)`, async 
   t.teardown(() => (catalogId ? dropCatalogDatabases(catalogId) : undefined));
   let repaired = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const e = spawnEngine(t, [
-      '--listen',
-      '127.0.0.1:0',
-      '--write-engine-json',
-      json,
-      '--idle-timeout',
-      '0',
-    ]);
-    const info = await waitForEngineJson(json, e.child.pid);
-    const api = client(info.endpoint, info.authToken);
+    const e = await spawnLoopbackEngine(t, json);
+    const api = e.call;
     let firstExpiry = Number.POSITIVE_INFINITY;
     for (let i = 0; i < INSTANCES; i++) {
       const res = await api('POST', '/v1/prepare-jobs', {
@@ -85,15 +76,3 @@ t.test(`crash-safety: SIGKILL while the reaper drops (${ROUNDS} rounds)`, async 
   }
   t.comment(`${repaired} of ${ROUNDS} restarts had a half-done drop to finish`);
 });
-
-function client(endpoint: string, token: string) {
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await request(`http://${endpoint}${path}`, {
-      method: method as 'GET',
-      headers: { authorization: `Bearer ${token}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, json: () => JSON.parse(text) };
-  };
-}

@@ -2,9 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import type { TaskRunner } from '../../../../lib/tasks.js';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
-import { contextOf, prepare } from '../../../helpers/prepare.js';
+import { contextOf, prepare, watchPool } from '../../../helpers/prepare.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
 /**
@@ -21,31 +20,16 @@ async function runawayScript(t: Parameters<typeof tempDir>[0]): Promise<string> 
 
 /** Watches the engine's hashing tasks: the signal each got, and how each ended. */
 function watchHashing(e: TestEngine) {
-  const ctx = contextOf(e);
-  const pool = ctx.pool;
   const runs: Array<{ signal?: AbortSignal; ended: Promise<string> }> = [];
   let started: () => void = () => undefined;
   const first = new Promise<void>((resolve) => {
     started = resolve;
   });
-  const watched: TaskRunner = {
-    size: pool.size,
-    run: (task, input, transferList, signal) => {
-      const result = pool.run(task, input, transferList, signal);
-      if (task.startsWith('hash')) {
-        runs.push({
-          signal,
-          ended: result.then(
-            () => 'finished',
-            (err: Error) => `stopped: ${err.name}`,
-          ),
-        });
-        started();
-      }
-      return result;
-    },
-  };
-  ctx.pool = watched;
+  watchPool(e, ({ task, signal, ended }) => {
+    if (!task.startsWith('hash')) return;
+    runs.push({ signal, ended });
+    started();
+  });
   return { runs, first };
 }
 

@@ -2,13 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import type { JobStatus } from '../../../../../lib/schema-types.js';
-import type { TaskRunner } from '../../../../../lib/tasks.js';
 import { type TestEngine, testEngine } from '../../../../helpers/engine.js';
 import {
-  contextOf,
   followEvents,
   prepare,
   unfinishedRecords,
+  watchPool,
 } from '../../../../helpers/prepare.js';
 import { tempDir } from '../../../../helpers/tmp.js';
 
@@ -28,31 +27,17 @@ async function bigIncludeSet(t: Parameters<typeof tempDir>[0]): Promise<string> 
 
 /** Watches the engine's tasks: whether the inlining ended or was stopped, and whether psql ran. */
 function watchTasks(e: TestEngine) {
-  const ctx = contextOf(e);
-  const pool = ctx.pool;
   const seen = { inline: [] as Array<Promise<string>>, psqlRuns: 0 };
   let started: () => void = () => undefined;
   const inlineStarted = new Promise<void>((resolve) => {
     started = resolve;
   });
-  const watched: TaskRunner = {
-    size: pool.size,
-    run: (task, input, transferList, signal) => {
-      const result = pool.run(task, input, transferList, signal);
-      if (task === 'runPsql') seen.psqlRuns++;
-      if (task === 'inlinePsqlStep') {
-        seen.inline.push(
-          result.then(
-            () => 'finished',
-            (err: Error) => `stopped: ${err.name}`,
-          ),
-        );
-        started();
-      }
-      return result;
-    },
-  };
-  ctx.pool = watched;
+  watchPool(e, ({ task, ended }) => {
+    if (task === 'runPsql') seen.psqlRuns++;
+    if (task !== 'inlinePsqlStep') return;
+    seen.inline.push(ended);
+    started();
+  });
   return { seen, inlineStarted };
 }
 
