@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { startEngine } from '../../runtime/process/engine.js';
-import { spawnLoopbackEngine } from '../helpers/engine-process.js';
+import { reopenEngine, spawnLoopbackEngine } from '../helpers/engine-process.js';
 import { clusterToolsMissing, ownCluster } from '../helpers/own-cluster.js';
 import { catalogDatabases, query } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -93,13 +92,7 @@ async function chaos(t: Test) {
   engine.child.kill('SIGTERM');
   await engine.exit;
 
-  const final = await startEngine({
-    host: '127.0.0.1',
-    port: 0,
-    stateDir,
-    engineJson: json,
-    idleTimeoutMs: 0,
-  });
+  const final = await reopenEngine(stateDir, json);
   t.teardown(() => final.stop('test end'));
   const bad: string[] = [];
   for (const dsn of dsns) await query(dsn, 'SELECT 1').catch(() => bad.push(dsn));

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { request } from 'undici';
 import type { EngineJson } from '../../lib/engine-files/engine-json.js';
+import { startEngine } from '../../runtime/process/engine.js';
 
 export const ENGINE_BIN = fileURLToPath(new URL('../../../bin/sqlrs-engine.js', import.meta.url));
 
@@ -90,3 +91,7 @@ export async function spawnLoopbackEngine(t: Test, json: string, timeoutMs?: num
   const info = await waitForEngineJson(json, e.child.pid, timeoutMs);
   return { ...e, info, call: engineCall(info) };
 }
+
+/** The engine of `stateDir` started in this process, after a killed one: to read what it repaired. */
+export const reopenEngine = (stateDir: string, json: string) =>
+  startEngine({ host: '127.0.0.1', port: 0, stateDir, engineJson: json, idleTimeoutMs: 0 });

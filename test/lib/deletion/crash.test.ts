@@ -1,9 +1,12 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { startEngine } from '../../../runtime/process/engine.js';
 import { dropCatalogDatabases } from '../../helpers/catalog-cleanup.js';
-import { type EngineCall, spawnLoopbackEngine } from '../../helpers/engine-process.js';
+import {
+  type EngineCall,
+  reopenEngine,
+  spawnLoopbackEngine,
+} from '../../helpers/engine-process.js';
 import { catalogDatabases } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -39,13 +42,7 @@ t.test(
       await act(api, kind, round).catch(() => undefined); // the engine dies under it
       await e.exit;
 
-      const engine = await startEngine({
-        host: '127.0.0.1',
-        port: 0,
-        stateDir,
-        engineJson: json,
-        idleTimeoutMs: 0,
-      });
+      const engine = await reopenEngine(stateDir, json);
       catalogId = engine.store.catalogId;
       const onServer = await catalogDatabases(catalogId);
       const inCatalog = engine.store

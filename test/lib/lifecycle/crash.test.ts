@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { startEngine } from '../../../runtime/process/engine.js';
 import { dropCatalogDatabases } from '../../helpers/catalog-cleanup.js';
-import { spawnLoopbackEngine } from '../../helpers/engine-process.js';
+import { reopenEngine, spawnLoopbackEngine } from '../../helpers/engine-process.js';
 import { catalogDatabases } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
@@ -46,13 +45,7 @@ t.test(`crash-safety: SIGKILL while the reaper drops (${ROUNDS} rounds)`, async 
     setTimeout(() => e.child.kill('SIGKILL'), Math.max(0, killAt));
     await e.exit;
 
-    const engine = await startEngine({
-      host: '127.0.0.1',
-      port: 0,
-      stateDir,
-      engineJson: json,
-      idleTimeoutMs: 0,
-    });
+    const engine = await reopenEngine(stateDir, json);
     catalogId = engine.store.catalogId;
     const report = engine.deps.deletion.lastReconcile();
     if (report.dropped.length + report.forgotten.length > 0) repaired++;
