@@ -28,18 +28,23 @@ export interface BenchEngine {
   endpoint: string;
   token: string;
   stateDir: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
 /** This checkout's engine binary. */
 export const ENGINE_BIN = fileURLToPath(new URL('../../bin/sqlrs-engine.js', import.meta.url));
 
-/** Starts the real engine binary (this checkout's, or another build's) in a fresh state dir. */
+/**
+ * Starts the real engine binary (this checkout's, or another build's) in a fresh state dir, or
+ * in `dir` (a catalog filled ahead).
+ */
 export async function startEngine(
   config?: Record<string, unknown>,
   bin = ENGINE_BIN,
+  dir?: string,
 ): Promise<BenchEngine> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'sqlrs-bench-'));
+  const stateDir = dir ?? (await mkdtemp(join(tmpdir(), 'sqlrs-bench-')));
   if (config) await writeFile(join(stateDir, 'config.json'), JSON.stringify(config));
   const json = join(stateDir, 'engine.json');
   const child = spawn(
@@ -55,20 +60,21 @@ export async function startEngine(
       r();
     }),
   );
-  for (let i = 0; i < 200 && code === undefined; i++) {
+  for (let i = 0; i < 4000 && code === undefined; i++) {
     const info = await readFile(json, 'utf8').then(JSON.parse, () => undefined);
     if (info) {
       return {
         endpoint: info.endpoint,
         token: info.authToken,
         stateDir,
+        pid: child.pid as number,
         stop: async () => {
           child.kill('SIGTERM');
           await exited;
         },
       };
     }
-    await sleep(25);
+    await sleep(5);
   }
   child.kill();
   throw new Error(

@@ -70,16 +70,19 @@ export function instanceEntries(
   page: Page,
   now: string,
 ): InstanceEntry[] {
+  const [sql, params] = instanceListQuery(filter, page);
+  return all<InstanceEntryRow>(db, sql, params).map((r) => toInstanceEntry(r, now));
+}
+
+/** The query of a page of instance entries, and its parameters. */
+export function instanceListQuery(filter: InstanceFilter, page: Page): [string, Params] {
   const [clause, params] = where([
     filter.idPrefix ? prefixRange('i.instance_id', filter.idPrefix) : undefined,
     filter.statePrefix ? prefixRange('i.state_id', filter.statePrefix) : undefined,
     filter.image ? ['i.image_id = ?', [filter.image]] : undefined,
     page.after ? ['i.instance_id > ?', [page.after]] : undefined,
   ]);
-  const sql = `${INSTANCE_SELECT} ${clause} ORDER BY i.instance_id LIMIT ?`;
-  return all<InstanceEntryRow>(db, sql, [...params, page.limit]).map((r) =>
-    toInstanceEntry(r, now),
-  );
+  return [`${INSTANCE_SELECT} ${clause} ORDER BY i.instance_id LIMIT ?`, [...params, page.limit]];
 }
 
 function toInstanceEntry(row: InstanceEntryRow, now: string): InstanceEntry {
@@ -120,6 +123,12 @@ export function nameEntries(
   page: Page,
   now: string,
 ): NameEntry[] {
+  const [sql, params] = nameListQuery(filter, page);
+  return all<NameEntryRow>(db, sql, params).map((r) => toNameEntry(r, now));
+}
+
+/** The query of a page of name entries, and its parameters. */
+export function nameListQuery(filter: NameFilter, page: Page): [string, Params] {
   const [clause, params] = where([
     [NAME_SHOWN, []],
     filter.instancePrefix ? prefixRange('n.instance_id', filter.instancePrefix) : undefined,
@@ -127,8 +136,7 @@ export function nameEntries(
     filter.image ? ['n.image_id = ?', [filter.image]] : undefined,
     page.after ? ['n.name > ?', [page.after]] : undefined,
   ]);
-  const sql = `${NAME_SELECT} ${clause} ORDER BY n.name LIMIT ?`;
-  return all<NameEntryRow>(db, sql, [...params, page.limit]).map((r) => toNameEntry(r, now));
+  return [`${NAME_SELECT} ${clause} ORDER BY n.name LIMIT ?`, [...params, page.limit]];
 }
 
 export function nameEntry(db: Database, name: string, now: string): NameEntry | undefined {

@@ -81,6 +81,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE instances ADD COLUMN idle_ttl_seconds INTEGER;
   ALTER TABLE instances ADD COLUMN last_used_at TEXT;
   `,
+  // v7: no read a request makes walks a table that grows with the catalog (docs/catalog.md,
+  // Indexes). pending_target: every shown instance asks whether its instance_create record is
+  // pending (the ready_instances view, a name's entry): without it, each instance read scanned
+  // the pending table. instances_image, names_image: listings filtered by image read that
+  // image's rows in key order (and instance counts per image read the index alone).
+  // names_state: names filtered by state.
+  `
+  CREATE INDEX pending_target ON pending(target_id);
+  CREATE INDEX instances_image ON instances(image_id, instance_id);
+  CREATE INDEX names_image ON names(image_id, name);
+  CREATE INDEX names_state ON names(state_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

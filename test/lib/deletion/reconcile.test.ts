@@ -102,3 +102,40 @@ t.test('an unreachable server is reported and its rows are kept', async (t) => {
   t.same(report.unreachable, ['gone']);
   t.equal((await e.get('/v1/states')).json().length, 1);
 });
+
+t.test('reconciliation reads the catalog databases once, again only after a write', async (t) => {
+  const e = await testEngine(t);
+  const kept = await prepare(e, { psql_args: ['-c', 'create table t(x int)'] });
+  let reads = 0;
+  const catalogDatabases = e.store.catalogDatabases;
+  (e.store as { catalogDatabases: typeof catalogDatabases }).catalogDatabases = () => {
+    reads++;
+    return catalogDatabases();
+  };
+  const quiet = await e.deps.deletion.reconcile();
+  t.equal(reads, 1, 'image ids and the rows to compare from one read');
+  t.same(quiet.forgotten, []);
+  // A write in between (a leftover drop resolved, say) is read again: a row it changed counts.
+  const instanceDb = new URL(kept.result?.dsn as string).pathname.slice(1);
+  const buildDb = `sqlrs_${e.store.catalogId}_b_${hex(16)}_0`;
+  await query(ADMIN_URL, `CREATE DATABASE "${buildDb}"`);
+  await e.store.write((w) =>
+    w.addPending({
+      op_id: 'leftover1',
+      kind: 'drop',
+      image_id: 'postgres',
+      db_name: buildDb,
+      target_id: hex(32),
+      job_id: null,
+      created_at: new Date().toISOString(),
+      reason: 'leftover',
+    }),
+  );
+  reads = 0;
+  const after = await e.deps.deletion.reconcile();
+  // One read before, one by the drop's own check (isLive), one after its write.
+  t.equal(reads, 3, 'read again after the drop record was resolved');
+  t.same(after.dropped, [buildDb]);
+  t.notOk(await databaseExists(buildDb));
+  t.ok(await databaseExists(instanceDb), 'the instance is kept');
+});
