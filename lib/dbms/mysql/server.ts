@@ -13,9 +13,8 @@ import { ClonePool } from './clone-pool.js';
 const q = (db: string) => `\`${assertOwnName(db)}\``;
 
 /**
- * Connections one schema copy uses at once: tables and definitions are made on each in turn
- * (a cold prepare of a 20-table schema copied in about half the time on two cores;
- * docs/performance.md).
+ * Connections one schema copy uses at once: each makes tables and definitions in turn, so the
+ * server's DDL waits (file creation, flushes) overlap (docs/performance.md, MySQL).
  */
 const CLONE_WIDTH = 3;
 
