@@ -1,19 +1,17 @@
-import type mysql from 'mysql2/promise';
 import { withDefiner } from './accounts.js';
+import { type Conn, type Definition, q, readSchema, type SchemaObjects } from './schema-objects.js';
 
-type Conn = mysql.PoolConnection;
-type Row = Record<string, unknown>;
-
-const q = (id: string) => `\`${id.replaceAll('`', '``')}\``;
-
-async function rows(conn: Conn, sql: string, params: unknown[] = []): Promise<Row[]> {
-  const [result] = await conn.query(sql, params);
-  return result as Row[];
-}
+/**
+ * Definers of the definitions made in the target: `all` sets every definition's DEFINER (an
+ * instance's account); `code` sets those of views, routines and triggers and keeps events'
+ * as defined (a state's account: an event left to its build's dropped account never runs,
+ * so nothing changes a state after it was built; docs/mysql.md).
+ */
+export type Definers = { account: string; of: 'all' | 'code' } | undefined;
 
 /**
  * `src`. references in a definition become `dst`. (views, routines, triggers, events); with a
- * `definer` (build_role restricted: the target schema's account), that becomes its DEFINER.
+ * `definer`, that becomes its DEFINER.
  */
 function retarget(sql: string, src: string, dst: string, definer?: string): string {
   const moved = sql.replaceAll(`${q(src)}.`, `${q(dst)}.`);
@@ -21,53 +19,115 @@ function retarget(sql: string, src: string, dst: string, definer?: string): stri
 }
 
 /**
- * Copies a schema inside the server (docs/mysql.md): tables replayed from SHOW CREATE TABLE with
- * foreign key checks off (indexes, foreign keys, comments, collations and the AUTO_INCREMENT
- * position come with it), rows copied server-side, then views (in dependency order),
- * routines, triggers and events with their references to the source schema rewritten, each
- * created under the SQL mode it was defined with.
+ * Copies a schema inside the server (docs/mysql.md): reads every definition in three round
+ * trips, then on each of `conns` at once replays tables from SHOW CREATE TABLE with foreign key
+ * checks off (indexes, foreign keys, comments, collations and the AUTO_INCREMENT position come
+ * with it) and copies their rows server-side; then views (in dependency order), routines,
+ * triggers and events with their references to the source schema rewritten, each created
+ * under the SQL mode it was defined with. `conns[0]` must allow multiple statements.
  */
 export async function cloneSchema(
-  conn: Conn,
+  conns: Conn[],
   src: string,
   dst: string,
-  definer?: string,
+  definers?: Definers,
 ): Promise<void> {
-  await conn.query('SET SESSION foreign_key_checks = 0');
-  await conn.query(`USE ${q(dst)}`);
+  await within(conns, dst, async () => {
+    const objects = await readSchema(conns[0] as Conn, src);
+    await eachOn(conns, objects.tables, async (c, t) => {
+      await c.query(retarget(t.sql, src, dst));
+      const list = t.columns.map(q).join(', ');
+      await c.query(
+        `INSERT INTO ${q(dst)}.${q(t.name)} (${list}) SELECT ${list} FROM ${q(src)}.${q(t.name)}`,
+      );
+    });
+    await createDefinitions(conns, objects, src, dst, definers);
+  });
+}
+
+/**
+ * Moves a schema's tables into `dst` and makes its other objects there (a publish: the source
+ * is dropped afterwards). Tables go by one `RENAME TABLE`, rows, indexes and foreign keys with
+ * them, without copying a row; triggers are dropped first (a table with triggers cannot change
+ * schema) and made again in `dst` with the views, routines and events. `conns[0]` must allow
+ * multiple statements.
+ */
+export async function moveSchema(
+  conns: Conn[],
+  src: string,
+  dst: string,
+  definers?: Definers,
+): Promise<void> {
+  const c = conns[0] as Conn;
+  await within(conns, dst, async () => {
+    const objects = await readSchema(c, src);
+    if (objects.triggers.length > 0)
+      await c.query(objects.triggers.map((t) => `DROP TRIGGER ${q(src)}.${q(t.name)}`).join(';\n'));
+    if (objects.tables.length > 0)
+      await c.query(
+        `RENAME TABLE ${objects.tables.map((t) => `${q(src)}.${q(t.name)} TO ${q(dst)}.${q(t.name)}`).join(', ')}`,
+      );
+    await createDefinitions(conns, objects, src, dst, definers);
+  });
+}
+
+/** Runs `fn` with every connection in `dst`, foreign key checks off; restores both after. */
+async function within(conns: Conn[], dst: string, fn: () => Promise<void>) {
+  for (const c of conns) await c.query(`SET SESSION foreign_key_checks = 0; USE ${q(dst)}`);
   try {
-    const tables = await rows(
-      conn,
-      'SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
-      [src],
-    );
-    for (const t of tables.filter((x) => x.type !== 'VIEW'))
-      await copyTable(conn, src, dst, t.name as string);
-    const views = tables.filter((x) => x.type === 'VIEW').map((x) => x.name as string);
-    await createViews(conn, src, dst, views, definer);
-    await copyDefinitions(conn, src, dst, definer);
+    await fn();
   } finally {
-    await conn.query('SET SESSION foreign_key_checks = 1');
-    await conn.query('SET SESSION sql_mode = DEFAULT');
     // Leave the schema: a pooled connection sitting in it would count as a session on it.
-    await conn.query('USE information_schema');
+    for (const c of conns)
+      await c.query(
+        'SET SESSION foreign_key_checks = 1; SET SESSION sql_mode = DEFAULT; USE information_schema',
+      );
   }
 }
 
-async function copyTable(conn: Conn, src: string, dst: string, table: string) {
-  const [create] = await rows(conn, `SHOW CREATE TABLE ${q(src)}.${q(table)}`);
-  await conn.query(retarget(create?.['Create Table'] as string, src, dst));
-  const cols = await rows(
-    conn,
-    `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND EXTRA NOT LIKE '%GENERATED%' AND EXTRA NOT LIKE '%PERSISTENT%'
-      ORDER BY ORDINAL_POSITION`,
-    [src, table],
+/** Items taken in turn by one worker per connection; the first failure is thrown. */
+async function eachOn<T>(conns: Conn[], items: T[], fn: (c: Conn, item: T) => Promise<void>) {
+  let next = 0;
+  let failed = false;
+  await Promise.all(
+    conns.map(async (c) => {
+      while (!failed && next < items.length) {
+        const item = items[next++] as T;
+        try {
+          await fn(c, item);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    }),
   );
-  const list = cols.map((c) => q(c.name as string)).join(', ');
-  await conn.query(
-    `INSERT INTO ${q(dst)}.${q(table)} (${list}) SELECT ${list} FROM ${q(src)}.${q(table)}`,
-  );
+}
+
+async function createDefinitions(
+  conns: Conn[],
+  objects: SchemaObjects,
+  src: string,
+  dst: string,
+  definers: Definers,
+) {
+  const code = definers?.account;
+  const events = definers?.of === 'all' ? definers.account : undefined;
+  await createViews(conns[0] as Conn, src, dst, objects.views, code);
+  const make = (definer?: string) => async (c: Conn, d: Definition) => {
+    await c.query('SET SESSION sql_mode = ?', [d.sqlMode ?? '']);
+    await c.query(retarget(d.sql, src, dst, definer));
+  };
+  // One connection's session mode is set per definition, so each goes whole to one worker;
+  // the triggers of one table stay together, made in the order they fire.
+  const byTable = new Map<string, Definition[]>();
+  for (const t of objects.triggers)
+    byTable.set(t.table ?? '', [...(byTable.get(t.table ?? '') ?? []), t]);
+  const units = [...objects.routines.map((r) => [r]), ...byTable.values()];
+  await eachOn(conns, units, async (c, list) => {
+    for (const d of list) await make(code)(c, d);
+  });
+  await eachOn(conns, objects.events, make(events));
 }
 
 /** Views may use views: create those whose dependencies exist, until none is left. */
@@ -75,17 +135,16 @@ async function createViews(
   conn: Conn,
   src: string,
   dst: string,
-  views: string[],
+  views: Definition[],
   definer?: string,
 ) {
   let pending = views;
   while (pending.length > 0) {
-    const failed: string[] = [];
+    const failed: Definition[] = [];
     let lastError: unknown;
     for (const v of pending) {
-      const [create] = await rows(conn, `SHOW CREATE VIEW ${q(src)}.${q(v)}`);
       try {
-        await conn.query(retarget(create?.['Create View'] as string, src, dst, definer));
+        await conn.query(retarget(v.sql, src, dst, definer));
       } catch (err) {
         failed.push(v);
         lastError = err;
@@ -93,37 +152,5 @@ async function createViews(
     }
     if (failed.length === pending.length) throw lastError;
     pending = failed;
-  }
-}
-
-/**
- * Routines, triggers and events: listed from information_schema, each replayed from its SHOW
- * CREATE under the SQL mode it was defined with. `show` names the object kind and the column
- * of SHOW CREATE that holds the statement.
- */
-const DEFINITIONS: Array<{ list: string; show: (row: Row) => [kind: string, column: string] }> = [
-  {
-    list: 'SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?',
-    show: (r) =>
-      r.type === 'FUNCTION' ? ['FUNCTION', 'Create Function'] : ['PROCEDURE', 'Create Procedure'],
-  },
-  {
-    list: 'SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY ACTION_ORDER',
-    show: () => ['TRIGGER', 'SQL Original Statement'],
-  },
-  {
-    list: 'SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?',
-    show: () => ['EVENT', 'Create Event'],
-  },
-];
-
-async function copyDefinitions(conn: Conn, src: string, dst: string, definer?: string) {
-  for (const def of DEFINITIONS) {
-    for (const r of await rows(conn, def.list, [src])) {
-      const [kind, column] = def.show(r);
-      const [create] = await rows(conn, `SHOW CREATE ${kind} ${q(src)}.${q(r.name as string)}`);
-      await conn.query('SET SESSION sql_mode = ?', [String(create?.sql_mode ?? '')]);
-      await conn.query(retarget(create?.[column] as string, src, dst, definer));
-    }
   }
 }

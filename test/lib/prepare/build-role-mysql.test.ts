@@ -68,7 +68,30 @@ t.test('definitions work in the instance; accounts go with their schemas', async
   );
   t.equal(await outcome(a.dsn, 'call p()', 'insert into t values (1)', 'select * from v'), 'ok');
   const c = e.store.catalogId;
-  t.equal((await mysqlAccounts(c)).length, 1, 'the instance account; no build account is left');
+  // An account's kind letter follows the catalog prefix: b(uild), s(tate), i(nstance).
+  const kinds = async () => (await mysqlAccounts(c)).map((u) => u.charAt(15));
+  t.same(
+    await kinds(),
+    ['i', 's', 's', 's'],
+    'the instance account and one per state (its definer); no build account is left',
+  );
   t.equal((await e.call('DELETE', `/v1/instances/${a.instance_id}`)).status, 200);
-  t.same(await mysqlAccounts(c), []);
+  t.same(await kinds(), ['s', 's', 's'], 'the states keep theirs');
+  type State = { state_id: string; parent_state_id: string | null };
+  const states = (await e.call('GET', '/v1/states')).json() as State[];
+  for (const root of states.filter((s) => s.parent_state_id === null))
+    t.equal((await e.call('DELETE', `/v1/states/${root.state_id}?recurse=true`)).status, 200);
+  t.same(await mysqlAccounts(c), [], 'and they go with them');
+});
+
+t.test('a view on a view survives the publish and the copy', async (t) => {
+  const e = await testEngine(t, { config: RESTRICTED });
+  // Each view is checked against its definer's rights where it is made: the state's views
+  // need a definer with rights on the state.
+  const a = await ready(e, `${SEED}; create view vv as select x from v where x > 0`);
+  t.equal(await outcome(a.dsn, 'select * from vv', 'insert into t values (2)'), 'ok');
+  t.same(await mysqlAccounts(e.store.catalogId).then((u) => u.map((x) => x.charAt(15))), [
+    'i',
+    's',
+  ]);
 });

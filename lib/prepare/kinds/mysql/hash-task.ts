@@ -24,12 +24,15 @@ export interface MysqlStepHash {
   statements: string[];
   /** Per statement: it came from a file on the engine host, which errors may not quote. */
   fromHost: boolean[];
+  /** Per statement: where it starts, `file:line` (`-e (step N):line`, `stdin:line`). */
+  where: string[];
 }
 
 /** Where expanded statements go, and whether each came from a host file. */
 interface Collected {
   statements: string[];
   fromHost: boolean[];
+  where: string[];
   files: string[];
   hostFiles: boolean;
   /** Each file's identity and bytes as read (lib/files/file-identity.ts). */
@@ -61,6 +64,7 @@ function hashStep(step: MysqlStep, input: HashMysqlInput, journal: ReadJournal):
   const out: Collected = {
     statements: [],
     fromHost: [],
+    where: [],
     files: [],
     hostFiles: input.hostFiles ?? true,
     journal,
@@ -84,6 +88,7 @@ function hashStep(step: MysqlStep, input: HashMysqlInput, journal: ReadJournal):
     files: out.files,
     statements,
     fromHost: out.fromHost,
+    where: out.where,
   };
 }
 
@@ -116,6 +121,7 @@ function expand(
     }
     out.statements.push(piece.sql);
     out.fromHost.push(from.host);
+    out.where.push(where);
   }
 }
 

@@ -62,6 +62,7 @@ export const mysqlKind: PrepareKind<MysqlSteps, MysqlHashes> = {
       index,
       statements: step?.statements as string[],
       fromHost: step?.fromHost as boolean[],
+      where: step?.where as string[],
       // The build's own account under build_role restricted, else the server URL's.
       url: server.dsn(buildDb),
       buildDb,

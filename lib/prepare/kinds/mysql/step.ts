@@ -18,6 +18,8 @@ export async function runMysqlStep(
     statements: string[];
     /** Per statement: read from a file on the engine host (its errors may not quote it). */
     fromHost?: boolean[];
+    /** Per statement: `file:line` where it starts, named by the step's error. */
+    where?: string[];
     url: string;
     buildDb: string;
     server: DbmsServer;
@@ -45,7 +47,8 @@ export async function runMysqlStep(
     const message = host ? cutQuotes(res.failed.message) : res.failed.message;
     const shown = host ? '(from a file on the engine host: not shown)' : stmt.slice(0, 500);
     const details = `${code}: ${message}\nstatement: ${shown}`;
-    const where = `in ${stepName(step.index, taskId)} at statement ${index + 1}`;
+    const at = step.where?.[index];
+    const where = `in ${stepName(step.index, taskId)} at statement ${index + 1}${at ? ` (${at})` : ''}`;
     if (isConnectionLost(code))
       throw sqlrsError('unavailable', `mysql lost its connection to the server ${where}`, details);
     throw invalidArgument(`mysql failed ${where}: ${message}`, details);

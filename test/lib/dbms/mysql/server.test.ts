@@ -103,7 +103,8 @@ t.test('cache hit, prefix reuse, privacy, failing scripts', async (t) => {
   t.equal(failed.job.status, 'failed');
   t.match(failed.job.error, {
     code: 'invalid_argument',
-    message: /mysql failed in step 1 \(execute-0\) at statement 2: Table '.*nope' doesn't exist/,
+    message:
+      /mysql failed in step 1 \(execute-0\) at statement 2 \(-e \(step 1\):1\): Table '.*nope' doesn't exist/,
     details: /ER_NO_SUCH_TABLE/,
   });
   t.same(await mysqlSchemas(e.store.catalogId), before, 'no leftover schema');

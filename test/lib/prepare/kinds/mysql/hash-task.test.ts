@@ -21,6 +21,11 @@ t.test('direct: statements, source includes, rejections with file and line', asy
     'insert into a values (2)',
   ]);
   t.equal(res.steps[0]?.files.length, 3);
+  t.same(
+    res.steps[0]?.where,
+    [`${join(dir, 'main.sql')}:1`, `${join(dir, 'inc.sql')}:1`, `${join(dir, 'inc2.sql')}:1`],
+    'each statement knows the file and line it starts at',
+  );
   await writeFile(join(dir, 'inc.sql'), 'insert into a values (9);\n');
   const edited = hashMysqlSteps({ steps, cwd: dir });
   t.not(

@@ -1,0 +1,126 @@
+// A cold MySQL prepare of a realistic dump (a sakila-like schema: 20 tables with foreign keys,
+// views, routines under DELIMITER, triggers and data; mysql-schema.ts) through the engine's API,
+// against the mysql client loading the same file by hand, in the same run.
+// Run: npm run build && node dist/bench/real-dumps/mysql.js
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import mysql from 'mysql2/promise';
+import { randomHex } from '../../lib/id.js';
+import { type BenchEngine, median, prepareViaApi, report, sleep, startEngine } from '../common.js';
+import { sakilaLikeSchema } from './mysql-schema.js';
+
+const MYSQL_URL = process.env.SQLRS_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/';
+const CLIENT = process.env.SQLRS_BENCH_MYSQL_CLIENT ?? 'mariadb';
+const N = Number(process.env.SQLRS_BENCH_N ?? 7);
+const ROWS = Number(process.env.SQLRS_BENCH_ROWS ?? 200);
+const TARGET = 2;
+
+/** `mariadb -h H -P P -u U db < file`, timed from spawn to exit. */
+async function byHand(file: string, db: string): Promise<number> {
+  const u = new URL(MYSQL_URL);
+  const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username)];
+  const env = { ...process.env, MYSQL_PWD: decodeURIComponent(u.password) };
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(CLIENT, [...args, db], { stdio: ['pipe', 'ignore', 'pipe'], env });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    createReadStream(file).pipe(child.stdin);
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${CLIENT} exited ${code}: ${err}`)),
+    );
+  });
+  return performance.now() - t0;
+}
+
+/** A cold prepare of `file` through the API (POST, events to the result), timed. */
+async function byEngine(e: BenchEngine, file: string, made: string[]): Promise<number> {
+  const t0 = performance.now();
+  const r = await prepareViaApi(e, { prepare_kind: 'mysql', mysql_args: [file] });
+  const ms = performance.now() - t0;
+  made.push(new URL(r.dsn).pathname.slice(1));
+  return ms;
+}
+
+/** Drops the hand-made schemas and every schema (and account) of the engines' catalogs. */
+async function dropAll(admin: mysql.Connection, hand: string[], made: string[]) {
+  for (const db of hand) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
+  for (const prefix of new Set(made.map((s) => s.slice(0, 15)))) {
+    const [schemas] = await admin.query(
+      'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, 15) = ?',
+      [prefix],
+    );
+    for (const { n } of schemas as Array<{ n: string }>)
+      await admin.query(`DROP DATABASE \`${n}\``);
+    const [users] = await admin.query(
+      "SELECT User AS u FROM mysql.user WHERE Host = '%' AND LEFT(User, 15) = ?",
+      [prefix],
+    );
+    for (const { u } of users as Array<{ u: string }>) await admin.query(`DROP USER '${u}'@'%'`);
+  }
+}
+
+/** Medians of N interleaved rounds; every round's file differs, so every prepare is cold. */
+async function rounds(e: BenchEngine, dir: string, admin: mysql.Connection) {
+  const hand: string[] = [];
+  const made: string[] = [];
+  const ms = { hand: [] as number[], engine: [] as number[] };
+  const schema = sakilaLikeSchema(ROWS);
+  try {
+    for (let i = -1; i < N; i++) {
+      const file = join(dir, `sakila-${i + 1}.sql`);
+      await writeFile(file, `SET @bench_round = '${randomHex(8)}';\n${schema}`);
+      const db = `bench_hand_${process.pid}_${i + 1}`;
+      hand.push(db);
+      await admin.query(`CREATE DATABASE \`${db}\``);
+      await sleep(300);
+      const h = await byHand(file, db);
+      await sleep(300);
+      const g = await byEngine(e, file, made);
+      // The first round of each is uncounted: it warms the server's caches and the engine.
+      if (i >= 0) {
+        ms.hand.push(h);
+        ms.engine.push(g);
+      }
+    }
+  } finally {
+    await dropAll(admin, hand, made);
+  }
+  return { hand: median(ms.hand), engine: median(ms.engine) };
+}
+
+async function main() {
+  const dir = await mkdtemp(join(tmpdir(), 'sqlrs-bench-dump-'));
+  const admin = await mysql.createConnection({ uri: MYSQL_URL });
+  try {
+    for (const [label, config] of [
+      ['admin', {}],
+      ['restricted', { build_role: 'restricted', host_files: true }],
+    ] as const) {
+      const e = await startEngine(config);
+      try {
+        const m = await rounds(e, dir, admin);
+        report(
+          `MySQL cold prepare of a sakila-like dump vs ${CLIENT} < file (${label})`,
+          m.hand,
+          m.engine,
+          TARGET,
+        );
+      } finally {
+        await e.stop();
+      }
+    }
+  } finally {
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

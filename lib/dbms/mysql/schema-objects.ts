@@ -1,0 +1,102 @@
+import type mysql from 'mysql2/promise';
+
+export type Conn = mysql.PoolConnection;
+type Row = Record<string, unknown>;
+
+export const q = (id: string) => `\`${id.replaceAll('`', '``')}\``;
+
+/** A definition as SHOW CREATE gives it, and the SQL mode it was defined with (if it has one). */
+export interface Definition {
+  name: string;
+  sql: string;
+  sqlMode?: string;
+  /** A trigger's table. */
+  table?: string;
+}
+
+/** What a schema holds, read in three round trips whatever its size (docs/mysql.md). */
+export interface SchemaObjects {
+  /** Base tables (and sequences): their CREATE statement and the columns to copy rows by. */
+  tables: Array<Definition & { columns: string[] }>;
+  views: Definition[];
+  routines: Definition[];
+  triggers: Definition[];
+  events: Definition[];
+}
+
+/**
+ * Lists a schema's objects from information_schema in one query (a UNION over TABLES, ROUTINES,
+ * TRIGGERS and EVENTS), the stored columns of its tables in another, then takes every
+ * SHOW CREATE in one multi-statement round trip. `conn` must allow multiple statements: the
+ * statements sent together are the engine's own, every name quoted.
+ */
+export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects> {
+  const [listed] = await conn.query(
+    `SELECT 'T' AS k, TABLE_NAME AS name, TABLE_TYPE AS type, 0 AS ord FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+     UNION ALL SELECT 'R', ROUTINE_NAME, ROUTINE_TYPE, 0 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+     UNION ALL SELECT 'G', TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
+     UNION ALL SELECT 'E', EVENT_NAME, '', 0 FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
+     ORDER BY k, name, ord`,
+    [src, src, src, src],
+  );
+  const rows = listed as Row[];
+  const pick = (k: string) => rows.filter((r) => r.k === k);
+  // Generated columns are computed again in the copy, never copied (docs/mysql.md).
+  const [cols] = await conn.query(
+    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = ? AND EXTRA NOT LIKE '%GENERATED%' AND EXTRA NOT LIKE '%PERSISTENT%'
+      ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    [src],
+  );
+  const columns = new Map<string, string[]>();
+  for (const r of cols as Row[]) {
+    const list = columns.get(r.t as string) ?? [];
+    list.push(r.c as string);
+    columns.set(r.t as string, list);
+  }
+  const tableRows = pick('T').filter((r) => r.type !== 'VIEW');
+  // Triggers in the order they fire per table (ACTION_ORDER), as SHOW CREATE gives no order.
+  const triggerRows = pick('G').sort(
+    (a, b) => String(a.type).localeCompare(String(b.type)) || Number(a.ord) - Number(b.ord),
+  );
+  const asks: Array<[kind: string, row: Row]> = [
+    ...tableRows.map((r): [string, Row] => ['TABLE', r]),
+    ...pick('T')
+      .filter((r) => r.type === 'VIEW')
+      .map((r): [string, Row] => ['VIEW', r]),
+    ...pick('R').map((r): [string, Row] => [String(r.type), r]),
+    ...triggerRows.map((r): [string, Row] => ['TRIGGER', r]),
+    ...pick('E').map((r): [string, Row] => ['EVENT', r]),
+  ];
+  const shown = await showCreates(conn, src, asks);
+  const defs = (kind: string) =>
+    asks.flatMap(([k, r], i) =>
+      k === kind ? [definition(r.name as string, shown[i] as Row)] : [],
+    );
+  return {
+    tables: defs('TABLE').map((d) => ({ ...d, columns: columns.get(d.name) ?? [] })),
+    views: defs('VIEW'),
+    routines: [...defs('PROCEDURE'), ...defs('FUNCTION')],
+    triggers: defs('TRIGGER').map((d, i) => ({ ...d, table: String(triggerRows[i]?.type) })),
+    events: defs('EVENT'),
+  };
+}
+
+/** Every SHOW CREATE in one round trip; one row each, in the order asked. */
+async function showCreates(conn: Conn, src: string, asks: Array<[string, Row]>): Promise<Row[]> {
+  if (asks.length === 0) return [];
+  const sql = asks.map(([kind, r]) => `SHOW CREATE ${kind} ${q(src)}.${q(r.name as string)}`);
+  const [results] = await conn.query(sql.join(';\n'));
+  // One statement gives its rows; several give a list of row lists.
+  const sets = (asks.length === 1 ? [results] : results) as Row[][];
+  return sets.map((set) => set[0] as Row);
+}
+
+/** The CREATE statement of whichever column SHOW CREATE put it in, and its sql_mode. */
+function definition(name: string, row: Row): Definition {
+  const column = Object.keys(row).find((k) =>
+    /^(Create (Table|View|Procedure|Function|Event)|SQL Original Statement)$/.test(k),
+  );
+  const sql = String(row[column as string] ?? '');
+  return 'sql_mode' in row ? { name, sql, sqlMode: String(row.sql_mode ?? '') } : { name, sql };
+}

@@ -1,0 +1,147 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
+import t, { type Test } from 'tap';
+import { cloneSchema, moveSchema } from '../../../../lib/dbms/mysql/clone.js';
+import { ClonePool } from '../../../../lib/dbms/mysql/clone-pool.js';
+import { newCatalogId } from '../../../../lib/id.js';
+import { splitStatements } from '../../../../lib/mysql/splitter.js';
+import { MYSQL_URL, mysqlQuery } from '../../../helpers/mysql.js';
+
+const FIXTURE = fileURLToPath(
+  new URL('../../../../../test/fixtures/mysql/every-kind.sql', import.meta.url),
+);
+
+/** Uniquely named schemas of a fresh catalog, dropped at the end of the test. */
+function schemas(t: Test) {
+  const prefix = `sqlrs_${newCatalogId()}_`;
+  const made: string[] = [];
+  t.teardown(async () => {
+    for (const s of made) await mysqlQuery(`DROP DATABASE IF EXISTS \`${s}\``);
+  });
+  return async (kind: string) => {
+    const name = `${prefix}${kind}_${made.length}`;
+    made.push(name);
+    await mysqlQuery(`CREATE DATABASE \`${name}\``);
+    return name;
+  };
+}
+
+/** The fixture loaded into `db`, statement by statement, as a step would run it. */
+async function load(db: string, extra: string[] = []) {
+  const c = await mysql.createConnection({ uri: MYSQL_URL, database: db });
+  try {
+    const pieces = splitStatements(await readFile(FIXTURE, 'utf8'));
+    for (const p of pieces) if (p.kind === 'statement') await c.query(p.sql);
+    for (const sql of extra) await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Every object's SHOW CREATE, its schema's name written as `<db>`, and each table's rows. */
+async function describe(db: string) {
+  const c = await mysql.createConnection({ uri: MYSQL_URL, database: db });
+  try {
+    const out: Record<string, unknown> = {};
+    const list = async (sql: string) =>
+      ((await c.query(sql, [db]))[0] as Array<{ n: string; k: string }>).map((r) => [r.k, r.n]);
+    const objects = [
+      ...(await list(
+        "SELECT IF(TABLE_TYPE = 'VIEW', 'VIEW', 'TABLE') AS k, TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+      )),
+      ...(await list(
+        'SELECT ROUTINE_TYPE AS k, ROUTINE_NAME AS n FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?',
+      )),
+      ...(await list(
+        "SELECT 'TRIGGER' AS k, TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
+      )),
+      ...(await list(
+        "SELECT 'EVENT' AS k, EVENT_NAME AS n FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?",
+      )),
+    ].sort();
+    for (const [kind, name] of objects) {
+      const [[row]] = (await c.query(`SHOW CREATE ${kind} \`${name}\``)) as [
+        Array<Record<string, unknown>>,
+        unknown,
+      ];
+      const { Created: _c, ...kept } = row as Record<string, unknown>; // a trigger's creation time
+      // An event's STARTS is the moment it was made: two schemas loaded apart differ there.
+      const text = JSON.stringify(kept).replaceAll(db, '<db>');
+      out[`${kind} ${name}`] = JSON.parse(text.replace(/STARTS '[^']*'/g, "STARTS '<made>'"));
+      if (kind === 'TABLE') out[`rows ${name}`] = (await c.query(`SELECT * FROM \`${name}\``))[0];
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
+const EXTRA = [
+  // A trigger order to keep, and a table with no rows.
+  'CREATE TRIGGER child_first BEFORE INSERT ON child FOR EACH ROW SET NEW.qty = NEW.qty + 0',
+  'CREATE TRIGGER child_second BEFORE INSERT ON child FOR EACH ROW FOLLOWS child_first SET NEW.qty = NEW.qty * 1',
+  'CREATE TABLE empty_one (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES parent (id))',
+];
+
+t.test('a copy carries every object as SHOW CREATE shows it', async (t) => {
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [src, dst] = [await make('s'), await make('i')];
+  await load(src, EXTRA);
+  await pool.with((conns) => cloneSchema(conns, src, dst));
+  t.same(
+    await describe(dst),
+    await describe(src),
+    'tables, rows, views, routines, triggers, events',
+  );
+  const [procs] = (await mysql.createConnection({ uri: MYSQL_URL }).then(async (c) => {
+    const r = await c.query(
+      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ?',
+      [dst],
+    );
+    await c.end();
+    return r;
+  })) as [Array<{ n: number }>, unknown];
+  t.equal(Number(procs[0]?.n), 0, 'no connection of the copy is left in it');
+});
+
+t.test('a move carries every object and leaves the source without tables', async (t) => {
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [build, reference, state] = [await make('b'), await make('r'), await make('s')];
+  await load(build, EXTRA);
+  await load(reference, EXTRA);
+  await pool.with((conns) => moveSchema(conns, build, state));
+  t.same(await describe(state), await describe(reference), 'as if it had been built there');
+  t.same(
+    await mysqlQuery('SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [
+      build,
+    ]).then((r) => r.filter((x) => !/^(parent_names|big_parents)$/.test(String(x.TABLE_NAME)))),
+    [],
+    'no table is left behind',
+  );
+  // The moved tables keep their AUTO_INCREMENT position and enforce their foreign keys.
+  await mysqlQuery(`INSERT INTO \`${state}\`.parent (name) VALUES ('Edsger')`);
+  t.same(await mysqlQuery(`SELECT id FROM \`${state}\`.parent WHERE name = 'Edsger'`), [{ id: 4 }]);
+  await t.rejects(mysqlQuery(`INSERT INTO \`${state}\`.child (parent_id) VALUES (99)`), {
+    code: 'ER_NO_REFERENCED_ROW_2',
+  });
+});
+
+t.test('a copy that fails part-way throws the server error', async (t) => {
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 2);
+  t.teardown(() => pool.close());
+  const [src, dst] = [await make('s'), await make('i')];
+  await load(src);
+  await mysqlQuery(`CREATE TABLE \`${dst}\`.parent (x INT)`); // in the way of the copy's own
+  await t.rejects(
+    pool.with((conns) => cloneSchema(conns, src, dst)),
+    // Whichever of its connections meets the table first: that one, or a foreign key to it.
+    { code: /^ER_(TABLE_EXISTS_ERROR|CANT_CREATE_TABLE)$/ },
+  );
+  t.same(await pool.with(async (conns) => conns.length), 2, 'its connections are handed back');
+});
