@@ -114,10 +114,7 @@ function expandInto(exp: Expanding, script: Script, origin: Origin, cwd: string,
       pos = cmd.end;
       posLine = cmd.line + countNewlines(text, cmd.start, cmd.end);
     }
-    const fail = (why: string) => {
-      const where = `${origin.label}:${cmd.line}`;
-      return invalidArgument(`${where}: \\${cmd.name}: ${why}`, `${where}: ${oneLine(cmd)}`);
-    };
+    const fail = commandFail(origin, cmd);
     if (TAINTING.has(cmd.name)) exp.taint.seen(cmd, `${origin.label}:${cmd.line}`);
     refuseForbidden(cmd, fail);
     if (INCLUDE.has(cmd.name) || INCLUDE_RELATIVE.has(cmd.name)) {
@@ -131,13 +128,25 @@ function expandInto(exp: Expanding, script: Script, origin: Origin, cwd: string,
       hashed = cmd.end;
       copySource(exp, cmd, cwd, fail);
       inline?.add(text.slice(cmd.start, cmd.end), origin.label, cmd.line);
-    } else if (inline && !inline.drops(cmd.name, cmd.args)) {
-      inline.add(text.slice(cmd.start, cmd.end), origin.label, cmd.line);
-    }
+    } else if (inline) inlineCommand(inline, text, cmd, origin);
   }
   hashTo(text.length);
   inline?.add(text.slice(pos), origin.label, posLine);
   refuseHiddenCommand(exp.taint, text, origin, scan.lines);
+}
+
+/** Makes a meta-command's errors, naming its file and line (only when one is thrown). */
+function commandFail(origin: Origin, cmd: MetaCommand): Fail {
+  return (why) => {
+    const where = `${origin.label}:${cmd.line}`;
+    return invalidArgument(`${where}: \\${cmd.name}: ${why}`, `${where}: ${oneLine(cmd)}`);
+  };
+}
+
+/** A command the hash keeps as it is goes into the inlined script unless the inliner drops it. */
+function inlineCommand(inline: Inliner, text: string, cmd: MetaCommand, origin: Origin): void {
+  if (!inline.drops(cmd.name, cmd.args))
+    inline.add(text.slice(cmd.start, cmd.end), origin.label, cmd.line);
 }
 
 /** The meta-commands VariableTaint.seen reads; the others change no variable. */

@@ -143,8 +143,7 @@ function scanSegment(
     // Most of a script (COPY data, words, numbers) is characters that start nothing: skipped
     // a code at a time, without a call each.
     if (PLAIN[text.charCodeAt(i)] === 1) {
-      i++;
-      while (i < length && PLAIN[text.charCodeAt(i)] === 1) i++;
+      i = pastPlain(text, i + 1);
       continue;
     }
     if (i === metaEnd && text.startsWith('\\\\', i)) {
@@ -158,14 +157,26 @@ function scanSegment(
     if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates, at.offset);
     i = end;
   }
-  if (at.offset > 0 || at.lines > 0)
-    for (const token of out.slice(first)) {
-      token.start += at.offset;
-      token.end += at.offset;
-      token.line += at.lines;
-      if (token.kind === 'ambiguous') token.at += at.offset;
-    }
+  if (at.offset > 0 || at.lines > 0) shift(out, first, at);
   return reopen;
+}
+
+/** Where the run of plain characters from `i` ends. */
+function pastPlain(text: string, i: number): number {
+  const { length } = text;
+  while (i < length && PLAIN[text.charCodeAt(i)] === 1) i++;
+  return i;
+}
+
+/** Moves the tokens from `first` on, found in a piece of a text, to where they are in it. */
+function shift(out: PsqlToken[], first: number, at: { offset: number; lines: number }): void {
+  for (let k = first; k < out.length; k++) {
+    const token = out[k] as PsqlToken;
+    token.start += at.offset;
+    token.end += at.offset;
+    token.line += at.lines;
+    if (token.kind === 'ambiguous') token.at += at.offset;
+  }
 }
 
 /**
