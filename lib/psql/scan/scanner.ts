@@ -190,9 +190,11 @@ function noteLineStates(
   states: LineStates,
   offset: number,
 ): void {
-  // Only inside the construct: the next newline of the text may be far past it.
-  const nl = text.indexOf('\n', i);
-  if (nl < 0 || nl >= end) return;
+  // Only inside the construct: the next newline of the text may be far past it (indexOf
+  // would look there once per literal of a long line).
+  let nl = i;
+  while (nl < end && text.charCodeAt(nl) !== 10) nl++;
+  if (nl >= end) return;
   if (text[i] !== '/') {
     const last = text.lastIndexOf('\n', end - 1);
     states.add(reopening(text, i), offset + nl + 1, offset + last + 1);
