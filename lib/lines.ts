@@ -56,10 +56,15 @@ export class LineSplitter {
 
 /** Line numbers (1-based) for increasing offsets into `text`, counted incrementally. */
 export function lineCounter(text: string): (offset: number) => number {
-  let at = 0;
   let line = 1;
+  // The first newline not yet counted: found with indexOf (not a character at a time), and
+  // kept, so that many offsets on one long line do not each look for its end.
+  let next = text.indexOf('\n');
   return (offset) => {
-    for (; at < offset; at++) if (text.charCodeAt(at) === 10) line++;
+    while (next >= 0 && next < offset) {
+      line++;
+      next = text.indexOf('\n', next + 1);
+    }
     return line;
   };
 }

@@ -49,3 +49,13 @@ t.test('countNewlines counts in a range, the end excluded', async (t) => {
   t.equal(countNewlines('a\nb\nc\n', 2, 5), 1);
   t.equal(countNewlines('a\nb', 0, 1), 0);
 });
+
+t.test('lineCounter: many offsets on one long line, then later lines', async (t) => {
+  const text = `${'x'.repeat(100_000)}\na\n\nb`;
+  const at = lineCounter(text);
+  for (let k = 0; k < 100_000; k += 7) t.equal(at(k), 1);
+  t.equal(at(100_000), 1, 'the newline itself is on its line');
+  t.equal(at(100_001), 2);
+  t.equal(at(100_004), 4);
+  t.equal(at(text.length), 4);
+});

@@ -101,15 +101,19 @@ function someTrailingByte(
   visit: (at: number, lineStart: number) => boolean,
 ): boolean {
   let lineStart = 0;
-  for (let i = 0; i < text.length; ) {
-    const b = byte(text, i);
-    if (!high(b)) {
-      i++; // every measure takes an ASCII byte alone
+  const end = text.length;
+  for (let i = 0; i < end; ) {
+    // Every measure takes an ASCII byte alone: runs of them are passed in a tight loop, and
+    // only a high byte costs a call to the measure.
+    let b = byte(text, i);
+    while (!high(b)) {
+      i++;
       if (b === 0x0a) lineStart = i;
-      continue;
+      if (i >= end) return false;
+      b = byte(text, i);
     }
     let n = length(text, i);
-    for (i++; n > 1 && i < text.length && byte(text, i) !== 0x0a; n--, i++)
+    for (i++; n > 1 && i < end && byte(text, i) !== 0x0a; n--, i++)
       if (visit(i, lineStart)) return true;
   }
   return false;

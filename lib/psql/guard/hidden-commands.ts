@@ -1,15 +1,9 @@
 import { countNewlines } from '../../lines.js';
-import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlTo } from '../scan/scanner.js';
+import { LineStateCursor, type LineStateIndex } from '../scan/line-states.js';
+import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlLines } from '../scan/scanner.js';
 import { maskedLineStarts } from './client-encodings.js';
 import { mayDoHarm } from './commands.js';
-import {
-  BACK_TO_SQL,
-  closerOf,
-  type From,
-  type HiddenCommand,
-  MAX_STATES,
-  readLine,
-} from './line-readings.js';
+import { BACK_TO_SQL, closerOf, type From, type HiddenCommand, readLine } from './line-readings.js';
 
 export type { From, HiddenCommand };
 
@@ -35,12 +29,14 @@ const LEXICAL = /['"$\-/*\\:]/;
  * commands psql does not know (COPY data read as script is full of `\N`).
  *
  * Cost: none for text with no such reading (ASCII, no `\.` line, no `\\`) or nothing to find (no
- * backslash, no such `:name`); else one more scan up to the last such thing, and a few per line
- * where readings differ.
+ * backslash, no such `:name`); else a few scans per line where readings differ. The reference
+ * reading between those lines is the scan's own: `lines`, the states its lines start in
+ * (lib/psql/scan/scanner.ts scanPsqlLines), which the text is scanned for here when not given.
  */
 export function hiddenCommand(
   text: string,
   mayHoldBackslash: (name: string) => boolean,
+  lines?: LineStateIndex,
 ): HiddenCommand | undefined {
   const copyEnds = copyEndStarts(text);
   const stop = lastFindable(text, copyEnds.length > 0, mayHoldBackslash);
@@ -50,7 +46,7 @@ export function hiddenCommand(
     return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
   };
   const stops = [...maskedLineStarts(text), ...copyEnds, ...linesWithSeparators(text)];
-  const walk = new Walk(text, [...new Set(stops)]);
+  const walk = new Walk(text, [...new Set(stops)], lines ?? scanPsqlLines(text).lines);
   while (walk.start <= stop) {
     if (walk.skipQuietLines() > stop) break;
     const line = walk.nextLine();
@@ -89,13 +85,21 @@ class Walk {
   private nextStop = 0;
   private readonly nextAt = new Map<string, number>();
   private lineOf = { at: -1, start: 0 };
+  /** The reference reading's state at each line start, from the scan of the whole text. */
+  private readonly lines: LineStateCursor;
+  private readonly meet = (state: string) => this.seen.add(state);
 
-  /** `stops`: the starts of the lines some reading reads otherwise than the reference. */
+  /**
+   * `stops`: the starts of the lines some reading reads otherwise than the reference; `lines`:
+   * the states the reference reading starts lines in.
+   */
   constructor(
     private readonly text: string,
     stops: number[],
+    lines: LineStateIndex,
   ) {
     this.stops = stops.sort((a, b) => a - b);
+    this.lines = new LineStateCursor(lines);
   }
 
   /** After a line read every way: the states the readings go on from. */
@@ -109,16 +113,14 @@ class Walk {
 
   /**
    * Up to the next line some reading reads otherwise, or that could end what another reading
-   * has open (inert), the other readings stay as they are: scan the reference in one stretch.
+   * has open (inert), the other readings stay as they are: the reference goes on as the scan
+   * of the whole text read it, and every state a line starts in on the way is seen.
    */
   skipQuietLines(): number {
     while ((this.stops[this.nextStop] ?? this.text.length) < this.start) this.nextStop++;
     const end = Math.min(this.stops[this.nextStop] ?? this.text.length, this.nextLineToRead());
     if (end === this.start) return end;
-    this.reference = scanPsqlTo(
-      this.reference + this.text.slice(this.start, end),
-      this.seen,
-    ).reopen;
+    this.reference = this.lines.advanceTo(end, this.meet);
     this.lineNo += countNewlines(this.text, this.start, end);
     this.start = end;
     return end;
@@ -164,6 +166,7 @@ class Walk {
 
   /** The next line, without its newline; notes the states it starts in. */
   nextLine(): string {
+    this.lines.advanceTo(this.start, this.meet);
     this.seen.add(this.reference);
     // A `\.` line only adds states `seen` has: a line read every way may add others.
     if (!this.othersSeen) for (const state of this.others.keys()) this.seen.add(state);
@@ -176,18 +179,10 @@ class Walk {
   }
 }
 
-/** States in the order first met (lib/psql/scan/scanner.ts scanPsqlTo adds a line's states). */
+/** States in the order first met (the scan's line states, and each reading's at lines read). */
 class SeenStates {
   private readonly known = new Set<string>(['']);
   readonly inOrder: string[] = [''];
-
-  /**
-   * Past a `\.` line, more than MAX_STATES of them are too many ways to read the next line
-   * read, whatever they are: only what could end them (where that line is) still matters.
-   */
-  get full(): boolean {
-    return this.inOrder.length > MAX_STATES + 1;
-  }
 
   add(state: string): void {
     if (this.known.has(state)) return;

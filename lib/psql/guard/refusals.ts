@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../errors.js';
 import { countNewlines } from '../../lines.js';
+import type { LineStateIndex } from '../scan/line-states.js';
 import type { Origin } from '../scan/origin.js';
 import type { AmbiguousLiteral, Interpolation, MetaCommand } from '../scan/scanner.js';
 import { hiddenCommand } from './hidden-commands.js';
@@ -72,6 +73,7 @@ export function checkSqlToken(
   origin: Origin,
   text: string,
 ) {
+  if (token.kind === 'variable' && !taint.reason(token.name)) return; // the usual case, first
   const where = `${origin.label}:${token.line}`;
   const shown = `${where}: ${text.slice(token.start, token.end).slice(0, 200)}`;
   if (token.kind === 'ambiguous' && token.cause === 'dollar')
@@ -95,10 +97,16 @@ export function checkSqlToken(
 /**
  * psql may read a file otherwise than the scan: after a switch to a client encoding it lexes
  * differently, or past COPY data it does not lex (lib/psql/guard/hidden-commands.ts). Checked after
- * the file's own tokens, so that their errors come first.
+ * the file's own tokens, so that their errors come first. `lines`: the states the scan of the
+ * text found its lines start in (lib/psql/scan/scanner.ts scanPsqlLines), so it is not lexed again.
  */
-export function refuseHiddenCommand(taint: VariableTaint, text: string, origin: Origin) {
-  const hidden = hiddenCommand(text, (name) => taint.everTainted(name));
+export function refuseHiddenCommand(
+  taint: VariableTaint,
+  text: string,
+  origin: Origin,
+  lines?: LineStateIndex,
+) {
+  const hidden = hiddenCommand(text, (name) => taint.everTainted(name), lines);
   if (!hidden) return;
   const where = `${origin.label}:${hidden.line}`;
   const { from } = hidden;

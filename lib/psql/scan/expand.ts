@@ -15,7 +15,7 @@ import {
 import type { Inliner } from '../restrict/inline.js';
 import { splitMetaArgs } from './meta-args.js';
 import type { Origin } from './origin.js';
-import { type MetaCommand, scanPsql } from './scanner.js';
+import { type MetaCommand, scanPsqlLines } from './scanner.js';
 
 export interface Expansion {
   /** The expanded content, byte for byte; its SHA-256 is the step's content hash. */
@@ -35,6 +35,8 @@ export interface ExpandOptions {
   inline?: Inliner;
   /** Records each file's identity and the bytes read (lib/files/file-identity.ts). */
   journal?: ReadJournal;
+  /** The bytes `text` was read from (latin1 of them): the hash takes them without a copy. */
+  bytes?: Buffer;
 }
 
 const MAX_DEPTH = 32;
@@ -67,7 +69,7 @@ export function expandSql(
     inline: options.inline,
     journal: options.journal,
   };
-  expandInto(exp, text, origin, cwd, []);
+  expandInto(exp, { text, bytes: options.bytes }, origin, cwd, []);
   return { chunks: exp.chunks, files: exp.files };
 }
 
@@ -79,45 +81,81 @@ type Expanding = Expansion & {
   journal?: ReadJournal;
 };
 
+/** A script as scanned (latin1) and, when read from a file, its bytes (hashed without a copy). */
+interface Script {
+  text: string;
+  bytes?: Buffer;
+}
+
 const NO_HOST_FILES =
   'reads a file on the engine host, which this engine does not allow (host_files is off)';
 
-function expandInto(exp: Expanding, text: string, origin: Origin, cwd: string, stack: string[]) {
+function expandInto(exp: Expanding, script: Script, origin: Origin, cwd: string, stack: string[]) {
+  const { text } = script;
   refuseNul(text, origin);
   const { inline } = exp;
+  // The text between commands replaced in the hash (includes, \copy) goes in as one chunk:
+  // COPY data read as script has a command per row (`\N`), a chunk each cost most of a scan.
+  let hashed = 0;
+  const hashTo = (end: number) => {
+    if (end > hashed) exp.chunks.push(slice(script, hashed, end));
+  };
   let pos = 0;
   let posLine = 1;
-  for (const token of scanPsql(text)) {
+  const scan = scanPsqlLines(text);
+  for (const token of scan.tokens) {
     if (token.kind !== 'meta') {
       checkSqlToken(exp.taint, token, origin, text);
       continue;
     }
     const cmd = token;
-    exp.chunks.push(Buffer.from(text.slice(pos, cmd.start), 'latin1'));
-    inline?.add(text.slice(pos, cmd.start), origin.label, posLine);
-    pos = cmd.end;
-    posLine = cmd.line + countNewlines(text, cmd.start, cmd.end);
-    const where = `${origin.label}:${cmd.line}`;
-    const fail = (why: string) =>
-      invalidArgument(`${where}: \\${cmd.name}: ${why}`, `${where}: ${oneLine(cmd)}`);
-    exp.taint.seen(cmd, where);
+    if (inline) {
+      inline.add(text.slice(pos, cmd.start), origin.label, posLine);
+      pos = cmd.end;
+      posLine = cmd.line + countNewlines(text, cmd.start, cmd.end);
+    }
+    const fail = commandFail(origin, cmd);
+    if (TAINTING.has(cmd.name)) exp.taint.seen(cmd, `${origin.label}:${cmd.line}`);
     refuseForbidden(cmd, fail);
-    const verbatim = text.slice(cmd.start, cmd.end);
     if (INCLUDE.has(cmd.name) || INCLUDE_RELATIVE.has(cmd.name)) {
       if (!exp.hostFiles) throw fail(`the include ${NO_HOST_FILES}`);
       const base = INCLUDE.has(cmd.name) ? cwd : origin.dir;
+      hashTo(cmd.start);
+      hashed = cmd.end;
       includeFile(exp, fileArgument(cmd, fail), base, cwd, stack, fail);
     } else if (cmd.name === 'copy') {
+      hashTo(cmd.start);
+      hashed = cmd.end;
       copySource(exp, cmd, cwd, fail);
-      inline?.add(verbatim, origin.label, cmd.line);
-    } else {
-      exp.chunks.push(Buffer.from(verbatim, 'latin1'));
-      if (!inline?.drops(cmd.name, cmd.args)) inline?.add(verbatim, origin.label, cmd.line);
-    }
+      inline?.add(text.slice(cmd.start, cmd.end), origin.label, cmd.line);
+    } else if (inline) inlineCommand(inline, text, cmd, origin);
   }
-  exp.chunks.push(Buffer.from(text.slice(pos), 'latin1'));
+  hashTo(text.length);
   inline?.add(text.slice(pos), origin.label, posLine);
-  refuseHiddenCommand(exp.taint, text, origin);
+  refuseHiddenCommand(exp.taint, text, origin, scan.lines);
+}
+
+/** Makes a meta-command's errors, naming its file and line (only when one is thrown). */
+function commandFail(origin: Origin, cmd: MetaCommand): Fail {
+  return (why) => {
+    const where = `${origin.label}:${cmd.line}`;
+    return invalidArgument(`${where}: \\${cmd.name}: ${why}`, `${where}: ${oneLine(cmd)}`);
+  };
+}
+
+/** A command the hash keeps as it is goes into the inlined script unless the inliner drops it. */
+function inlineCommand(inline: Inliner, text: string, cmd: MetaCommand, origin: Origin): void {
+  if (!inline.drops(cmd.name, cmd.args))
+    inline.add(text.slice(cmd.start, cmd.end), origin.label, cmd.line);
+}
+
+/** The meta-commands VariableTaint.seen reads; the others change no variable. */
+const TAINTING = new Set(['if', 'endif', 'gset', 'set', 'unset']);
+
+/** Bytes `from` to `to` of a script: a view of the file's bytes where there are some. */
+function slice(script: Script, from: number, to: number): Buffer {
+  if (script.bytes) return script.bytes.subarray(from, to);
+  return Buffer.from(script.text.slice(from, to), 'latin1');
 }
 
 function fileArgument(cmd: MetaCommand, fail: Fail): string {
@@ -142,7 +180,7 @@ function includeFile(
   const { real, content: bytes } = sourceFile(path, fail, exp.journal);
   if (stack.includes(real)) throw fail(`include cycle: ${[...stack, real].join(' -> ')}`);
   if (stack.length >= MAX_DEPTH) throw fail(`includes nested deeper than ${MAX_DEPTH}`);
-  const content = bytes.toString('latin1');
+  const content = { text: bytes.toString('latin1'), bytes };
   exp.files.push(...new Set([path, real]));
   exp.chunks.push(BEGIN);
   const scope = exp.taint.enterFile();

@@ -1,5 +1,6 @@
 import { countNewlines, lineCounter } from '../../lines.js';
-import { type MetaCommand, readMeta } from './meta-scan.js';
+import { LineStateIndex } from './line-states.js';
+import { lineEnd, type MetaCommand, readMeta } from './meta-scan.js';
 import {
   dollarAfterNumber,
   isEscapeString,
@@ -48,9 +49,12 @@ export interface AmbiguousLiteral {
 
 export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | AmbiguousLiteral;
 
-/** Where scanPsqlTo notes the states lines start in (a Set will do). */
+/**
+ * Where scanPsqlTo notes the states lines start in (a Set will do), with the first and last
+ * offset of the line starts inside the construct noted (lib/psql/scan/line-states.ts keeps them).
+ */
 export interface LineStates {
-  add(state: string): void;
+  add(state: string, first: number, last: number): void;
   /** Holds so many that a state more matters only by its kind: a comment is then `/*`. */
   readonly full?: boolean;
 }
@@ -84,22 +88,41 @@ export function scanPsqlTo(
   const tokens: PsqlToken[] = [];
   let from = 0;
   let lines = 0;
-  for (const m of text.matchAll(COPY_END_LINE)) {
-    scanSegment(text.slice(from, m.index), { offset: from, lines }, tokens, lineStates);
-    lines += countNewlines(text, from, m.index + m[0].length);
-    from = m.index + m[0].length;
+  for (const at of copyEndStarts(text)) {
+    const to = Math.min(lineEnd(text, at) + 1, text.length);
+    // A slice is a view of the text in V8, not a copy.
+    scanSegment(text.slice(from, at), { offset: from, lines }, tokens, lineStates);
+    lines += countNewlines(text, from, to);
+    from = to;
   }
   const last = scanSegment(text.slice(from), { offset: from, lines }, tokens, lineStates);
   return { tokens, reopen: last };
 }
 
-/** A line that ends COPY data in a script (psql's copy.c), with its newline. */
-// Not the m flag: its ^ also matches after a carriage return, which ends no line for psql.
-const COPY_END_LINE = /(?<=^|\n)\\\.\r?(?:\n|$)/g;
+/**
+ * scanPsql, and the states the text's lines start in, by offset: what
+ * lib/psql/guard/hidden-commands.ts follows psql's other readings from, without a scan of its own.
+ */
+export function scanPsqlLines(text: string): { tokens: PsqlToken[]; lines: LineStateIndex } {
+  const lines = new LineStateIndex();
+  return { tokens: scanPsqlTo(text, lines).tokens, lines };
+}
 
-/** Where the lines that end COPY data start. */
-export const copyEndStarts = (text: string) =>
-  [...text.matchAll(COPY_END_LINE)].map((m) => m.index);
+/**
+ * Where the lines that end COPY data (`\.`, psql's copy.c) start. A carriage return ends no
+ * line for psql: `\.<CR>` ends one only before a newline or the end of the text.
+ */
+export function copyEndStarts(text: string): number[] {
+  const starts: number[] = [];
+  for (let k = text.startsWith('\\.') ? 0 : text.indexOf('\n\\.'); k >= 0; ) {
+    const at = text.charCodeAt(k) === 10 ? k + 1 : k;
+    let end = at + 2;
+    if (text.charCodeAt(end) === 13) end++;
+    if (end >= text.length || text.charCodeAt(end) === 10) starts.push(at);
+    k = text.indexOf('\n\\.', at);
+  }
+  return starts;
+}
 
 /** Whether a line, without its newline, ends COPY data. */
 export const isCopyEnd = (line: string) => line === '\\.' || line === '\\.\r';
@@ -115,7 +138,14 @@ function scanSegment(
   const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
   let reopen = '';
   let metaEnd = -1;
-  for (let i = 0; i < text.length; ) {
+  const { length } = text;
+  for (let i = 0; i < length; ) {
+    // Most of a script (COPY data, words, numbers) is characters that start nothing: skipped
+    // a code at a time, without a call each.
+    if (PLAIN[text.charCodeAt(i)] === 1) {
+      i = pastPlain(text, i + 1);
+      continue;
+    }
     if (i === metaEnd && text.startsWith('\\\\', i)) {
       i += 2; // `\\` right after a command's arguments goes back to SQL
       continue;
@@ -123,28 +153,51 @@ function scanSegment(
     const found = out.length;
     const end = scanAt(text, i, positions, out);
     if (out.length > found && out[found]?.kind === 'meta') metaEnd = end;
-    if (end >= text.length && text.endsWith('\n')) reopen = reopening(text, i);
-    if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates);
+    if (end >= length && text.endsWith('\n')) reopen = reopening(text, i);
+    if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates, at.offset);
     i = end;
   }
-  if (at.offset > 0 || at.lines > 0)
-    for (const token of out.slice(first)) {
-      token.start += at.offset;
-      token.end += at.offset;
-      token.line += at.lines;
-      if (token.kind === 'ambiguous') token.at += at.offset;
-    }
+  if (at.offset > 0 || at.lines > 0) shift(out, first, at);
   return reopen;
 }
 
-/** Adds what reopens the construct from `i` to `end` at each line start inside it. */
-function noteLineStates(text: string, i: number, end: number, states: LineStates): void {
-  // Only inside the construct: the next newline of the text may be far past it.
+/** Where the run of plain characters from `i` ends. */
+function pastPlain(text: string, i: number): number {
+  const { length } = text;
+  while (i < length && PLAIN[text.charCodeAt(i)] === 1) i++;
+  return i;
+}
+
+/** Moves the tokens from `first` on, found in a piece of a text, to where they are in it. */
+function shift(out: PsqlToken[], first: number, at: { offset: number; lines: number }): void {
+  for (let k = first; k < out.length; k++) {
+    const token = out[k] as PsqlToken;
+    token.start += at.offset;
+    token.end += at.offset;
+    token.line += at.lines;
+    if (token.kind === 'ambiguous') token.at += at.offset;
+  }
+}
+
+/**
+ * Adds what reopens the construct from `i` to `end` at each line start inside it, with where
+ * those line starts are (`offset`: where the text starts in the script).
+ */
+function noteLineStates(
+  text: string,
+  i: number,
+  end: number,
+  states: LineStates,
+  offset: number,
+): void {
+  // Only inside the construct: the next newline of the text may be far past it (indexOf
+  // would look there once per literal of a long line).
   let nl = i;
   while (nl < end && text.charCodeAt(nl) !== 10) nl++;
   if (nl >= end) return;
   if (text[i] !== '/') {
-    states.add(reopening(text, i));
+    const last = text.lastIndexOf('\n', end - 1);
+    states.add(reopening(text, i), offset + nl + 1, offset + last + 1);
     return;
   }
   let depth = 0; // a comment: as deep as it is at each newline
@@ -154,9 +207,17 @@ function noteLineStates(text: string, i: number, end: number, states: LineStates
     if (pair === '*/') depth--;
     if (pair === '/*' || pair === '*/') k++;
     // Each line of `/*` lines nested ever deeper would make a state as long as its depth.
-    else if (text[k] === '\n') states.add(states.full ? '/*' : '/*'.repeat(depth));
+    else if (text[k] === '\n')
+      states.add(states.full ? '/*' : '/*'.repeat(depth), offset + k + 1, offset + k + 1);
   }
 }
+
+/**
+ * Codes that start nothing scanAt reads: everything but a backslash, `:`, a quote, `$`, `-`
+ * and `/` (a comment's first character). 1 for a plain one.
+ */
+const PLAIN = new Uint8Array(65536).fill(1);
+for (const c of '\\:\'"$-/') PLAIN[c.charCodeAt(0)] = 0;
 
 /** Line numbers and word starts of one text, each remembered as the scan goes forward. */
 interface Positions {

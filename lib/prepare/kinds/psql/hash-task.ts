@@ -46,11 +46,12 @@ export function hashPsqlSteps(input: HashPsqlInput): TaskResult<{
 }
 
 function hashStep(step: PsqlStep, input: HashPsqlInput, journal: ReadJournal): StepHash {
-  const { text, origin } = stepScript(step, input, journal);
+  const { text, origin, bytes } = stepScript(step, input, journal);
   const files = step.source.kind === 'file' ? [step.source.path] : [];
   const expansion = expandSql(text, origin, input.cwd, presetVariables(step.flags), {
     hostFiles: input.hostFiles,
     journal,
+    bytes,
   });
   const content = sha256Hex(expansion.chunks);
   const stepFlag = step.source.kind === 'command' ? '-c' : '-f';
@@ -62,17 +63,22 @@ function hashStep(step: PsqlStep, input: HashPsqlInput, journal: ReadJournal): S
   };
 }
 
-/** A step's script (latin1: a character per byte) and the label and directory it has. */
+/**
+ * A step's script (latin1: a character per byte), the label and directory it has, and for a
+ * file the bytes read (hashed as they are, not copied again from the text).
+ */
 export function stepScript(
   step: PsqlStep,
   input: { stdin?: string; cwd: string },
   journal?: ReadJournal,
-): { text: string; origin: { label: string; dir: string } } {
+): { text: string; origin: { label: string; dir: string }; bytes?: Buffer } {
   const { source } = step;
   if (source.kind === 'file') {
+    const bytes = readStepFile(source.path, journal);
     return {
-      text: readStepFile(source.path, journal),
+      text: bytes.toString('latin1'),
       origin: { label: source.path, dir: dirname(source.path) },
+      bytes,
     };
   }
   if (source.kind === 'stdin') {
@@ -83,9 +89,9 @@ export function stepScript(
   return { text, origin: { label: `-c (step ${step.index + 1})`, dir: input.cwd } };
 }
 
-function readStepFile(path: string, journal?: ReadJournal): string {
+function readStepFile(path: string, journal?: ReadJournal): Buffer {
   try {
-    return readSourceFile(path, journal).content.toString('latin1');
+    return readSourceFile(path, journal).content;
   } catch (err) {
     throw invalidArgument(`-f ${path}: ${unreadableReason(err)}`, `argument: -f ${path}`);
   }

@@ -232,3 +232,47 @@ t.test('-v values are known to a \\set that uses them', async (t) => {
   t.doesNotThrow(() => expandSql(text, label, dir, [['schema', 'app']]));
   t.throws(() => expandSql(text, label, dir), { message: /from :schema, which may be unset/ });
 });
+
+t.test(
+  'a large COPY block: a command hidden by its `\\.` is refused, lines named right',
+  async (t) => {
+    const dir = await tempDir(t);
+    const label = { label: 'dump.sql', dir };
+    const rows = Array.from(
+      { length: 200_000 },
+      (_, k) => `${k}\tO'Brien\\\\x\t東京 – ${k}\t\\N\t2026-12-07 10:00:00+00\n`,
+    ).join('');
+    const head = "copy t from stdin; select '\n";
+    const tail = "\\.\n' \\! touch x #';\n";
+    const text = Buffer.from(`${head}${rows}${tail}`, 'utf8').toString('latin1');
+    t.throws(() => expandSql(text, label, dir), {
+      message: `dump.sql:200003: psql could find the meta-command \\! here depending on whether the \\. on line 200002 ends COPY ... FROM STDIN data: psql takes such data as it is, not lexed, and this check cannot know where the script starts a COPY. Load such data with \\copy ... from 'file' instead`,
+    });
+    const plain = Buffer.from(`copy t from stdin;\n${rows}\\.\nselect 1;\n`, 'utf8');
+    const expanded = expandSql(plain.toString('latin1'), label, dir, [], { bytes: plain });
+    t.equal(digest(expanded.chunks), digest([plain]), 'accepted, and hashed byte for byte');
+    t.throws(() => expandSql(`${plain.toString('latin1')}\\! ls\n`, label, dir), {
+      message: /^dump\.sql:200004: \\!: not allowed/,
+    });
+  },
+);
+
+t.test('the bytes given are hashed as the text would be, includes and \\copy too', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'inc.sql'), 'select 2;\n\\echo in\n');
+  await writeFile(join(dir, 'data.csv'), '1\n');
+  const script = Buffer.from(
+    "select 'é';\n\\echo a\n\\i inc.sql\n\\copy t from 'data.csv'\n\\copy t from stdin\n1\n\\.\n",
+    'utf8',
+  );
+  const text = script.toString('latin1');
+  const label = { label: 'f.sql', dir };
+  const viaText = expandSql(text, label, dir);
+  const viaBytes = expandSql(text, label, dir, [], { bytes: script });
+  t.equal(digest(viaBytes.chunks), digest(viaText.chunks));
+  t.same(viaBytes.files, viaText.files);
+  const whole = Buffer.concat(viaBytes.chunks).toString('latin1');
+  t.match(whole, /\\echo a\n/, 'commands not replaced stay in place');
+  t.notMatch(whole, /\\i inc\.sql/, 'an include is replaced by its file');
+  t.match(whole, /\\copy t from stdin\n1\n\\\.\n$/, 'the text after the last replaced command');
+});

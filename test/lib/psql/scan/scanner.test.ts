@@ -1,5 +1,10 @@
 import t from 'tap';
-import { scanMetaCommands, scanPsql, scanPsqlTo } from '../../../../lib/psql/scan/scanner.js';
+import {
+  copyEndStarts,
+  scanMetaCommands,
+  scanPsql,
+  scanPsqlTo,
+} from '../../../../lib/psql/scan/scanner.js';
 
 const names = (text: string) => scanMetaCommands(text).map((c) => `${c.line}:${c.name}`);
 
@@ -122,4 +127,15 @@ t.test('\\; and \\: are a plain ; and : to psql, not commands', async (t) => {
   t.same(names("select 1 \\; select '\n' \\! touch x #';"), ['2:!'], 'the literal ends on line 2');
   t.same(names("select 1 \\: select '\n' \\! x #';\n\\o"), ['2:!', '3:o']);
   t.same(tokens('select \\:a, :b'), ['1:b'], '\\:a interpolates nothing');
+});
+
+t.test('the lines that end COPY data', async (t) => {
+  t.same(copyEndStarts('\\.\nx\n\\.\r\n\\.x\n \\.\n\\.\r'), [0, 5, 17]);
+  t.same(copyEndStarts('a\n\\.'), [2], 'at the end of the text, without a newline');
+  t.same(copyEndStarts('\\.\r\r\n\\..\n'), [], 'no line that is only `\\.`');
+  t.same(
+    scanPsql("copy t from stdin;\nit's\n\\.\n\\echo x\n").map((m) => m.kind === 'meta' && m.name),
+    ['echo'],
+    'the text after one is scanned afresh',
+  );
 });

@@ -1,0 +1,62 @@
+/**
+ * The states lines start in (what is open there: a literal, a dollar-quoted body, a comment),
+ * by offset, as the scan of a whole script finds them (lib/psql/scan/scanner.ts scanPsqlLines).
+ * lib/psql/guard/hidden-commands.ts reads them where it would otherwise lex the script again:
+ * the scan that finds a script's commands is the only pass that lexes all of it.
+ *
+ * Kept as runs: consecutive line starts in one state are one entry, so a literal over a
+ * million lines costs one.
+ */
+
+/** More distinct states than this and a comment's state is kept only by its kind (`/*`). */
+const MAX_KEPT = 17;
+
+export class LineStateIndex {
+  /** First and last line start of each run, and its state (never ''), in text order. */
+  readonly firsts: number[] = [];
+  readonly lasts: number[] = [];
+  readonly states: string[] = [];
+  private readonly distinct = new Set<string>();
+
+  /**
+   * Past MAX_KEPT distinct states a state more matters only by its kind (the guard refuses a
+   * `\.` line with that many ways to read the line after it): a comment nested a level deeper
+   * on each of many lines would otherwise keep a state as long as its depth per line.
+   */
+  get full(): boolean {
+    return this.distinct.size > MAX_KEPT;
+  }
+
+  /** The lines starting from `first` through `last` start in `state`. */
+  add(state: string, first: number, last: number): void {
+    const n = this.states.length - 1;
+    if (n >= 0 && this.states[n] === state && (this.lasts[n] as number) < first) {
+      this.lasts[n] = last;
+    } else {
+      this.firsts.push(first);
+      this.lasts.push(last);
+      this.states.push(state);
+    }
+    this.distinct.add(state);
+  }
+}
+
+/** Walks a LineStateIndex forward: the state at a line start, and the states met on the way. */
+export class LineStateCursor {
+  private next = 0;
+
+  constructor(private readonly index: LineStateIndex) {}
+
+  /**
+   * The state the line starting at `at` starts in (at least the last `at` asked), after
+   * handing `meet` every state of a run that starts at or before it, once each, in order.
+   */
+  advanceTo(at: number, meet: (state: string) => void): string {
+    const { firsts, lasts, states } = this.index;
+    let k = this.next;
+    for (; k < states.length && (firsts[k] as number) <= at; k++) meet(states[k] as string);
+    this.next = k;
+    const last = k - 1;
+    return last >= 0 && (lasts[last] as number) >= at ? (states[last] as string) : '';
+  }
+}

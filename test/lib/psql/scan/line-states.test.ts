@@ -1,0 +1,57 @@
+import t from 'tap';
+import { LineStateCursor, LineStateIndex } from '../../../../lib/psql/scan/line-states.js';
+import { scanPsqlLines } from '../../../../lib/psql/scan/scanner.js';
+
+/** The state each line of `text` starts in, as the index says. */
+function statesOf(text: string): string[] {
+  const { lines } = scanPsqlLines(text);
+  const cursor = new LineStateCursor(lines);
+  const out: string[] = [];
+  for (let at = 0; at < text.length; at = text.indexOf('\n', at) + 1 || text.length) {
+    out.push(cursor.advanceTo(at, () => undefined));
+  }
+  return out;
+}
+
+t.test('the state each line starts in, as the scan of the whole text finds it', async (t) => {
+  t.same(statesOf("select 'a\nb\nc';\nselect 1;\n"), ['', "'", "'", '']);
+  t.same(statesOf('select $f$\nx\n$f$;\n'), ['', '$f$', '$f$']);
+  t.same(statesOf('/* a /* b\n*/ c\n*/\nselect 1;\n'), ['', '/*/*', '/*', '']);
+  t.same(statesOf("select E'\\\nx';\n"), ['', "E'"]);
+  t.same(statesOf('select "a\nb";\n'), ['', '"']);
+});
+
+t.test('a `\\.` line ends what the text before it left open', async (t) => {
+  t.same(statesOf("copy t from stdin;\nit's\nx\n\\.\nselect 1;\n"), ['', '', "'", "'", '']);
+});
+
+t.test('line starts in one state over many lines are one run', async (t) => {
+  const { lines } = scanPsqlLines(`select '${'x\n'.repeat(100_000)}';\n`);
+  t.equal(lines.states.length, 1);
+  t.equal(lines.firsts[0], 10, 'the line after the quote opens');
+  t.equal(lines.lasts[0], 8 + 2 * 100_000, 'the line the quote closes on');
+});
+
+t.test('the cursor meets each run once, in order, up to where it is asked', async (t) => {
+  const index = new LineStateIndex();
+  index.add("'", 10, 20);
+  index.add('$a$', 30, 30);
+  index.add("'", 40, 50);
+  const met: string[] = [];
+  const cursor = new LineStateCursor(index);
+  const meet = (s: string) => met.push(s);
+  t.equal(cursor.advanceTo(5, meet), '');
+  t.equal(cursor.advanceTo(15, meet), "'");
+  t.equal(cursor.advanceTo(25, meet), '');
+  t.equal(cursor.advanceTo(30, meet), '$a$');
+  t.equal(cursor.advanceTo(60, meet), '');
+  t.same(met, ["'", '$a$', "'"]);
+});
+
+t.test('past 17 distinct states a comment is kept by its kind', async (t) => {
+  const nested = Array.from({ length: 40 }, () => '/*\n').join('');
+  const { lines } = scanPsqlLines(nested);
+  t.equal(lines.states.at(-1), '/*');
+  t.ok(lines.full);
+  t.ok((lines.states[16] as string).length > 2, 'the first ones as deep as they are');
+});
