@@ -14,11 +14,14 @@ export interface Definition {
   table?: string;
 }
 
+const ROUTINE_KINDS = new Set(['FUNCTION', 'PACKAGE', 'PACKAGE BODY', 'PROCEDURE']);
+
 /** What a schema holds, read in three round trips whatever its size (docs/mysql.md). */
 export interface SchemaObjects {
   /** Base tables (and sequences): their CREATE statement and the columns to copy rows by. */
   tables: Array<Definition & { columns: string[] }>;
   views: Definition[];
+  /** Procedures, functions and packages; those of one name in the order they can be made. */
   routines: Definition[];
   triggers: Definition[];
   events: Definition[];
@@ -36,7 +39,7 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
      UNION ALL SELECT 'R', ROUTINE_NAME, ROUTINE_TYPE, 0 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
      UNION ALL SELECT 'G', TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
      UNION ALL SELECT 'E', EVENT_NAME, '', 0 FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
-     ORDER BY k, name, ord`,
+     ORDER BY k, name, type, ord`,
     [src, src, src, src],
   );
   const rows = listed as Row[];
@@ -64,6 +67,8 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
     ...pick('T')
       .filter((r) => r.type === 'VIEW')
       .map((r): [string, Row] => ['VIEW', r]),
+    // Of one name (routine names ignore case), in order: FUNCTION, PACKAGE, PACKAGE BODY (made
+    // after its package), PROCEDURE. MariaDB's packages (sql_mode ORACLE) are routines too.
     ...pick('R').map((r): [string, Row] => [String(r.type), r]),
     ...triggerRows.map((r): [string, Row] => ['TRIGGER', r]),
     ...pick('E').map((r): [string, Row] => ['EVENT', r]),
@@ -76,7 +81,9 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
   return {
     tables: defs('TABLE').map((d) => ({ ...d, columns: columns.get(d.name) ?? [] })),
     views: defs('VIEW'),
-    routines: [...defs('PROCEDURE'), ...defs('FUNCTION')],
+    routines: asks.flatMap(([k, r], i) =>
+      ROUTINE_KINDS.has(k) ? [definition(r.name as string, shown[i] as Row)] : [],
+    ),
     triggers: defs('TRIGGER').map((d, i) => ({ ...d, table: String(triggerRows[i]?.type) })),
     events: defs('EVENT'),
   };
@@ -95,7 +102,7 @@ async function showCreates(conn: Conn, src: string, asks: Array<[string, Row]>):
 /** The CREATE statement of whichever column SHOW CREATE put it in, and its sql_mode. */
 function definition(name: string, row: Row): Definition {
   const column = Object.keys(row).find((k) =>
-    /^(Create (Table|View|Procedure|Function|Event)|SQL Original Statement)$/.test(k),
+    /^(Create (Table|View|Procedure|Function|Package|Package Body|Event)|SQL Original Statement)$/.test(k),
   );
   const sql = String(row[column as string] ?? '');
   return 'sql_mode' in row ? { name, sql, sqlMode: String(row.sql_mode ?? '') } : { name, sql };
