@@ -99,11 +99,12 @@ async function showCreates(conn: Conn, src: string, asks: Array<[string, Row]>):
   return sets.map((set) => set[0] as Row);
 }
 
+const CREATE_COLUMN =
+  /^(Create (Table|View|Procedure|Function|Package|Package Body|Event)|SQL Original Statement)$/;
+
 /** The CREATE statement of whichever column SHOW CREATE put it in, and its sql_mode. */
 function definition(name: string, row: Row): Definition {
-  const column = Object.keys(row).find((k) =>
-    /^(Create (Table|View|Procedure|Function|Package|Package Body|Event)|SQL Original Statement)$/.test(k),
-  );
+  const column = Object.keys(row).find((k) => CREATE_COLUMN.test(k));
   const sql = String(row[column as string] ?? '');
   return 'sql_mode' in row ? { name, sql, sqlMode: String(row.sql_mode ?? '') } : { name, sql };
 }
