@@ -36,6 +36,7 @@ export async function cloneSchema(
     const objects = await readSchema(conns[0] as Conn, src);
     await eachOn(conns, objects.tables, async (c, t) => {
       await c.query(retarget(t.sql, src, dst));
+      if (t.columns.length === 0) return;
       const list = t.columns.map(q).join(', ');
       await c.query(
         `INSERT INTO ${q(dst)}.${q(t.name)} (${list}) SELECT ${list} FROM ${q(src)}.${q(t.name)}`,

@@ -18,7 +18,10 @@ const ROUTINE_KINDS = new Set(['FUNCTION', 'PACKAGE', 'PACKAGE BODY', 'PROCEDURE
 
 /** What a schema holds, read in three round trips whatever its size (docs/mysql.md). */
 export interface SchemaObjects {
-  /** Base tables (and sequences): their CREATE statement and the columns to copy rows by. */
+  /**
+   * Base tables (and sequences): their CREATE statement and the columns to copy rows by (none
+   * for a MERGE table).
+   */
   tables: Array<Definition & { columns: string[] }>;
   views: Definition[];
   /** Procedures, functions and packages; those of one name in the order they can be made. */
@@ -35,10 +38,10 @@ export interface SchemaObjects {
  */
 export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects> {
   const [listed] = await conn.query(
-    `SELECT 'T' AS k, TABLE_NAME AS name, TABLE_TYPE AS type, 0 AS ord FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-     UNION ALL SELECT 'R', ROUTINE_NAME, ROUTINE_TYPE, 0 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
-     UNION ALL SELECT 'G', TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
-     UNION ALL SELECT 'E', EVENT_NAME, '', 0 FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
+    `SELECT 'T' AS k, TABLE_NAME AS name, TABLE_TYPE AS type, 0 AS ord, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+     UNION ALL SELECT 'R', ROUTINE_NAME, ROUTINE_TYPE, 0, '' FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+     UNION ALL SELECT 'G', TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER, '' FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
+     UNION ALL SELECT 'E', EVENT_NAME, '', 0, '' FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
      ORDER BY k, name, type, ord`,
     [src, src, src, src],
   );
@@ -52,7 +55,10 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
     [src],
   );
   const columns = new Map<string, string[]>();
-  for (const r of cols as Row[]) {
+  // A MERGE table's rows are those of its tables: it has none to copy (they would be written
+  // again into the last of them).
+  const merged = new Set(pick('T').flatMap((r) => (r.engine === 'MRG_MyISAM' ? [r.name] : [])));
+  for (const r of (cols as Row[]).filter((c) => !merged.has(c.t))) {
     const list = columns.get(r.t as string) ?? [];
     list.push(r.c as string);
     columns.set(r.t as string, list);
