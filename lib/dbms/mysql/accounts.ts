@@ -39,7 +39,9 @@ export function createAccountSql(db: string): string[] {
   ];
 }
 
-const QUOTED = "(?:`(?:[^`]|``)*`|'(?:[^']|'')*'|[\\w.%-]+)";
+// A name as SHOW CREATE may quote it: `back`, 'single', "double" (routines and triggers made
+// under sql_mode ANSI_QUOTES or ORACLE show their definer so), or bare.
+const QUOTED = '(?:`(?:[^`]|``)*`|\'(?:[^\']|\'\')*\'|"(?:[^"]|"")*"|[\\w.%-]+)';
 const DEFINER = new RegExp(`\\bDEFINER\\s*=\\s*${QUOTED}(?:\\s*@\\s*${QUOTED})?\\s*`, 'i');
 const HEAD = /^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:ALGORITHM\s*=\s*\w+\s+)?)/i;
 

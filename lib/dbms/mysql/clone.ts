@@ -36,6 +36,7 @@ export async function cloneSchema(
     const objects = await readSchema(conns[0] as Conn, src);
     await eachOn(conns, objects.tables, async (c, t) => {
       await c.query(retarget(t.sql, src, dst));
+      if (t.columns.length === 0) return;
       const list = t.columns.map(q).join(', ');
       await c.query(
         `INSERT INTO ${q(dst)}.${q(t.name)} (${list}) SELECT ${list} FROM ${q(src)}.${q(t.name)}`,
@@ -119,15 +120,23 @@ async function createDefinitions(
     await c.query(retarget(d.sql, src, dst, definer));
   };
   // One connection's session mode is set per definition, so each goes whole to one worker;
-  // the triggers of one table stay together, made in the order they fire.
-  const byTable = new Map<string, Definition[]>();
-  for (const t of objects.triggers)
-    byTable.set(t.table ?? '', [...(byTable.get(t.table ?? '') ?? []), t]);
-  const units = [...objects.routines.map((r) => [r]), ...byTable.values()];
+  // the routines of one name stay together (a package body needs its package), and so do
+  // the triggers of one table, made in the order they fire.
+  const units = [
+    ...groupBy(objects.routines, (r) => r.name.toLowerCase()).values(),
+    ...groupBy(objects.triggers, (t) => t.table ?? '').values(),
+  ];
   await eachOn(conns, units, async (c, list) => {
     for (const d of list) await make(code)(c, d);
   });
   await eachOn(conns, objects.events, make(events));
+}
+
+/** `items` in lists of one key each, in the order given. */
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
 }
 
 /** Views may use views: create those whose dependencies exist, until none is left. */

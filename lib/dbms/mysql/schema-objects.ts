@@ -14,11 +14,17 @@ export interface Definition {
   table?: string;
 }
 
+const ROUTINE_KINDS = new Set(['FUNCTION', 'PACKAGE', 'PACKAGE BODY', 'PROCEDURE']);
+
 /** What a schema holds, read in three round trips whatever its size (docs/mysql.md). */
 export interface SchemaObjects {
-  /** Base tables (and sequences): their CREATE statement and the columns to copy rows by. */
+  /**
+   * Base tables (and sequences): their CREATE statement and the columns to copy rows by (none
+   * for a MERGE table).
+   */
   tables: Array<Definition & { columns: string[] }>;
   views: Definition[];
+  /** Procedures, functions and packages; those of one name in the order they can be made. */
   routines: Definition[];
   triggers: Definition[];
   events: Definition[];
@@ -32,11 +38,11 @@ export interface SchemaObjects {
  */
 export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects> {
   const [listed] = await conn.query(
-    `SELECT 'T' AS k, TABLE_NAME AS name, TABLE_TYPE AS type, 0 AS ord FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-     UNION ALL SELECT 'R', ROUTINE_NAME, ROUTINE_TYPE, 0 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
-     UNION ALL SELECT 'G', TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
-     UNION ALL SELECT 'E', EVENT_NAME, '', 0 FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
-     ORDER BY k, name, ord`,
+    `SELECT 'T' AS k, TABLE_NAME AS name, TABLE_TYPE AS type, 0 AS ord, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+     UNION ALL SELECT 'R', ROUTINE_NAME, ROUTINE_TYPE, 0, '' FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+     UNION ALL SELECT 'G', TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER, '' FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
+     UNION ALL SELECT 'E', EVENT_NAME, '', 0, '' FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
+     ORDER BY k, name, type, ord`,
     [src, src, src, src],
   );
   const rows = listed as Row[];
@@ -49,7 +55,10 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
     [src],
   );
   const columns = new Map<string, string[]>();
-  for (const r of cols as Row[]) {
+  // A MERGE table's rows are those of its tables: it has none to copy (they would be written
+  // again into the last of them).
+  const merged = new Set(pick('T').flatMap((r) => (r.engine === 'MRG_MyISAM' ? [r.name] : [])));
+  for (const r of (cols as Row[]).filter((c) => !merged.has(c.t))) {
     const list = columns.get(r.t as string) ?? [];
     list.push(r.c as string);
     columns.set(r.t as string, list);
@@ -64,6 +73,8 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
     ...pick('T')
       .filter((r) => r.type === 'VIEW')
       .map((r): [string, Row] => ['VIEW', r]),
+    // Of one name (routine names ignore case), in order: FUNCTION, PACKAGE, PACKAGE BODY (made
+    // after its package), PROCEDURE. MariaDB's packages (sql_mode ORACLE) are routines too.
     ...pick('R').map((r): [string, Row] => [String(r.type), r]),
     ...triggerRows.map((r): [string, Row] => ['TRIGGER', r]),
     ...pick('E').map((r): [string, Row] => ['EVENT', r]),
@@ -76,7 +87,9 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
   return {
     tables: defs('TABLE').map((d) => ({ ...d, columns: columns.get(d.name) ?? [] })),
     views: defs('VIEW'),
-    routines: [...defs('PROCEDURE'), ...defs('FUNCTION')],
+    routines: asks.flatMap(([k, r], i) =>
+      ROUTINE_KINDS.has(k) ? [definition(r.name as string, shown[i] as Row)] : [],
+    ),
     triggers: defs('TRIGGER').map((d, i) => ({ ...d, table: String(triggerRows[i]?.type) })),
     events: defs('EVENT'),
   };
@@ -92,11 +105,12 @@ async function showCreates(conn: Conn, src: string, asks: Array<[string, Row]>):
   return sets.map((set) => set[0] as Row);
 }
 
+const CREATE_COLUMN =
+  /^(Create (Table|View|Procedure|Function|Package|Package Body|Event)|SQL Original Statement)$/;
+
 /** The CREATE statement of whichever column SHOW CREATE put it in, and its sql_mode. */
 function definition(name: string, row: Row): Definition {
-  const column = Object.keys(row).find((k) =>
-    /^(Create (Table|View|Procedure|Function|Event)|SQL Original Statement)$/.test(k),
-  );
+  const column = Object.keys(row).find((k) => CREATE_COLUMN.test(k));
   const sql = String(row[column as string] ?? '');
   return 'sql_mode' in row ? { name, sql, sqlMode: String(row.sql_mode ?? '') } : { name, sql };
 }

@@ -1,6 +1,11 @@
 import t from 'tap';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
-import { mysqlAccounts, mysqlSchemas, mysqlOutcome as outcome } from '../../helpers/mysql.js';
+import {
+  mysqlAccounts,
+  mysqlQuery,
+  mysqlSchemas,
+  mysqlOutcome as outcome,
+} from '../../helpers/mysql.js';
 import { prepare } from '../../helpers/prepare.js';
 
 // build_role restricted on MySQL/MariaDB (docs/mysql.md): each instance and each build has an
@@ -94,4 +99,27 @@ t.test('a view on a view survives the publish and the copy', async (t) => {
     'i',
     's',
   ]);
+});
+
+t.test('definitions made under sql_mode ANSI_QUOTES publish and copy', async (t) => {
+  const e = await testEngine(t, { config: RESTRICTED });
+  // SHOW CREATE then gives their definer as "name"@"host": it is the one replaced.
+  const a = await ready(
+    e,
+    SEED,
+    [
+      "set sql_mode = 'ANSI_QUOTES'",
+      'create procedure p() select count(*) from t',
+      'create trigger tr before insert on t for each row set new.x = new.x + 100',
+    ].join('; '),
+  );
+  t.equal(await outcome(a.dsn, 'call p()', 'insert into t values (1)'), 'ok');
+  t.same(
+    await mysqlQuery<{ d: string }>(
+      'SELECT DEFINER AS d FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?',
+      [a.db],
+    ),
+    [{ d: `${new URL(a.dsn).username}@%` }],
+    "the instance's account defines it",
+  );
 });

@@ -145,3 +145,52 @@ t.test('a copy that fails part-way throws the server error', async (t) => {
   );
   t.same(await pool.with(async (conns) => conns.length), 2, 'its connections are handed back');
 });
+
+t.test('a move and a copy carry packages, their body made after their specification', async (t) => {
+  // MariaDB's packages (sql_mode ORACLE) are routines of two parts: PACKAGE, then PACKAGE BODY,
+  // which cannot be made before the first.
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [build, state, instance] = [await make('b'), await make('s'), await make('i')];
+  const packages = [
+    "SET sql_mode = 'ORACLE'",
+    'CREATE PACKAGE pk AS FUNCTION answer RETURN INT; END',
+    'CREATE PACKAGE BODY pk AS FUNCTION answer RETURN INT AS BEGIN RETURN 42; END; END',
+    'CREATE PACKAGE zz AS FUNCTION one RETURN INT; END',
+    'CREATE PACKAGE BODY ZZ AS FUNCTION one RETURN INT AS BEGIN RETURN pk.answer() - 41; END; END',
+    'SET sql_mode = DEFAULT',
+  ];
+  await load(build, packages);
+  const reference = await describe(build);
+  await pool.with((conns) => moveSchema(conns, build, state));
+  t.same(await describe(state), reference, 'the state has both packages whole');
+  for (let i = 0; i < 3; i++) {
+    await mysqlQuery(`DROP DATABASE \`${instance}\``);
+    await mysqlQuery(`CREATE DATABASE \`${instance}\``);
+    await pool.with((conns) => cloneSchema(conns, state, instance));
+    t.same(await describe(instance), reference, `copy ${i + 1} has both packages whole`);
+  }
+  const c = await mysql.createConnection({ uri: MYSQL_URL, database: instance });
+  t.teardown(() => c.end());
+  await c.query("SET sql_mode = 'ORACLE'");
+  t.same((await c.query('SELECT zz.one() AS n'))[0], [{ n: 1 }], 'and they run');
+});
+
+t.test("a copy of a MERGE table shows its tables' rows once", async (t) => {
+  // A MERGE table holds no rows of its own: copying its rows would write them again into
+  // the last of its tables.
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [src, dst] = [await make('s'), await make('i')];
+  await load(src, [
+    'CREATE TABLE part1 (a INT) ENGINE=MyISAM',
+    'CREATE TABLE part2 (a INT) ENGINE=MyISAM',
+    'INSERT INTO part1 VALUES (1)',
+    'INSERT INTO part2 VALUES (2)',
+    'CREATE TABLE parts (a INT) ENGINE=MRG_MyISAM UNION=(part1, part2) INSERT_METHOD=LAST',
+  ]);
+  await pool.with((conns) => cloneSchema(conns, src, dst));
+  t.same(await describe(dst), await describe(src), 'every table has the rows it had');
+});
