@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { splitExecArgs } from '../../../cli/commands/exec.js';
-import { CLI_BIN, cliIn, cliStateDir } from '../../helpers/cli.js';
+import { LEASE_SECONDS } from '../../../cli/lease.js';
+import { CLI_BIN, cliIn, cliStateDir, runCli } from '../../helpers/cli.js';
 import { mysqlQuery } from '../../helpers/mysql.js';
 import { databaseExists, query } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -145,6 +146,13 @@ t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async
     });
     exec.on('close', () => resolve());
   });
+  // While the command runs, the instance is a short lease (renewed by sqlrs: test/cli/lease.test.ts).
+  const running = JSON.parse(
+    (await runCli(['--state-dir', dir, 'ls', '-i', '--output', 'json'])).stdout,
+  );
+  const lease =
+    Date.parse(running.instances[0].expires_at) - Date.parse(running.instances[0].created_at);
+  t.ok(lease > 0 && lease <= LEASE_SECONDS * 1000, `a lease of at most ${LEASE_SECONDS}s`);
   // Only the sqlrs process is signalled, as `kill -INT` would: the command gets it from sqlrs.
   process.kill(exec.pid as number, 'SIGINT');
   t.equal(await closed, 130, stderr);
