@@ -9,14 +9,14 @@ export const LEASE_SECONDS = 60;
 /**
  * Renews an instance's lease (`POST /v1/instances/{id}/renew`) every third of `ttlSeconds` (at
  * most every 20 s), so that two renewals can fail before it runs out. A failed renewal is said
- * once on stderr; the next one may still succeed.
+ * once on stderr; the next one may still succeed. `renew` renews at once.
  */
 export function holdLease(
   client: EngineClient,
   instanceId: string,
   ttlSeconds: number,
   err: (s: string) => void,
-): () => void {
+): { release: () => void; renew: () => Promise<void> } {
   const everyMs = Math.max(1000, Math.min(20_000, (ttlSeconds * 1000) / 3));
   let warned = false;
   const renew = async () => {
@@ -34,5 +34,5 @@ export function holdLease(
   const timer = setInterval(() => void renew(), everyMs);
   // The command being run holds the process open; the lease alone must not.
   timer.unref();
-  return () => clearInterval(timer);
+  return { release: () => clearInterval(timer), renew };
 }

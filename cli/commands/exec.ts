@@ -70,16 +70,18 @@ export function execCommand(kind: 'psql' | 'mysql') {
     if (reply.status !== 202) throw apiError(reply);
     const result = await preparedInstance(ctx, client, reply.body.job_id);
     const id = result.instance_id;
-    const release = leaseSeconds ? holdLease(client, id, leaseSeconds, ctx.err) : () => {};
+    const lease = leaseSeconds ? holdLease(client, id, leaseSeconds, ctx.err) : undefined;
     let code: number;
     try {
       code = await runChild(command, withVars(ctx.env, dsnEnv(result.dsn)), ctx.cwd);
     } catch (e) {
-      release();
+      lease?.release();
       await removeInstance(ctx, client, id);
       throw e;
     }
-    release();
+    lease?.release();
+    // --keep --ttl D: D from the command's end, not from the last periodic renewal.
+    if (keep) await lease?.renew();
     if (keep) ctx.err(`sqlrs: kept instance ${id} (sqlrs rm ${id.slice(0, 12)} removes it)\n`);
     else await removeInstance(ctx, client, id);
     return code;

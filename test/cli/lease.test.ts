@@ -16,14 +16,14 @@ t.test('a held lease is renewed until released', async (t) => {
     Date.parse((await client.call('GET', `/v1/instances/${id}`)).body.expires_at);
   const first = await expiry();
   const errors: string[] = [];
-  const release = holdLease(client, id, 3, (s) => errors.push(s));
+  const { release } = holdLease(client, id, 3, (s) => errors.push(s));
   // Renewed to 3 s from then: far earlier than the hour it was made with.
   await until(async () => (await expiry()) < first - 3_000_000, 'the lease renewed');
   release();
   t.same(errors, []);
-  const bad = holdLease(client, 'ffffffffffffffffffffffffffffffff', 3, (s) => errors.push(s));
+  const bad = holdLease(client, 'f'.repeat(32), 3, (s) => errors.push(s));
   await until(() => errors.length > 0, 'a failed renewal said');
-  bad();
+  bad.release();
   t.match(errors[0], /could not renew instance f{32}: instance "f{32}" not found/);
   t.equal(errors.length, 1, 'said once');
 });

@@ -99,7 +99,17 @@ t.test('exec:psql: the variables, the exit code, the instance removed after', as
   const psql = await cli(['exec:psql', ...prep, '--', 'sh', '-c', 'psql -Atc "select x from t"']);
   t.equal(psql.stdout, '7\n', psql.stderr);
 
-  const kept = await cli(['exec:psql', '--keep', ...prep, '--', process.execPath, child]);
+  const before = Date.now();
+  const kept = await cli([
+    'exec:psql',
+    '--keep',
+    '--ttl',
+    '30m',
+    ...prep,
+    '--',
+    process.execPath,
+    child,
+  ]);
   t.equal(kept.code, 0, kept.stderr);
   t.match(kept.stderr, /kept instance [0-9a-f]{32}/);
   const keptDb = seenEnv(kept.stdout).PGDATABASE;
@@ -110,8 +120,9 @@ t.test('exec:psql: the variables, the exit code, the instance removed after', as
   t.equal(missing.code, 127, 'a command that is not there: 127, as a shell says');
   t.match(missing.stderr, 'sqlrs: cannot run /nonexistent/runner: no such file or directory');
   t.equal(await onServer(keptDb), 1, 'the kept instance is still there');
-  const listed = await cli(['ls', '-i', '--quiet']);
-  t.equal(listed.stdout.trim().split('\n').length, 1, 'the engine lists only the kept one');
+  const listed = JSON.parse((await cli(['ls', '-i', '--output', 'json'])).stdout).instances;
+  t.equal(listed.length, 1, 'the engine lists only the kept one');
+  t.ok(Date.parse(listed[0].expires_at) >= before + 30 * 60_000, '--ttl counts from the end');
 });
 
 t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async (t) => {
