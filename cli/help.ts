@@ -1,9 +1,12 @@
+import { LEASE_SECONDS } from './lease.js';
+
 /** --help text of every command (docs/cli.md). */
 export const GLOBAL_HELP = `Global flags:
   --state-dir DIR        state directory (default $XDG_STATE_HOME/sqlrs or ~/.local/state/sqlrs)
   --output human|json    output format (default human)
   -v, --verbose          one progress line per event, with the tools' output
   -h, --help             help for a command
+  -V, --version          print sqlrs VERSION (before any command)
 Exit codes: 0 ok, 2 invalid arguments or ambiguous id, 3 engine or internal error, 4 blocked.
 `;
 
@@ -20,6 +23,30 @@ ${plan ? '' : '  --name N       bind the new instance to a name\n  --ttl D      
 Progress goes to stderr; Ctrl+C asks whether to cancel the job.
 `;
 
+const execHelp = (kind: 'psql' | 'mysql') => {
+  const vars =
+    kind === 'psql'
+      ? 'PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE'
+      : 'MYSQL_HOST MYSQL_TCP_PORT MYSQL_USER MYSQL_PWD MYSQL_DATABASE';
+  return `Usage: sqlrs exec:${kind} [--image ID] [--name N] [--keep [--ttl D]] -- ${kind.toUpperCase()}_ARGS -- COMMAND [ARGS...]
+
+Prepares a private instance as prepare:${kind} does, runs COMMAND with DATABASE_URL and
+  ${vars}
+set for it (stdio inherited), removes the instance when COMMAND ends and exits with its code (128+N if signal N ended it: 130 for Ctrl+C). SIGINT and SIGTERM
+are passed on to COMMAND. The ${kind} arguments end at the first -- after them; later ones
+are COMMAND's. The first -- may be left out when the ${kind} arguments follow the flags.
+
+  --image ID     image to prepare on (default: the engine's default image)
+  --name N       bind the instance to a name while it exists
+  --keep         keep the instance after COMMAND ends (sqlrs rm removes it)
+  --ttl D        with --keep: the instance expires D after COMMAND ends (e.g. 30m)
+
+Without --keep the instance is a ${LEASE_SECONDS}-second lease renewed while COMMAND runs: if sqlrs
+is killed, the engine drops it within that time. If COMMAND cannot be started, the instance
+is removed and sqlrs exits 127 (not found) or 126.
+`;
+};
+
 export const HELP: Record<string, string> = {
   '': `Usage: sqlrs COMMAND [FLAGS]
 
@@ -35,13 +62,17 @@ Commands:
   watch           follow a job started with --no-watch
   run:psql        run psql against an instance
   run:mysql       run the mariadb/mysql client against an instance
+  exec:psql       prepare an instance, run a command with DATABASE_URL and PG*, remove it
+  exec:mysql      the same with DATABASE_URL and MYSQL_*
+  stop            stop the engine of the state dir
 
 Run 'sqlrs COMMAND --help' for a command's flags.
 `,
   status: `Usage: sqlrs status [--cache]
 
 Finds (or starts) the engine and shows its endpoint, version, pid and state dir, and each
-configured image with whether its server answers. --output json prints
+image the engine has configured (its config.json and environment) with whether its server
+answers from the engine. --output json prints
 {ok, endpoint, version, instanceId, pid, stateDir, images}.
   --cache  also the cache's usage per server against its budget (json: cache)
 `,
@@ -54,7 +85,8 @@ configured image with whether its server answers. --output json prints
 Lists names and instances (default), or the sections picked:
   -n names  -i instances  -s states (as a tree)  -j jobs  -t tasks  --all everything
 Filters: --name N, --instance ID|NAME, --state ID, --job JOB_ID, --kind psql|mysql, --image ID
-(ids may be prefixes of 8+ hex characters; an ambiguous prefix is an error).
+(ids may be prefixes of 8+ hex characters; an ambiguous prefix is an error). --kind keeps
+states and jobs of that kind, and names and instances made from such states.
   --long       full ids instead of 12 characters
   --no-header  tables without their header line
   --quiet      ids only
@@ -79,6 +111,14 @@ least recently used states nothing holds go until usage is down to the low water
   watch: `Usage: sqlrs watch JOB_ID
 
 Follows a job's progress to the end and prints DSN=... like prepare.
+`,
+  'exec:psql': execHelp('psql'),
+  'exec:mysql': execHelp('mysql'),
+  stop: `Usage: sqlrs stop
+
+Stops the engine of the state dir gracefully (SIGTERM to the pid in engine.json, once it
+answers as that engine), and waits until it has exited and removed engine.json. With no
+engine running it says so and exits 0. It never starts an engine.
 `,
   'run:psql': `Usage: sqlrs run:psql [--instance ID|NAME] [--] [PSQL_ARGS]
 

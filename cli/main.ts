@@ -1,3 +1,4 @@
+import { packageVersion } from '../lib/package-info.js';
 import { EngineClient } from './client.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliContext } from './context.js';
@@ -11,6 +12,8 @@ interface Globals {
   output: 'human' | 'json';
   verbose: boolean;
   help: boolean;
+  /** `--version` or `-V` before any command. */
+  version: boolean;
   command?: string;
   argv: string[];
 }
@@ -20,7 +23,13 @@ interface Globals {
  * the command's. psql's own -v must therefore follow `--`.
  */
 export function splitGlobals(argv: string[]): Globals {
-  const g: Globals = { output: 'human', verbose: false, help: false, argv: [] };
+  const g: Globals = {
+    output: 'human',
+    verbose: false,
+    help: false,
+    version: false,
+    argv: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') {
@@ -47,6 +56,7 @@ function takeGlobal(argv: string[], i: number, g: Globals): number {
   else if (key === '--output') g.output = outputFormat(value());
   else if (a === '-v' || a === '--verbose') g.verbose = true;
   else if (a === '-h' || a === '--help') g.help = true;
+  else if (g.command === undefined && (a === '--version' || a === '-V')) g.version = true;
   else if (g.command === undefined && !a.startsWith('-')) g.command = a;
   else g.argv.push(a);
   return next;
@@ -63,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
   const err = (s: string) => process.stderr.write(s);
   try {
     const g = splitGlobals(argv);
+    if (g.version && !g.help) {
+      out(`sqlrs ${packageVersion()}\n`);
+      return EXIT.ok;
+    }
     if (g.help || g.command === undefined) {
       out(`${HELP[g.command ?? ''] ?? HELP['']}\n${GLOBAL_HELP}`);
       return g.command === undefined && !g.help ? EXIT.usage : EXIT.ok;

@@ -24,13 +24,41 @@ export class Progress {
   private timer?: NodeJS.Timeout;
   private lastLine = '';
   private firstTs?: number;
+  /** A question is on the terminal: nothing is written over it (docs/cli.md, Ctrl+C). */
+  private held = false;
+  private ended = false;
 
   constructor(private readonly opts: ProgressOptions) {
     this.started = this.now();
-    if (opts.tty && !opts.verbose) {
-      this.timer = setInterval(() => this.redraw(), 100);
-      this.timer.unref();
-    }
+    this.startTimer();
+  }
+
+  private get spinning(): boolean {
+    return this.opts.tty && !this.opts.verbose;
+  }
+
+  private startTimer(): void {
+    if (!this.spinning) return;
+    this.timer = setInterval(() => this.redraw(), 100);
+    this.timer.unref();
+  }
+
+  /**
+   * Clears the line and writes nothing until `resume()`: a prompt on the same terminal stays
+   * readable. Events still update what the next redraw shows.
+   */
+  hold(): void {
+    if (this.held) return;
+    this.held = true;
+    clearInterval(this.timer);
+    if (this.spinning) this.opts.write('\r\x1b[2K');
+  }
+
+  resume(): void {
+    if (!this.held || this.ended) return;
+    this.held = false;
+    this.startTimer();
+    if (this.spinning) this.redraw();
   }
 
   private now() {
@@ -64,11 +92,12 @@ export class Progress {
     } else if (ev.type === 'status') {
       this.current = `job ${ev.status}`;
     }
-    if (this.opts.tty && !this.opts.verbose) {
-      this.redraw();
+    if (this.spinning) {
+      if (!this.held) this.redraw();
       return;
     }
     const line = this.plainLine(ev);
+    if (this.held) return;
     if (line && line !== this.lastLine) this.opts.write(`${line}\n`);
     if (line) this.lastLine = line;
   }
@@ -87,6 +116,8 @@ export class Progress {
 
   done(): void {
     clearInterval(this.timer);
-    if (this.opts.tty && !this.opts.verbose) this.opts.write('\r\x1b[2K');
+    if (this.spinning && !this.held) this.opts.write('\r\x1b[2K');
+    this.held = true;
+    this.ended = true;
   }
 }

@@ -1,5 +1,5 @@
-import { createInterface } from 'node:readline';
-import type { JobEvent, JobStatus } from '../lib/schema-types.js';
+import type { JobEvent, JobStatus, PrepareResult } from '../lib/schema-types.js';
+import { CancelPrompt } from './cancel-prompt.js';
 import type { EngineClient } from './client.js';
 import { type CliContext, json } from './context.js';
 import { CliError, EXIT } from './errors.js';
@@ -7,15 +7,55 @@ import { Progress } from './progress.js';
 
 /**
  * Follows a job's events to the end with progress on stderr, then prints `DSN=...` (or the
- * plan) on stdout. Ctrl+C asks whether to cancel the job (on a terminal; elsewhere it cancels).
+ * plan) on stdout.
  */
 export async function watchJob(
   ctx: CliContext,
   client: EngineClient,
   jobId: string,
 ): Promise<number> {
+  const last = endedWell(jobId, await followJob(ctx, client, jobId));
+  if (last.result) {
+    if (ctx.output === 'json') ctx.out(json(last.result));
+    else ctx.out(`DSN=${last.result.dsn}\n`);
+    return EXIT.ok;
+  }
+  // A plan: show its tasks.
+  const status = (await client.call('GET', `/v1/prepare-jobs/${jobId}`)).body as JobStatus;
+  printPlan(ctx, status);
+  return EXIT.ok;
+}
+
+/** Follows a prepare job to its end and gives its result (the instance), printing nothing. */
+export async function preparedInstance(
+  ctx: CliContext,
+  client: EngineClient,
+  jobId: string,
+): Promise<PrepareResult> {
+  const last = endedWell(jobId, await followJob(ctx, client, jobId));
+  if (!last.result) throw new CliError(`job ${jobId} made no instance`, EXIT.engine);
+  return last.result;
+}
+
+/**
+ * Follows a job's events with progress on stderr; its last event. Ctrl+C asks whether to cancel
+ * the job (on a terminal; elsewhere it cancels): cli/cancel-prompt.ts.
+ */
+async function followJob(
+  ctx: CliContext,
+  client: EngineClient,
+  jobId: string,
+): Promise<JobEvent | undefined> {
   const progress = new Progress({ tty: ctx.stderrIsTTY, verbose: ctx.verbose, write: ctx.err });
-  const onSigint = () => void askToCancel(ctx, client, jobId, progress);
+  const prompt = new CancelPrompt({
+    jobId,
+    input: ctx.stdin,
+    output: process.stderr,
+    progress,
+    err: ctx.err,
+    cancel: () => client.call('POST', `/v1/prepare-jobs/${jobId}/cancel`),
+  });
+  const onSigint = () => prompt.interrupt();
   process.on('SIGINT', onSigint);
   let last: JobEvent | undefined;
   let steps: number | undefined;
@@ -31,9 +71,10 @@ export async function watchJob(
     }
   } finally {
     process.off('SIGINT', onSigint);
+    prompt.close();
     progress.done();
   }
-  return finish(ctx, client, jobId, last);
+  return last;
 }
 
 /** The number of steps in the job's plan (for "step n of m"). */
@@ -44,31 +85,15 @@ async function stepCount(client: EngineClient, jobId: string): Promise<number> {
   return (status?.tasks ?? []).filter((t) => t.type === 'state_execute').length;
 }
 
-async function finish(
-  ctx: CliContext,
-  client: EngineClient,
-  jobId: string,
-  last: JobEvent | undefined,
-) {
+/** The terminal `result` event; a failed job (cancelled included) or a cut stream is exit 3. */
+function endedWell(jobId: string, last: JobEvent | undefined): JobEvent {
   if (last?.type === 'error' && last.error) {
     const e = last.error;
-    throw new CliError(
-      `job ${jobId} failed: ${e.message}`,
-      e.code === 'cancelled' ? EXIT.engine : EXIT.engine,
-      e.details,
-    );
+    throw new CliError(`job ${jobId} failed: ${e.message}`, EXIT.engine, e.details);
   }
   if (last?.type !== 'result')
     throw new CliError(`the event stream of job ${jobId} ended early`, EXIT.engine);
-  if (last.result) {
-    if (ctx.output === 'json') ctx.out(json(last.result));
-    else ctx.out(`DSN=${last.result.dsn}\n`);
-    return EXIT.ok;
-  }
-  // A plan: show its tasks.
-  const status = (await client.call('GET', `/v1/prepare-jobs/${jobId}`)).body as JobStatus;
-  printPlan(ctx, status);
-  return EXIT.ok;
+  return last;
 }
 
 export function printPlan(ctx: CliContext, status: JobStatus): void {
@@ -88,31 +113,5 @@ export function printPlan(ctx: CliContext, status: JobStatus): void {
         `${t.task_id.padEnd(12)} ${t.type}${t.resolved_image_id ? ` ${t.resolved_image_id}` : ''}\n`,
       );
     }
-  }
-}
-
-let asking = false;
-async function askToCancel(
-  ctx: CliContext,
-  client: EngineClient,
-  jobId: string,
-  progress: Progress,
-) {
-  if (asking) return;
-  asking = true;
-  try {
-    if (ctx.stdin.isTTY) {
-      progress.done();
-      const rl = createInterface({ input: ctx.stdin, output: process.stderr });
-      const answer = await new Promise<string>((resolve) =>
-        rl.question(`Cancel job ${jobId}? [y/N] `, resolve),
-      );
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return;
-    }
-    ctx.err(`cancelling job ${jobId}\n`);
-    await client.call('POST', `/v1/prepare-jobs/${jobId}/cancel`);
-  } finally {
-    asking = false;
   }
 }

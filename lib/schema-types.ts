@@ -210,6 +210,18 @@ unknown_databases?: string[]
 }
 }
 
+// image-list.json
+/**
+ * GET /v1/images: the images the engine has configured (its config.json and environment), each with whether its server answers the engine. URLs carry no password.
+ */
+export type ImageList = {
+image_id: string
+kind: ("postgres" | "mysql")
+url: string
+default: boolean
+answers: boolean
+}[]
+
 // instance-entry.json
 export interface InstanceEntry {
 instance_id: string

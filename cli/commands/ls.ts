@@ -49,6 +49,8 @@ export async function ls(ctx: CliContext): Promise<number> {
   const sections: Section[] = picked.length > 0 ? picked : ['names', 'instances'];
   const client = await ctx.client();
   const filters = await resolveFilters(client, p);
+  if (filters.kind && (sections.includes('names') || sections.includes('instances')))
+    filters.kindStates = await statesOfKind(client, filters.kind);
   const listing: Listing = {};
   for (const s of sections) Object.assign(listing, { [s]: await fetchSection(client, s, filters) });
   if (ctx.output === 'json') {
@@ -69,6 +71,8 @@ interface Filters {
   job?: string;
   kind?: string;
   image?: string;
+  /** With --kind: the states of that kind, which names and instances are kept by. */
+  kindStates?: Set<string>;
 }
 
 /** --instance and --state take an id prefix (or, for instances, a name); ambiguity is exit 2. */
@@ -120,6 +124,16 @@ export async function resolveOne(
   throw new CliError(`no ${what.slice(0, -1)} matches ${ref}`, EXIT.usage);
 }
 
+/**
+ * The ids of the states of a kind. Names and instances have no kind of their own (nor a `kind`
+ * query parameter): theirs is their state's, which `GET /v1/states?kind=` answers.
+ */
+async function statesOfKind(client: EngineClient, kind: string): Promise<Set<string>> {
+  const reply = await client.call('GET', `/v1/states?kind=${encodeURIComponent(kind)}`);
+  if (reply.status !== 200) throw apiError(reply);
+  return new Set((reply.body as StateEntry[]).map((s) => s.state_id));
+}
+
 /** Server-side filters each section's endpoint understands. */
 function sectionQuery(s: Section, f: Filters): URLSearchParams {
   const q = new URLSearchParams();
@@ -141,6 +155,9 @@ function clientFilter(s: Section, f: Filters, rows: Array<Record<string, unknown
   return rows.filter(
     (r) =>
       (!f.name || (s !== 'names' && s !== 'instances') || r.name === f.name) &&
+      (!f.kindStates ||
+        (s !== 'names' && s !== 'instances') ||
+        f.kindStates.has(r.state_id as string)) &&
       (s !== 'jobs' ||
         ((!f.image || r.image_id === f.image) && (!f.kind || r.prepare_kind === f.kind))),
   );

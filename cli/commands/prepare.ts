@@ -56,7 +56,7 @@ export function prepareCommand(kind: 'psql' | 'mysql', planOnly: boolean) {
   };
 }
 
-async function requestBody(
+export async function requestBody(
   ctx: CliContext,
   kind: 'psql' | 'mysql',
   toolArgs: string[],

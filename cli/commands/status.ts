@@ -1,25 +1,23 @@
-import { imageTarget, loadConfig, redactUrl } from '../../lib/config.js';
-import type { CacheStatus } from '../../lib/schema-types.js';
-import { compileSchemas } from '../../lib/schemas.js';
+import type { CacheStatus, ImageList } from '../../lib/schema-types.js';
 import { bool, parseArgs } from '../args.js';
-import { apiError } from '../client.js';
+import { apiError, type EngineClient } from '../client.js';
 import { type CliContext, json } from '../context.js';
 import { EXIT } from '../errors.js';
-import { serverAnswers } from '../server-answers.js';
 
 interface ImageStatus {
   id: string;
   kind: string;
   url: string;
   ok: boolean;
+  default: boolean;
 }
 
-/** `sqlrs status`: the engine and each configured image with whether its server answers. */
+/** `sqlrs status`: the engine and each of its images with whether its server answers it. */
 export async function status(ctx: CliContext): Promise<number> {
   const p = parseArgs(ctx.argv, [{ name: 'cache' }]);
   const client = await ctx.client();
   const e = client.engine;
-  const images = await imageStatuses(ctx);
+  const images = await imageStatuses(client);
   let cache: CacheStatus | undefined;
   if (bool(p, 'cache')) {
     const reply = await client.call('GET', '/v1/cache');
@@ -44,7 +42,9 @@ export async function status(ctx: CliContext): Promise<number> {
     `engine    ${e.endpoint} (pid ${e.pid}, version ${e.version})\nstate dir ${e.stateDir}\n`,
   );
   for (const i of images)
-    ctx.out(`image     ${i.id.padEnd(16)} ${i.ok ? 'ok         ' : 'unreachable'} ${i.url}\n`);
+    ctx.out(
+      `image     ${i.id.padEnd(16)} ${i.ok ? 'ok         ' : 'unreachable'} ${i.url}${i.default ? ' (default)' : ''}\n`,
+    );
   if (cache) ctx.out(cacheLines(cache));
   return EXIT.ok;
 }
@@ -77,20 +77,18 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** The configured images (or the local defaults), each asked whether its server answers. */
-async function imageStatuses(ctx: CliContext): Promise<ImageStatus[]> {
-  const config = loadConfig(ctx.stateDir, compileSchemas(), ctx.env);
-  const ids = Object.keys(config.images ?? {});
-  if (ids.length === 0) ids.push(config.default_image ?? 'postgres', 'mariadb');
-  return Promise.all(
-    ids.map(async (id) => {
-      const target = imageTarget(config, id, ctx.env);
-      return {
-        id,
-        kind: target.kind,
-        url: redactUrl(target.url),
-        ok: await serverAnswers(target.url),
-      };
-    }),
-  );
+/**
+ * The images as the engine has them (its config.json and environment, not the CLI's), each with
+ * whether its server answers the engine: GET /v1/images (docs/api.md, "Images").
+ */
+async function imageStatuses(client: EngineClient): Promise<ImageStatus[]> {
+  const reply = await client.call('GET', '/v1/images');
+  if (reply.status !== 200) throw apiError(reply);
+  return (reply.body as ImageList).map((i) => ({
+    id: i.image_id,
+    kind: i.kind,
+    url: i.url,
+    ok: i.answers,
+    default: i.default,
+  }));
 }

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { type EngineConfig, loadConfig } from '../../lib/config.js';
+import { serverAnswers } from '../../lib/dbms/server-answers.js';
 import { prepareStateDir } from '../../lib/engine-files/state-dir.js';
 import { newAuthToken, newEngineInstanceId } from '../../lib/id.js';
+import { configuredImages } from '../../lib/images.js';
 import { packageVersion } from '../../lib/package-info.js';
 import { compileSchemas } from '../../lib/schemas.js';
 import { openSqljsStore } from '../../lib/store/sqljs/index.js';
@@ -80,6 +82,11 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
       jobs: prepare.jobs,
       deletion: prepare.deletion,
       cache: prepare.eviction,
+      images: {
+        targets: configuredImages(config, opts.env ?? process.env),
+        defaultId: config.default_image ?? 'postgres',
+        answers: (url) => serverAnswers(url),
+      },
       unknownDatabases: () => prepare.deletion.unknownDatabases(),
       listCache,
       openapi: () => buildOpenApi(ROUTES, validators.schemas, version),

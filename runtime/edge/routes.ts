@@ -1,6 +1,7 @@
 import { evictCache } from '../../handlers/cache-evict.js';
 import { getCache } from '../../handlers/cache-get.js';
 import { health } from '../../handlers/health.js';
+import { listImages } from '../../handlers/images-list.js';
 import { deleteInstance } from '../../handlers/instances-delete.js';
 import { getInstance } from '../../handlers/instances-get.js';
 import { listInstances } from '../../handlers/instances-list.js';
@@ -42,6 +43,15 @@ export const ROUTES: readonly Route[] = [
     query: 'empty-query.json',
     responses: { 200: 'openapi-document.json' },
     summary: 'This API as an OpenAPI 3.1 document',
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/images',
+    handler: listImages,
+    auth: true,
+    query: 'empty-query.json',
+    responses: { 200: 'image-list.json', ...guarded },
+    summary: "The engine's images and whether each one's server answers the engine",
   },
   {
     method: 'GET',

@@ -1,3 +1,4 @@
+import type { ImageTarget } from '../../lib/config.js';
 import type { DeletionService } from '../../lib/deletion/service.js';
 import type { CacheEviction } from '../../lib/lifecycle/eviction.js';
 import type { Logger } from '../../lib/logger.js';
@@ -77,6 +78,12 @@ export interface Deps {
   listCache?: ListCache;
   /** The cache budget: usage and eviction passes (GET /v1/cache); absent: 503 there. */
   cache?: CacheEviction;
+  /** The configured images and how to ask a server whether it answers (GET /v1/images). */
+  images?: {
+    targets: readonly ImageTarget[];
+    defaultId: string;
+    answers: (url: string) => Promise<boolean>;
+  };
   /** Databases in the catalog's namespace that the catalog does not know (docs/deletion.md). */
   unknownDatabases?: () => string[];
 }

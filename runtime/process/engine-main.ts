@@ -2,10 +2,14 @@ import { engineLogPath, resolveStateDir } from '../../lib/engine-files/state-dir
 import { errorCode } from '../../lib/errors.js';
 import { logStartFailure } from '../compose/file-logger.js';
 import { startEngine } from './engine.js';
-import { parseEngineFlags } from './flags.js';
+import { engineHelp, parseEngineFlags, wantsHelp } from './flags.js';
 
 /** The sqlrs-engine process: flags, start, and a graceful stop on SIGINT/SIGTERM or idleness. */
 async function main(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(engineHelp());
+    return 0;
+  }
   let flags: ReturnType<typeof parseEngineFlags>;
   try {
     flags = parseEngineFlags(argv);

@@ -13,6 +13,10 @@ const COMMANDS = [
   'watch',
   'run:psql',
   'run:mysql',
+  'exec:psql',
+  'exec:mysql',
+  'gc',
+  'stop',
 ];
 
 t.test('--help everywhere, without starting an engine', async (t) => {
@@ -40,6 +44,7 @@ t.test('global flags before or after the command, never after --', async (t) => 
     output: 'json',
     verbose: true,
     help: false,
+    version: false,
     command: 'ls',
     argv: [],
   });
@@ -47,6 +52,19 @@ t.test('global flags before or after the command, never after --', async (t) => 
   t.equal(g.stateDir, '/s');
   t.same(g.argv, ['-f', 'x.sql', '--', '-v', 'a=1']);
   t.throws(() => splitGlobals(['--state-dir']), { message: '--state-dir needs a value' });
+});
+
+t.test('--version and -V print the package version, without starting an engine', async (t) => {
+  const { packageVersion } = await import('../../lib/package-info.js');
+  const dir = await cliStateDir(t);
+  for (const flag of ['--version', '-V']) {
+    const res = await runCli(['--state-dir', dir, flag]);
+    t.equal(res.code, 0, flag);
+    t.equal(res.stdout, `sqlrs ${packageVersion()}\n`, flag);
+  }
+  const { existsSync } = await import('node:fs');
+  t.notOk(existsSync(`${dir}/engine.json`));
+  t.equal(splitGlobals(['ls', '--version']).version, false, "after a command it is the command's");
 });
 
 t.test('status: human and JSON', async (t) => {

@@ -60,3 +60,30 @@ t.test('through a real pseudo-terminal: spinner on stderr, DSN on stdout', async
   t.match(stdout, /DSN=postgres:\/\/\S+/);
   t.notMatch(stdout, /\njob running \[/, 'no plain lines on a terminal');
 });
+
+t.test('held for a prompt: nothing drawn until resumed, then the latest state', async (t) => {
+  const held: string[] = [];
+  const control: string[] = [];
+  const p = new Progress({ tty: true, verbose: false, write: (s) => held.push(s), now: () => 0 });
+  const c = new Progress({
+    tty: true,
+    verbose: false,
+    write: (s) => control.push(s),
+    now: () => 0,
+  });
+  p.event(ev({ task_id: 'execute-0', status: 'running' }), 2);
+  p.hold();
+  t.equal(held.at(-1), `\r${CLEAR}`, 'the line is cleared for the question');
+  const atHold = held.length;
+  p.event(ev({ task_id: 'execute-1', status: 'running' }), 2);
+  c.event(ev({ task_id: 'execute-0', status: 'running' }), 2);
+  await until(() => control.length >= 4, 'the control progress redrew three times');
+  t.equal(held.length, atHold, 'no event or tick drew over the prompt');
+  p.resume();
+  t.equal(held.at(-1)?.includes('execute-1 (step 2 of 2) running'), true, 'redrawn as it now is');
+  p.done();
+  c.done();
+  p.resume();
+  const atDone = held.length;
+  t.equal(held.length, atDone, 'a resume after done draws nothing');
+});

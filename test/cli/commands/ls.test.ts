@@ -70,3 +70,35 @@ t.test('ls: tables, long ids, quiet, no header, JSON, filters', async (t) => {
   t.match(none.stderr, /no state matches abababab/);
   t.equal((await cli(['ls', 'extra'])).code, 2);
 });
+
+t.test('ls --kind: states and jobs of the kind, names and instances by their state', async (t) => {
+  const cli = cliIn(await cliStateDir(t));
+  t.equal((await cli(['prepare:psql', '--name', 'pg1', '--', '-c', 'select 1'])).code, 0);
+  t.equal((await cli(['prepare:mysql', '--name', 'my1', '--', '-e', 'select 1'])).code, 0);
+  const list = async (kind: string) =>
+    JSON.parse((await cli(['ls', '--all', '--kind', kind, '--output', 'json'])).stdout);
+  const pg = await list('psql');
+  t.same(
+    pg.names.map((n: { name: string }) => n.name),
+    ['pg1'],
+  );
+  t.equal(pg.instances.length, 1);
+  t.equal(pg.instances[0].name, 'pg1');
+  t.ok(pg.instances[0].dsn.startsWith('postgres://'));
+  t.ok(
+    pg.states.length > 0 &&
+      pg.states.every((s: { prepare_kind: string }) => s.prepare_kind === 'psql'),
+  );
+  t.ok(
+    pg.jobs.length > 0 && pg.jobs.every((j: { prepare_kind: string }) => j.prepare_kind === 'psql'),
+  );
+  const my = await list('mysql');
+  t.same(
+    my.instances.map((i: { name: string }) => i.name),
+    ['my1'],
+  );
+  t.ok(my.states.every((s: { prepare_kind: string }) => s.prepare_kind === 'mysql'));
+  const human = await cli(['ls', '--kind', 'mysql', '--no-header']);
+  t.match(human.stdout, /^my1\s/m);
+  t.notMatch(human.stdout, /pg1/);
+});

@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
-import { spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js';
+import { ENGINE_BIN, spawnEngine, waitForEngineJson } from '../../helpers/engine-process.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const health = async (endpoint: string) => {
@@ -119,4 +119,17 @@ t.test('bad flags exit 2; an unreadable catalog exits 1 and is left alone', asyn
     event: 'engine_start_failed',
     message: /catalog .*state\.db cannot be used .*refusing to start/,
   });
+});
+
+t.test('--help lists every flag and exits 0; an unknown flag is still exit 2', async (t) => {
+  const help = spawnSync(process.execPath, [ENGINE_BIN, '--help'], { encoding: 'utf8' });
+  t.equal(help.status, 0);
+  t.match(help.stdout, /^Usage: sqlrs-engine --listen HOST:PORT --write-engine-json PATH/);
+  for (const flag of ['listen', 'write-engine-json', 'state-dir', 'idle-timeout', 'run-dir'])
+    t.match(help.stdout, `--${flag} `, flag);
+  t.match(help.stdout, '--version STRING');
+  t.equal(spawnSync(process.execPath, [ENGINE_BIN, '-h'], { encoding: 'utf8' }).status, 0);
+  const bad = spawnSync(process.execPath, [ENGINE_BIN, '--bogus'], { encoding: 'utf8' });
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, 'sqlrs-engine: unknown argument --bogus');
 });

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
-import { serverAnswers } from '../../cli/server-answers.js';
-import { MYSQL_URL } from '../helpers/mysql.js';
-import { ADMIN_URL } from '../helpers/postgres.js';
+import { serverAnswers } from '../../../lib/dbms/server-answers.js';
+import { MYSQL_URL } from '../../helpers/mysql.js';
+import { ADMIN_URL } from '../../helpers/postgres.js';
 
 /** A listening port on 127.0.0.1, closed at the test's end. */
 async function listening(t: Test, server: Server): Promise<number> {
