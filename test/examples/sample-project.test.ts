@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import initSqlJs from 'sql.js';
 import t from 'tap';
+import { catalogIdOf, instanceDatabases } from '../helpers/catalog-id.js';
 import { stopEngineIn } from '../helpers/cli.js';
 import { catalogDatabases, databaseExists } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -40,20 +40,6 @@ function run(cmd: string, args: string[], cwd: string, env = process.env): Promi
     child.on('close', (code) => resolve({ code, out }));
   });
 }
-
-/** The catalog id of a state dir, read from a copy of its catalog (the engine keeps the file). */
-async function catalogIdOf(stateDir: string): Promise<string> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(await readFile(join(stateDir, 'state.db')));
-  try {
-    return String(db.exec("SELECT value FROM meta WHERE key = 'catalog_id'")[0]?.values[0]?.[0]);
-  } finally {
-    db.close();
-  }
-}
-
-const instanceDatabases = async (catalogId: string) =>
-  (await catalogDatabases(catalogId)).filter((db) => db.startsWith(`sqlrs_${catalogId}_i_`));
 
 const dir = await tempDir(t, 'sqlrs-sample-');
 const app = join(dir, 'app');
