@@ -88,9 +88,10 @@ t.test(`the example's suite passes ${RUNS} times and leaves no instance behind`,
   t.same(await instanceDatabases(catalogId), []);
 });
 
-// exec:psql: a second run of the same suite, under
-// `sqlrs exec:psql -- -f schema.sql -- node --test`, belongs here once the CLI has exec:psql;
-// it asserts the same (every run passes, no instance database left afterwards).
+// exec:psql (docs/cli.md): a second run of the same suite goes here, once the CLI has the
+// command: `<app>/node_modules/.bin/sqlrs exec:psql -- -f schema.sql -- node --test` in `app`
+// with userEnv(stateDir), asserting what the runs above do (exit 0, `# pass 3`) and that no
+// instance database is left afterwards, the one exec:psql made included.
 
 t.test('a run killed in the middle leaves instances that go when their lease lapses', async (t) => {
   // A suite that holds its database until it is killed, on a client with a 6-second lease.
