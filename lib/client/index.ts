@@ -38,7 +38,10 @@ export class Sqlrs {
   static async connect(opts: ConnectOptions = {}): Promise<Sqlrs> {
     const leaseSeconds = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     if (!Number.isInteger(leaseSeconds) || leaseSeconds < 3 || leaseSeconds > 2_678_400)
-      throw new SqlrsError('invalid_argument', 'leaseSeconds must be whole seconds from 3 to 2678400');
+      throw new SqlrsError(
+        'invalid_argument',
+        'leaseSeconds must be whole seconds from 3 to 2678400',
+      );
     if (opts.endpoint !== undefined) return Sqlrs.remote(opts.endpoint, opts.token, leaseSeconds);
     const env = opts.env ?? process.env;
     const stateDir = localStateDir(opts.stateDir, env);

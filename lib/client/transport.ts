@@ -132,27 +132,37 @@ export class Transport {
     attempt: () => Promise<T>,
   ): Promise<T> {
     for (let refound = false; ; refound = true) {
-      let result: T;
+      let failure: { error: SqlrsError; refindable: boolean };
       try {
-        result = await attempt();
+        const result = await attempt();
+        if ((result.status ?? result.statusCode) !== 401) return result;
+        failure = { error: this.refused(), refindable: true };
       } catch (err) {
-        const code = (err as { code?: string }).code ?? '';
-        if ((err as SqlrsError).name === 'SqlrsError' && code !== 'unauthorized') throw err;
-        if (code === 'unauthorized') {
-          if (refound || !(await this.refind())) throw err;
-          continue;
-        }
-        if (refound || !GONE.has(code) || !(await this.refind().catch(() => false)))
-          throw this.unreachable(err);
-        continue;
+        failure = this.asClientError(err);
       }
-      if ((result.status ?? result.statusCode) !== 401) return result;
-      if (refound || !(await this.refind()))
-        throw new SqlrsError('unauthorized', `the engine at ${this.origin} refused the token`, {
-          status: 401,
-          endpoint: this.origin,
-        });
+      if (refound || !failure.refindable || !(await this.refind().catch(() => false)))
+        throw failure.error;
     }
+  }
+
+  /**
+   * A thrown error as ours, and whether finding the engine again may help: a refused token, or a
+   * network failure that says nothing reached the engine (or that it closed a kept connection).
+   */
+  private asClientError(err: unknown): { error: SqlrsError; refindable: boolean } {
+    if ((err as SqlrsError).name === 'SqlrsError') {
+      const error = err as SqlrsError;
+      return { error, refindable: error.code === 'unauthorized' };
+    }
+    const refindable = GONE.has((err as { code?: string }).code ?? '');
+    return { error: this.unreachable(err), refindable };
+  }
+
+  private refused(): SqlrsError {
+    return new SqlrsError('unauthorized', `the engine at ${this.origin} refused the token`, {
+      status: 401,
+      endpoint: this.origin,
+    });
   }
 
   /** Finds the local engine again; whether there is one to try (a remote engine: never). */

@@ -1,8 +1,8 @@
 import type { Test } from 'tap';
 import { Sqlrs } from '../../lib/client/index.js';
 import type { ConnectOptions } from '../../lib/client/types.js';
-import { catalogDatabases } from './postgres.js';
 import { type TestEngine, testEngine } from './engine.js';
+import { catalogDatabases } from './postgres.js';
 
 /** An engine in this process and a JS client that finds it through its state dir. */
 export async function clientAndEngine(

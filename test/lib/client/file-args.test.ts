@@ -3,7 +3,10 @@ import { resolveMysqlFiles, resolvePsqlFiles } from '../../../lib/client/file-ar
 
 t.test('psql: every spelling of -f is made absolute against cwd; -f - reads stdin', async (t) => {
   t.same(
-    resolvePsqlFiles(['-f', 'a.sql', '--file=b/c.sql', '-fd.sql', '-f', '/abs.sql', '-c', 'x'], '/w'),
+    resolvePsqlFiles(
+      ['-f', 'a.sql', '--file=b/c.sql', '-fd.sql', '-f', '/abs.sql', '-c', 'x'],
+      '/w',
+    ),
     {
       args: ['-f', '/w/a.sql', '--file=/w/b/c.sql', '-f/w/d.sql', '-f', '/abs.sql', '-c', 'x'],
       readsStdin: false,

@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import type { JobEvent } from '../../../lib/client/index.js';
+import { type JobEvent, Sqlrs } from '../../../lib/client/index.js';
+import { cliStateDir, runCli } from '../../helpers/cli.js';
 import { mysqlOutcome } from '../../helpers/mysql.js';
-import { query, whenRunning } from '../../helpers/postgres.js';
+import { outcome, query, whenRunning } from '../../helpers/postgres.js';
 import { clientAndEngine, instanceDatabases } from '../../helpers/sqlrs-client.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -102,3 +103,17 @@ t.test('abort cancels the job on the engine and rejects aborted', async (t) => {
 });
 
 const dbOf = (dsn: string) => new URL(dsn).pathname.slice(1);
+
+t.test('connect starts the engine of SQLRS_STATE_STORE, the one the CLI then finds', async (t) => {
+  const dir = await cliStateDir(t);
+  const env = { ...process.env, SQLRS_STATE_STORE: dir };
+  const client = await Sqlrs.connect({ env });
+  t.teardown(() => client.close());
+  const info = JSON.parse(await readFile(join(dir, 'engine.json'), 'utf8'));
+  t.equal(client.endpoint, `http://${info.endpoint}`);
+  const status = await runCli(['status', '--output', 'json'], { env: { SQLRS_STATE_STORE: dir } });
+  t.equal(status.code, 0, status.stderr);
+  t.match(JSON.parse(status.stdout), { pid: info.pid, stateDir: dir });
+  const db = await client.prepare({ psql: ['-c', 'select 1'] });
+  t.equal(await outcome(db.dsn), 'ok');
+});
