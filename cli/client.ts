@@ -1,14 +1,8 @@
+import type { EngineRef } from '../lib/client/local-engine/engine-ref.js';
+import { send, sendForText } from '../lib/client/local-engine/http.js';
 import { CliError, EXIT } from './errors.js';
-import { send, sendForText } from './http.js';
 
-export interface EngineRef {
-  endpoint: string;
-  authToken: string;
-  stateDir: string;
-  version: string;
-  instanceId: string;
-  pid: number;
-}
+export type { EngineRef };
 
 export interface Reply {
   status: number;

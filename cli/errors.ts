@@ -13,3 +13,14 @@ export class CliError extends Error {
 }
 
 export const usage = (message: string) => new CliError(message, EXIT.usage);
+
+/**
+ * Finding or starting the engine (lib/client/local-engine) fails with a coded error; the CLI
+ * says it in one line and exits 3, as for any engine trouble.
+ */
+export function engineError(err: unknown): never {
+  const e = err as { code?: unknown; message?: string; details?: string };
+  if (e?.code === 'engine_start_failed' || e?.code === 'engine_unreachable')
+    throw new CliError(e.message ?? String(err), EXIT.engine, e.details);
+  throw err;
+}

@@ -1,11 +1,11 @@
+import { findOrStartEngine } from '../lib/client/local-engine/discovery.js';
+import { localStateDir } from '../lib/client/local-engine/state-dir.js';
 import { packageVersion } from '../lib/package-info.js';
 import { EngineClient } from './client.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliContext } from './context.js';
-import { findOrStartEngine } from './discovery.js';
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT, engineError } from './errors.js';
 import { GLOBAL_HELP, HELP } from './help.js';
-import { cliStateDir } from './state-dir.js';
 
 interface Globals {
   stateDir?: string;
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const command = COMMANDS[g.command];
     if (!command) throw new CliError(`unknown command ${g.command} (see sqlrs --help)`, EXIT.usage);
-    const stateDir = cliStateDir(g.stateDir);
+    const stateDir = localStateDir(g.stateDir);
     let client: EngineClient | undefined;
     const ctx: CliContext = {
       argv: g.argv,
@@ -98,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       stderrIsTTY: process.stderr.isTTY === true,
       stdoutColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
       client: async () => {
-        client ??= new EngineClient(await findOrStartEngine(stateDir));
+        client ??= new EngineClient(await findOrStartEngine(stateDir).catch(engineError));
         return client;
       },
     };

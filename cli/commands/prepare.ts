@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { resolveMysqlFiles, resolvePsqlFiles } from '../../lib/client/file-args.js';
 import { parseDuration } from '../../lib/duration.js';
 import { bool, parseArgs, str } from '../args.js';
 import { apiError } from '../client.js';
@@ -75,39 +75,6 @@ export async function requestBody(
   return body;
 }
 
-/** Relative -f paths are resolved against the current directory (docs/cli.md); `-f -` is stdin. */
-export function resolvePsqlFiles(
-  args: string[],
-  cwd: string,
-): { args: string[]; readsStdin: boolean } {
-  const out: string[] = [];
-  let readsStdin = false;
-  const abs = (f: string) => {
-    if (f === '-') readsStdin = true;
-    return f === '-' || isAbsolute(f) ? f : resolve(cwd, f);
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if ((a === '-f' || a === '--file') && i + 1 < args.length)
-      out.push(a, abs(args[++i] as string));
-    else if (a.startsWith('--file=')) out.push(`--file=${abs(a.slice(7))}`);
-    else if (/^-f./.test(a)) out.push(`-f${abs(a.slice(2))}`);
-    else out.push(a);
-  }
-  return { args: out, readsStdin };
-}
-
-/** mysql steps are positional .sql files (or `-` for stdin), resolved like psql's -f. */
-export function resolveMysqlFiles(
-  args: string[],
-  cwd: string,
-): { args: string[]; readsStdin: boolean } {
-  let readsStdin = false;
-  const out = args.map((a, i) => {
-    const prev = args[i - 1];
-    if (a === '-') readsStdin = true;
-    const isValue = prev === '-e' || prev === '--execute';
-    return !isValue && !a.startsWith('-') && !isAbsolute(a) ? resolve(cwd, a) : a;
-  });
-  return { args: out, readsStdin };
-}
+// Shared with the JS client (lib/client/file-args.ts); the commands that send tool arguments
+// take them from here.
+export { resolveMysqlFiles, resolvePsqlFiles };

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
+import { liveEngine } from '../../lib/client/local-engine/live-engine.js';
 import { readEngineJson, removeEngineJson } from '../../lib/engine-files/engine-json.js';
 import { pidAlive } from '../../lib/engine-files/pid-alive.js';
 import { parseArgs } from '../args.js';
 import { type CliContext, json } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
-import { liveEngine } from '../live-engine.js';
 
 /** Longer than a stop takes: the engine cancels its jobs and drops their build databases. */
 const STOP_WAIT_MS = 60_000;

@@ -1,4 +1,4 @@
-/** Whether a process with this pid exists: the engine lock and the CLI's discovery both ask. */
+/** Whether a process with this pid exists: the engine lock and the discovery of the local engine (lib/client/local-engine) both ask. */
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {

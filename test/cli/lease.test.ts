@@ -1,7 +1,7 @@
 import t from 'tap';
 import { EngineClient } from '../../cli/client.js';
-import { findOrStartEngine } from '../../cli/discovery.js';
 import { holdLease } from '../../cli/lease.js';
+import { findOrStartEngine } from '../../lib/client/local-engine/discovery.js';
 import { cliIn, cliStateDir } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 

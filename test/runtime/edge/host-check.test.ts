@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { liveEngine } from '../../../cli/live-engine.js';
+import { liveEngine } from '../../../lib/client/local-engine/live-engine.js';
 import { loopbackHostCheck } from '../../../runtime/edge/host-check.js';
 import { startEngine } from '../../../runtime/process/engine.js';
 import { testEngine } from '../../helpers/engine.js';

@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { START_FAILED } from '../lib/engine-files/start-failure.js';
-import { engineLogPath } from '../lib/engine-files/state-dir.js';
-import { fileSystemReason } from '../lib/files/fs-reason.js';
-import { makeDirs } from '../lib/files/make-dirs.js';
-import type { EngineRef } from './client.js';
-import { CliError, EXIT } from './errors.js';
+import { START_FAILED } from '../../engine-files/start-failure.js';
+import { engineLogPath } from '../../engine-files/state-dir.js';
+import { fileSystemReason } from '../../files/fs-reason.js';
+import { makeDirs } from '../../files/make-dirs.js';
+import type { SqlrsError } from '../errors.js';
+import type { EngineRef } from './engine-ref.js';
 import { liveEngine } from './live-engine.js';
 import { spawnLock } from './spawn-lock.js';
+import { startFailed } from './start-failed.js';
 
 // Long enough for a start on a busy machine; an engine that exits is reported at once anyway.
 const HEALTH_WAIT_MS = 30_000;
@@ -22,11 +23,11 @@ export async function startEngine(stateDir: string, env: NodeJS.ProcessEnv): Pro
   try {
     makeDirs(stateDir, 0o700);
   } catch (err) {
-    throw new CliError(`cannot create ${stateDir}: ${fileSystemReason(err)}`, EXIT.engine);
+    throw startFailed(`cannot create ${stateDir}: ${fileSystemReason(err)}`);
   }
   const unlock = await spawnLock(join(stateDir, 'spawn.lock'), HEALTH_WAIT_MS * 2);
   try {
-    const started = await liveEngine(stateDir); // another CLI may have started it meanwhile
+    const started = await liveEngine(stateDir); // another CLI or client may have started it meanwhile
     if (started) return started;
     const logAt = sizeOf(engineLogPath(stateDir));
     const ended = startDetached(stateDir, env);
@@ -39,7 +40,15 @@ export async function startEngine(stateDir: string, env: NodeJS.ProcessEnv): Pro
 }
 
 function enginePath(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'sqlrs-engine.js');
+  return join(
+    dirname(fileURLToPath(import.meta.url)),
+    '..',
+    '..',
+    '..',
+    '..',
+    'bin',
+    'sqlrs-engine.js',
+  );
 }
 
 /** How a started engine ended, once it has: an exit (code or signal), or an error spawning it. */
@@ -74,7 +83,7 @@ function startDetached(stateDir: string, env: NodeJS.ProcessEnv): Ended {
 /** Waits for the engine to answer; `failed` says why it never will (it is gone), if it is. */
 async function waitForHealth(
   stateDir: string,
-  failed: () => CliError | undefined,
+  failed: () => SqlrsError | undefined,
 ): Promise<EngineRef> {
   const deadline = Date.now() + HEALTH_WAIT_MS;
   while (Date.now() < deadline) {
@@ -84,23 +93,22 @@ async function waitForHealth(
     if (err) throw err;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new CliError(
+  throw startFailed(
     `the engine did not start within ${HEALTH_WAIT_MS / 1000} s`,
-    EXIT.engine,
     `see ${engineLogPath(stateDir)}`,
   );
 }
 
 /**
- * An engine that exited while starting logged why (runtime/process/engine-main.ts): the CLI shows that
+ * An engine that exited while starting logged why (runtime/process/engine-main.ts): the caller shows that
  * at once rather than waiting out the health timeout to point at the log.
  */
-function startFailure(stateDir: string, logAt: number, ended: Ended): CliError {
+function startFailure(stateDir: string, logAt: number, ended: Ended): SqlrsError {
   const log = engineLogPath(stateDir);
   const reason = lastStartFailure(log, logAt);
   return reason
-    ? new CliError(`the engine could not start: ${reason}`, EXIT.engine, `see ${log}`)
-    : new CliError(`the engine ${ended.reason}`, EXIT.engine, `see ${log}`);
+    ? startFailed(`the engine could not start: ${reason}`, `see ${log}`)
+    : startFailed(`the engine ${ended.reason}`, `see ${log}`);
 }
 
 function lastStartFailure(log: string, from: number): string | undefined {

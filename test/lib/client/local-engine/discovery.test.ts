@@ -2,13 +2,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { findOrStartEngine } from '../../cli/discovery.js';
-import { liveEngine } from '../../cli/live-engine.js';
-import { writeEngineJson } from '../../lib/engine-files/engine-json.js';
-import { tempDir } from '../helpers/tmp.js';
+import { findOrStartEngine } from '../../../../lib/client/local-engine/discovery.js';
+import { liveEngine } from '../../../../lib/client/local-engine/live-engine.js';
+import { writeEngineJson } from '../../../../lib/engine-files/engine-json.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 // What answers health here is a stand-in for an engine, so that the identity check can be
-// given a wrong answer; test/cli/engine-start.test.ts starts real engines.
+// given a wrong answer; test/cli/engine-start.test.ts (through the CLI) and
+// test/lib/client/connect.test.ts start real engines.
 
 async function healthServer(t: Test, instanceId: string): Promise<string> {
   const server = createServer((req, res) => {

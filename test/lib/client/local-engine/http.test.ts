@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import { send, sendForText } from '../../cli/http.js';
+import { send, sendForText } from '../../../../lib/client/local-engine/http.js';
 
 async function server(t: Test, handler: Parameters<typeof createServer>[1]) {
   const s = createServer(handler);

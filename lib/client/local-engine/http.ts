@@ -1,9 +1,9 @@
 import { Agent, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 
 /**
- * The CLI's HTTP client on node:http. Not undici (which the engine's tests and benchmarks
- * use): loading undici costs about 170 ms, and the CLI's start-up is part of every prepare
- * a user runs from the shell (docs/performance.md). One keep-alive agent: health, the POST
+ * The CLI's HTTP client, and the health checks of finding the local engine, on node:http. Not
+ * undici (which the JS client uses for its calls): loading undici costs about 170 ms, and the
+ * CLI's start-up is part of every prepare a user runs from the shell (docs/performance.md). One keep-alive agent: health, the POST
  * and the events stream of a prepare share a connection.
  */
 const agent = new Agent({ keepAlive: true });

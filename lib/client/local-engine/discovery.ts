@@ -1,8 +1,9 @@
-import type { EngineRef } from './client.js';
+import type { EngineRef } from './engine-ref.js';
 import { liveEngine } from './live-engine.js';
 
 /**
- * Finds the engine of a state dir, or starts one (docs/cli.md). The code that starts one is loaded
+ * Finds the engine of a state dir, or starts one (docs/cli.md): the CLI and the JS client
+ * (docs/client.md) both call this. The code that starts one is loaded
  * only when none answers: most calls find it running, and node:child_process alone costs a few
  * milliseconds to load (docs/performance.md, "CLI").
  */

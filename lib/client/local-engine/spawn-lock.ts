@@ -7,9 +7,9 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { pidAlive } from '../lib/engine-files/pid-alive.js';
-import { fileSystemReason } from '../lib/files/fs-reason.js';
-import { CliError, EXIT } from './errors.js';
+import { pidAlive } from '../../engine-files/pid-alive.js';
+import { fileSystemReason } from '../../files/fs-reason.js';
+import { startFailed } from './start-failed.js';
 
 // Above the health wait (engine-start.ts): a CLI still waiting for its engine holds the lock.
 const SPAWN_LOCK_STALE_MS = 45_000;
@@ -40,7 +40,7 @@ export async function spawnLock(path: string, waitMs: number): Promise<() => voi
       }
       continue;
     }
-    if (Date.now() > deadline) throw new CliError(`timed out waiting for ${path}`, EXIT.engine);
+    if (Date.now() > deadline) throw startFailed(`timed out waiting for ${path}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -55,7 +55,7 @@ function writeLock(path: string): void {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw err;
     // A lock we could not fill (a full disk) must not be left for the next CLI to wait on.
     if (fd !== undefined) rmSync(path, { force: true });
-    throw new CliError(`cannot write ${path}: ${fileSystemReason(err)}`, EXIT.engine);
+    throw startFailed(`cannot write ${path}: ${fileSystemReason(err)}`);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

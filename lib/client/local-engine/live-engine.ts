@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { readEngineJson } from '../lib/engine-files/engine-json.js';
-import { pidAlive } from '../lib/engine-files/pid-alive.js';
-import type { EngineRef } from './client.js';
+import { readEngineJson } from '../../engine-files/engine-json.js';
+import { pidAlive } from '../../engine-files/pid-alive.js';
+import type { EngineRef } from './engine-ref.js';
 import { sendForText } from './http.js';
 
 /**
  * The engine named by engine.json, if it is alive and answers health with the same identity.
- * Both finding an engine (cli/discovery.ts) and waiting for a started one (cli/engine-start.ts)
+ * Both finding an engine (discovery.ts) and waiting for a started one (engine-start.ts)
  * ask this.
  */
 export async function liveEngine(stateDir: string): Promise<EngineRef | undefined> {
