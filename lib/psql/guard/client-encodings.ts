@@ -118,3 +118,55 @@ function someTrailingByte(
   }
   return false;
 }
+
+/** Bytes psql's lexer takes into an identifier (ident_cont in psqlscan.l, less `$`). */
+const WORD = new Uint8Array(256);
+for (let b = 0; b < 256; b++)
+  WORD[b] = /[A-Za-z0-9_]/.test(String.fromCharCode(b)) || b >= 0x80 ? 1 : 0;
+/** A masked byte psql may read as part of a word as well as it read the byte itself. */
+const INERT = /[A-Za-z0-9_ \t]/;
+/** Before a word: what makes its bytes a name (`:name`, `\command`, `$tag$`). */
+const NAMING = new Set([':', '\\', '$']);
+/** After a word: what reads the word as a prefix (`E'`, `U&'`, `X'`) or a number's end (`1$$`). */
+const PREFIXING = new Set(["'", '"', '$', '&']);
+
+/**
+ * The masked readings of `line` (maskedVariants) that psql may lex otherwise than the line as
+ * it is, from whatever state the line starts in. 0xFF is a byte of an identifier to psql's
+ * lexer, and a masked byte always follows its character's lead byte (a high byte, so also part
+ * of an identifier). A masked letter, digit, `_`, space or tab therefore only lengthens the word
+ * it follows, or joins it to the next one. That changes nothing the lexer acts on (no quote,
+ * dollar, comment or backslash moves) unless the word is a name (after `:`, `\` or `$`: a
+ * variable, a command, a dollar-quote tag), or what follows the word reads the word's last part
+ * (`E'`, `U&'`, `X'`, `1$$`, `$$` after a space). A reading that masks only such inert bytes
+ * reads as the line does, and is left out.
+ */
+export function liveVariants(line: string): MaskedLine[] {
+  if (!/[\x80-\xff]/.test(line)) return [];
+  const out: MaskedLine[] = [];
+  for (const { encodings, length } of MEASURES) {
+    const at: number[] = [];
+    someTrailingByte(line, length, (k) => {
+      if (!high(byte(line, k))) at.push(k);
+      return false;
+    });
+    if (at.length === 0 || at.every((k) => inert(line, k, at))) continue;
+    const text = masked(line, length) as string;
+    const same = out.find((v) => v.text === text);
+    if (same) same.encodings += `, ${encodings}`;
+    else out.push({ encodings, text });
+  }
+  return out;
+}
+
+/** Whether masking the ASCII byte at `p` (of the ASCII bytes `at` masked) moves nothing. */
+function inert(line: string, p: number, at: number[]): boolean {
+  if (!INERT.test(line[p] as string)) return false;
+  const word = (k: number) => WORD[byte(line, k)] === 1 || at.includes(k);
+  let s = p;
+  while (s > 0 && word(s - 1)) s--;
+  let e = p + 1;
+  while (e < line.length && word(e)) e++;
+  if (s > 0 && NAMING.has(line[s - 1] as string)) return false;
+  return !(e < line.length && PREFIXING.has(line[e] as string));
+}

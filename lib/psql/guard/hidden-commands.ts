@@ -1,9 +1,16 @@
 import { countNewlines } from '../../lines.js';
 import { LineStateCursor, type LineStateIndex } from '../scan/line-states.js';
 import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlLines } from '../scan/scanner.js';
-import { maskedLineStarts } from './client-encodings.js';
+import { type MaskedLine, maskedLineStarts } from './client-encodings.js';
 import { mayDoHarm } from './commands.js';
-import { BACK_TO_SQL, closerOf, type From, type HiddenCommand, readLine } from './line-readings.js';
+import {
+  BACK_TO_SQL,
+  closerOf,
+  type From,
+  type HiddenCommand,
+  liveVariants,
+  readLine,
+} from './line-readings.js';
 
 export type { From, HiddenCommand };
 
@@ -55,7 +62,9 @@ export function hiddenCommand(
       continue;
     }
     if (!LEXICAL.test(line)) continue; // every reading leaves each state as it is, finding nothing
-    const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous);
+    const variants = liveVariants(line);
+    if (walk.readsAsReference(line, variants)) continue;
+    const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous, variants);
     if ('hidden' in read) return read.hidden;
     walk.readOn(read.reference, read.others);
   }
@@ -100,6 +109,21 @@ class Walk {
   ) {
     this.stops = stops.sort((a, b) => a - b);
     this.lines = new LineStateCursor(lines);
+  }
+
+  /**
+   * Whether the line just taken (nextLine) has only the reference reading, which leaves the
+   * next line in the state the scan found there: no other reading is open, no masked reading
+   * lexes otherwise, and a command failing on it (which ends the line in nothing open) leaves
+   * what the reference leaves. Then reading it would find nothing and change no state: the
+   * reference goes on in the state the scan found the next line in.
+   */
+  readsAsReference(line: string, variants: MaskedLine[]): boolean {
+    if (this.others.size > 0 || variants.length > 0) return false;
+    const next = this.lines.peek(this.start);
+    if (next !== '' && BACK_TO_SQL.test(line)) return false;
+    this.reference = next;
+    return true;
   }
 
   /** After a line read every way: the states the readings go on from. */

@@ -1,5 +1,7 @@
 import { type PsqlToken, scanPsqlTo } from '../scan/scanner.js';
-import { type MaskedLine, maskedVariants } from './client-encodings.js';
+import { liveVariants, type MaskedLine } from './client-encodings.js';
+
+export { liveVariants };
 
 /**
  * One line of a script read every way psql might read it, from every state the readings so
@@ -42,6 +44,7 @@ export function readLine(
   reference: string,
   others: Map<string, From>,
   hazardous: (token: PsqlToken) => boolean,
+  variants: MaskedLine[] = liveVariants(line),
 ): { hidden: HiddenCommand } | { reference: string; others: Map<string, From> } {
   // Only `\.` lines leave more (a line read every way leaves at most as many): reading the line
   // from each state would cost its length once per state seen before, and almost never ends
@@ -56,7 +59,7 @@ export function readLine(
   // A command that fails makes psql drop the rest of its line, SQL after `\\` too.
   const drops = BACK_TO_SQL.test(line);
   if (drops && hasMeta(ref.tokens)) goOn('', { line: lineNo, dropped: true });
-  for (const reading of readingsOf(line, maskedVariants(line), reference, others, lineNo)) {
+  for (const reading of readingsOf(line, variants, reference, others, lineNo)) {
     const read = inert(reading.state, reading.text) ?? scanLine(reading.state, reading.text);
     if (read.tokens.length > 0) {
       known ??= new Set(ref.tokens.map((t) => tokenKey(t, reference)));

@@ -47,6 +47,15 @@ export class LineStateCursor {
 
   constructor(private readonly index: LineStateIndex) {}
 
+  /** The state the line starting at `at` (at least the last `at` asked) starts in; moves nothing. */
+  peek(at: number): string {
+    const { firsts, lasts, states } = this.index;
+    let k = this.next;
+    while (k < states.length && (firsts[k] as number) <= at) k++;
+    const last = k - 1;
+    return last >= 0 && (lasts[last] as number) >= at ? (states[last] as string) : '';
+  }
+
   /**
    * The state the line starting at `at` starts in (at least the last `at` asked), after
    * handing `meet` every state of a run that starts at or before it, once each, in order.

@@ -1,5 +1,9 @@
 import t from 'tap';
-import { maskedLineStarts, maskedVariants } from '../../../../lib/psql/guard/client-encodings.js';
+import {
+  liveVariants,
+  maskedLineStarts,
+  maskedVariants,
+} from '../../../../lib/psql/guard/client-encodings.js';
 
 /** UTF-8 text as the scan holds it: one latin1 character per byte. */
 const bytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
@@ -43,4 +47,24 @@ t.test('the lines with variants, found in one pass over the text', async (t) => 
   }
   t.same(expected.length, 3, 'the first, the く and the あ1 line');
   t.same(maskedLineStarts(text), expected, 'a newline is never a trailing byte');
+});
+
+t.test('readings that only join words or lengthen one are left out', async (t) => {
+  const live = (s: string) => liveVariants(bytes(s)).map((v) => v.encodings);
+  const all = 'SJIS, SHIFT_JIS_2004, BIG5, GBK, UHC, JOHAB, GB18030';
+  // あ (E3 81 82) read as pairs takes the byte after it: here a space or a letter.
+  t.same(encodings('1\tZürich – Genève #2\tq'), [
+    'SJIS, SHIFT_JIS_2004',
+    'BIG5, GBK, UHC, JOHAB, GB18030',
+  ]);
+  t.same(live('1\tZürich – Genève #2\tq'), [], 'a space joining two words');
+  t.same(live("select 'あb c', 'x';"), [], 'a letter lengthening a word');
+  t.same(live("select 'x' as あ b;"), []);
+  t.same(live("select あ $$ ' $$;"), [all], 'a dollar quote after the space');
+  t.same(live("select あ E'\\' x';"), [all], "E' after the space");
+  t.same(live('select あ 1$$;'), [all], 'a number before a dollar');
+  t.same(live('select :あb;'), [all], 'a variable name');
+  t.same(live('\\echoあ x'), [all], 'a command name');
+  t.same(live('select $あb$ x $あb$;'), [all], 'a dollar-quote tag');
+  t.same(live("select 'あ', 'x';"), [all], 'a quote masked');
 });

@@ -154,6 +154,10 @@ t.test('a hazard is found exactly where psql runs the hidden command', async (t)
     { name: 'digit', payload: "select 'あ1', ' \\! touch MARK #';", ran: ['GB18030'] },
     { name: 'lines', payload: "select 'あ', 'x\n';\n' \\! touch MARK #';", ran: ENCODINGS },
     { name: 'space', payload: "select 'あ ', ' \\! touch MARK #';", ran: [] },
+    // A masked space joins words: it moves nothing unless what follows reads the word's end.
+    { name: 'joined', payload: "select 'x' as あ b, ' \\! touch MARK #';", ran: [] },
+    { name: 'dollar', payload: "select あ $$ ' $$, ' \\! touch MARK #';", ran: ENCODINGS },
+    { name: 'prefix', payload: "select あ E'\\' \\! touch MARK #';", ran: ENCODINGS },
   ];
   for (const { name, payload, ran } of cases) {
     t.same(await ranUnder(dir, name, payload), ran, `psql: ${payload}`);
