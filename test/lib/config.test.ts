@@ -92,6 +92,52 @@ t.test('redaction', async (t) => {
   t.equal(redactUrl('not a url'), '<invalid url>');
 });
 
+/** Redaction through the URL parser alone: what redactUrl must give for every input. */
+function parsedRedaction(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '';
+    return u.toString().replace(/^(\w+:\/\/[^@/]*):@/, '$1@');
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+t.test('redaction without the parser gives what the parser gives, on tricky DSNs', async (t) => {
+  const schemes = ['postgres', 'postgresql', 'mysql', 'mariadb', 'POSTGRES', 'http', 'pg'];
+  const users = ['', 'u', 'U.x~-_', 'a%41', 'a%zz', 'ü', 'a b', 'a"b', "o'k", 'a@b'];
+  const passwords = [undefined, '', 's3cr~t', 'p%40ss', 'a:b', 'x/y', 'q?r', 'a#b', 'é', 'a"b'];
+  const hosts = ['h', 'H.Example', '127.0.0.1', '127.1', '0x7f.1', '[::1]', 'a_b', 'h%41', 'ü'];
+  const ports = ['', ':5432', ':0', ':05432', ':65535', ':65536', ':99999', ':'];
+  const paths = ['', '/', '/db', '/sqlrs_1a2b_i_ff', '/.', '/..', '/a.b', '/%2e', '/a b', '/d/e'];
+  const queries = ['', '?sslmode=disable', '?a=b&c=d', '?x y', '?a="b"', '?%', '#f'];
+  const dsns: string[] = [];
+  for (const scheme of schemes)
+    for (const user of users)
+      for (const password of passwords)
+        for (const host of ['h', ...hosts])
+          dsns.push(
+            `${scheme}://${user}${password === undefined ? '' : `:${password}`}@${host}:5432/db`,
+          );
+  for (const host of hosts)
+    for (const port of ports)
+      for (const path of paths)
+        for (const query of queries) dsns.push(`postgres://u:pw@${host}${port}${path}${query}`);
+  let differ = 0;
+  for (const dsn of dsns) {
+    if (redactUrl(dsn) !== parsedRedaction(dsn)) {
+      differ++;
+      t.fail(`${dsn}: ${redactUrl(dsn)} against ${parsedRedaction(dsn)}`);
+    }
+  }
+  t.equal(differ, 0, `${dsns.length} DSNs redacted alike`);
+  t.equal(
+    redactUrl('mysql://sqlrs_1a2b_i_ff:0f1e2d@127.0.0.1:3306/sqlrs_1a2b_i_ff?ssl=true'),
+    'mysql://sqlrs_1a2b_i_ff@127.0.0.1:3306/sqlrs_1a2b_i_ff?ssl=true',
+    'a restricted instance DSN loses its password',
+  );
+});
+
 t.test('cache budget values: bad ones are refused naming the field', async (t) => {
   const dir = await tempDir(t);
   const bad: Array<[Record<string, unknown>, RegExp]> = [
