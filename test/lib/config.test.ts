@@ -92,6 +92,11 @@ t.test('redaction', async (t) => {
   t.equal(redactUrl('not a url'), '<invalid url>');
 });
 
+/** Every combination of one value from each list. */
+function product<T>(lists: T[][]): T[][] {
+  return lists.reduce<T[][]>((acc, list) => acc.flatMap((p) => list.map((v) => [...p, v])), [[]]);
+}
+
 /** Redaction through the URL parser alone: what redactUrl must give for every input. */
 function parsedRedaction(url: string): string {
   try {
@@ -111,26 +116,19 @@ t.test('redaction without the parser gives what the parser gives, on tricky DSNs
   const ports = ['', ':5432', ':0', ':05432', ':65535', ':65536', ':99999', ':'];
   const paths = ['', '/', '/db', '/sqlrs_1a2b_i_ff', '/.', '/..', '/a.b', '/%2e', '/a b', '/d/e'];
   const queries = ['', '?sslmode=disable', '?a=b&c=d', '?x y', '?a="b"', '?%', '#f'];
-  const dsns: string[] = [];
-  for (const scheme of schemes)
-    for (const user of users)
-      for (const password of passwords)
-        for (const host of ['h', ...hosts])
-          dsns.push(
-            `${scheme}://${user}${password === undefined ? '' : `:${password}`}@${host}:5432/db`,
-          );
-  for (const host of hosts)
-    for (const port of ports)
-      for (const path of paths)
-        for (const query of queries) dsns.push(`postgres://u:pw@${host}${port}${path}${query}`);
-  let differ = 0;
-  for (const dsn of dsns) {
-    if (redactUrl(dsn) !== parsedRedaction(dsn)) {
-      differ++;
-      t.fail(`${dsn}: ${redactUrl(dsn)} against ${parsedRedaction(dsn)}`);
-    }
-  }
-  t.equal(differ, 0, `${dsns.length} DSNs redacted alike`);
+  const dsns = [
+    ...product([schemes, users, passwords, ['h', ...hosts]]).map(
+      ([scheme, user, password, host]) =>
+        `${scheme}://${user}${password === undefined ? '' : `:${password}`}@${host}:5432/db`,
+    ),
+    ...product([hosts, ports, paths, queries]).map((parts) => `postgres://u:pw@${parts.join('')}`),
+  ];
+  const differ = dsns.filter((dsn) => redactUrl(dsn) !== parsedRedaction(dsn));
+  t.same(
+    differ.map((dsn) => [dsn, redactUrl(dsn)]),
+    differ.map((dsn) => [dsn, parsedRedaction(dsn)]),
+    `${dsns.length} DSNs redacted alike`,
+  );
   t.equal(
     redactUrl('mysql://sqlrs_1a2b_i_ff:0f1e2d@127.0.0.1:3306/sqlrs_1a2b_i_ff?ssl=true'),
     'mysql://sqlrs_1a2b_i_ff@127.0.0.1:3306/sqlrs_1a2b_i_ff?ssl=true',
