@@ -1,5 +1,5 @@
 import type { StatesQuery } from '../lib/schema-types.js';
-import { listResponse, pages, RenderedRow } from '../runtime/edge/listing/stream.js';
+import { listResponse, pages } from '../runtime/edge/listing/stream.js';
 import type { Deps, HandlerRequest } from '../runtime/edge/types.js';
 
 /** GET /v1/states: filters by id prefix, prepare kind, image and parent (id or prefix). */
@@ -11,12 +11,9 @@ export async function listStates(req: HandlerRequest<StatesQuery>, deps: Deps) {
     image: req.query.image,
     parentPrefix: req.query.parent?.toLowerCase(),
   };
-  // Rendered by the catalog: JavaScript touches one text per row, not each field.
-  const rendered = (rows: Array<{ key: string; json: string }>) =>
-    rows.map((r) => new RenderedRow(r.key, r.json));
   const read = (after: string | undefined, limit: number) =>
-    rendered(store.listStatesJson(filter, { after, limit }));
-  const rowKey = (row: RenderedRow) => row.key;
+    store.listStates(filter, { after, limit });
+  const rowKey = (row: { state_id: string }) => row.state_id;
   if (!listCache) return listResponse(pages(read, rowKey), req.headers.accept);
   // States have no time-dependent fields, so their rendered rows can be kept and patched.
   const source = {
@@ -25,8 +22,7 @@ export async function listStates(req: HandlerRequest<StatesQuery>, deps: Deps) {
     rowKey,
     generation: () => store.generation,
     changedSince: (generation: number) => store.statesChangedSince(generation),
-    readKeys: (ids: string[]) =>
-      rendered(store.listStatesJson({ ...filter, ids }, { limit: ids.length })),
+    readKeys: (ids: string[]) => store.listStates({ ...filter, ids }, { limit: ids.length }),
   };
   return listCache.respond(source, req.headers.accept);
 }

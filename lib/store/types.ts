@@ -131,12 +131,6 @@ export interface StateFilter {
   ids?: string[];
 }
 
-/** An entry rendered as its JSON text by the catalog, with the key it is listed by. */
-export interface RenderedEntry {
-  key: string;
-  json: string;
-}
-
 /** Keyset paging: rows strictly after `after` in key order, at most `limit` of them. */
 export interface Page {
   after?: string;
@@ -193,8 +187,6 @@ export interface Store {
   getState(stateId: string): StateRow | undefined;
   stateEntry(stateId: string): StateEntry | undefined;
   listStates(filter: StateFilter, page: Page): StateEntry[];
-  /** listStates' page, each entry as the text JSON.stringify gives for it (listings). */
-  listStatesJson(filter: StateFilter, page: Page): RenderedEntry[];
   childStateIds(stateId: string): string[];
 
   getInstance(instanceId: string): InstanceRow | undefined;

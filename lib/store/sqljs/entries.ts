@@ -1,13 +1,6 @@
 import type { Database } from 'sql.js';
 import type { InstanceEntry, NameEntry, StateEntry } from '../../schema-types.js';
-import type {
-  InstanceFilter,
-  NameFilter,
-  Page,
-  RenderedEntry,
-  StateFilter,
-  StateRow,
-} from '../types.js';
+import type { InstanceFilter, NameFilter, Page, StateFilter, StateRow } from '../types.js';
 import { all, type Params, prefixRange, where } from './sql.js';
 
 /** Read queries that shape catalog rows into the API's entries (docs/api.md, schemas/). */
@@ -26,42 +19,9 @@ export function stateEntries(db: Database, filter: StateFilter, page: Page): Sta
   return all<StateEntryRow>(db, sql, params).map(toStateEntry);
 }
 
-// A state entry as SQLite renders it, the text JSON.stringify gives for toStateEntry's object
-// (test/lib/store/sqljs/entries.test.ts compares them): the same keys in the same order,
-// size_bytes and last_used_at only when present (json_object writes no spaces and escapes as
-// JSON.stringify does; sizes are whole numbers). Reading one text column per row costs less
-// than reading eight and encoding them again in JavaScript (docs/performance.md).
-// Its last member is refcount, a number: rtrim takes off the object's closing brace only.
-const STATE_JSON_SELECT = `SELECT s.state_id AS key,
-    rtrim(json_object('state_id', s.state_id, 'parent_state_id', s.parent_state_id,
-      'image_id', s.image_id, 'prepare_kind', s.prepare_kind,
-      'prepare_args_normalized', s.prepare_args_normalized, 'created_at', s.created_at,
-      'refcount', (SELECT COUNT(*) FROM ready_instances i WHERE i.state_id = s.state_id)), '}')
-    || CASE WHEN s.size_bytes IS NULL THEN '' ELSE ',"size_bytes":' || s.size_bytes END
-    || CASE WHEN s.last_used_at IS NULL THEN ''
-       ELSE ',"last_used_at":' || json_quote(s.last_used_at) END || '}' AS json
-  FROM states s`;
-
-/** A page of state entries rendered as JSON by SQLite, each with its key (the state id). */
-export function stateEntriesJson(db: Database, filter: StateFilter, page: Page): RenderedEntry[] {
-  const [sql, params] = stateJsonQuery(filter, page);
-  return all<RenderedEntry>(db, sql, params);
-}
-
-/** The query of a page of rendered state entries: stateListQuery's rows, as text. */
-export function stateJsonQuery(filter: StateFilter, page: Page): [string, Params] {
-  const [clause, params] = stateListWhere(filter, page);
-  return [`${STATE_JSON_SELECT} ${clause} ORDER BY s.state_id LIMIT ?`, [...params, page.limit]];
-}
-
 /** The query of a page of state entries, and its parameters. */
 export function stateListQuery(filter: StateFilter, page: Page): [string, Params] {
-  const [clause, params] = stateListWhere(filter, page);
-  return [`${STATE_SELECT} ${clause} ORDER BY s.state_id LIMIT ?`, [...params, page.limit]];
-}
-
-function stateListWhere(filter: StateFilter, page: Page): [string, Params] {
-  return where([
+  const [clause, params] = where([
     filter.idPrefix ? prefixRange('s.state_id', filter.idPrefix) : undefined,
     filter.kind ? ['s.prepare_kind = ?', [filter.kind]] : undefined,
     filter.image ? ['s.image_id = ?', [filter.image]] : undefined,
@@ -72,6 +32,7 @@ function stateListWhere(filter: StateFilter, page: Page): [string, Params] {
       : undefined,
     page.after ? ['s.state_id > ?', [page.after]] : undefined,
   ]);
+  return [`${STATE_SELECT} ${clause} ORDER BY s.state_id LIMIT ?`, [...params, page.limit]];
 }
 
 export function toStateEntry(row: StateEntryRow): StateEntry {

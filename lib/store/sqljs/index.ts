@@ -211,7 +211,6 @@ class SqljsStore implements Store {
     one<StateRow>(this.db, 'SELECT * FROM states WHERE state_id = ?', [id]);
   stateEntry = (id: string) => entries.stateEntry(this.db, id);
   listStates: Store['listStates'] = (f, p) => entries.stateEntries(this.db, f, p);
-  listStatesJson: Store['listStatesJson'] = (f, p) => entries.stateEntriesJson(this.db, f, p);
   childStateIds = (id: string) =>
     all<{ state_id: string }>(this.db, 'SELECT state_id FROM states WHERE parent_state_id = ?', [
       id,

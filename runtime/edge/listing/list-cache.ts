@@ -1,12 +1,5 @@
 import { KeptListing } from './kept-listing.js';
-import {
-  jsonArrayChunks,
-  listResponse,
-  ndjsonChunks,
-  pages,
-  rowText,
-  type StreamedList,
-} from './stream.js';
+import { jsonArrayChunks, listResponse, ndjsonChunks, pages, type StreamedList } from './stream.js';
 
 /**
  * Rendered listings, kept across writes and patched. Rendering 10,000 states from sql.js took
@@ -157,7 +150,7 @@ function patched<T>(cache: ListCache, src: ListSource<T>, kept: KeptListing): bo
   kept.generation = now;
   if (changed.size === 0) return true; // writes that touched no entry (the warm pool's, say)
   const keys = [...changed];
-  const rows = new Map(src.readKeys(keys).map((r) => [src.rowKey(r), rowText(r)]));
+  const rows = new Map(src.readKeys(keys).map((r) => [src.rowKey(r), JSON.stringify(r)]));
   for (const key of keys) kept.put(key, rows.get(key));
   if (cache.fits(0)) return true;
   cache.drop(src.key);

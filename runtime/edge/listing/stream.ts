@@ -39,21 +39,6 @@ export async function* onePage<T>(rows: T[]): AsyncGenerator<T[]> {
   if (rows.length > 0) yield rows;
 }
 
-/**
- * A row rendered already (by the catalog, as the text JSON.stringify gives for its entry): sent
- * as that text, never encoded again. `key` is what the listing pages and keeps it by.
- */
-export class RenderedRow {
-  constructor(
-    readonly key: string,
-    readonly json: string,
-  ) {}
-}
-
-/** A row's JSON text: a rendered row's own, or the row encoded. */
-export const rowText = (row: unknown): string =>
-  row instanceof RenderedRow ? row.json : JSON.stringify(row);
-
 /** Sees each row with its JSON text as it is rendered (a listing being kept). */
 export type RowHook = (row: unknown, text: string) => void;
 
@@ -64,7 +49,7 @@ export async function* ndjsonChunks(
   for await (const page of source) {
     let chunk = '';
     for (const row of page) {
-      const text = rowText(row);
+      const text = JSON.stringify(row);
       onRow?.(row, text);
       chunk += `${text}\n`;
     }
@@ -81,7 +66,7 @@ export async function* jsonArrayChunks(
   for await (const page of source) {
     let chunk = '';
     for (const row of page) {
-      const text = rowText(row);
+      const text = JSON.stringify(row);
       onRow?.(row, text);
       chunk += first ? text : `,${text}`;
       first = false;

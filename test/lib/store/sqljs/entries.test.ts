@@ -3,13 +3,10 @@ import t, { type Test } from 'tap';
 import {
   instanceListQuery,
   nameListQuery,
-  stateJsonQuery,
   stateListQuery,
 } from '../../../../lib/store/sqljs/entries.js';
-import { openSqljsStore, READY_INSTANCES } from '../../../../lib/store/sqljs/index.js';
+import { READY_INSTANCES } from '../../../../lib/store/sqljs/index.js';
 import { MIGRATIONS } from '../../../../lib/store/sqljs/migrations.js';
-import { instanceRow, stateRow } from '../../../helpers/rows.js';
-import { tempDir } from '../../../helpers/tmp.js';
 
 /** A catalog at the current schema, with the connection's view, and the plan of a query. */
 async function catalog() {
@@ -105,73 +102,4 @@ t.test("a state's instances are read by index, its records too", async (t) => {
   t.match(p, /SEARCH p USING (COVERING )?INDEX pending_target/);
   noScan(t, p);
   db.close();
-});
-
-t.test('state entries rendered by SQLite are the bytes JSON.stringify gives', async (t) => {
-  const store = await openSqljsStore({ dir: await tempDir(t) });
-  t.teardown(() => store.close());
-  const odd = [
-    'plain',
-    'quote " and backslash \\ and slash /',
-    'controls \n\r\t\b\f \u0000 \u0001 \u001f \u007f',
-    'unicode é ü 中文 😀 \u2028 \u2029 \ufeff',
-    'a lone surrogate \ud800 and \udfff',
-    '{"looks":"like json"}',
-    "-c select 'x' --",
-    '',
-  ];
-  const states = odd.map((text, n) =>
-    stateRow({
-      state_id: `${n}`.repeat(64),
-      parent_state_id: n % 2 ? null : `p${text}`,
-      image_id: `postgres:${text}`,
-      prepare_kind: n % 3 ? 'psql' : 'mysql',
-      prepare_args_normalized: text,
-      created_at: `2026-01-0${n + 1}T00:00:00.000Z`,
-      size_bytes:
-        [null, 0, 1, 1024, 2 ** 31, 10 * 1024 ** 3, Number.MAX_SAFE_INTEGER, null][n] ?? null,
-      last_used_at: n % 2 ? null : `2026-02-0${n + 1}T00:00:00.${text.length}Z`,
-    }),
-  );
-  await store.write((w) => {
-    for (const s of states) w.insertState(s);
-    for (const s of states.slice(0, 3))
-      for (let i = 0; i <= Number(s.state_id[0]); i++) w.insertInstance(instanceRow(s.state_id));
-  });
-  const expected = store.listStates({}, { limit: 100 });
-  const rendered = store.listStatesJson({}, { limit: 100 });
-  t.equal(rendered.length, states.length);
-  t.same(
-    rendered.map((r) => r.key),
-    expected.map((e) => e.state_id),
-    'the same rows, in key order',
-  );
-  t.same(
-    rendered.map((r) => r.json),
-    expected.map((e) => JSON.stringify(e)),
-    'byte for byte',
-  );
-  t.same(
-    store.listStatesJson({ kind: 'mysql' }, { after: '0'.repeat(64), limit: 2 }).map((r) => r.json),
-    store
-      .listStates({ kind: 'mysql' }, { after: '0'.repeat(64), limit: 2 })
-      .map((e) => JSON.stringify(e)),
-    'filtered and paged alike',
-  );
-  t.same(
-    rendered.map((r) => JSON.parse(r.json).refcount),
-    [1, 2, 3, 0, 0, 0, 0, 0],
-  );
-});
-
-t.test('a rendered state listing reads by the same plan as the entries', async (t) => {
-  const { plan } = await catalog();
-  for (const filter of [{}, { image: 'postgres' }, { kind: 'psql' }, { ids: ['a', 'b'] }]) {
-    const page = { after: 'ab', limit: 500 };
-    t.equal(
-      plan(stateJsonQuery(filter, page)),
-      plan(stateListQuery(filter, page)),
-      JSON.stringify(filter),
-    );
-  }
 });

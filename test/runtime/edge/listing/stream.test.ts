@@ -7,8 +7,6 @@ import {
   ndjsonChunks,
   PAGE_SIZE,
   pages,
-  RenderedRow,
-  rowText,
   wantsNdjson,
 } from '../../../../runtime/edge/listing/stream.js';
 import { testEngine } from '../../../helpers/engine.js';
@@ -43,18 +41,6 @@ t.test('JSON arrays and NDJSON are valid for 0, 1 and many rows', async (t) => {
     const nd = (await collect(ndjsonChunks(source(rows, 2)))).join('');
     t.same(nd.split('\n').filter(Boolean).map(Number), rows);
   }
-});
-
-t.test('a rendered row is sent as its own text, beside rows encoded here', async (t) => {
-  // Text no encoder would make from an object: proof it is passed on as it is.
-  const rendered = new RenderedRow('k', '{"a" : 1}');
-  t.equal(rowText(rendered), '{"a" : 1}');
-  t.equal(rowText({ a: 1 }), '{"a":1}');
-  const page = async function* () {
-    yield [rendered, { b: '"' }];
-  };
-  t.equal((await collect(ndjsonChunks(page()))).join(''), '{"a" : 1}\n{"b":"\\""}\n');
-  t.equal((await collect(jsonArrayChunks(page()))).join(''), '[{"a" : 1},{"b":"\\""}]');
 });
 
 t.test('Accept negotiation', async (t) => {
