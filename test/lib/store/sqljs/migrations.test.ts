@@ -63,6 +63,11 @@ t.test('migrations 7 and 8 index an existing version 6 catalog and keep its rows
     ?.values.map((r) => String(r[0]));
   for (const index of [...V7_INDEXES, ...V8_INDEXES])
     t.ok(names?.includes(index), `${index} exists`);
+  t.same(
+    saved.exec("SELECT name FROM pragma_index_info('instances_state')")[0]?.values.flat(),
+    ['state_id', 'instance_id'],
+    'instances_state widened with the id',
+  );
   t.equal(
     saved.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0]?.values[0]?.[0],
     '8',
