@@ -20,8 +20,8 @@ export interface ServerUsage extends ServerHoldings {
   usageBytes: number;
 }
 
-/** States read per page, a few ms of the main thread each (docs/lifecycle.md, A pass). */
-export const HOLDS_PAGE = 1000;
+/** States read per page: 3-8 ms of the main thread at 100,000 states (docs/lifecycle.md, A pass). */
+export const HOLDS_PAGE = 500;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
