@@ -46,9 +46,9 @@ async function seed(store: Store): Promise<void> {
 }
 
 /** One dry pass: what the engine's pass reads from the catalog and walks, server answer given. */
-function pass(store: Store, queries: { n: number }): number {
+async function pass(store: Store, queries: { n: number }): Promise<number> {
   const before = queries.n;
-  const [h] = holdingsByServer(store, {});
+  const [h] = await holdingsByServer(store, {}, N + 1);
   if (!h) return 0;
   const victims = new Victims(h.states, { now: Date.now(), minAgeMs: 0, sizeOf: () => 7_000_000 });
   let evicted = 0;
@@ -65,10 +65,10 @@ try {
   const store = await openSqljsStore({ dir });
   await seed(store);
   const queries = { n: 0 };
-  const holds = store.stateHolds.bind(store);
-  (store as { stateHolds: Store['stateHolds'] }).stateHolds = () => {
+  const holds = store.stateHoldsPage.bind(store);
+  (store as { stateHoldsPage: Store['stateHoldsPage'] }).stateHoldsPage = (page) => {
     queries.n++;
-    return holds();
+    return holds(page);
   };
   const base: number[] = [];
   const measured: number[] = [];
@@ -79,7 +79,7 @@ try {
     base.push(performance.now() - t0);
     if (rows !== N) throw new Error(`listed ${rows} of ${N} states`);
     t0 = performance.now();
-    evicted = pass(store, queries);
+    evicted = await pass(store, queries);
     measured.push(performance.now() - t0);
   }
   if (evicted !== N) throw new Error(`a pass freed ${evicted} of ${N} states`);

@@ -59,9 +59,9 @@ try {
   });
   const calls = { catalog: 0, server: 0 };
   const candidates = store.expiryCandidates.bind(store);
-  (store as { expiryCandidates: Store['expiryCandidates'] }).expiryCandidates = (at) => {
+  (store as { expiryCandidates: Store['expiryCandidates'] }).expiryCandidates = (at, by) => {
     calls.catalog++;
-    return candidates(at);
+    return candidates(at, by);
   };
   const server = kernel.servers({
     imageId: 'postgres',

@@ -10,9 +10,12 @@ import type { Kernel } from './kernel.js';
 export const isLeftoverDrop = (p: PendingRow): boolean =>
   p.kind === 'drop' && (p.reason === 'leftover' || (!p.reason && p.target_id === p.db_name));
 
-/** Whether the catalog records `db` as a live state, instance or warm copy. */
+/**
+ * Whether the catalog records `db` as a live state, instance or warm copy: a point lookup by
+ * index, since a start or a prepare may resolve many records (docs/catalog.md, Indexes).
+ */
 export function isLive(kernel: Pick<Kernel, 'store'>, db: string): boolean {
-  return kernel.store.catalogDatabases().some((d) => d.db_name === db);
+  return kernel.store.recordsDatabase(db);
 }
 
 /**

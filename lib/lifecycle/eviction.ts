@@ -89,7 +89,8 @@ export class CacheEviction {
   /** Every server the catalog uses, measured (one query each). */
   async usage(): Promise<ServerUsage[]> {
     const { store, config, servers } = this.deps.kernel;
-    return Promise.all(holdingsByServer(store, config).map((h) => measure(h, servers(h.target))));
+    const holdings = await holdingsByServer(store, config);
+    return Promise.all(holdings.map((h) => measure(h, servers(h.target))));
   }
 
   /** The bytes a pass could evict if the budget were 0: what nothing holds now. */

@@ -25,7 +25,7 @@ export interface ReapReport {
 
 /**
  * Drops expired instances (docs/lifecycle.md, "The reaper"): at start and every interval. One
- * catalog query finds the candidates, one query per server counts their sessions; instances
+ * catalog query finds the candidates (due now, or sliding and due within two intervals), one query per server counts their sessions; instances
  * of a sliding expiry that have sessions are used, so their expiry moves; an expired one
  * without sessions is deleted, one with sessions only once the grace has passed too, with
  * force. The first pass after a start moves every sliding expiry first: the time the engine
@@ -73,10 +73,16 @@ export class Reaper {
     const report: ReapReport = { touched: [], dropped: [], kept: [], failed: [] };
     const now = this.ctx.clock();
     const nowIso = now.toISOString();
-    const rows = this.ctx.store.expiryCandidates(nowIso);
     // The first pass after a start: nobody could use a sliding instance while the engine was
     // stopped, so each one's last use moves to now before any expiry is judged.
     const resumed = this.fresh;
+    // Later passes look at a sliding instance only once it expires before the pass after next
+    // (two intervals: a margin for a pass's own length), so a pass reads the few instances
+    // near their end, not every sliding one (docs/lifecycle.md, The reaper).
+    const slidingBy = resumed
+      ? undefined
+      : new Date(now.getTime() + 2 * this.settings.reapIntervalMs).toISOString();
+    const rows = this.ctx.store.expiryCandidates(nowIso, slidingBy);
     if (rows.length === 0) {
       this.fresh = false;
       return report;

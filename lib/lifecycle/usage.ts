@@ -20,12 +20,24 @@ export interface ServerUsage extends ServerHoldings {
   usageBytes: number;
 }
 
+/** States read per page: 3-8 ms of the main thread at 100,000 states (docs/lifecycle.md, A pass). */
+export const HOLDS_PAGE = 500;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * The catalog's states, warm copies and instances grouped by server, from one catalog query
- * for states (with their holds) and one each for copies and instance counts. Rows of an image
- * no longer configured are left out: nothing can reach their server.
+ * The catalog's states, warm copies and instances grouped by server: the states (with their
+ * holds) read in pages of HOLDS_PAGE in key order, other work running between pages, then one
+ * query each for copies and instance counts. A state written while the pages are read may be
+ * left out or counted with its holds of then: a pass judges each candidate again before it
+ * deletes it (eviction.ts, unheld), and the next pass sees the rest. Rows of an image no
+ * longer configured are left out: nothing can reach their server.
  */
-export function holdingsByServer(store: Store, config: EngineConfig): ServerHoldings[] {
+export async function holdingsByServer(
+  store: Store,
+  config: EngineConfig,
+  pageSize = HOLDS_PAGE,
+): Promise<ServerHoldings[]> {
   const byUrl = new Map<string, ServerHoldings>();
   const targets = new Map<string, ServerHoldings | undefined>();
   const of = (imageId: string): ServerHoldings | undefined => {
@@ -45,7 +57,13 @@ export function holdingsByServer(store: Store, config: EngineConfig): ServerHold
     targets.set(imageId, h);
     return h;
   };
-  for (const s of store.stateHolds()) of(s.image_id)?.states.push(s);
+  for (let after: string | undefined, page = true; page; ) {
+    const rows = store.stateHoldsPage({ after, limit: pageSize });
+    for (const s of rows) of(s.image_id)?.states.push(s);
+    after = rows.at(-1)?.state_id;
+    page = rows.length === pageSize;
+    if (page) await nextTurn();
+  }
   for (const c of store.listPooled()) of(c.image_id)?.copies.push(c);
   for (const [imageId, n] of store.instanceCounts()) {
     const h = of(imageId);

@@ -203,15 +203,24 @@ export interface Store {
   /** Warm-pool databases, of one state or all, oldest first. */
   listPooled(stateId?: string): PooledRow[];
   instancesOfState(stateId: string): InstanceRow[];
-  /** Every state with its instance and child counts, in one query (the cache budget's pass). */
+  /** Every state with its instance and child counts, in one query (tests, benches). */
   stateHolds(): StateHoldRow[];
+  /**
+   * States with their instance and child counts in key order, strictly after `page.after`:
+   * the cache budget's pass reads the catalog a page at a time, yielding between pages.
+   */
+  stateHoldsPage(page: Page): StateHoldRow[];
   /** Instances per image id (every instance row, pending ones too). */
   instanceCounts(): Map<string, number>;
   /**
-   * In one query, the shown instances the reaper must look at (docs/lifecycle.md): those
-   * expired at `now` and those with a sliding expiry, in id order.
+   * In one query, the shown instances the reaper must look at (docs/lifecycle.md), in id
+   * order: those expired at `now`, and of those with a sliding expiry, the ones that expire
+   * by `slidingBy` (the next pass), or every one when `slidingBy` is not given (the first
+   * pass after a start). Read through indexes: the rest of the catalog is not walked.
    */
-  expiryCandidates(now: string): ExpiryCandidate[];
+  expiryCandidates(now: string, slidingBy?: string): ExpiryCandidate[];
+  /** Whether the catalog records `db` as a state's, an instance's or a warm copy's database. */
+  recordsDatabase(db: string): boolean;
   /** Every database the catalog knows, for reconciliation with the servers. */
   catalogDatabases(): Array<{
     kind: 'state' | 'instance' | 'pool';

@@ -92,6 +92,50 @@ t.test('redaction', async (t) => {
   t.equal(redactUrl('not a url'), '<invalid url>');
 });
 
+/** Every combination of one value from each list. */
+function product<T>(lists: T[][]): T[][] {
+  return lists.reduce<T[][]>((acc, list) => acc.flatMap((p) => list.map((v) => [...p, v])), [[]]);
+}
+
+/** Redaction through the URL parser alone: what redactUrl must give for every input. */
+function parsedRedaction(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '';
+    return u.toString().replace(/^(\w+:\/\/[^@/]*):@/, '$1@');
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+t.test('redaction without the parser gives what the parser gives, on tricky DSNs', async (t) => {
+  const schemes = ['postgres', 'postgresql', 'mysql', 'mariadb', 'POSTGRES', 'http', 'pg'];
+  const users = ['', 'u', 'U.x~-_', 'a%41', 'a%zz', 'ü', 'a b', 'a"b', "o'k", 'a@b'];
+  const passwords = [undefined, '', 's3cr~t', 'p%40ss', 'a:b', 'x/y', 'q?r', 'a#b', 'é', 'a"b'];
+  const hosts = ['h', 'H.Example', '127.0.0.1', '127.1', '0x7f.1', '[::1]', 'a_b', 'h%41', 'ü'];
+  const ports = ['', ':5432', ':0', ':05432', ':65535', ':65536', ':99999', ':'];
+  const paths = ['', '/', '/db', '/sqlrs_1a2b_i_ff', '/.', '/..', '/a.b', '/%2e', '/a b', '/d/e'];
+  const queries = ['', '?sslmode=disable', '?a=b&c=d', '?x y', '?a="b"', '?%', '#f'];
+  const dsns = [
+    ...product([schemes, users, passwords, ['h', ...hosts]]).map(
+      ([scheme, user, password, host]) =>
+        `${scheme}://${user}${password === undefined ? '' : `:${password}`}@${host}:5432/db`,
+    ),
+    ...product([hosts, ports, paths, queries]).map((parts) => `postgres://u:pw@${parts.join('')}`),
+  ];
+  const differ = dsns.filter((dsn) => redactUrl(dsn) !== parsedRedaction(dsn));
+  t.same(
+    differ.map((dsn) => [dsn, redactUrl(dsn)]),
+    differ.map((dsn) => [dsn, parsedRedaction(dsn)]),
+    `${dsns.length} DSNs redacted alike`,
+  );
+  t.equal(
+    redactUrl('mysql://sqlrs_1a2b_i_ff:0f1e2d@127.0.0.1:3306/sqlrs_1a2b_i_ff?ssl=true'),
+    'mysql://sqlrs_1a2b_i_ff@127.0.0.1:3306/sqlrs_1a2b_i_ff?ssl=true',
+    'a restricted instance DSN loses its password',
+  );
+});
+
 t.test('cache budget values: bad ones are refused naming the field', async (t) => {
   const dir = await tempDir(t);
   const bad: Array<[Record<string, unknown>, RegExp]> = [

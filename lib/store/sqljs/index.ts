@@ -8,6 +8,7 @@ import type {
   ExpiryCandidate,
   InstanceRow,
   NameRow,
+  Page,
   PendingRow,
   PooledRow,
   StateHoldRow,
@@ -20,6 +21,12 @@ import { DurableFile, removeStaleTemps } from './durable-file.js';
 import * as entries from './entries.js';
 import { GroupFlusher } from './group-flusher.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import {
+  DATABASE_RECORDED,
+  EXPIRY_ALL_SLIDING,
+  EXPIRY_DUE_BY,
+  STATE_HOLDS_PAGE,
+} from './passes.js';
 import { all, one } from './sql.js';
 import { sqljsWriter } from './writer.js';
 
@@ -237,6 +244,8 @@ class SqljsStore implements Store {
               (SELECT COUNT(*) FROM states c WHERE c.parent_state_id = s.state_id) AS children
          FROM states s`,
     );
+  stateHoldsPage = (page: Page) =>
+    all<StateHoldRow>(this.db, STATE_HOLDS_PAGE, [page.after ?? '', page.limit]);
   instanceCounts = () =>
     new Map(
       all<{ image_id: string; n: number }>(
@@ -244,13 +253,11 @@ class SqljsStore implements Store {
         'SELECT image_id, COUNT(*) AS n FROM instances GROUP BY image_id',
       ).map((r) => [r.image_id, r.n]),
     );
-  expiryCandidates = (now: string) =>
-    all<ExpiryCandidate>(
-      this.db,
-      `SELECT instance_id, image_id, db_name, expires_at, idle_ttl_seconds FROM ready_instances
-        WHERE expires_at <= ? OR idle_ttl_seconds IS NOT NULL ORDER BY instance_id`,
-      [now],
-    );
+  expiryCandidates = (now: string, slidingBy?: string) =>
+    slidingBy === undefined
+      ? all<ExpiryCandidate>(this.db, EXPIRY_ALL_SLIDING, [now])
+      : all<ExpiryCandidate>(this.db, EXPIRY_DUE_BY, [now, slidingBy]);
+  recordsDatabase = (db: string) => one(this.db, DATABASE_RECORDED, [db]) !== undefined;
   catalogDatabases = () =>
     all<{ kind: 'state' | 'instance' | 'pool'; id: string; db_name: string; image_id: string }>(
       this.db,

@@ -93,6 +93,23 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX names_image ON names(image_id, name);
   CREATE INDEX names_state ON names(state_id);
   `,
+  // v8: the passes that run beside requests read only what they act on (docs/catalog.md,
+  // Indexes). instances_expires: the reaper reads the instances due by a time, a range of it
+  // (a sliding expiry is kept in expires_at too). instances_sliding: the first pass after a
+  // start reads every sliding instance, and only those. states_db, instances_db: whether the
+  // catalog records a database as live is a point lookup (leftover drop records); without
+  // them it read every database the catalog knows, once per record resolved. instances_state
+  // gains instance_id: a state's refcount counts its shown instances, each checked for a
+  // pending record by id, and with the id in the index the count reads no instance row (a state
+  // listing's row 4 us of CPU instead of 6, at 20,000 states).
+  `
+  DROP INDEX instances_state;
+  CREATE INDEX instances_state ON instances(state_id, instance_id);
+  CREATE INDEX instances_expires ON instances(expires_at);
+  CREATE INDEX instances_sliding ON instances(idle_ttl_seconds) WHERE idle_ttl_seconds > 0;
+  CREATE INDEX states_db ON states(db_name);
+  CREATE INDEX instances_db ON instances(db_name);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

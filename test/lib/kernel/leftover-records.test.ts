@@ -62,6 +62,14 @@ t.test('a leftover is dropped and its record cleared; a live one is kept', async
     w.addPending(a);
     w.addPending(b);
   });
+  // A point lookup: resolving a record never reads every database the catalog knows.
+  const whole = store.catalogDatabases;
+  (store as { catalogDatabases: typeof whole }).catalogDatabases = () => {
+    throw new Error('a whole-catalog read');
+  };
+  t.teardown(() => {
+    (store as { catalogDatabases: typeof whole }).catalogDatabases = whole;
+  });
   t.notOk(isLive(kernel, left));
   t.ok(isLive(kernel, live));
   t.equal(await resolveLeftover(kernel, server, a), left, 'dropped');

@@ -112,6 +112,34 @@ t.test(
   },
 );
 
+t.test(
+  'a sliding instance far from its end is not looked at; once due, a session moves it',
+  async (t) => {
+    const clock = testClock();
+    const e = await testEngine(t, { config: { ...FAST, instance_ttl: '1h' }, clock: clock.now });
+    const used = await instance(e);
+    await holdPsqlSession(t, used.dsn);
+    // The marker that passes ran after the clock moved: a one-second instance dropped.
+    const control = await instance(e, { ttl_seconds: 1 });
+    const before = e.store.getInstance(used.id);
+    clock.advance(60_000);
+    await until(gone(e, control.id, control.db), 'a pass ran a minute later');
+    t.equal(
+      e.store.getInstance(used.id)?.last_used_at,
+      before?.last_used_at,
+      'an hour from its end: not a candidate, its session not asked for',
+    );
+    clock.advance(3_600_000);
+    await until(
+      async () => (e.store.getInstance(used.id)?.last_used_at ?? '') > (before?.expires_at ?? ''),
+      'due: its session seen, its last use moved',
+    );
+    const row = e.store.getInstance(used.id);
+    t.ok(Date.parse(row?.expires_at as string) > clock.now().getTime(), 'and its expiry with it');
+    t.ok(await databaseExists(used.db), 'not dropped');
+  },
+);
+
 t.test('MySQL: an expired instance is dropped', async (t) => {
   const e = await testEngine(t, { config: FAST });
   const p = await prepare(e, {

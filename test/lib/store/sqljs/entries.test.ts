@@ -100,6 +100,15 @@ t.test("a state's instances are read by index, its records too", async (t) => {
   const p = plan(['SELECT * FROM ready_instances WHERE state_id = ? ORDER BY instance_id', ['x']]);
   t.match(p, /SEARCH i USING INDEX instances_state \(state_id=\?\)/);
   t.match(p, /SEARCH p USING (COVERING )?INDEX pending_target/);
+  t.notMatch(p, /TEMP B-TREE/, 'in id order from the index');
+  noScan(t, p);
+  db.close();
+});
+
+t.test("a state's refcount reads the index alone, no instance row", async (t) => {
+  const { db, plan } = await catalog();
+  const p = plan(stateListQuery({}, { after: 'ab', limit: 500 }));
+  t.match(p, /SEARCH i USING COVERING INDEX instances_state \(state_id=\?\)/);
   noScan(t, p);
   db.close();
 });

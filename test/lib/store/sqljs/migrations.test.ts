@@ -8,8 +8,9 @@ import { instanceRow, nameRow, stateRow } from '../../../helpers/rows.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
 const V7_INDEXES = ['instances_image', 'names_image', 'names_state', 'pending_target'];
+const V8_INDEXES = ['instances_db', 'instances_expires', 'instances_sliding', 'states_db'];
 
-t.test('migration 7 indexes an existing version 6 catalog and keeps its rows', async (t) => {
+t.test('migrations 7 and 8 index an existing version 6 catalog and keep its rows', async (t) => {
   const dir = await tempDir(t);
   const SQL = await initSqlJs();
   const db = new SQL.Database();
@@ -37,7 +38,7 @@ t.test('migration 7 indexes an existing version 6 catalog and keeps its rows', a
 
   const store = await openSqljsStore({ dir });
   t.equal(store.schemaVersion, SCHEMA_VERSION);
-  t.equal(SCHEMA_VERSION, 7);
+  t.equal(SCHEMA_VERSION, 8);
   t.equal(store.catalogId, 'abcdef01');
   t.same(
     store.listInstances({ image: s.image_id }, { limit: 10 }).map((e) => [e.instance_id, e.name]),
@@ -60,10 +61,16 @@ t.test('migration 7 indexes an existing version 6 catalog and keeps its rows', a
       "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
     )[0]
     ?.values.map((r) => String(r[0]));
-  for (const index of V7_INDEXES) t.ok(names?.includes(index), `${index} exists`);
+  for (const index of [...V7_INDEXES, ...V8_INDEXES])
+    t.ok(names?.includes(index), `${index} exists`);
+  t.same(
+    saved.exec("SELECT name FROM pragma_index_info('instances_state')")[0]?.values.flat(),
+    ['state_id', 'instance_id'],
+    'instances_state widened with the id',
+  );
   t.equal(
     saved.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0]?.values[0]?.[0],
-    '7',
+    '8',
   );
   saved.close();
 });
