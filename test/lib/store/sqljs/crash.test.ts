@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import initSqlJs from 'sql.js';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { openSqljsStore, STATE_DB } from '../../../../lib/store/sqljs/index.js';
+import { decodeRecords, encodeRecord } from '../../../../lib/store/sqljs/journal-record.js';
 import { checkpointSeq } from '../../../../lib/store/sqljs/journal-replay.js';
 import { copyCatalog } from '../../../helpers/catalog-files.js';
+import { stateRow } from '../../../helpers/rows.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
 const writer = fileURLToPath(new URL('../../../helpers/catalog-writer.js', import.meta.url));
@@ -124,3 +126,76 @@ t.test(
     t.ok(checkpointsLanded > 0, `checkpoints replaced state.db in ${checkpointsLanded} rounds`);
   },
 );
+
+/** A catalog as on disk while its store is open: snapshot and journal, nothing folded yet. */
+async function journaled(t: Test, ids: string[]): Promise<string> {
+  const dir = await tempDir(t);
+  const store = await openSqljsStore({ dir });
+  for (const id of ids) await store.write((w) => w.insertState(stateRow({ state_id: id })));
+  const copy = await tempDir(t);
+  await copyCatalog(dir, copy);
+  await store.close();
+  return copy;
+}
+
+t.test(
+  'a torn last record is ignored; every answered change opens, and writes go on',
+  async (t) => {
+    const ids = [stateRow().state_id, stateRow().state_id, stateRow().state_id];
+    const tears: Record<string, (journal: Buffer) => Buffer> = {
+      'cut short': (j) => j.subarray(0, j.length - 7),
+      'bad checksum': (j) => Buffer.concat([j.subarray(0, j.length - 3), Buffer.from('zzz')]),
+      'zeros after it': (j) => Buffer.concat([j, Buffer.alloc(4096)]),
+    };
+    for (const [label, tear] of Object.entries(tears)) {
+      const dir = await journaled(t, ids);
+      const journal = join(dir, `${STATE_DB}.journal`);
+      await writeFile(journal, tear(await readFile(journal)));
+      const store = await openSqljsStore({ dir });
+      const kept = ids.filter((id) => store.getState(id));
+      const whole = label === 'zeros after it' ? ids : ids.slice(0, 2);
+      t.same(kept, whole, `${label}: the whole records are there`);
+      const after = stateRow();
+      // Appended after the last whole record, not after the torn one.
+      await store.write((w) => w.insertState(after));
+      const copy = await tempDir(t);
+      await copyCatalog(dir, copy);
+      await store.close();
+      const again = await openSqljsStore({ dir: copy });
+      t.ok(again.getState(after.state_id), `${label}: a write after the tear survives a crash`);
+      t.same(
+        whole.filter((id) => again.getState(id)),
+        whole,
+      );
+      await again.close();
+    }
+  },
+);
+
+t.test('an unreadable state.db is refused and left byte-identical, journal too', async (t) => {
+  const dir = await journaled(t, [stateRow().state_id]);
+  const garbage = Buffer.from('not a sqlite file at all '.repeat(100));
+  await writeFile(join(dir, STATE_DB), garbage);
+  const journal = await readFile(join(dir, `${STATE_DB}.journal`));
+  await t.rejects(openSqljsStore({ dir }), /refusing to start/);
+  t.same(await readFile(join(dir, STATE_DB)), garbage, 'state.db untouched');
+  t.same(await readFile(join(dir, `${STATE_DB}.journal`)), journal, 'journal untouched');
+});
+
+t.test('a journal without its state.db, or with a record missing, is refused', async (t) => {
+  const gone = await journaled(t, [stateRow().state_id]);
+  await unlink(join(gone, STATE_DB));
+  await t.rejects(openSqljsStore({ dir: gone }), /journal is there; refusing to start/);
+  t.same(await readdir(gone), [`${STATE_DB}.journal`], 'no new catalog made over it');
+
+  const gap = await journaled(t, [stateRow().state_id, stateRow().state_id]);
+  const path = join(gap, `${STATE_DB}.journal`);
+  const { records } = decodeRecords(await readFile(path));
+  const calls = (seq: number) => JSON.stringify(records.find((r) => r.seq === seq)?.calls);
+  const last = records.at(-1)?.seq as number;
+  // The last record again, numbered as if one before it had been lost.
+  const skipped = Buffer.concat([await readFile(path), encodeRecord(last + 2, calls(last))]);
+  await writeFile(path, skipped);
+  await t.rejects(openSqljsStore({ dir: gap }), new RegExp(`record ${last + 1} is missing`));
+  t.same(await readFile(path), skipped, 'journal untouched');
+});
