@@ -78,6 +78,20 @@ async function snapshotSeq(dir: string): Promise<number> {
   }
 }
 
+/**
+ * Opens a copy of what the kill left and counts answered inserts missing and answered deletes
+ * undone. A copy: the next round's writer starts from the files exactly as killed.
+ */
+async function reopenedCopy(t: Test, dir: string, present: Set<string>, deleted: Set<string>) {
+  const copy = await tempDir(t);
+  await copyCatalog(dir, copy);
+  const store = await openSqljsStore({ dir: copy });
+  const lost = [...present].filter((id) => !store.getState(id)).length;
+  const back = [...deleted].filter((id) => store.getState(id)).length;
+  await store.close();
+  return { lost, back };
+}
+
 // About a second a round on a busy 2-core machine: a process start, a reopen and a close.
 const timeout = 300_000;
 
@@ -110,15 +124,9 @@ t.test(
       if (left.inCheckpoint) killsInCheckpoint++;
       if (left.snapshotSeq > seq) checkpointsLanded++;
       seq = Math.max(seq, left.snapshotSeq);
-      // Checked on a copy: the next round's writer starts from the files exactly as killed.
-      const copy = await tempDir(t);
-      await copyCatalog(dir, copy);
-      const store = await openSqljsStore({ dir: copy });
-      const lost = [...present].filter((id) => !store.getState(id));
-      const back = [...deleted].filter((id) => store.getState(id));
-      await store.close();
-      if (lost.length > 0) t.fail(`round ${round}: ${lost.length} answered inserts lost`);
-      if (back.length > 0) t.fail(`round ${round}: ${back.length} answered deletes undone`);
+      const { lost, back } = await reopenedCopy(t, dir, present, deleted);
+      if (lost > 0) t.fail(`round ${round}: ${lost} answered inserts lost`);
+      if (back > 0) t.fail(`round ${round}: ${back} answered deletes undone`);
     }
     t.ok(present.size > 0, `inserts were answered before kills (${present.size} kept)`);
     t.ok(deleted.size > 0, `deletes were answered before kills (${deleted.size})`);
