@@ -79,6 +79,26 @@ async function snapshotSeq(dir: string): Promise<number> {
 }
 
 /**
+ * Spreads kill points over start-up, replay, migration and steady writing. Every tenth round
+ * runs long enough for checkpoint threads to finish (they take 0.2-0.8 s to start under the
+ * test runner), so that state.db is replaced, and killed while being written.
+ */
+function killDelay(round: number, early: boolean): number {
+  if (round % 10 === 9) return Math.floor(1000 + Math.random() * 1500);
+  return Math.floor(Math.random() * (early ? 400 : 300));
+}
+
+/** What must be there (answered inserts) and must not (answered deletes) after this run. */
+function note(answered: Answered, present: Set<string>, deleted: Set<string>): void {
+  for (const id of answered.inserted) present.add(id);
+  for (const id of answered.deleting) present.delete(id);
+  for (const id of answered.deleted) {
+    present.delete(id);
+    deleted.add(id);
+  }
+}
+
+/**
  * Opens a copy of what the kill left and counts answered inserts missing and answered deletes
  * undone. A copy: the next round's writer starts from the files exactly as killed.
  */
@@ -106,20 +126,10 @@ t.test(
     let seq = 0;
     let checkpointsLanded = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      // Spread kill points over start-up, replay, migration and steady writing. Every tenth
-      // round runs long enough for checkpoint threads to finish (they take 0.2-0.8 s to start
-      // under the test runner), so that state.db is replaced, and killed while being written.
       const early = round % 5 === 0;
-      const delay =
-        round % 10 === 9 ? 1000 + Math.random() * 1500 : Math.random() * (early ? 400 : 300);
-      const answered = await runAndKill(dir, Math.floor(delay), early);
+      const answered = await runAndKill(dir, killDelay(round, early), early);
       for (const failure of answered.failures) t.fail(`round ${round}: ${failure}`);
-      for (const id of answered.inserted) present.add(id);
-      for (const id of answered.deleting) present.delete(id);
-      for (const id of answered.deleted) {
-        present.delete(id);
-        deleted.add(id);
-      }
+      note(answered, present, deleted);
       const left = await leftBehind(dir);
       if (left.inCheckpoint) killsInCheckpoint++;
       if (left.snapshotSeq > seq) checkpointsLanded++;
