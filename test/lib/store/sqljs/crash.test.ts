@@ -31,8 +31,12 @@ interface Answered {
  */
 function runAndKill(dir: string, delayMs: number, early: boolean): Promise<Answered> {
   return new Promise((resolve, reject) => {
+    // Without the test runner's instrumentation (NODE_OPTIONS), which every thread of the
+    // child would load again: the checkpoint threads start 3-10x sooner, and a failure of theirs
+    // is the store's, not the runner's hooks'.
     const child = spawn(process.execPath, [writer, dir, String(CHECKPOINT_BYTES)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '' },
     });
     let out = '';
     let timer: NodeJS.Timeout | undefined;
@@ -80,8 +84,9 @@ async function snapshotSeq(dir: string): Promise<number> {
 
 /**
  * Spreads kill points over start-up, replay, migration and steady writing. Every tenth round
- * runs long enough for checkpoint threads to finish (they take 0.2-0.8 s to start under the
- * test runner), so that state.db is replaced, and killed while being written.
+ * runs long enough for checkpoint threads to finish (a checkpoint of the few-MB catalog takes
+ * a few hundred ms on a busy machine), so that state.db is replaced, and killed while being
+ * written.
  */
 function killDelay(round: number, early: boolean): number {
   if (round % 10 === 9) return Math.floor(1000 + Math.random() * 1500);
