@@ -58,7 +58,11 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
   const validators = compileSchemas();
   let store: Store | undefined;
   try {
-    store = await openSqljsStore({ dir: opts.stateDir, now: clock });
+    store = await openSqljsStore({
+      dir: opts.stateDir,
+      now: clock,
+      onCheckpointFailed: (error) => logger.error('catalog_checkpoint_failed', { error }),
+    });
     const config = loadConfig(opts.stateDir, validators, opts.env, opts.config);
     const runDir = opts.runDir ?? join(opts.stateDir, 'run');
     const trust = trustSettings(config, opts.exposure ?? 'loopback');

@@ -17,9 +17,13 @@ import type {
   StoreWriter,
 } from '../types.js';
 import { ChangedStates } from './changed-states.js';
-import { DurableFile, removeStaleTemps } from './durable-file.js';
+import { removeStaleTemps, replaceFileDurably } from './durable-file.js';
 import * as entries from './entries.js';
 import { GroupFlusher } from './group-flusher.js';
+import { Journal } from './journal.js';
+import { listSegments } from './journal-files.js';
+import { recoverJournal } from './journal-recovery.js';
+import { recordingWriter, setCheckpointSeq } from './journal-replay.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import {
   DATABASE_RECORDED,
@@ -37,10 +41,17 @@ const loadSqlJs = () => {
 };
 
 export interface SqljsStoreOptions {
-  /** The state directory; the catalog is `<dir>/state.db`. */
+  /** The state directory; the catalog is `<dir>/state.db` and its journal next to it. */
   dir: string;
   /** The clock, for entry statuses that depend on time (expired). */
   now?: () => Date;
+  /**
+   * Journal bytes that start a checkpoint; by default the larger of 4 MiB and a quarter of
+   * state.db (docs/catalog.md, Checkpoints). Tests set it small to checkpoint often.
+   */
+  checkpointBytes?: number;
+  /** Told why a background checkpoint failed (it is tried again later; nothing is lost). */
+  onCheckpointFailed?: (reason: string) => void;
 }
 
 export const STATE_DB = 'state.db';
@@ -55,8 +66,9 @@ export const READY_INSTANCES = `CREATE TEMP VIEW ready_instances AS SELECT i.* F
     WHERE p.kind = 'instance_create' AND p.target_id = i.instance_id)`;
 
 /**
- * Opens (or creates) the catalog. A file that exists but cannot be read as a sqlrs catalog is
- * never overwritten: opening fails and says why (docs/catalog.md).
+ * Opens (or creates) the catalog: the snapshot `state.db` with its journal replayed onto it,
+ * then migrated. A file that exists but cannot be read as a sqlrs catalog, or a journal that
+ * does not apply to it, is never overwritten: opening fails and says why (docs/catalog.md).
  */
 export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
   const SQL = await loadSqlJs();
@@ -66,30 +78,56 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
     if (err.code === 'ENOENT') return undefined;
     throw new Error(`cannot read catalog ${path}: ${err.message}; refusing to start`);
   });
+  const segments = await listSegments(path);
+  if (bytes === undefined && (segments.active || segments.sealed.length > 0)) {
+    throw new Error(
+      `catalog ${path} is missing but its journal is there; refusing to start and leaving the journal untouched`,
+    );
+  }
   const db = bytes === undefined ? new SQL.Database() : openExisting(SQL, bytes, path);
-  // The database lives in WebAssembly memory and is made durable by exporting it whole, so a
-  // rollback journal in (emulated) files buys nothing: in memory, a transaction costs 2-8x less.
-  // One connection ever opens it, so its lock is held for good: otherwise every transaction
-  // asks the emulated file system for a hot journal (a thrown ENOENT) and rereads the header,
-  // which made a catalog read about twice as slow (docs/performance.md).
+  // The database lives in WebAssembly memory and is made durable by the journal and its
+  // snapshots, so SQLite's own rollback journal in (emulated) files buys nothing: in memory,
+  // a transaction costs 2-8x less. One connection ever opens it, so its lock is held for
+  // good: otherwise every transaction asks the emulated file system for a hot journal (a
+  // thrown ENOENT) and rereads the header, which made a catalog read about twice as slow
+  // (docs/performance.md).
   db.exec(
     'PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE',
   );
+  const recovered = await recoverJournal(db, segments).catch((err: Error) => {
+    db.close();
+    throw refusal(path, err.message);
+  });
+  const journal = new Journal({
+    catalogPath: path,
+    ...recovered,
+    snapshotBytes: bytes?.length ?? 0,
+    checkpointBytes: opts.checkpointBytes,
+    onCheckpointFailed: opts.onCheckpointFailed,
+  });
   const fresh = bytes === undefined;
-  const store = new SqljsStore(db, path, opts.now ?? (() => new Date()));
-  if (fresh || store.schemaVersion < SCHEMA_VERSION) await store.migrate(fresh);
-  await store.ensureLockSecret();
+  const store = new SqljsStore(db, path, opts.now ?? (() => new Date()), journal);
+  try {
+    if (fresh || store.schemaVersion < SCHEMA_VERSION) store.migrate(fresh);
+    store.ensureLockSecret();
+    // What the migrations and the lock secret changed is in no journal record: a snapshot
+    // holds it. Otherwise sealed segments an earlier run left are folded in the background.
+    if (store.unjournaled) await store.snapshot();
+    else journal.startCheckpoint();
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   db.exec(READY_INSTANCES);
   store.trackChangedStates();
   return store;
 }
 
+const refusal = (path: string, why: string) =>
+  new Error(`catalog ${path} cannot be used (${why}); refusing to start and leaving it untouched`);
+
 function openExisting(SQL: SqlJsStatic, bytes: Uint8Array, path: string): Database {
-  const refuse = (why: string) =>
-    new Error(
-      `catalog ${path} cannot be used (${why}); refusing to start and leaving it untouched`,
-    );
-  if (bytes.length === 0) throw refuse('the file is empty');
+  if (bytes.length === 0) throw refusal(path, 'the file is empty');
   const db = new SQL.Database(bytes);
   try {
     const check = one<{ quick_check: string }>(db, 'PRAGMA quick_check');
@@ -101,7 +139,7 @@ function openExisting(SQL: SqlJsStatic, bytes: Uint8Array, path: string): Databa
     }
   } catch (err) {
     db.close();
-    throw refuse((err as Error).message);
+    throw refusal(path, (err as Error).message);
   }
   return db;
 }
@@ -127,18 +165,18 @@ class SqljsStore implements Store {
   lockSecret: string;
   schemaVersion: number;
   generation = 0;
-  /** The generation the last successful flush wrote: below `generation`, commits wait. */
-  private flushedGeneration = 0;
-  private readonly flusher: GroupFlusher<{ generation: number; bytes: Uint8Array }>;
-  private readonly file: DurableFile;
+  /** Changes made outside the journal (migrations, the lock secret): a snapshot must hold them. */
+  unjournaled = false;
+  private readonly flusher: GroupFlusher<{ count: number; bytes: Buffer }>;
   private closed = false;
   private changed?: ChangedStates;
   private readonly commitListeners = new Set<() => void>();
 
   constructor(
     private readonly db: Database,
-    path: string,
+    private readonly path: string,
     private readonly now: () => Date,
+    private readonly journal: Journal,
   ) {
     const hasMeta = one(
       db,
@@ -147,16 +185,15 @@ class SqljsStore implements Store {
     this.schemaVersion = hasMeta ? readVersion(db) : 0;
     this.catalogId = hasMeta ? this.meta('catalog_id') : '';
     this.lockSecret = hasMeta ? this.meta('lock_secret') : '';
-    this.file = new DurableFile(path);
     this.flusher = new GroupFlusher(
-      () => ({ generation: this.generation, bytes: this.db.export() }),
-      async ({ generation, bytes }) => {
+      () => journal.capture(),
+      async (records) => {
         try {
-          await this.file.replace(bytes);
+          await journal.append(records);
         } catch (err) {
           throw catalogUnsaved(path, err);
         }
-        this.flushedGeneration = Math.max(this.flushedGeneration, generation);
+        await journal.sealIfDue();
       },
     );
   }
@@ -181,7 +218,7 @@ class SqljsStore implements Store {
     );
   }
 
-  async migrate(fresh: boolean): Promise<void> {
+  migrate(fresh: boolean): void {
     this.transaction(() => {
       for (let v = this.schemaVersion; v < SCHEMA_VERSION; v++)
         this.db.exec(MIGRATIONS[v] as string);
@@ -192,17 +229,34 @@ class SqljsStore implements Store {
     });
     this.schemaVersion = SCHEMA_VERSION;
     this.catalogId = this.meta('catalog_id');
-    await this.flusher.flush();
+    this.unjournaled = true;
   }
 
   /** Gives a catalog that has none its lock secret (Store.lockSecret), once. */
-  async ensureLockSecret(): Promise<void> {
+  ensureLockSecret(): void {
     if (this.lockSecret) return;
     this.transaction(() =>
       this.db.run("INSERT OR IGNORE INTO meta VALUES ('lock_secret', ?)", [randomHex(32)]),
     );
     this.lockSecret = this.meta('lock_secret');
-    await this.flusher.flush();
+    this.unjournaled = true;
+  }
+
+  /**
+   * Writes the whole catalog as the snapshot, stamped with the last journaled sequence number,
+   * and removes the journal's segments (docs/catalog.md, Checkpoints). On the main thread:
+   * only at open (after migrations) and at close, where nothing waits on it. Every record
+   * must be durable first; a background checkpoint still running is waited for, so that its
+   * older snapshot cannot land over this one.
+   */
+  async snapshot(): Promise<void> {
+    await this.journal.idle();
+    setCheckpointSeq(this.db, this.journal.seq);
+    const bytes = this.db.export();
+    await replaceFileDurably(this.path, bytes, 'snapshot');
+    await this.journal.dropSegments();
+    this.journal.setSnapshotBytes(bytes.length);
+    this.unjournaled = false;
   }
 
   private nowIso = () => this.now().toISOString();
@@ -287,11 +341,13 @@ class SqljsStore implements Store {
 
   commit<T>(fn: (w: StoreWriter) => T): T {
     if (this.closed) throw new Error('catalog is closed');
+    const recording = recordingWriter(sqljsWriter(this.db));
     const result = this.transaction(() => {
-      const r = fn(sqljsWriter(this.db));
+      const r = fn(recording.writer);
       this.changed?.collect(this.generation + 1);
       return r;
     });
+    this.journal.add(recording.calls());
     this.generation++;
     for (const listener of this.commitListeners) listener();
     return result;
@@ -314,10 +370,16 @@ class SqljsStore implements Store {
     this.closed = true;
     try {
       await this.flusher.idle();
-      // What commit() left for the next flush.
-      if (this.flushedGeneration !== this.generation) await this.flusher.flush();
+      // What commit() left for the next flush, or what a failed flush left.
+      if (this.journal.hasPending) await this.flusher.flush();
+      // A clean stop leaves the whole catalog in state.db: the next start replays nothing.
+      if (!this.journal.empty) {
+        await this.snapshot().catch((err) => {
+          throw catalogUnsaved(this.path, err);
+        });
+      }
     } finally {
-      await this.file.close();
+      await this.journal.idle();
       this.db.close();
     }
   }

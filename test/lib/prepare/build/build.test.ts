@@ -1,9 +1,8 @@
-import { copyFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { sqlrsError } from '../../../../lib/errors.js';
 import type { JobStatus } from '../../../../lib/schema-types.js';
 import { openSqljsStore } from '../../../../lib/store/sqljs/index.js';
+import { copyCatalog } from '../../../helpers/catalog-files.js';
 import { type TestEngine, testEngine } from '../../../helpers/engine.js';
 import { catalogDatabases } from '../../../helpers/postgres.js';
 import {
@@ -16,12 +15,12 @@ import {
 import { tempDir } from '../../../helpers/tmp.js';
 
 /**
- * What a crash at this moment would leave: the catalog as flushed to `state.db`, opened from a
+ * What a crash at this moment would leave: the catalog as flushed to disk, opened from a
  * copy (the engine keeps running on the original).
  */
 async function onDisk(t: Test, e: TestEngine) {
   const dir = await tempDir(t);
-  await copyFile(join(e.stateDir, 'state.db'), join(dir, 'state.db'));
+  await copyCatalog(e.stateDir, dir);
   const store = await openSqljsStore({ dir });
   t.teardown(() => store.close());
   return store;

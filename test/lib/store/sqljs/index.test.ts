@@ -4,6 +4,7 @@ import initSqlJs from 'sql.js';
 import t from 'tap';
 import { openSqljsStore, STATE_DB } from '../../../../lib/store/sqljs/index.js';
 import { SCHEMA_VERSION } from '../../../../lib/store/sqljs/migrations.js';
+import { copyCatalog } from '../../../helpers/catalog-files.js';
 import { instanceRow, nameRow, stateRow } from '../../../helpers/rows.js';
 import { tempDir } from '../../../helpers/tmp.js';
 import { unsavable } from '../../../helpers/unsavable.js';
@@ -304,7 +305,7 @@ t.test('flush() makes what commit() left durable', async (t) => {
   store.commit((w) => w.insertState(s));
   await store.flush();
   const copy = await tempDir(t);
-  await writeFile(join(copy, STATE_DB), await readFile(join(dir, STATE_DB)));
+  await copyCatalog(dir, copy);
   const seen = await openSqljsStore({ dir: copy });
   t.ok(seen.getState(s.state_id), 'on disk before close');
   await seen.close();
@@ -322,7 +323,7 @@ t.test('commit() is made durable by the next write, or by close', async (t) => {
   t.ok(store.getState(a.state_id), 'visible at once');
   await store.write((w) => w.insertState(b));
   const copy = await tempDir(t);
-  await writeFile(join(copy, STATE_DB), await readFile(join(dir, STATE_DB)));
+  await copyCatalog(dir, copy);
   const seen = await openSqljsStore({ dir: copy });
   t.ok(seen.getState(a.state_id), 'the next write flushed the commit too');
   await seen.close();
