@@ -3,7 +3,8 @@ import { releaseOnExit } from './exit-release.js';
 import { Leases } from './leases.js';
 import { findOrStartEngine } from './local-engine/discovery.js';
 import { localStateDir } from './local-engine/state-dir.js';
-import { prepareBody, runPrepareJob } from './prepare-job.js';
+import { runPrepareJob } from './prepare-job.js';
+import { prepareBody } from './prepare-request.js';
 import { type EngineTarget, replyError, Transport } from './transport.js';
 import type { ConnectOptions, Database, PrepareOptions, PrepareSpec } from './types.js';
 
@@ -84,7 +85,11 @@ export class Sqlrs {
     if (this.closed) throw new SqlrsError('invalid_argument', 'this client is closed');
     const leased = opts.keep !== true;
     const ttl = leased ? (opts.ttlSeconds ?? this.leaseSeconds) : opts.ttlSeconds;
-    const result = await runPrepareJob(this.transport, prepareBody(spec, opts, ttl), opts);
+    const result = await runPrepareJob(
+      this.transport,
+      prepareBody(spec, { ...opts, ttlSeconds: ttl }),
+      opts,
+    );
     const instanceId = result.instance_id;
     if (leased) {
       this.leases.hold(instanceId, ttl as number);
