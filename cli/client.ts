@@ -1,5 +1,6 @@
 import type { EngineRef } from '../lib/client/local-engine/engine-ref.js';
 import { send, sendForText } from '../lib/client/local-engine/http.js';
+import { ndjsonLines } from '../lib/client/ndjson.js';
 import { CliError, EXIT } from './errors.js';
 
 export type { EngineRef };
@@ -68,14 +69,8 @@ export class EngineClient {
       })();
       throw apiError({ status: res.statusCode ?? 0, headers: res.headers, body });
     }
-    let buffered = '';
     try {
-      for await (const chunk of res) {
-        buffered += chunk.toString();
-        const parts = buffered.split('\n');
-        buffered = parts.pop() ?? '';
-        for (const line of parts) if (line.trim()) yield JSON.parse(line);
-      }
+      for await (const line of ndjsonLines(res)) yield JSON.parse(line);
     } catch (err) {
       throw lost(this.engine, err);
     }

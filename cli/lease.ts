@@ -1,3 +1,4 @@
+import { Leases } from '../lib/client/leases.js';
 import type { EngineClient } from './client.js';
 
 /**
@@ -7,32 +8,19 @@ import type { EngineClient } from './client.js';
 export const LEASE_SECONDS = 60;
 
 /**
- * Renews an instance's lease (`POST /v1/instances/{id}/renew`) every third of `ttlSeconds` (at
- * most every 20 s), so that two renewals can fail before it runs out. A failed renewal is said
- * once on stderr; the next one may still succeed. `renew` renews at once.
+ * The JS client's leases (lib/client/leases.ts: a renewal every third of the ttl, on unref'd
+ * timers) over the CLI's HTTP, `POST /v1/instances/{id}/renew`. Any answer but 200 is a
+ * failure, said once on stderr and tried again on the next tick: the command keeps running.
  */
-export function holdLease(
-  client: EngineClient,
-  instanceId: string,
-  ttlSeconds: number,
-  err: (s: string) => void,
-): { release: () => void; renew: () => Promise<void> } {
-  const everyMs = Math.max(1000, Math.min(20_000, (ttlSeconds * 1000) / 3));
-  let warned = false;
-  const renew = async () => {
-    try {
-      const reply = await client.call('POST', `/v1/instances/${instanceId}/renew`, {
-        ttl_seconds: ttlSeconds,
-      });
-      if (reply.status !== 200) throw new Error(reply.body?.message ?? `answer ${reply.status}`);
-      warned = false;
-    } catch (e) {
-      if (!warned) err(`sqlrs: could not renew instance ${instanceId}: ${(e as Error).message}\n`);
-      warned = true;
-    }
+export function execLeases(client: EngineClient, err: (s: string) => void): Leases {
+  const renew = async (instanceId: string, ttlSeconds: number) => {
+    const reply = await client.call('POST', `/v1/instances/${instanceId}/renew`, {
+      ttl_seconds: ttlSeconds,
+    });
+    if (reply.status !== 200) throw new Error(reply.body?.message ?? `answer ${reply.status}`);
+    return true;
   };
-  const timer = setInterval(() => void renew(), everyMs);
-  // The command being run holds the process open; the lease alone must not.
-  timer.unref();
-  return { release: () => clearInterval(timer), renew };
+  return new Leases(renew, {
+    onFailure: (id, e) => err(`sqlrs: could not renew instance ${id}: ${e.message}\n`),
+  });
 }

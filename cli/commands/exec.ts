@@ -6,7 +6,7 @@ import { bool, type Parsed, parseArgs, str } from '../args.js';
 import { apiError, type EngineClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { CliError, usage } from '../errors.js';
-import { holdLease, LEASE_SECONDS } from '../lease.js';
+import { execLeases, LEASE_SECONDS } from '../lease.js';
 import { preparedInstance } from '../watch.js';
 import { requestBody, ttlSeconds } from './prepare.js';
 
@@ -70,18 +70,19 @@ export function execCommand(kind: 'psql' | 'mysql') {
     if (reply.status !== 202) throw apiError(reply);
     const result = await preparedInstance(ctx, client, reply.body.job_id);
     const id = result.instance_id;
-    const lease = leaseSeconds ? holdLease(client, id, leaseSeconds, ctx.err) : undefined;
+    const leases = execLeases(client, ctx.err);
+    if (leaseSeconds) leases.hold(id, leaseSeconds);
     let code: number;
     try {
       code = await runChild(command, withVars(ctx.env, dsnEnv(result.dsn)), ctx.cwd);
     } catch (e) {
-      lease?.release();
+      leases.drop(id);
       await removeInstance(ctx, client, id);
       throw e;
     }
-    lease?.release();
     // --keep --ttl D: D from the command's end, not from the last periodic renewal.
-    if (keep) await lease?.renew();
+    if (keep) await leases.renewNow(id);
+    leases.drop(id);
     if (keep) ctx.err(`sqlrs: kept instance ${id} (sqlrs rm ${id.slice(0, 12)} removes it)\n`);
     else await removeInstance(ctx, client, id);
     return code;

@@ -1,4 +1,5 @@
-import { resolveMysqlFiles, resolvePsqlFiles } from '../../lib/client/file-args.js';
+import { prepareBody, specFiles } from '../../lib/client/prepare-request.js';
+import type { PrepareSpec } from '../../lib/client/types.js';
 import { parseDuration } from '../../lib/duration.js';
 import { bool, parseArgs, str } from '../args.js';
 import { apiError } from '../client.js';
@@ -56,6 +57,7 @@ export function prepareCommand(kind: 'psql' | 'mysql', planOnly: boolean) {
   };
 }
 
+/** The prepare request for the command's tool arguments and flags (lib/client/prepare-request.ts). */
 export async function requestBody(
   ctx: CliContext,
   kind: 'psql' | 'mysql',
@@ -63,18 +65,15 @@ export async function requestBody(
   planOnly: boolean,
   p: ReturnType<typeof parseArgs>,
 ): Promise<Record<string, unknown>> {
-  const resolver = kind === 'psql' ? resolvePsqlFiles : resolveMysqlFiles;
-  const { args, readsStdin } = resolver(toolArgs, ctx.cwd);
-  const body: Record<string, unknown> = { prepare_kind: kind, [`${kind}_args`]: args };
-  if (readsStdin) body.stdin = await readAll(ctx.stdin);
-  if (str(p, 'image')) body.image_id = str(p, 'image');
-  if (str(p, 'name')) body.name = str(p, 'name');
+  const spec: PrepareSpec = kind === 'psql' ? { psql: toolArgs } : { mysql: toolArgs };
+  if (specFiles(spec, ctx.cwd).readsStdin) spec.stdin = await readAll(ctx.stdin);
   const ttl = str(p, 'ttl');
-  if (ttl !== undefined) body.ttl_seconds = ttlSeconds(ttl);
+  const body = prepareBody(spec, {
+    cwd: ctx.cwd,
+    image: str(p, 'image') || undefined,
+    name: str(p, 'name') || undefined,
+    ttlSeconds: ttl === undefined ? undefined : ttlSeconds(ttl),
+  });
   if (planOnly) body.plan_only = true;
   return body;
 }
-
-// Shared with the JS client (lib/client/file-args.ts); the commands that send tool arguments
-// take them from here.
-export { resolveMysqlFiles, resolvePsqlFiles };

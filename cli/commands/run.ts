@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { dsnEnv } from '../../lib/dbms/dsn-env.js';
 import { fileSystemReason } from '../../lib/files/fs-reason.js';
 import { INSTALL_PSQL } from '../../lib/psql/install-hint.js';
 import { parseArgs, str } from '../args.js';
@@ -74,14 +75,10 @@ function dsnKind(dsn: string): 'psql' | 'mysql' {
 }
 
 function mysqlInvocation(dsn: string, args: string[], env: NodeJS.ProcessEnv): [string, string[]] {
-  const u = new URL(dsn);
-  const conn = [
-    `--host=${u.hostname}`,
-    `--port=${u.port || '3306'}`,
-    `--user=${decodeURIComponent(u.username)}`,
-  ];
-  if (u.password) conn.push(`--password=${decodeURIComponent(u.password)}`);
-  return [env.SQLRS_MYSQL ?? 'mariadb', [...conn, ...args, u.pathname.slice(1)]];
+  const v = dsnEnv(dsn); // the same reading of the DSN as exec's MYSQL_* variables
+  const conn = [`--host=${v.MYSQL_HOST}`, `--port=${v.MYSQL_TCP_PORT}`, `--user=${v.MYSQL_USER}`];
+  if (v.MYSQL_PWD) conn.push(`--password=${v.MYSQL_PWD}`);
+  return [env.SQLRS_MYSQL ?? 'mariadb', [...conn, ...args, v.MYSQL_DATABASE as string]];
 }
 
 /** A client that cannot be started, in the engine's words for psql (lib/prepare/kinds/psql/run-task.ts). */

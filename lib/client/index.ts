@@ -3,7 +3,8 @@ import { releaseOnExit } from './exit-release.js';
 import { Leases } from './leases.js';
 import { findOrStartEngine } from './local-engine/discovery.js';
 import { localStateDir } from './local-engine/state-dir.js';
-import { prepareBody, runPrepareJob } from './prepare-job.js';
+import { runPrepareJob } from './prepare-job.js';
+import { prepareBody } from './prepare-request.js';
 import { type EngineTarget, replyError, Transport } from './transport.js';
 import type { ConnectOptions, Database, PrepareOptions, PrepareSpec } from './types.js';
 
@@ -84,7 +85,11 @@ export class Sqlrs {
     if (this.closed) throw new SqlrsError('invalid_argument', 'this client is closed');
     const leased = opts.keep !== true;
     const ttl = leased ? (opts.ttlSeconds ?? this.leaseSeconds) : opts.ttlSeconds;
-    const result = await runPrepareJob(this.transport, prepareBody(spec, opts, ttl), opts);
+    const result = await runPrepareJob(
+      this.transport,
+      prepareBody(spec, { ...opts, ttlSeconds: ttl }),
+      opts,
+    );
     const instanceId = result.instance_id;
     if (leased) {
       this.leases.hold(instanceId, ttl as number);
@@ -119,10 +124,17 @@ export class Sqlrs {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
-  /** Deletes an instance (force: a released database's sessions are ended); gone is fine. */
+  /**
+   * Deletes an instance; one already gone is fine. Sessions still open on it (a pool the caller
+   * did not end) block a plain delete (409): the caller is done with the database, so the
+   * delete is sent again with `force`, which ends them (docs/deletion.md). Force is not sent
+   * first: a forced delete of an idle instance took twice as long (docs/client.md).
+   */
   private async release(instanceId: string): Promise<void> {
     this.leases.drop(instanceId);
-    const answer = await this.transport.call('DELETE', `/v1/instances/${instanceId}?force=true`);
+    const path = `/v1/instances/${instanceId}`;
+    let answer = await this.transport.call('DELETE', path);
+    if (answer.status === 409) answer = await this.transport.call('DELETE', `${path}?force=true`);
     if (answer.status !== 200 && answer.status !== 404) throw replyError(answer);
   }
 

@@ -1,27 +1,8 @@
 import type { JobEvent, PrepareResult } from '../schema-types.js';
 import { SqlrsError } from './errors.js';
-import { resolveMysqlFiles, resolvePsqlFiles } from './file-args.js';
 import { jobError } from './job-error.js';
 import { replyError, type Transport } from './transport.js';
-import type { PrepareOptions, PrepareSpec } from './types.js';
-
-/** The prepare request (docs/prepare.md) for a spec: file paths absolute, as the CLI sends them. */
-export function prepareBody(
-  spec: PrepareSpec,
-  opts: PrepareOptions,
-  ttlSeconds: number | undefined,
-): Record<string, unknown> {
-  const cwd = opts.cwd ?? process.cwd();
-  const kind = 'psql' in spec ? 'psql' : 'mysql';
-  const { args } =
-    'psql' in spec ? resolvePsqlFiles(spec.psql, cwd) : resolveMysqlFiles(spec.mysql, cwd);
-  const body: Record<string, unknown> = { prepare_kind: kind, [`${kind}_args`]: args };
-  if (spec.stdin !== undefined) body.stdin = spec.stdin;
-  if (opts.image !== undefined) body.image_id = opts.image;
-  if (opts.name !== undefined) body.name = opts.name;
-  if (ttlSeconds !== undefined) body.ttl_seconds = ttlSeconds;
-  return body;
-}
+import type { PrepareOptions } from './types.js';
 
 /**
  * Posts a prepare job and follows its events to the end (docs/api.md, "Jobs and their events").

@@ -1,45 +1,18 @@
 import { spawn } from 'node:child_process';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { catalogIdOf, instanceDatabases } from '../helpers/catalog-id.js';
 import { stopEngineIn } from '../helpers/cli.js';
+import { npmInstall, packInto, ROOT, run, TSC, userEnv } from '../helpers/packed.js';
 import { catalogDatabases, databaseExists } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The package as a user gets it: `npm pack`, installed into a copy of examples/node-test, whose
-// node:test suite runs against the engine it starts itself (docs/client.md, "sqlrs/testing").
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+// node:test suite runs against the engine it starts itself (docs/client.md, "sqlrs/testing"),
+// and whose suite that reads its database from the environment runs under `sqlrs exec:psql`
+// (docs/client.md, "exec"). One install serves every part.
 const RUNS = 5;
-
-interface Run {
-  code: number | null;
-  out: string;
-}
-
-/** A user's environment: none of the test runner's hooks (coverage, loaders) leak in. */
-function userEnv(stateDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!/^(TAP|_TAP|NODE_OPTIONS$|NODE_V8_COVERAGE$)/.test(key)) env[key] = value;
-  return { ...env, SQLRS_STATE_STORE: stateDir };
-}
-
-function run(cmd: string, args: string[], cwd: string, env = process.env): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
 
 const dir = await tempDir(t, 'sqlrs-sample-');
 const app = join(dir, 'app');
@@ -55,19 +28,43 @@ await writeFile(
 t.teardown(() => stopEngineIn(stateDir));
 
 t.test('the packed package installs into the example', async (t) => {
-  const pack = await run(
-    'npm',
-    ['pack', '--ignore-scripts', '--json', '--pack-destination', dir],
-    ROOT,
-  );
-  t.equal(pack.code, 0, 'npm pack', { output: pack.out });
-  const tarball = join(dir, JSON.parse(pack.out.slice(pack.out.indexOf('[')))[0].filename);
-  const install = await run(
-    'npm',
-    ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'],
-    app,
-  );
+  const install = await npmInstall(app, [await packInto(dir)]);
   t.equal(install.code, 0, 'npm install', { output: install.out });
+});
+
+t.test('its three entry points load and type-check from the installed package', async (t) => {
+  const load = await run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const [a, b, c] = await Promise.all([import('sqlrs'), import('sqlrs/testing'), import('sqlrs/cloud')]);
+console.log(typeof a.Sqlrs.connect, typeof b.freshDatabase, typeof c.createFetchHandler);`,
+    ],
+    app,
+    userEnv(stateDir),
+  );
+  t.equal(load.out.trim(), 'function function function', load.out);
+  // A user's TypeScript project: strict, NodeNext resolution (package.json "exports" and their
+  // "types"), the package's declarations checked too (no skipLibCheck).
+  await writeFile(join(app, 'check.ts'), CHECK_TS);
+  await writeFile(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
+      },
+      files: ['check.ts'],
+    }),
+  );
+  const tsc = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
+  t.equal(tsc.code, 0, 'tsc --noEmit', { output: tsc.out });
 });
 
 t.test(`the example's suite passes ${RUNS} times and leaves no instance behind`, async (t) => {
@@ -88,10 +85,34 @@ t.test(`the example's suite passes ${RUNS} times and leaves no instance behind`,
   t.same(await instanceDatabases(catalogId), []);
 });
 
-// exec:psql (docs/cli.md): a second run of the same suite goes here, once the CLI has the
-// command: `<app>/node_modules/.bin/sqlrs exec:psql -- -f schema.sql -- node --test` in `app`
-// with userEnv(stateDir), asserting what the runs above do (exit 0, `# pass 3`) and that no
-// instance database is left afterwards, the one exec:psql made included.
+t.test(`exec:psql runs the environment suite ${RUNS} times and leaves nothing`, async (t) => {
+  const sqlrs = join(app, 'node_modules', '.bin', 'sqlrs');
+  const suite = ['--', 'node', '--test', 'exec/todo.js'];
+  const made = new Set<string>();
+  for (let i = 0; i < RUNS; i++) {
+    const r = await run(
+      sqlrs,
+      ['exec:psql', '--', '-f', 'schema.sql', '-f', 'seed.sql', ...suite],
+      app,
+      userEnv(stateDir),
+    );
+    t.equal(r.code, 0, `run ${i + 1} passes`, { output: r.out });
+    t.match(r.out, /^# pass 3$/m);
+    for (const m of r.out.matchAll(/exec database: (sqlrs_\w+)/g)) made.add(m[1] as string);
+  }
+  t.equal(made.size, RUNS, 'each run had a database of its own');
+  // Without the seed two tests fail, and node's exit code 1 is what sqlrs exits with (run
+  // through npx, as a user types it).
+  const failing = await run(
+    'npx',
+    ['--no-install', 'sqlrs', 'exec:psql', '--', '-f', 'schema.sql', ...suite],
+    app,
+    userEnv(stateDir),
+  );
+  t.equal(failing.code, 1, "the suite's exit code", { output: failing.out });
+  t.match(failing.out, /^# fail 2$/m);
+  t.same(await instanceDatabases(await catalogIdOf(stateDir)), [], 'no instance is left');
+});
 
 t.test('a run killed in the middle leaves instances that go when their lease lapses', async (t) => {
   // A suite that holds its database until it is killed, on a client with a 6-second lease.
@@ -137,3 +158,23 @@ test('holds its database', async (t) => {
   t.notOk(await databaseExists(name), 'the lapsed lease was reaped');
   t.same(await instanceDatabases(catalogId), []);
 });
+
+/** A TypeScript file using the package's three entry points as a user's code would. */
+const CHECK_TS = `import { type Database, Sqlrs, type SqlrsError } from 'sqlrs';
+import { createFetchHandler, type FetchHandler } from 'sqlrs/cloud';
+import { freshDatabase, prepareOnce, workerDatabase } from 'sqlrs/testing';
+
+export async function demo(): Promise<string> {
+  const client: Sqlrs = await Sqlrs.connect({ leaseSeconds: 30 });
+  const db: Database = await client.prepare({ psql: ['-f', 'schema.sql'] }, { name: 'x' });
+  await db.release();
+  await client.close();
+  const perTest = (t: { after(fn: () => unknown): void }) => freshDatabase(t, { mysql: ['a.sql'] });
+  const shared: Promise<Database> = workerDatabase({ psql: ['-c', 'select 1'] });
+  const { stateId } = await prepareOnce({ psql: ['-f', 'schema.sql'] });
+  return [db.dsn, stateId, typeof perTest, typeof shared].join(' ');
+}
+export const isBusy = (e: unknown) => (e as SqlrsError).code === 'busy';
+export const handlers: (typeof createFetchHandler)[] = [createFetchHandler];
+export type Handler = FetchHandler;
+`;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
@@ -47,6 +47,22 @@ t.test('every export target, and its types, is in the package', async (t) => {
     t.ok(files.includes(`dist/lib/${entry}.js`), entry);
     t.ok(files.includes(`dist/lib/${entry}.d.ts`), `${entry} types`);
   }
+});
+
+t.test('every module of the client ships, with the local-engine starter it spawns', async (t) => {
+  const sources = (await readdir(new URL('../../../lib/client', import.meta.url), {
+    recursive: true,
+  })) as string[];
+  const modules = sources.filter((f) => f.endsWith('.ts'));
+  t.ok(modules.includes('local-engine/engine-start.ts'));
+  for (const f of modules) {
+    const js = `dist/lib/client/${f.replace(/\.ts$/, '.js')}`;
+    t.ok(files.includes(js), js);
+    t.ok(files.includes(js.replace(/\.js$/, '.d.ts')), `${js} types`);
+  }
+  // engine-start.ts runs bin/sqlrs-engine.js, which loads the process runtime.
+  t.ok(files.includes('bin/sqlrs-engine.js'));
+  t.ok(files.includes('dist/runtime/process/engine-main.js'));
 });
 
 t.test('no test, bench, build info or source map is shipped', async (t) => {

@@ -4,7 +4,7 @@ import t from 'tap';
 import { type JobEvent, Sqlrs } from '../../../lib/client/index.js';
 import { cliStateDir, runCli } from '../../helpers/cli.js';
 import { mysqlOutcome } from '../../helpers/mysql.js';
-import { outcome, query, whenRunning } from '../../helpers/postgres.js';
+import { holdClient, outcome, query, whenRunning } from '../../helpers/postgres.js';
 import { clientAndEngine, instanceDatabases } from '../../helpers/sqlrs-client.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -35,6 +35,16 @@ t.test('psql: relative -f against cwd, stdin, events in order, then release', as
   await db.release(); // a no-op
   t.same(await instanceDatabases(engine), [], 'released: the database is gone');
   t.equal((await engine.get(`/v1/instances/${db.instanceId}`)).status, 404);
+});
+
+t.test('release ends sessions the caller left open on the database', async (t) => {
+  const { engine, client } = await clientAndEngine(t);
+  const db = await client.prepare({ psql: ['-c', 'select 1'] });
+  const open = await holdClient(t, db.dsn);
+  const ended = new Promise((r) => open.once('error', r));
+  await db.release();
+  t.equal((await engine.get(`/v1/instances/${db.instanceId}`)).status, 404);
+  t.match(await ended, { message: /terminat/ });
 });
 
 t.test('mysql: positional files against cwd', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { Leases } from '../../../lib/client/leases.js';
 import { clientAndEngine } from '../../helpers/sqlrs-client.js';
 import { until } from '../../helpers/until.js';
 
@@ -33,4 +34,32 @@ t.test('a lease ends when its instance is deleted by someone else', async (t) =>
   const leases = (client as unknown as { leases: { size: number } }).leases;
   await until(() => leases.size === 0, 'the lease is dropped');
   await client.close();
+});
+
+t.test('failures are told once a run; "gone" ends the lease', async (t) => {
+  const answers: (boolean | Error)[] = [
+    new Error('a'),
+    new Error('b'),
+    true,
+    new Error('c'),
+    false,
+  ];
+  const told: string[] = [];
+  const leases = new Leases(
+    async () => {
+      const next = answers.shift() as boolean | Error;
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    { onFailure: (id, e) => told.push(`${id} ${e.message}`) },
+  );
+  leases.hold('x', 3600);
+  for (let i = 0; i < 4; i++) await leases.renewNow('x');
+  t.same(told, ['x a', 'x c'], 'the first of each run of failures');
+  t.same(leases.ids(), ['x']);
+  await leases.renewNow('x');
+  t.equal(leases.size, 0, 'gone: dropped');
+  await leases.renewNow('x');
+  t.equal(answers.length, 0);
+  t.equal(told.length, 2, 'a dropped lease is not renewed');
 });
