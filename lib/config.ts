@@ -113,11 +113,17 @@ export function imageTarget(
   );
 }
 
-/** A URL with its password removed, fit for logs and error details. */
+// Query parameters that carry a secret or a key file: pg and mysql2 read any connection option
+// from the query (`?password=`, `?sslpassword=`, mysql2's `?password1=`), not only the userinfo.
+const SECRET_PARAM = /pass|secret|token|key/i;
+
+/** A URL with its password removed (userinfo and secret query parameters), fit for logs and error details. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '';
+    for (const name of [...u.searchParams.keys()])
+      if (SECRET_PARAM.test(name)) u.searchParams.delete(name);
     return u.toString().replace(/^(\w+:\/\/[^@/]*):@/, '$1@');
   } catch {
     return '<invalid url>';
