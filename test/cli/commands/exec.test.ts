@@ -125,6 +125,27 @@ t.test('exec:psql: the variables, the exit code, the instance removed after', as
   t.ok(Date.parse(listed[0].expires_at) >= before + 30 * 60_000, '--ttl counts from the end');
 });
 
+t.test(
+  "exec:psql: the caller's PGSERVICE and PGHOSTADDR do not send the command elsewhere",
+  async (t) => {
+    const cli = cliIn(await cliStateDir(t));
+    const dir = await tempDir(t);
+    // A service that names another database on the same server, as a shell may have set for work.
+    await writeFile(join(dir, 'pg_service.conf'), '[other]\nhost=127.0.0.1\ndbname=postgres\n');
+    const where = 'psql -XAtc "select current_database()"';
+    const serviced = await cli(['exec:psql', '-c', 'select 1', '--', 'sh', '-c', where], {
+      env: { PGSERVICEFILE: join(dir, 'pg_service.conf'), PGSERVICE: 'other' },
+    });
+    t.equal(serviced.code, 0, serviced.stderr);
+    t.match(serviced.stdout, /^sqlrs_[0-9a-f]+_i_[0-9a-f]{32}\n$/, 'the instance, not the service');
+    const addressed = await cli(['exec:psql', '-c', 'select 1', '--', 'sh', '-c', where], {
+      env: { PGHOSTADDR: '127.0.0.2' },
+    });
+    t.equal(addressed.code, 0, addressed.stderr);
+    t.match(addressed.stdout, /^sqlrs_[0-9a-f]+_i_[0-9a-f]{32}\n$/, 'the instance, not PGHOSTADDR');
+  },
+);
+
 t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async (t) => {
   const dir = await cliStateDir(t);
   const child = await childScript(t);
