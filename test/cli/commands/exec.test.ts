@@ -25,7 +25,7 @@ const VARS = [
 
 /** The command exec runs: prints the variables it was given, then exits or waits for a signal. */
 const CHILD = `const vars = ${JSON.stringify(VARS)};
-const seen = Object.fromEntries(vars.map((v) => [v, process.env[v] ?? null]));
+const seen = { ...Object.fromEntries(vars.map((v) => [v, process.env[v] ?? null])), pid: process.pid };
 process.stdout.write(JSON.stringify(seen) + '\\n');
 if (process.argv[2] === 'wait') { process.stdout.write('ready\\n'); setInterval(() => {}, 1000); }
 else process.exit(Number(process.argv[2] ?? 0));
@@ -146,7 +146,8 @@ t.test(
   },
 );
 
-t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async (t) => {
+/** exec:psql running a command that waits; `signal` is sent to sqlrs alone once it runs. */
+async function signalled(t: Test, signal: NodeJS.Signals, checkLease = false) {
   const dir = await cliStateDir(t);
   const child = await childScript(t);
   const exec = spawn(
@@ -170,25 +171,46 @@ t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async
   exec.stderr.on('data', (d) => {
     stderr += d;
   });
-  const closed = new Promise<number | null>((r) => exec.on('close', r));
+  // 'exit', not 'close': a command that outlives sqlrs would hold the pipes open.
+  const exited = new Promise<number | null>((r) => exec.on('exit', (code) => r(code)));
   await new Promise<void>((resolve) => {
     exec.stdout.on('data', (d) => {
       stdout += d;
       if (stdout.includes('ready\n')) resolve();
     });
-    exec.on('close', () => resolve());
+    exec.on('exit', () => resolve());
   });
-  // While the command runs, the instance is a short lease (renewed by sqlrs: test/cli/lease.test.ts).
-  const running = JSON.parse(
-    (await runCli(['--state-dir', dir, 'ls', '-i', '--output', 'json'])).stdout,
-  );
-  const lease =
-    Date.parse(running.instances[0].expires_at) - Date.parse(running.instances[0].created_at);
-  t.ok(lease > 0 && lease <= LEASE_SECONDS * 1000, `a lease of at most ${LEASE_SECONDS}s`);
-  // Only the sqlrs process is signalled, as `kill -INT` would: the command gets it from sqlrs.
-  process.kill(exec.pid as number, 'SIGINT');
-  t.equal(await closed, 130, stderr);
-  t.equal(await onServer(seenEnv(stdout).PGDATABASE), 0);
+  t.teardown(() => {
+    try {
+      process.kill(seenEnv(stdout).pid, 'SIGKILL');
+    } catch {
+      // ended with sqlrs, as it should
+    }
+  });
+  if (checkLease) {
+    // While the command runs, the instance is a short lease (renewed by sqlrs: test/cli/lease.test.ts).
+    const running = JSON.parse(
+      (await runCli(['--state-dir', dir, 'ls', '-i', '--output', 'json'])).stdout,
+    );
+    const lease =
+      Date.parse(running.instances[0].expires_at) - Date.parse(running.instances[0].created_at);
+    t.ok(lease > 0 && lease <= LEASE_SECONDS * 1000, `a lease of at most ${LEASE_SECONDS}s`);
+  }
+  // Only the sqlrs process is signalled, as `kill` would: the command gets it from sqlrs.
+  process.kill(exec.pid as number, signal);
+  return { code: await exited, stderr, database: seenEnv(stdout).PGDATABASE as string };
+}
+
+t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async (t) => {
+  const { code, stderr, database } = await signalled(t, 'SIGINT', true);
+  t.equal(code, 130, stderr);
+  t.equal(await onServer(database), 0);
+});
+
+t.test('SIGHUP (a closed terminal): forwarded, exit 129, the instance removed', async (t) => {
+  const { code, stderr, database } = await signalled(t, 'SIGHUP');
+  t.equal(code, 129, stderr);
+  t.equal(await onServer(database), 0);
 });
 
 t.test('exec:mysql: the MySQL client variables reach the instance', async (t) => {
