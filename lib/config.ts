@@ -122,13 +122,25 @@ export function imageTarget(
 const PLAIN_DSN =
   /^((?:postgres|postgresql|mysql|mariadb):\/\/[\w.~%-]+)(:[\w.~%-]+)?(@[a-zA-Z0-9.-]+(?::([1-9]\d{0,4}))?(?:\/\w*)?(?:\?[\w.~%=&-]*)?)$/;
 
-/** A URL with its password removed, fit for logs and error details. */
+// Query parameters that carry a secret or a key file: pg and mysql2 read any connection option
+// from the query (`?password=`, `?sslpassword=`, mysql2's `?password1=`), not only the userinfo.
+const SECRET_PARAM = /pass|secret|token|key/i;
+
+/** A URL with its password removed (userinfo and secret query parameters), fit for logs and error details. */
 export function redactUrl(url: string): string {
   const plain = PLAIN_DSN.exec(url);
-  if (plain && Number(plain[4] ?? 0) <= 65535) return `${plain[1]}${plain[3]}`;
+  // The fast path only for a query with no secret parameter: one is removed by the URL path.
+  if (
+    plain &&
+    Number(plain[4] ?? 0) <= 65535 &&
+    !SECRET_PARAM.test((plain[3] ?? '').split('?')[1] ?? '')
+  )
+    return `${plain[1]}${plain[3]}`;
   try {
     const u = new URL(url);
     if (u.password) u.password = '';
+    for (const name of [...u.searchParams.keys()])
+      if (SECRET_PARAM.test(name)) u.searchParams.delete(name);
     return u.toString().replace(/^(\w+:\/\/[^@/]*):@/, '$1@');
   } catch {
     return '<invalid url>';

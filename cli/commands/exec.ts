@@ -90,7 +90,7 @@ export function execCommand(kind: 'psql' | 'mysql') {
 }
 
 /**
- * Runs the command with stdio inherited, forwarding SIGINT and SIGTERM; resolves with its exit
+ * Runs the command with stdio inherited, forwarding SIGINT, SIGTERM and SIGHUP; resolves with its exit
  * code, 128 + the signal's number if a signal ended it (130 for Ctrl+C), as a shell reports it.
  * A command that cannot be started rejects: 127 when it is not found, 126 otherwise (as env(1)).
  */
@@ -99,7 +99,9 @@ function runChild(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promi
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: 'inherit', env, cwd });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    const signals = ['SIGINT', 'SIGTERM'] as const;
+    // SIGHUP too: a closed terminal or a CI runner's hang-up would otherwise end sqlrs at once
+    // and leave the instance to its lease.
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     for (const s of signals) process.on(s, forward);
     const stop = () => {
       for (const s of signals) process.off(s, forward);

@@ -40,7 +40,7 @@ export function releaseOnExit(client: ExitRelease): () => void {
       const child = spawn(process.execPath, ['-e', RELEASER], {
         detached: true,
         stdio: 'ignore',
-        env: { ...process.env, SQLRS_RELEASE: JSON.stringify({ ...client.target(), ids }) },
+        env: releaserEnv(JSON.stringify({ ...client.target(), ids })),
       });
       child.unref();
     } catch {
@@ -53,4 +53,17 @@ export function releaseOnExit(client: ExitRelease): () => void {
     process.off('beforeExit', beforeExit);
     process.off('exit', exit);
   };
+}
+
+/**
+ * The releaser's environment: what it is to do and nothing of its parent's but the CA file an
+ * https endpoint may need. An inherited NODE_OPTIONS would load the parent's preloads into it
+ * (a test runner's instrumentation, a debugger's bootloader that attaches to it or waits with
+ * --inspect-brk while it holds the token), and NODE_V8_COVERAGE would add it to a coverage run.
+ */
+function releaserEnv(release: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { SQLRS_RELEASE: release };
+  for (const name of ['NODE_EXTRA_CA_CERTS', 'SYSTEMROOT'])
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  return env;
 }

@@ -47,16 +47,20 @@ const GONE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'UND_ERR_SOCKET', 
  */
 export class Transport {
   private pool: Pool;
+  // An ES private field: util.inspect, console.log and JSON.stringify of a client (a logger, a
+  // test runner printing an object) never show it, and with it the token.
+  #target: EngineTarget;
 
   constructor(
-    private target: EngineTarget,
+    target: EngineTarget,
     private readonly opts: TransportOptions = {},
   ) {
+    this.#target = target;
     this.pool = newPool(target.origin);
   }
 
   get origin(): string {
-    return this.target.origin;
+    return this.#target.origin;
   }
 
   /** Sends one request and reads its JSON answer; 4xx and 5xx answers are returned, not thrown. */
@@ -111,7 +115,7 @@ export class Transport {
 
   private send(method: string, path: string, body: unknown, accept = 'application/json') {
     const headers: Record<string, string> = { accept };
-    if (this.target.token) headers.authorization = `Bearer ${this.target.token}`;
+    if (this.#target.token) headers.authorization = `Bearer ${this.#target.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     return this.pool.request({
       method: method as 'GET',
@@ -169,12 +173,12 @@ export class Transport {
   private async refind(): Promise<boolean> {
     if (!this.opts.refind) return false;
     const next = await this.opts.refind();
-    if (next.origin !== this.target.origin) {
+    if (next.origin !== this.#target.origin) {
       const old = this.pool;
       this.pool = newPool(next.origin);
       old.destroy().catch(() => undefined);
     }
-    this.target = next;
+    this.#target = next;
     return true;
   }
 

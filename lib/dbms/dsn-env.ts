@@ -12,7 +12,8 @@ export const MYSQL_VARS = [
  * `DATABASE_URL` and the client variables of an instance's DSN (a postgres:// or mysql:// URL),
  * so that psql, mysql, libpq drivers and twelve-factor apps all reach the same database. A
  * variable the DSN has no value for (a password) is given as undefined: the caller's own value
- * would point a client at the right database with the wrong credentials.
+ * would point a client at the right database with the wrong credentials; so are libpq's
+ * variables that would point it at another server.
  */
 export function dsnEnv(dsn: string): Record<string, string | undefined> {
   const u = new URL(dsn);
@@ -38,6 +39,11 @@ export function dsnEnv(dsn: string): Record<string, string | undefined> {
     PGUSER: user,
     PGPASSWORD: password,
     PGDATABASE: database,
+    // libpq takes a service's host, port and database over the PG* variables, and connects to
+    // PGHOSTADDR instead of PGHOST: either, left from the caller's shell, sends the command (and
+    // the instance's password) to another server.
+    PGSERVICE: undefined,
+    PGHOSTADDR: undefined,
   };
 }
 

@@ -10,6 +10,8 @@ t.test(
         images: {
           'pg-main': 'postgres://postgres:s3cret@127.0.0.1:5432/postgres',
           'pg-gone': 'postgres://postgres@127.0.0.1:1/postgres',
+          // pg reads a password from the query as well: it goes too.
+          'pg-query': 'postgres://postgres@127.0.0.1:5432/postgres?password=q5ecret',
           'maria:10': 'mysql://root@127.0.0.1:3306/',
         },
         default_image: 'maria:10',
@@ -34,6 +36,13 @@ t.test(
         answers: false,
       },
       {
+        image_id: 'pg-query',
+        kind: 'postgres',
+        url: 'postgres://postgres@127.0.0.1:5432/postgres',
+        default: false,
+        answers: true,
+      },
+      {
         image_id: 'maria:10',
         kind: 'mysql',
         url: 'mysql://root@127.0.0.1:3306/',
@@ -41,7 +50,7 @@ t.test(
         answers: true,
       },
     ]);
-    t.notMatch(JSON.stringify(res.json()), 's3cret');
+    t.notMatch(JSON.stringify(res.json()), /s3cret|q5ecret/);
     t.equal((await e.call('GET', '/v1/images', { token: null })).status, 401);
   },
 );

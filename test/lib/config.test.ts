@@ -90,6 +90,19 @@ t.test('redaction', async (t) => {
   t.equal(redactUrl('postgres://u:secret@h:1/db'), 'postgres://u@h:1/db');
   t.equal(redactUrl('postgres://u@h/db'), 'postgres://u@h/db');
   t.equal(redactUrl('not a url'), '<invalid url>');
+  // pg and mysql2 take a password from the query as well as from the userinfo.
+  t.equal(redactUrl('postgres://u@h/db?password=secret'), 'postgres://u@h/db');
+  t.equal(
+    redactUrl('mysql://root@h:3306/?Password=secret&charset=utf8'),
+    'mysql://root@h:3306/?charset=utf8',
+  );
+  t.equal(
+    redactUrl('postgres://u@localhost:5432/postgres?host=%2Frun%2Fpg&sslpassword=s&sslkey=%2Fk'),
+    'postgres://u@localhost:5432/postgres?host=%2Frun%2Fpg',
+  );
+  t.equal(redactUrl('mysql://u@h/?password1=a&password2=b'), 'mysql://u@h/');
+  // The plain form the engine writes takes a fast path; a secret in its query still goes.
+  t.equal(redactUrl('postgres://u:p@h:5432/db?password=x'), 'postgres://u@h:5432/db');
 });
 
 /** Every combination of one value from each list. */

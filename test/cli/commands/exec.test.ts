@@ -25,7 +25,7 @@ const VARS = [
 
 /** The command exec runs: prints the variables it was given, then exits or waits for a signal. */
 const CHILD = `const vars = ${JSON.stringify(VARS)};
-const seen = Object.fromEntries(vars.map((v) => [v, process.env[v] ?? null]));
+const seen = { ...Object.fromEntries(vars.map((v) => [v, process.env[v] ?? null])), pid: process.pid };
 process.stdout.write(JSON.stringify(seen) + '\\n');
 if (process.argv[2] === 'wait') { process.stdout.write('ready\\n'); setInterval(() => {}, 1000); }
 else process.exit(Number(process.argv[2] ?? 0));
@@ -125,7 +125,29 @@ t.test('exec:psql: the variables, the exit code, the instance removed after', as
   t.ok(Date.parse(listed[0].expires_at) >= before + 30 * 60_000, '--ttl counts from the end');
 });
 
-t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async (t) => {
+t.test(
+  "exec:psql: the caller's PGSERVICE and PGHOSTADDR do not send the command elsewhere",
+  async (t) => {
+    const cli = cliIn(await cliStateDir(t));
+    const dir = await tempDir(t);
+    // A service that names another database on the same server, as a shell may have set for work.
+    await writeFile(join(dir, 'pg_service.conf'), '[other]\nhost=127.0.0.1\ndbname=postgres\n');
+    const where = 'psql -XAtc "select current_database()"';
+    const serviced = await cli(['exec:psql', '-c', 'select 1', '--', 'sh', '-c', where], {
+      env: { PGSERVICEFILE: join(dir, 'pg_service.conf'), PGSERVICE: 'other' },
+    });
+    t.equal(serviced.code, 0, serviced.stderr);
+    t.match(serviced.stdout, /^sqlrs_[0-9a-f]+_i_[0-9a-f]{32}\n$/, 'the instance, not the service');
+    const addressed = await cli(['exec:psql', '-c', 'select 1', '--', 'sh', '-c', where], {
+      env: { PGHOSTADDR: '127.0.0.2' },
+    });
+    t.equal(addressed.code, 0, addressed.stderr);
+    t.match(addressed.stdout, /^sqlrs_[0-9a-f]+_i_[0-9a-f]{32}\n$/, 'the instance, not PGHOSTADDR');
+  },
+);
+
+/** exec:psql running a command that waits; `signal` is sent to sqlrs alone once it runs. */
+async function signalled(t: Test, signal: NodeJS.Signals, checkLease = false) {
   const dir = await cliStateDir(t);
   const child = await childScript(t);
   const exec = spawn(
@@ -149,25 +171,46 @@ t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async
   exec.stderr.on('data', (d) => {
     stderr += d;
   });
-  const closed = new Promise<number | null>((r) => exec.on('close', r));
+  // 'exit', not 'close': a command that outlives sqlrs would hold the pipes open.
+  const exited = new Promise<number | null>((r) => exec.on('exit', (code) => r(code)));
   await new Promise<void>((resolve) => {
     exec.stdout.on('data', (d) => {
       stdout += d;
       if (stdout.includes('ready\n')) resolve();
     });
-    exec.on('close', () => resolve());
+    exec.on('exit', () => resolve());
   });
-  // While the command runs, the instance is a short lease (renewed by sqlrs: test/cli/lease.test.ts).
-  const running = JSON.parse(
-    (await runCli(['--state-dir', dir, 'ls', '-i', '--output', 'json'])).stdout,
-  );
-  const lease =
-    Date.parse(running.instances[0].expires_at) - Date.parse(running.instances[0].created_at);
-  t.ok(lease > 0 && lease <= LEASE_SECONDS * 1000, `a lease of at most ${LEASE_SECONDS}s`);
-  // Only the sqlrs process is signalled, as `kill -INT` would: the command gets it from sqlrs.
-  process.kill(exec.pid as number, 'SIGINT');
-  t.equal(await closed, 130, stderr);
-  t.equal(await onServer(seenEnv(stdout).PGDATABASE), 0);
+  t.teardown(() => {
+    try {
+      process.kill(seenEnv(stdout).pid, 'SIGKILL');
+    } catch {
+      // ended with sqlrs, as it should
+    }
+  });
+  if (checkLease) {
+    // While the command runs, the instance is a short lease (renewed by sqlrs: test/cli/lease.test.ts).
+    const running = JSON.parse(
+      (await runCli(['--state-dir', dir, 'ls', '-i', '--output', 'json'])).stdout,
+    );
+    const lease =
+      Date.parse(running.instances[0].expires_at) - Date.parse(running.instances[0].created_at);
+    t.ok(lease > 0 && lease <= LEASE_SECONDS * 1000, `a lease of at most ${LEASE_SECONDS}s`);
+  }
+  // Only the sqlrs process is signalled, as `kill` would: the command gets it from sqlrs.
+  process.kill(exec.pid as number, signal);
+  return { code: await exited, stderr, database: seenEnv(stdout).PGDATABASE as string };
+}
+
+t.test('Ctrl+C: forwarded to the command, exit 130, the instance removed', async (t) => {
+  const { code, stderr, database } = await signalled(t, 'SIGINT', true);
+  t.equal(code, 130, stderr);
+  t.equal(await onServer(database), 0);
+});
+
+t.test('SIGHUP (a closed terminal): forwarded, exit 129, the instance removed', async (t) => {
+  const { code, stderr, database } = await signalled(t, 'SIGHUP');
+  t.equal(code, 129, stderr);
+  t.equal(await onServer(database), 0);
 });
 
 t.test('exec:mysql: the MySQL client variables reach the instance', async (t) => {

@@ -47,3 +47,29 @@ t.test('a pid that is not this engine is not signalled', async (t) => {
   t.match(res.stderr, `if it is a hung sqlrs-engine: kill ${other.pid}`);
   t.ok(pidAlive(other.pid as number), 'left alone');
 });
+
+t.test(
+  "an engine.json whose pid is not the answering engine's: that pid is not signalled",
+  async (t) => {
+    const dir = await cliStateDir(t);
+    const cli = cliIn(dir);
+    t.equal((await cli(['status'])).code, 0);
+    const path = join(dir, 'engine.json');
+    const info = JSON.parse(await readFile(path, 'utf8'));
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      stdio: 'ignore',
+    });
+    t.teardown(() => other.kill());
+    // The right endpoint and identity, another process's pid (an edited or copied engine.json).
+    await writeFile(path, JSON.stringify({ ...info, pid: other.pid }), { mode: 0o600 });
+    const res = await cli(['stop']);
+    t.equal(res.code, 3, res.stdout);
+    t.match(
+      res.stderr,
+      `engine.json names pid ${other.pid}, which does not answer as the engine of`,
+    );
+    t.ok(pidAlive(other.pid as number), 'left alone');
+    t.ok(pidAlive(info.pid), 'and so is the engine');
+    await writeFile(path, JSON.stringify(info), { mode: 0o600 });
+  },
+);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
@@ -21,12 +21,12 @@ if (mode === 'exit') process.exit(0);
 if (mode === 'hang') setInterval(() => {}, 1000);
 `;
 
-async function runChild(t: Test, stateDir: string, mode: string) {
+/** `wrap`: a command the child runs under (env(1) with its own environment). */
+async function runChild(t: Test, stateDir: string, mode: string, wrap: string[] = []) {
   const script = join(await tempDir(t), 'child.mjs');
   await writeFile(script, SCRIPT);
-  const child = spawn(process.execPath, [script, stateDir, mode], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const argv = [...wrap, process.execPath, script, stateDir, mode];
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -70,4 +70,27 @@ t.test('a process killed with SIGKILL leaves its instances to expire with the le
     async () => (await engine.get(`/v1/instances/${instanceId}`)).status === 404,
     'the lease runs out and the reaper drops it',
   );
+});
+
+t.test("the detached releaser does not take on its parent's NODE_OPTIONS", async (t) => {
+  const engine = await testEngine(t);
+  const dir = await tempDir(t);
+  const log = join(dir, 'preloaded.log');
+  const preload = join(dir, 'preload.cjs');
+  // Stands for a runner's or debugger's preload: notes each process it is loaded into.
+  await writeFile(
+    preload,
+    `require('node:fs').appendFileSync(${JSON.stringify(log)}, (process.env.SQLRS_RELEASE ? 'releaser' : 'parent') + '\\n');`,
+  );
+  // Under env -i: tap's own instrumentation (NODE_OPTIONS and its variables) would hook the
+  // child's spawn and put its NODE_OPTIONS back into the releaser.
+  const wrap = ['/usr/bin/env', '-i', `NODE_OPTIONS=--require ${preload}`];
+  const exited = await runChild(t, engine.stateDir, 'exit', wrap);
+  t.equal(await exited.exited, 0);
+  await until(
+    async () => (await engine.get(`/v1/instances/${exited.instanceId}`)).status === 404,
+    'process.exit: the detached releaser deletes it',
+  );
+  t.notMatch(await readFile(log, 'utf8'), 'releaser', 'the releaser loaded no preload');
+  t.match(await readFile(log, 'utf8'), 'parent', 'the preload ran in the parent');
 });

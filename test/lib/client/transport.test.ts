@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import t, { type Test } from 'tap';
 import { Sqlrs } from '../../../lib/client/index.js';
 import { type RunningEngine, startEngine } from '../../../runtime/process/engine.js';
@@ -92,6 +93,21 @@ t.test('a remote engine: unreachable, or refusing the token', async (t) => {
     status: 401,
   });
   t.equal(seen.posts, 0, 'refused before the job');
+});
+
+t.test('the token never shows in a printed or serialised client', async (t) => {
+  const token = 'f00dfeed'.repeat(8);
+  const endpoint = await standIn(t, (_req, res) => reply(res, 200, { ok: true }));
+  const client = await Sqlrs.connect({ endpoint, token });
+  t.teardown(() => client.close());
+  t.notMatch(inspect(client, { depth: Number.POSITIVE_INFINITY }), token, 'console.log');
+  let json = '';
+  try {
+    json = JSON.stringify(client);
+  } catch {
+    // a circular structure: nothing printed
+  }
+  t.notMatch(json, token, 'JSON.stringify');
 });
 
 /** The engine of a state dir in this process, on a port of its choosing (0: any). */

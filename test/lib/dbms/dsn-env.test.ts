@@ -10,7 +10,10 @@ t.test('PostgreSQL: PG* from the DSN, decoded; a socket directory from the query
     PGUSER: 'u@x',
     PGPASSWORD: 'p/w',
     PGDATABASE: 'sqlrs_abcdef01_i_x',
+    PGSERVICE: undefined,
+    PGHOSTADDR: undefined,
   });
+  t.ok('PGSERVICE' in dsnEnv(dsn) && 'PGHOSTADDR' in dsnEnv(dsn), "the caller's are removed");
   const socket = dsnEnv('postgres://postgres@localhost/db?host=%2Fvar%2Frun%2Fpostgresql');
   t.match(socket, { PGHOST: '/var/run/postgresql', PGPORT: '5432', PGPASSWORD: undefined });
 });
