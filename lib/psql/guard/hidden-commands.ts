@@ -1,7 +1,7 @@
 import { countNewlines } from '../../lines.js';
 import { LineStateCursor, type LineStateIndex } from '../scan/line-states.js';
 import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlLines } from '../scan/scanner.js';
-import { type MaskedLine, maskedLineStarts } from './client-encodings.js';
+import type { MaskedLine } from './client-encodings.js';
 import { mayDoHarm } from './commands.js';
 import {
   BACK_TO_SQL,
@@ -11,8 +11,11 @@ import {
   liveVariants,
   readLine,
 } from './line-readings.js';
+import { maskedLines } from './masked-lines.js';
 
 export type { From, HiddenCommand };
+
+const NONE: MaskedLine[] = [];
 
 /** What can open or close a literal or comment, or be found: lines without any read alike. */
 const LEXICAL = /['"$\-/*\\:]/;
@@ -52,17 +55,20 @@ export function hiddenCommand(
     if (token.kind === 'meta') return mayDoHarm(token);
     return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
   };
-  const stops = [...maskedLineStarts(text), ...copyEnds, ...linesWithSeparators(text)];
+  const masked = maskedLines(text);
+  const stops = [...masked.starts, ...copyEnds, ...linesWithSeparators(text)];
   const walk = new Walk(text, [...new Set(stops)], lines ?? scanPsqlLines(text).lines);
   while (walk.start <= stop) {
     if (walk.skipQuietLines() > stop) break;
+    const lineStart = walk.start;
     const line = walk.nextLine();
     if (isCopyEnd(line)) {
       walk.afterCopyEnd();
       continue;
     }
     if (!LEXICAL.test(line)) continue; // every reading leaves each state as it is, finding nothing
-    const variants = liveVariants(line);
+    // Only a line some masked reading may lex otherwise is measured again, to make them.
+    const variants = masked.live.has(lineStart) ? liveVariants(line) : NONE;
     if (walk.readsAsReference(line, variants)) continue;
     const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous, variants);
     if ('hidden' in read) return read.hidden;
