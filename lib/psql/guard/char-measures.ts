@@ -9,31 +9,29 @@ export type CharLength = (text: string, at: number) => number;
 const byte = (text: string, at: number) => text.charCodeAt(at);
 export const high = (b: number) => b >= 0x80;
 
-/** pg_sjis_mblen: one-byte kana, two-byte kanji. */
-const sjis: CharLength = (text, at) => {
+/**
+ * The length of the character at `at` as way `m` of MEASURES measures it: pg_sjis_mblen
+ * (one-byte kana, two-byte kanji); pg_big5_mblen, pg_gbk_mblen, pg_uhc_mblen (every high byte
+ * leads a pair); pg_johab_mblen (pg_euc_mblen: SS3 leads three bytes, other high bytes two);
+ * pg_gb18030_mblen (four bytes when the second is a digit, else two). One function with a
+ * switch, not one per encoding: the walk over a whole text calls it for every high byte.
+ */
+export function charLength(m: number, text: string, at: number): number {
   const b = byte(text, at);
-  return b >= 0xa1 && b <= 0xdf ? 1 : high(b) ? 2 : 1;
-};
-/** pg_big5_mblen, pg_gbk_mblen, pg_uhc_mblen: every high byte leads a pair. */
-const pairs: CharLength = (text, at) => (high(byte(text, at)) ? 2 : 1);
-/** pg_johab_mblen (pg_euc_mblen): SS3 leads three bytes, other high bytes two. */
-const johab: CharLength = (text, at) => {
-  const b = byte(text, at);
-  return b === 0x8f ? 3 : high(b) ? 2 : 1;
-};
-/** pg_gb18030_mblen: four bytes when the second is a digit, else two. */
-const gb18030: CharLength = (text, at) => {
-  if (!high(byte(text, at))) return 1;
+  if (!high(b)) return 1;
+  if (m === 0) return b >= 0xa1 && b <= 0xdf ? 1 : 2;
+  if (m === 1) return 2;
+  if (m === 2) return b === 0x8f ? 3 : 2;
   const next = byte(text, at + 1);
   return next >= 0x30 && next <= 0x39 ? 4 : 2;
-};
+}
 
 /** Each distinct way to measure, with the encodings that measure so. */
 export const MEASURES: Array<{ encodings: string; length: CharLength }> = [
-  { encodings: 'SJIS, SHIFT_JIS_2004', length: sjis },
-  { encodings: 'BIG5, GBK, UHC', length: pairs },
-  { encodings: 'JOHAB', length: johab },
-  { encodings: 'GB18030', length: gb18030 },
+  { encodings: 'SJIS, SHIFT_JIS_2004', length: (text, at) => charLength(0, text, at) },
+  { encodings: 'BIG5, GBK, UHC', length: (text, at) => charLength(1, text, at) },
+  { encodings: 'JOHAB', length: (text, at) => charLength(2, text, at) },
+  { encodings: 'GB18030', length: (text, at) => charLength(3, text, at) },
 ];
 
 const table = (test: (c: string) => boolean) => {

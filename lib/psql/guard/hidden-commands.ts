@@ -252,9 +252,13 @@ function lastFindable(
 ): number {
   if (!copies && !/[\x80-\xff]/.test(text) && !BACK_TO_SQL.test(text)) return -1;
   let last = text.lastIndexOf('\\');
-  for (const m of text.matchAll(/:([A-Za-z0-9_\x80-\xff]+)/g)) {
+  // Only a `:name` after the last backslash can move `last`, and a match starts at its `:`,
+  // which no name holds: the search starts there, past the `:05` of every timestamp before.
+  const names = /:([A-Za-z0-9_\x80-\xff]+)/g;
+  names.lastIndex = last + 1;
+  for (let m = names.exec(text); m; m = names.exec(text)) {
     const name = m[1] as string;
-    if (m.index > last && (/[\x80-\xff]/.test(name) || mayHoldBackslash(name))) last = m.index;
+    if (/[\x80-\xff]/.test(name) || mayHoldBackslash(name)) last = m.index;
   }
   return last;
 }

@@ -1,4 +1,4 @@
-import { inertAt, MEASURES } from './char-measures.js';
+import { charLength, inertAt, MEASURES } from './char-measures.js';
 
 /**
  * Which lines of a text the client-only encodings read otherwise (lib/psql/guard/client-encodings.ts),
@@ -32,26 +32,29 @@ export function maskedLines(text: string): MaskedLines {
     let moves = false;
     for (const at of masked) {
       if (at.length === 0) continue;
+      // Where the line starts matters only for a line with masked bytes, most have none.
+      if (!some) lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
       some = true;
-      moves ||= !at.every((p) => inertAt(text, lineStart, lineEnd, p, at));
+      for (let k = 0; k < at.length && !moves; k++)
+        moves = !inertAt(text, lineStart, lineEnd, at[k] as number, at);
       at.length = 0;
     }
     if (some) starts.push(lineStart);
     if (moves) live.add(lineStart);
   };
+  // test() moves lastIndex past the match and makes no match object.
   const high = new RegExp(HIGH.source, 'g');
-  for (let found = high.exec(text); found; found = high.exec(text)) {
-    const from = found.index;
+  while (high.test(text)) {
+    const from = high.lastIndex - 1;
     let to = from + 1;
     while (to < text.length && text.charCodeAt(to) >= 0x80) to++;
     if (from > lineEnd) {
       if (lineEnd >= 0) endLine();
-      lineStart = text.lastIndexOf('\n', from) + 1;
       const nl = text.indexOf('\n', to);
       lineEnd = nl < 0 ? text.length : nl;
     }
     for (let m = 0; m < MEASURES.length; m++)
-      next[m] = measureRun(text, from, to, next[m] as number, m, masked[m] as number[]);
+      next[m] = measureRun(m, text, from, to, next[m] as number, masked[m] as number[]);
     high.lastIndex = to;
   }
   if (lineEnd >= 0) endLine();
@@ -64,11 +67,10 @@ export function maskedLines(text: string): MaskedLines {
  * byte it takes as a trailing byte (a newline never is one: psql measures within a line).
  * Returns where its last character ends.
  */
-function measureRun(text: string, from: number, to: number, next: number, m: number, at: number[]) {
-  const { length } = MEASURES[m] as (typeof MEASURES)[number];
+function measureRun(m: number, text: string, from: number, to: number, next: number, at: number[]) {
   let p = Math.max(next, from);
   while (p < to) {
-    const end = p + length(text, p);
+    const end = p + charLength(m, text, p);
     for (p++; p < end && p < text.length; p++) {
       const b = text.charCodeAt(p);
       if (b === 0x0a) break;

@@ -32,6 +32,7 @@ export class LineStateIndex {
     const n = this.states.length - 1;
     if (n >= 0 && this.states[n] === state && (this.lasts[n] as number) < first) {
       this.lasts[n] = last;
+      return; // the run's state is known already
     } else {
       this.firsts.push(first);
       this.lasts.push(last);

@@ -1,6 +1,6 @@
 import { countNewlines, lineCounter } from '../../lines.js';
 import { LineStateIndex } from './line-states.js';
-import { lineEnd, type MetaCommand, readMeta } from './meta-scan.js';
+import { lineEnd, type MetaCommand, readMetaToken } from './meta-scan.js';
 import {
   dollarAfterNumber,
   isEscapeString,
@@ -59,7 +59,10 @@ export interface LineStates {
   readonly full?: boolean;
 }
 
-const VARIABLE_CHAR = /[A-Za-z0-9_\x80-\xff]/;
+/** Characters of a variable's name (`:name`), by code: 1 for one. */
+const VARIABLE_CHAR = new Uint8Array(256);
+for (let b = 0; b < 256; b++)
+  VARIABLE_CHAR[b] = /[A-Za-z0-9_\x80-\xff]/.test(String.fromCharCode(b)) ? 1 : 0;
 
 export function scanMetaCommands(text: string): MetaCommand[] {
   return scanPsql(text).filter((t): t is { kind: 'meta' } & MetaCommand => t.kind === 'meta');
@@ -138,15 +141,26 @@ function scanSegment(
   const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
   let reopen = '';
   let metaEnd = -1;
+  // The first newline at or after `i`, looked up again only once `i` passes it: whether a
+  // construct spans lines is then one comparison.
+  let newline = -1;
   const { length } = text;
   for (let i = 0; i < length; ) {
     // Most of a script (COPY data, words, numbers) is characters that start nothing: skipped
-    // a code at a time, without a call each.
-    if (PLAIN[text.charCodeAt(i)] === 1) {
+    // a code at a time, without a call each. So are a `-` or `/` that starts no comment.
+    const c = text.charCodeAt(i);
+    if (PLAIN[c] === 1) {
       i = pastPlain(text, i + 1);
       continue;
     }
-    if (i === metaEnd && text.startsWith('\\\\', i)) {
+    if (c === DASH || c === SLASH) {
+      const next = text.charCodeAt(i + 1);
+      if (next !== (c === DASH ? DASH : STAR)) {
+        i++;
+        continue;
+      }
+    }
+    if (i === metaEnd && c === BACKSLASH && text.charCodeAt(i + 1) === BACKSLASH) {
       i += 2; // `\\` right after a command's arguments goes back to SQL
       continue;
     }
@@ -154,7 +168,10 @@ function scanSegment(
     const end = scanAt(text, i, positions, out);
     if (out.length > found && out[found]?.kind === 'meta') metaEnd = end;
     if (end >= length && text.endsWith('\n')) reopen = reopening(text, i);
-    if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates, at.offset);
+    if (lineStates && end - i > 2) {
+      if (newline < i) newline = text.indexOf('\n', i) >>> 0; // none: past any offset
+      if (newline < end) noteLineStates(text, i, end, lineStates, at.offset, newline);
+    }
     i = end;
   }
   if (at.offset > 0 || at.lines > 0) shift(out, first, at);
@@ -189,12 +206,8 @@ function noteLineStates(
   end: number,
   states: LineStates,
   offset: number,
+  nl: number,
 ): void {
-  // Only inside the construct: the next newline of the text may be far past it (indexOf
-  // would look there once per literal of a long line).
-  let nl = i;
-  while (nl < end && text.charCodeAt(nl) !== 10) nl++;
-  if (nl >= end) return;
   if (text[i] !== '/') {
     const last = text.lastIndexOf('\n', end - 1);
     states.add(reopening(text, i), offset + nl + 1, offset + last + 1);
@@ -218,6 +231,7 @@ function noteLineStates(
  */
 const PLAIN = new Uint8Array(65536).fill(1);
 for (const c of '\\:\'"$-/') PLAIN[c.charCodeAt(0)] = 0;
+const [BACKSLASH, COLON, QUOTE, DASH, SLASH, STAR] = [..."\\:'-/*"].map((c) => c.charCodeAt(0));
 
 /** Line numbers and word starts of one text, each remembered as the scan goes forward. */
 interface Positions {
@@ -227,19 +241,18 @@ interface Positions {
 
 /** Reads what starts at `i`, reporting tokens to `out`; returns where the next thing starts. */
 function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: PsqlToken[]) {
-  const c = text[i];
-  if (c === '\\') {
+  const code = text.charCodeAt(i);
+  if (code === BACKSLASH) {
     // psql's SQL lexer reads `\;` and `\:` as a plain `;` and `:` (no command, no variable).
-    if (text[i + 1] === ';' || text[i + 1] === ':') return i + 2;
-    const cmd = readMeta(text, i, lineAt(i));
-    if (cmd) out.push({ kind: 'meta', ...cmd });
+    const next = text.charCodeAt(i + 1);
+    if (next === 0x3b || next === COLON) return i + 2;
+    const cmd = readMetaToken(text, i, lineAt(i));
+    if (cmd) out.push(cmd);
     return cmd ? cmd.end : i + 2;
   }
-  if (c === ':')
-    return readColon(text, i, (name, end) =>
-      out.push({ kind: 'variable', name, line: lineAt(i), start: i, end }),
-    );
-  if (c === "'" && !isEscapeString(text, i)) {
+  if (code === COLON) return readColon(text, i, lineAt, out);
+  const c = text[i];
+  if (code === QUOTE && !isEscapeString(text, i)) {
     const { end, ambiguous: at } = plainQuoteEnd(text, i);
     if (at !== undefined)
       out.push({ kind: 'ambiguous', cause: 'backslash', line: lineAt(at), start: i, end, at });
@@ -253,10 +266,22 @@ function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: 
 }
 
 /** Past `::` (a cast) or `:name` (reported); `:'name'` and `:"name"` are quoted, and safe. */
-function readColon(text: string, at: number, found: (name: string, end: number) => void): number {
-  if (text[at + 1] === ':') return at + 2;
+function readColon(
+  text: string,
+  at: number,
+  lineAt: (at: number) => number,
+  out: PsqlToken[],
+): number {
+  if (text.charCodeAt(at + 1) === COLON) return at + 2;
   let k = at + 1;
-  while (k < text.length && VARIABLE_CHAR.test(text[k] as string)) k++;
-  if (k > at + 1) found(text.slice(at + 1, k), k);
-  return Math.max(k, at + 1);
+  while (VARIABLE_CHAR[text.charCodeAt(k)] === 1) k++;
+  if (k > at + 1)
+    out.push({
+      kind: 'variable',
+      name: text.slice(at + 1, k),
+      line: lineAt(at),
+      start: at,
+      end: k,
+    });
+  return k;
 }
