@@ -141,48 +141,65 @@ function scanSegment(
   const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
   let reopen = '';
   let metaEnd = -1;
-  // The first newline at or after `i`, looked up again only once `i` passes it: whether a
-  // construct spans lines is then one comparison.
-  let newline = -1;
+  const notes = lineStates && new ConstructLines(text, lineStates, at.offset);
   const { length } = text;
   for (let i = 0; i < length; ) {
-    // Most of a script (COPY data, words, numbers) is characters that start nothing: skipped
-    // a code at a time, without a call each. So are a `-` or `/` that starts no comment.
-    const c = text.charCodeAt(i);
-    if (PLAIN[c] === 1) {
-      i = pastPlain(text, i + 1);
+    const past = pastNothing(text, i);
+    if (past > i) {
+      i = past;
       continue;
     }
-    if (c === DASH || c === SLASH) {
-      const next = text.charCodeAt(i + 1);
-      if (next !== (c === DASH ? DASH : STAR)) {
-        i++;
-        continue;
-      }
-    }
-    if (i === metaEnd && c === BACKSLASH && text.charCodeAt(i + 1) === BACKSLASH) {
-      i += 2; // `\\` right after a command's arguments goes back to SQL
+    if (i === metaEnd && text.charCodeAt(i) === BACKSLASH && text.charCodeAt(i + 1) === BACKSLASH) {
+      i += 2; // `\\\\` right after a command's arguments goes back to SQL
       continue;
     }
     const found = out.length;
     const end = scanAt(text, i, positions, out);
     if (out.length > found && out[found]?.kind === 'meta') metaEnd = end;
     if (end >= length && text.endsWith('\n')) reopen = reopening(text, i);
-    if (lineStates && end - i > 2) {
-      if (newline < i) newline = text.indexOf('\n', i) >>> 0; // none: past any offset
-      if (newline < end) noteLineStates(text, i, end, lineStates, at.offset, newline);
-    }
+    notes?.construct(i, end);
     i = end;
   }
   if (at.offset > 0 || at.lines > 0) shift(out, first, at);
   return reopen;
 }
 
-/** Where the run of plain characters from `i` ends. */
-function pastPlain(text: string, i: number): number {
-  const { length } = text;
-  while (i < length && PLAIN[text.charCodeAt(i)] === 1) i++;
+/**
+ * Past what starts nothing at `i`: most of a script (COPY data, words, numbers) is characters
+ * that start nothing, skipped a code at a time without a call each, and so is a `-` or `/`
+ * that starts no comment. `i` itself where something may start.
+ */
+function pastNothing(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (PLAIN[c] === 1) {
+    const { length } = text;
+    let k = i + 1;
+    while (k < length && PLAIN[text.charCodeAt(k)] === 1) k++;
+    return k;
+  }
+  if (c === DASH) return text.charCodeAt(i + 1) === DASH ? i : i + 1;
+  if (c === SLASH) return text.charCodeAt(i + 1) === STAR ? i : i + 1;
   return i;
+}
+
+/** Notes the states of the line starts inside constructs (noteLineStates) as a scan meets them. */
+class ConstructLines {
+  /** The first newline at or after the last construct's start: looked up again once past. */
+  private newline = -1;
+
+  constructor(
+    private readonly text: string,
+    private readonly states: LineStates,
+    private readonly offset: number,
+  ) {}
+
+  /** The construct from `i` to `end`: whether it spans lines is one comparison. */
+  construct(i: number, end: number): void {
+    if (end - i <= 2) return;
+    if (this.newline < i) this.newline = this.text.indexOf('\n', i) >>> 0; // none: past all
+    if (this.newline < end)
+      noteLineStates(this.text, i, end, this.states, this.offset, this.newline);
+  }
 }
 
 /** Moves the tokens from `first` on, found in a piece of a text, to where they are in it. */
