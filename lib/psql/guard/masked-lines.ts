@@ -20,28 +20,12 @@ export interface MaskedLines {
 const HIGH = /[\x80-\uffff]/g;
 
 export function maskedLines(text: string): MaskedLines {
-  const starts: number[] = [];
-  const live = new Set<number>();
+  const found: MaskedLines = { starts: [], live: new Set() };
   /** Per way to measure: the ASCII bytes it masks on the current line, and where it is. */
-  const masked = MEASURES.map(() => [] as number[]);
+  let masked: number[][] = MEASURES.map(() => []);
   const next = MEASURES.map(() => 0);
-  let lineStart = 0;
+  let dirty = false;
   let lineEnd = -1;
-  const endLine = () => {
-    let some = false;
-    let moves = false;
-    for (const at of masked) {
-      if (at.length === 0) continue;
-      // Where the line starts matters only for a line with masked bytes, most have none.
-      if (!some) lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
-      some = true;
-      for (let k = 0; k < at.length && !moves; k++)
-        moves = !inertAt(text, lineStart, lineEnd, at[k] as number, at);
-      at.length = 0;
-    }
-    if (some) starts.push(lineStart);
-    if (moves) live.add(lineStart);
-  };
   // test() moves lastIndex past the match and makes no match object.
   const high = new RegExp(HIGH.source, 'g');
   while (high.test(text)) {
@@ -49,33 +33,65 @@ export function maskedLines(text: string): MaskedLines {
     let to = from + 1;
     while (to < text.length && text.charCodeAt(to) >= 0x80) to++;
     if (from > lineEnd) {
-      if (lineEnd >= 0) endLine();
+      if (dirty) {
+        endLine(text, lineEnd, masked, found);
+        masked = MEASURES.map(() => []);
+        dirty = false;
+      }
       const nl = text.indexOf('\n', to);
       lineEnd = nl < 0 ? text.length : nl;
     }
-    for (let m = 0; m < MEASURES.length; m++)
-      next[m] = measureRun(m, text, from, to, next[m] as number, masked[m] as number[]);
+    for (let m = 0; m < MEASURES.length; m++) {
+      if ((next[m] as number) >= to) continue; // the run is inside a character before it
+      const end = measureRun(m, text, from, to, next[m] as number);
+      if (end <= to) next[m] = end;
+      else {
+        const at = masked[m] as number[];
+        const before = at.length;
+        next[m] = maskTail(text, to, end, at);
+        dirty ||= at.length > before;
+      }
+    }
     high.lastIndex = to;
   }
-  if (lineEnd >= 0) endLine();
-  return { starts, live };
+  if (dirty) endLine(text, lineEnd, masked, found);
+  return found;
 }
 
 /**
- * Walks the run of high bytes from `from` to `to` a character at a time as measure `m` does,
- * from `next` (where its last character ended, if inside the run) and notes in `at` each ASCII
- * byte it takes as a trailing byte (a newline never is one: psql measures within a line).
- * Returns where its last character ends.
+ * Where measure `m`'s last character that starts in the run of high bytes from `from` to `to`
+ * ends, starting from `next` (where its character before ended, if inside the run). Inside the
+ * run every byte is high: only where the last character ends can be past it.
  */
-function measureRun(m: number, text: string, from: number, to: number, next: number, at: number[]) {
-  let p = Math.max(next, from);
-  while (p < to) {
-    const end = p + charLength(m, text, p);
-    for (p++; p < end && p < text.length; p++) {
-      const b = text.charCodeAt(p);
-      if (b === 0x0a) break;
-      if (b < 0x80) at.push(p);
-    }
+function measureRun(m: number, text: string, from: number, to: number, next: number): number {
+  let p = next > from ? next : from;
+  while (p < to) p += charLength(m, text, p);
+  return p;
+}
+
+/**
+ * Notes in `at` the ASCII bytes from `to` (where a run of high bytes ends) up to `end` (where
+ * a character that started in it ends): they are its trailing bytes, masked. A newline ends
+ * the character first (psql measures within a line). Returns where the character ends.
+ */
+function maskTail(text: string, to: number, end: number, at: number[]): number {
+  let p = to;
+  for (; p < end && p < text.length; p++) {
+    const b = text.charCodeAt(p);
+    if (b === 0x0a) break;
+    if (b < 0x80) at.push(p);
   }
   return p;
+}
+
+/** A line some measure masks ASCII bytes of: noted, and whether a masked reading moves. */
+function endLine(text: string, lineEnd: number, masked: number[][], found: MaskedLines): void {
+  const lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
+  found.starts.push(lineStart);
+  for (const at of masked)
+    for (const p of at)
+      if (!inertAt(text, lineStart, lineEnd, p, at)) {
+        found.live.add(lineStart);
+        return;
+      }
 }

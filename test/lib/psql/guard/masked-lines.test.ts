@@ -39,11 +39,16 @@ t.test('the lines found in one pass are the lines read one by one', async (t) =>
     "select 'ｱ', 'x';",
     'あ\r',
     'é1é1é',
+    'あE\tく',
+    "あｱ'",
   ];
   const text = bytes(lines.join('\n'));
   t.same(found(text), lineByLine(text));
   t.same(found(bytes('あ')), { starts: [], live: [] }, 'at the end of the text');
   t.same(found(''), { starts: [], live: [] });
+  // く's 8F leads three bytes under JOHAB: the newline ends it, and the next line starts afresh.
+  const carried = bytes("あE\tく\nあｱ'");
+  t.same(found(carried), lineByLine(carried), 'a character cut by a newline');
 });
 
 t.test('random lines of high bytes, digits and what the lexer reads', async (t) => {
@@ -71,7 +76,7 @@ t.test('random lines of high bytes, digits and what the lexer reads', async (t) 
     '\t',
     '\n',
   ];
-  for (let round = 0; round < 300; round++) {
+  for (let round = 0; round < 3000; round++) {
     let s = '';
     for (let k = random(40); k > 0; k--) s += pieces[random(pieces.length)];
     const text = bytes(s);
