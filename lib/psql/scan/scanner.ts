@@ -87,18 +87,20 @@ export function scanPsql(text: string): PsqlToken[] {
 export function scanPsqlTo(
   text: string,
   lineStates?: LineStates,
+  sink?: TokenSink,
 ): { tokens: PsqlToken[]; reopen: string } {
   const tokens: PsqlToken[] = [];
+  const out = sink ?? tokens;
   let from = 0;
   let lines = 0;
   for (const at of copyEndStarts(text)) {
     const to = Math.min(lineEnd(text, at) + 1, text.length);
     // A slice is a view of the text in V8, not a copy.
-    scanSegment(text.slice(from, at), { offset: from, lines }, tokens, lineStates);
+    scanSegment(text.slice(from, at), { offset: from, lines }, out, lineStates);
     lines += countNewlines(text, from, to);
     from = to;
   }
-  const last = scanSegment(text.slice(from), { offset: from, lines }, tokens, lineStates);
+  const last = scanSegment(text.slice(from), { offset: from, lines }, out, lineStates);
   return { tokens, reopen: last };
 }
 
@@ -106,9 +108,21 @@ export function scanPsqlTo(
  * scanPsql, and the states the text's lines start in, by offset: what
  * lib/psql/guard/hidden-commands.ts follows psql's other readings from, without a scan of its own.
  */
-export function scanPsqlLines(text: string): { tokens: PsqlToken[]; lines: LineStateIndex } {
+export function scanPsqlLines(
+  text: string,
+  sink?: TokenSink,
+): { tokens: PsqlToken[]; lines: LineStateIndex } {
   const lines = new LineStateIndex();
-  return { tokens: scanPsqlTo(text, lines).tokens, lines };
+  return { tokens: scanPsqlTo(text, lines, sink).tokens, lines };
+}
+
+/**
+ * Takes the tokens as the scan finds them, in order (an array will do). One that acts on each
+ * as it comes keeps none alive past it: a dump's COPY data has a command (`\N`) or a `:name`
+ * on most rows, and an array of them all lived long enough to be copied by the collector.
+ */
+export interface TokenSink {
+  push(token: PsqlToken): unknown;
 }
 
 /**
@@ -134,10 +148,10 @@ export const isCopyEnd = (line: string) => line === '\\.' || line === '\\.\r';
 function scanSegment(
   text: string,
   at: { offset: number; lines: number },
-  out: PsqlToken[],
+  sink: TokenSink,
   lineStates?: LineStates,
 ): string {
-  const first = out.length;
+  const out = new Placed(sink, at);
   const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
   let reopen = '';
   let metaEnd = -1;
@@ -153,14 +167,13 @@ function scanSegment(
       i += 2; // `\\\\` right after a command's arguments goes back to SQL
       continue;
     }
-    const found = out.length;
+    out.forget();
     const end = scanAt(text, i, positions, out);
-    if (out.length > found && out[found]?.kind === 'meta') metaEnd = end;
+    if (out.last?.kind === 'meta') metaEnd = end;
     if (end >= length && text.endsWith('\n')) reopen = reopening(text, i);
     notes?.construct(i, end);
     i = end;
   }
-  if (at.offset > 0 || at.lines > 0) shift(out, first, at);
   return reopen;
 }
 
@@ -202,14 +215,32 @@ class ConstructLines {
   }
 }
 
-/** Moves the tokens from `first` on, found in a piece of a text, to where they are in it. */
-function shift(out: PsqlToken[], first: number, at: { offset: number; lines: number }): void {
-  for (let k = first; k < out.length; k++) {
-    const token = out[k] as PsqlToken;
-    token.start += at.offset;
-    token.end += at.offset;
-    token.line += at.lines;
-    if (token.kind === 'ambiguous') token.at += at.offset;
+/**
+ * Passes on the tokens found in a piece of a text, moved to where they are in the text, and
+ * remembers the last one (scanAt reports at most one per call).
+ */
+class Placed {
+  last: PsqlToken | undefined;
+
+  forget(): void {
+    this.last = undefined;
+  }
+
+  constructor(
+    private readonly sink: TokenSink,
+    private readonly at: { offset: number; lines: number },
+  ) {}
+
+  push(token: PsqlToken): void {
+    const { offset, lines } = this.at;
+    if (offset > 0 || lines > 0) {
+      token.start += offset;
+      token.end += offset;
+      token.line += lines;
+      if (token.kind === 'ambiguous') token.at += offset;
+    }
+    this.last = token;
+    this.sink.push(token);
   }
 }
 
@@ -257,7 +288,7 @@ interface Positions {
 }
 
 /** Reads what starts at `i`, reporting tokens to `out`; returns where the next thing starts. */
-function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: PsqlToken[]) {
+function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: TokenSink) {
   const code = text.charCodeAt(i);
   if (code === BACKSLASH) {
     // psql's SQL lexer reads `\;` and `\:` as a plain `;` and `:` (no command, no variable).
@@ -287,7 +318,7 @@ function readColon(
   text: string,
   at: number,
   lineAt: (at: number) => number,
-  out: PsqlToken[],
+  out: TokenSink,
 ): number {
   if (text.charCodeAt(at + 1) === COLON) return at + 2;
   let k = at + 1;
