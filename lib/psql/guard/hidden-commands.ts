@@ -48,7 +48,7 @@ export function hiddenCommand(
   mayHoldBackslash: (name: string) => boolean,
   lines?: LineStateIndex,
 ): HiddenCommand | undefined {
-  const copyEnds = copyEndStarts(text);
+  const copyEnds = lines?.copyEnds ?? copyEndStarts(text);
   const stop = lastFindable(text, copyEnds.length > 0, mayHoldBackslash);
   if (stop < 0) return undefined;
   const hazardous = (token: PsqlToken) => {
@@ -56,8 +56,8 @@ export function hiddenCommand(
     return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
   };
   const masked = maskedLines(text);
-  const stops = [...masked.starts, ...copyEnds, ...linesWithSeparators(text)];
-  const walk = new Walk(text, [...new Set(stops)], lines ?? scanPsqlLines(text).lines);
+  const stops = merged(merged(masked.starts, copyEnds), linesWithSeparators(text));
+  const walk = new Walk(text, stops, lines ?? scanPsqlLines(text).lines);
   while (walk.start <= stop) {
     if (walk.skipQuietLines() > stop) break;
     const lineStart = walk.start;
@@ -105,7 +105,8 @@ class Walk {
   private readonly meet = (state: string) => this.seen.add(state);
 
   /**
-   * `stops`: the starts of the lines some reading reads otherwise than the reference; `lines`:
+   * `stops`: the starts of the lines some reading reads otherwise than the reference, in order
+   * (one may come twice); `lines`:
    * the states the reference reading starts lines in.
    */
   constructor(
@@ -113,7 +114,7 @@ class Walk {
     stops: number[],
     lines: LineStateIndex,
   ) {
-    this.stops = stops.sort((a, b) => a - b);
+    this.stops = stops;
     this.lines = new LineStateCursor(lines);
   }
 
@@ -226,18 +227,35 @@ class SeenStates {
  * the command fails and psql drops the rest of the line.
  */
 function linesWithSeparators(text: string): number[] {
-  // Newlines are found going forward: looking back from each match cost its whole line.
   const starts: number[] = [];
-  let lineStart = 0;
-  let nextNewline = text.indexOf('\n');
-  for (const m of text.matchAll(new RegExp(BACK_TO_SQL.source, 'g'))) {
-    while (nextNewline >= 0 && nextNewline < m.index) {
-      lineStart = nextNewline + 1;
-      nextNewline = text.indexOf('\n', lineStart);
-    }
-    starts.push(lineStart);
+  const separator = new RegExp(BACK_TO_SQL.source, 'g');
+  // One look back per line (test() makes no match object): past a match the search goes on
+  // from the end of its line, so no line is looked back over twice.
+  while (separator.test(text)) {
+    const at = separator.lastIndex - 2;
+    starts.push(text.lastIndexOf('\n', at) + 1);
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) break;
+    separator.lastIndex = nl + 1;
   }
   return starts;
+}
+
+/** Two increasing lists as one. */
+function merged(a: number[], b: number[]): number[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i] ?? Number.POSITIVE_INFINITY;
+    const y = b[j] ?? Number.POSITIVE_INFINITY;
+    out.push(x <= y ? x : y);
+    if (x <= y) i++;
+    else j++;
+  }
+  return out;
 }
 
 /**

@@ -16,6 +16,8 @@ export class LineStateIndex {
   readonly firsts: number[] = [];
   readonly lasts: number[] = [];
   readonly states: string[] = [];
+  /** Where the lines that end COPY data (`\.`) start, as the scan found them (copyEndStarts). */
+  copyEnds: number[] = [];
   private readonly distinct = new Set<string>();
 
   /**

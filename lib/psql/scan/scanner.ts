@@ -88,12 +88,13 @@ export function scanPsqlTo(
   text: string,
   lineStates?: LineStates,
   sink?: TokenSink,
+  copyEnds: number[] = copyEndStarts(text),
 ): { tokens: PsqlToken[]; reopen: string } {
   const tokens: PsqlToken[] = [];
   const out = sink ?? tokens;
   let from = 0;
   let lines = 0;
-  for (const at of copyEndStarts(text)) {
+  for (const at of copyEnds) {
     const to = Math.min(lineEnd(text, at) + 1, text.length);
     // A slice is a view of the text in V8, not a copy.
     scanSegment(text.slice(from, at), { offset: from, lines }, out, lineStates);
@@ -113,7 +114,8 @@ export function scanPsqlLines(
   sink?: TokenSink,
 ): { tokens: PsqlToken[]; lines: LineStateIndex } {
   const lines = new LineStateIndex();
-  return { tokens: scanPsqlTo(text, lines, sink).tokens, lines };
+  lines.copyEnds = copyEndStarts(text);
+  return { tokens: scanPsqlTo(text, lines, sink, lines.copyEnds).tokens, lines };
 }
 
 /**
