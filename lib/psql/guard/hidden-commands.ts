@@ -69,7 +69,7 @@ export function hiddenCommand(
     if (!LEXICAL.test(line)) continue; // every reading leaves each state as it is, finding nothing
     // Only a line some masked reading may lex otherwise is measured again, to make them.
     const variants = masked.live.has(lineStart) ? liveVariants(line) : NONE;
-    if (walk.readsAsReference(line, variants)) continue;
+    if (walk.readsAsReference(line, variants, lineStart)) continue;
     const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous, variants);
     if ('hidden' in read) return read.hidden;
     walk.readOn(read.reference, read.others);
@@ -102,6 +102,8 @@ class Walk {
   private lineOf = { at: -1, start: 0 };
   /** The reference reading's state at each line start, from the scan of the whole text. */
   private readonly lines: LineStateCursor;
+  /** Whether that scan kept some comment's state only by its kind. */
+  private readonly full: boolean;
   private readonly meet = (state: string) => this.seen.add(state);
 
   /**
@@ -116,21 +118,32 @@ class Walk {
   ) {
     this.stops = stops;
     this.lines = new LineStateCursor(lines);
+    this.full = lines.full;
   }
 
   /**
    * Whether the line just taken (nextLine) has only the reference reading, which leaves the
    * next line in the state the scan found there: no other reading is open, no masked reading
    * lexes otherwise, and a command failing on it (which ends the line in nothing open) leaves
-   * what the reference leaves. Then reading it would find nothing and change no state: the
+   * what the reference leaves: the line ends in nothing open, has no `\\`, `\;` or `\:`, or
+   * has no command the scan found (none to fail). Then reading it would find nothing and change no state: the
    * reference goes on in the state the scan found the next line in.
    */
-  readsAsReference(line: string, variants: MaskedLine[]): boolean {
+  readsAsReference(line: string, variants: MaskedLine[], lineStart: number): boolean {
     if (this.others.size > 0 || variants.length > 0) return false;
     const next = this.lines.peek(this.start);
-    if (next !== '' && BACK_TO_SQL.test(line)) return false;
+    if (next !== '' && BACK_TO_SQL.test(line) && this.mayFail(lineStart)) return false;
     this.reference = next;
     return true;
+  }
+
+  /**
+   * Whether a command on the line starting at `lineStart` (the line just taken) could fail, as
+   * the scan found one there. Where the scan kept a comment's state only by its kind
+   * (LineStateIndex.full) the line is read every way instead.
+   */
+  private mayFail(lineStart: number): boolean {
+    return this.full || this.lines.commandWithin(lineStart, this.start);
   }
 
   /** After a line read every way: the states the readings go on from. */

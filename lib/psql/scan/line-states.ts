@@ -18,6 +18,8 @@ export class LineStateIndex {
   readonly states: string[] = [];
   /** Where the lines that end COPY data (`\.`) start, as the scan found them (copyEndStarts). */
   copyEnds: number[] = [];
+  /** Where the meta-commands the scan found start, in order. */
+  readonly commands: number[] = [];
   private readonly distinct = new Set<string>();
 
   /**
@@ -27,6 +29,10 @@ export class LineStateIndex {
    */
   get full(): boolean {
     return this.distinct.size > MAX_KEPT;
+  }
+
+  command(at: number): void {
+    this.commands.push(at);
   }
 
   /** The lines starting from `first` through `last` start in `state`. */
@@ -47,8 +53,19 @@ export class LineStateIndex {
 /** Walks a LineStateIndex forward: the state at a line start, and the states met on the way. */
 export class LineStateCursor {
   private next = 0;
+  private nextCommand = 0;
 
   constructor(private readonly index: LineStateIndex) {}
+
+  /**
+   * Whether the scan found a meta-command starting from `from` up to `to` (at least the last
+   * `to` asked).
+   */
+  commandWithin(from: number, to: number): boolean {
+    const { commands } = this.index;
+    while ((commands[this.nextCommand] ?? to) < from) this.nextCommand++;
+    return (commands[this.nextCommand] ?? to) < to;
+  }
 
   /** The state the line starting at `at` (at least the last `at` asked) starts in; moves nothing. */
   peek(at: number): string {

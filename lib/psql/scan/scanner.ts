@@ -55,6 +55,8 @@ export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | Ambig
  */
 export interface LineStates {
   add(state: string, first: number, last: number): void;
+  /** A meta-command starts at `at` (offset into the whole script). */
+  command?(at: number): void;
   /** Holds so many that a state more matters only by its kind: a comment is then `/*`. */
   readonly full?: boolean;
 }
@@ -171,7 +173,10 @@ function scanSegment(
     }
     out.forget();
     const end = scanAt(text, i, positions, out);
-    if (out.last?.kind === 'meta') metaEnd = end;
+    if (out.last?.kind === 'meta') {
+      metaEnd = end;
+      lineStates?.command?.(out.last.start);
+    }
     if (end >= length && text.endsWith('\n')) reopen = reopening(text, i);
     notes?.construct(i, end);
     i = end;
