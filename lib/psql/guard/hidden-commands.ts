@@ -56,8 +56,9 @@ export function hiddenCommand(
     return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
   };
   const masked = maskedLines(text);
-  const stops = merged(merged(masked.starts, copyEnds), linesWithSeparators(text));
-  const walk = new Walk(text, stops, lines ?? scanPsqlLines(text).lines);
+  const stops = merged(merged(masked.live, copyEnds), linesWithSeparators(text));
+  const walk = new Walk(text, stops, masked.starts, lines ?? scanPsqlLines(text).lines);
+  const live = new Set(masked.live);
   while (walk.start <= stop) {
     if (walk.skipQuietLines() > stop) break;
     const lineStart = walk.start;
@@ -68,7 +69,7 @@ export function hiddenCommand(
     }
     if (!LEXICAL.test(line)) continue; // every reading leaves each state as it is, finding nothing
     // Only a line some masked reading may lex otherwise is measured again, to make them.
-    const variants = masked.live.has(lineStart) ? liveVariants(line) : NONE;
+    const variants = live.has(lineStart) ? liveVariants(line) : NONE;
     if (walk.readsAsReference(line, variants, lineStart)) continue;
     const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous, variants);
     if ('hidden' in read) return read.hidden;
@@ -98,6 +99,7 @@ class Walk {
   private closers = new Set<string>();
   private readonly stops: number[];
   private nextStop = 0;
+  private nextMasked = 0;
   private readonly nextAt = new Map<string, number>();
   private lineOf = { at: -1, start: 0 };
   /** The reference reading's state at each line start, from the scan of the whole text. */
@@ -108,12 +110,15 @@ class Walk {
 
   /**
    * `stops`: the starts of the lines some reading reads otherwise than the reference, in order
-   * (one may come twice); `lines`:
+   * (one may come twice); `masked`: of the lines a client encoding masks ASCII bytes of, where
+   * every masked byte is inert (and those that are not), in order, which read as the reference
+   * does unless another reading is open (lib/psql/guard/masked-lines.ts); `lines`:
    * the states the reference reading starts lines in.
    */
   constructor(
     private readonly text: string,
     stops: number[],
+    private readonly masked: number[],
     lines: LineStateIndex,
   ) {
     this.stops = stops;
@@ -162,7 +167,14 @@ class Walk {
    */
   skipQuietLines(): number {
     while ((this.stops[this.nextStop] ?? this.text.length) < this.start) this.nextStop++;
-    const end = Math.min(this.stops[this.nextStop] ?? this.text.length, this.nextLineToRead());
+    let end = Math.min(this.stops[this.nextStop] ?? this.text.length, this.nextLineToRead());
+    // A masked line whose masked bytes are all inert reads as the reference does while no other
+    // reading is open: it finds nothing, and leaves the state the scan found after it (which is
+    // exact unless the scan kept a comment only by its kind, `full`). Then it is passed over.
+    if (this.others.size > 0 || this.full) {
+      while ((this.masked[this.nextMasked] ?? this.text.length) < this.start) this.nextMasked++;
+      end = Math.min(end, this.masked[this.nextMasked] ?? this.text.length);
+    }
     if (end === this.start) return end;
     this.reference = this.lines.advanceTo(end, this.meet);
     this.lineNo += countNewlines(this.text, this.start, end);

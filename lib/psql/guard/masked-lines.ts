@@ -13,14 +13,14 @@ export interface MaskedLines {
   /** Starts of the lines where some encoding masks an ASCII byte (maskedVariants), in order. */
   starts: number[];
   /** Those of them where a masked reading may lex otherwise (liveVariants is not empty). */
-  live: Set<number>;
+  live: number[];
 }
 
 /** A byte a multibyte character can start with (high(), in lib/psql/guard/char-measures.ts). */
 const HIGH = /[\x80-\uffff]/g;
 
 export function maskedLines(text: string): MaskedLines {
-  const found: MaskedLines = { starts: [], live: new Set() };
+  const found: MaskedLines = { starts: [], live: [] };
   /** Per way to measure: the ASCII bytes it masks on the current line, and where it is. */
   let masked: number[][] = MEASURES.map(() => []);
   const next = MEASURES.map(() => 0);
@@ -91,7 +91,7 @@ function endLine(text: string, lineEnd: number, masked: number[][], found: Maske
   for (const at of masked)
     for (const p of at)
       if (!inertAt(text, lineStart, lineEnd, p, at)) {
-        found.live.add(lineStart);
+        found.live.push(lineStart);
         return;
       }
 }

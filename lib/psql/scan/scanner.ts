@@ -302,8 +302,10 @@ function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: 
     const next = text.charCodeAt(i + 1);
     if (next === 0x3b || next === COLON) return i + 2;
     const cmd = readMetaToken(text, i, lineAt(i));
-    if (cmd) out.push(cmd);
-    return cmd ? cmd.end : i + 2;
+    if (!cmd) return i + 2;
+    const { end } = cmd; // before the sink moves the token to where it is in the whole text
+    out.push(cmd);
+    return end;
   }
   if (code === COLON) return readColon(text, i, lineAt, out);
   const c = text[i];
