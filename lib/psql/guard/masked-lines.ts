@@ -35,7 +35,7 @@ export function maskedLines(text: string): MaskedLines {
     if (from > lineEnd) {
       if (dirty) {
         endLine(text, lineEnd, masked, found);
-        masked = MEASURES.map(() => []);
+        masked = masked.map((at) => (at.length > 0 ? [] : at));
         dirty = false;
       }
       const nl = text.indexOf('\n', to);
@@ -88,10 +88,20 @@ function maskTail(text: string, to: number, end: number, at: number[]): number {
 function endLine(text: string, lineEnd: number, masked: number[][], found: MaskedLines): void {
   const lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
   found.starts.push(lineStart);
-  for (const at of masked)
+  for (let m = 0; m < masked.length; m++) {
+    const at = masked[m] as number[];
+    // Measures often mask the same bytes (a space after a three-byte character): read once.
+    if (masked.slice(0, m).some((other) => same(other, at))) continue;
     for (const p of at)
       if (!inertAt(text, lineStart, lineEnd, p, at)) {
         found.live.push(lineStart);
         return;
       }
+  }
+}
+
+function same(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
