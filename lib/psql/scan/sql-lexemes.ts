@@ -98,15 +98,14 @@ export function isEscapeString(text: string, quote: number): boolean {
 /** A '...' literal as psql reads it by default; where it would read it otherwise, if anywhere. */
 export function plainQuoteEnd(text: string, from: number): { end: number; ambiguous?: number } {
   let ambiguous: number | undefined;
-  let backslashes = 0;
-  for (let k = from + 1; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c === 0x27) {
-      if (backslashes % 2 === 1) ambiguous ??= k;
-      if (text.charCodeAt(k + 1) !== 0x27) return { end: k + 1, ambiguous };
-      k++;
-    }
-    backslashes = c === 0x5c ? backslashes + 1 : 0;
+  // From quote to quote (indexOf: most of a literal is passed natively); the backslashes right
+  // before a quote are counted back from it, which no quote is among.
+  for (let k = text.indexOf("'", from + 1); k >= 0; k = text.indexOf("'", k + 1)) {
+    let before = k - 1;
+    while (before > from && text.charCodeAt(before) === 0x5c) before--;
+    if ((k - 1 - before) % 2 === 1) ambiguous ??= k;
+    if (text.charCodeAt(k + 1) !== 0x27) return { end: k + 1, ambiguous };
+    k++;
   }
   return { end: text.length, ambiguous };
 }
