@@ -41,21 +41,35 @@ export function maskedLines(text: string): MaskedLines {
       const nl = text.indexOf('\n', to);
       lineEnd = nl < 0 ? text.length : nl;
     }
-    for (let m = 0; m < MEASURES.length; m++) {
-      if ((next[m] as number) >= to) continue; // the run is inside a character before it
-      const end = measureRun(m, text, from, to, next[m] as number);
-      if (end <= to) next[m] = end;
-      else {
-        const at = masked[m] as number[];
-        const before = at.length;
-        next[m] = maskTail(text, to, end, at);
-        dirty ||= at.length > before;
-      }
-    }
+    for (let m = 0; m < MEASURES.length; m++)
+      dirty = measureAt(m, text, from, to, next, masked[m] as number[]) || dirty;
     high.lastIndex = to;
   }
   if (dirty) endLine(text, lineEnd, masked, found);
   return found;
+}
+
+/**
+ * Measure `m` over the run of high bytes from `from` to `to`: where its last character ends goes
+ * into `next[m]`, and the ASCII bytes it masks past the run into `at`. Whether it masked any.
+ */
+function measureAt(
+  m: number,
+  text: string,
+  from: number,
+  to: number,
+  next: number[],
+  at: number[],
+): boolean {
+  if ((next[m] as number) >= to) return false; // the run is inside a character before it
+  const end = measureRun(m, text, from, to, next[m] as number);
+  if (end <= to) {
+    next[m] = end;
+    return false;
+  }
+  const before = at.length;
+  next[m] = maskTail(text, to, end, at);
+  return at.length > before;
 }
 
 /**
@@ -64,7 +78,7 @@ export function maskedLines(text: string): MaskedLines {
  * run every byte is high: only where the last character ends can be past it.
  */
 function measureRun(m: number, text: string, from: number, to: number, next: number): number {
-  let p = next > from ? next : from;
+  let p = Math.max(next, from);
   while (p < to) p += charLength(m, text, p);
   return p;
 }
