@@ -1,3 +1,6 @@
+import { type CharLength, high, inertAt, MEASURES } from './char-measures.js';
+import { maskedLines } from './masked-lines.js';
+
 /**
  * How psql's lexer sees a line under the client-only encodings. For every other encoding psql
  * lexes the bytes as they are, and there a multibyte character is all high bytes, which the
@@ -10,37 +13,7 @@
  *
  * Text is latin1 (one character per byte), as in lib/psql/scan/scanner.ts.
  */
-type CharLength = (text: string, at: number) => number;
-
 const byte = (text: string, at: number) => text.charCodeAt(at);
-const high = (b: number) => b >= 0x80;
-
-/** pg_sjis_mblen: one-byte kana, two-byte kanji. */
-const sjis: CharLength = (text, at) => {
-  const b = byte(text, at);
-  return b >= 0xa1 && b <= 0xdf ? 1 : high(b) ? 2 : 1;
-};
-/** pg_big5_mblen, pg_gbk_mblen, pg_uhc_mblen: every high byte leads a pair. */
-const pairs: CharLength = (text, at) => (high(byte(text, at)) ? 2 : 1);
-/** pg_johab_mblen (pg_euc_mblen): SS3 leads three bytes, other high bytes two. */
-const johab: CharLength = (text, at) => {
-  const b = byte(text, at);
-  return b === 0x8f ? 3 : high(b) ? 2 : 1;
-};
-/** pg_gb18030_mblen: four bytes when the second is a digit, else two. */
-const gb18030: CharLength = (text, at) => {
-  if (!high(byte(text, at))) return 1;
-  const next = byte(text, at + 1);
-  return next >= 0x30 && next <= 0x39 ? 4 : 2;
-};
-
-/** Each distinct way to measure, with the encodings that measure so. */
-const MEASURES: Array<{ encodings: string; length: CharLength }> = [
-  { encodings: 'SJIS, SHIFT_JIS_2004', length: sjis },
-  { encodings: 'BIG5, GBK, UHC', length: pairs },
-  { encodings: 'JOHAB', length: johab },
-  { encodings: 'GB18030', length: gb18030 },
-];
 
 /** A line as psql's lexer would see it under some client-only encodings. */
 export interface MaskedLine {
@@ -66,17 +39,11 @@ export function maskedVariants(line: string): MaskedLine[] {
 }
 
 /**
- * Where the lines that maskedVariants would find variants of start, in order: one pass per
- * way to measure over the whole text, instead of a look at each line.
+ * Where the lines that maskedVariants would find variants of start, in order
+ * (lib/psql/guard/masked-lines.ts: one pass over the text for every way to measure).
  */
 export function maskedLineStarts(text: string): number[] {
-  const starts = new Set<number>();
-  for (const { length } of MEASURES)
-    someTrailingByte(text, length, (at, lineStart) => {
-      if (!high(byte(text, at))) starts.add(lineStart);
-      return false;
-    });
-  return [...starts].sort((a, b) => a - b);
+  return maskedLines(text).starts;
 }
 
 /** The line with trailing bytes masked, or undefined when no ASCII byte is. */
@@ -119,17 +86,6 @@ function someTrailingByte(
   return false;
 }
 
-/** Bytes psql's lexer takes into an identifier (ident_cont in psqlscan.l, less `$`). */
-const WORD = new Uint8Array(256);
-for (let b = 0; b < 256; b++)
-  WORD[b] = /[A-Za-z0-9_]/.test(String.fromCharCode(b)) || b >= 0x80 ? 1 : 0;
-/** A masked byte psql may read as part of a word as well as it read the byte itself. */
-const INERT = /[A-Za-z0-9_ \t]/;
-/** Before a word: what makes its bytes a name (`:name`, `\command`, `$tag$`). */
-const NAMING = new Set([':', '\\', '$']);
-/** After a word: what reads the word as a prefix (`E'`, `U&'`, `X'`) or a number's end (`1$$`). */
-const PREFIXING = new Set(["'", '"', '$', '&']);
-
 /**
  * The masked readings of `line` (maskedVariants) that psql may lex otherwise than the line as
  * it is, from whatever state the line starts in. 0xFF is a byte of an identifier to psql's
@@ -161,12 +117,5 @@ export function liveVariants(line: string): MaskedLine[] {
 
 /** Whether masking the ASCII byte at `p` (of the ASCII bytes `at` masked) moves nothing. */
 function inert(line: string, p: number, at: number[]): boolean {
-  if (!INERT.test(line[p] as string)) return false;
-  const word = (k: number) => WORD[byte(line, k)] === 1 || at.includes(k);
-  let s = p;
-  while (s > 0 && word(s - 1)) s--;
-  let e = p + 1;
-  while (e < line.length && word(e)) e++;
-  if (s > 0 && NAMING.has(line[s - 1] as string)) return false;
-  return !(e < line.length && PREFIXING.has(line[e] as string));
+  return inertAt(line, 0, line.length, p, at);
 }

@@ -1,7 +1,7 @@
 import { countNewlines } from '../../lines.js';
 import { LineStateCursor, type LineStateIndex } from '../scan/line-states.js';
 import { copyEndStarts, isCopyEnd, type PsqlToken, scanPsqlLines } from '../scan/scanner.js';
-import { type MaskedLine, maskedLineStarts } from './client-encodings.js';
+import type { MaskedLine } from './client-encodings.js';
 import { mayDoHarm } from './commands.js';
 import {
   BACK_TO_SQL,
@@ -11,8 +11,11 @@ import {
   liveVariants,
   readLine,
 } from './line-readings.js';
+import { maskedLines } from './masked-lines.js';
 
 export type { From, HiddenCommand };
+
+const NONE: MaskedLine[] = [];
 
 /** What can open or close a literal or comment, or be found: lines without any read alike. */
 const LEXICAL = /['"$\-/*\\:]/;
@@ -45,25 +48,29 @@ export function hiddenCommand(
   mayHoldBackslash: (name: string) => boolean,
   lines?: LineStateIndex,
 ): HiddenCommand | undefined {
-  const copyEnds = copyEndStarts(text);
+  const copyEnds = lines?.copyEnds ?? copyEndStarts(text);
   const stop = lastFindable(text, copyEnds.length > 0, mayHoldBackslash);
   if (stop < 0) return undefined;
   const hazardous = (token: PsqlToken) => {
     if (token.kind === 'meta') return mayDoHarm(token);
     return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
   };
-  const stops = [...maskedLineStarts(text), ...copyEnds, ...linesWithSeparators(text)];
-  const walk = new Walk(text, [...new Set(stops)], lines ?? scanPsqlLines(text).lines);
+  const masked = maskedLines(text);
+  const stops = merged(merged(masked.live, copyEnds), linesWithSeparators(text));
+  const walk = new Walk(text, stops, masked.starts, lines ?? scanPsqlLines(text).lines);
+  const live = new Set(masked.live);
   while (walk.start <= stop) {
     if (walk.skipQuietLines() > stop) break;
+    const lineStart = walk.start;
     const line = walk.nextLine();
     if (isCopyEnd(line)) {
       walk.afterCopyEnd();
       continue;
     }
     if (!LEXICAL.test(line)) continue; // every reading leaves each state as it is, finding nothing
-    const variants = liveVariants(line);
-    if (walk.readsAsReference(line, variants)) continue;
+    // Only a line some masked reading may lex otherwise is measured again, to make them.
+    const variants = live.has(lineStart) ? liveVariants(line) : NONE;
+    if (walk.readsAsReference(line, variants, lineStart)) continue;
     const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous, variants);
     if ('hidden' in read) return read.hidden;
     walk.readOn(read.reference, read.others);
@@ -92,38 +99,56 @@ class Walk {
   private closers = new Set<string>();
   private readonly stops: number[];
   private nextStop = 0;
+  private nextMasked = 0;
   private readonly nextAt = new Map<string, number>();
   private lineOf = { at: -1, start: 0 };
   /** The reference reading's state at each line start, from the scan of the whole text. */
   private readonly lines: LineStateCursor;
+  /** Whether that scan kept some comment's state only by its kind. */
+  private readonly full: boolean;
   private readonly meet = (state: string) => this.seen.add(state);
 
   /**
-   * `stops`: the starts of the lines some reading reads otherwise than the reference; `lines`:
+   * `stops`: the starts of the lines some reading reads otherwise than the reference, in order
+   * (one may come twice); `masked`: of the lines a client encoding masks ASCII bytes of, where
+   * every masked byte is inert (and those that are not), in order, which read as the reference
+   * does unless another reading is open (lib/psql/guard/masked-lines.ts); `lines`:
    * the states the reference reading starts lines in.
    */
   constructor(
     private readonly text: string,
     stops: number[],
+    private readonly masked: number[],
     lines: LineStateIndex,
   ) {
-    this.stops = stops.sort((a, b) => a - b);
+    this.stops = stops;
     this.lines = new LineStateCursor(lines);
+    this.full = lines.full;
   }
 
   /**
    * Whether the line just taken (nextLine) has only the reference reading, which leaves the
    * next line in the state the scan found there: no other reading is open, no masked reading
    * lexes otherwise, and a command failing on it (which ends the line in nothing open) leaves
-   * what the reference leaves. Then reading it would find nothing and change no state: the
+   * what the reference leaves: the line ends in nothing open, has no `\\`, `\;` or `\:`, or
+   * has no command the scan found (none to fail). Then reading it would find nothing and change no state: the
    * reference goes on in the state the scan found the next line in.
    */
-  readsAsReference(line: string, variants: MaskedLine[]): boolean {
+  readsAsReference(line: string, variants: MaskedLine[], lineStart: number): boolean {
     if (this.others.size > 0 || variants.length > 0) return false;
     const next = this.lines.peek(this.start);
-    if (next !== '' && BACK_TO_SQL.test(line)) return false;
+    if (next !== '' && BACK_TO_SQL.test(line) && this.mayFail(lineStart)) return false;
     this.reference = next;
     return true;
+  }
+
+  /**
+   * Whether a command on the line starting at `lineStart` (the line just taken) could fail, as
+   * the scan found one there. Where the scan kept a comment's state only by its kind
+   * (LineStateIndex.full) the line is read every way instead.
+   */
+  private mayFail(lineStart: number): boolean {
+    return this.full || this.lines.commandWithin(lineStart, this.start);
   }
 
   /** After a line read every way: the states the readings go on from. */
@@ -142,7 +167,14 @@ class Walk {
    */
   skipQuietLines(): number {
     while ((this.stops[this.nextStop] ?? this.text.length) < this.start) this.nextStop++;
-    const end = Math.min(this.stops[this.nextStop] ?? this.text.length, this.nextLineToRead());
+    let end = Math.min(this.stops[this.nextStop] ?? this.text.length, this.nextLineToRead());
+    // A masked line whose masked bytes are all inert reads as the reference does while no other
+    // reading is open: it finds nothing, and leaves the state the scan found after it (which is
+    // exact unless the scan kept a comment only by its kind, `full`). Then it is passed over.
+    if (this.others.size > 0 || this.full) {
+      while ((this.masked[this.nextMasked] ?? this.text.length) < this.start) this.nextMasked++;
+      end = Math.min(end, this.masked[this.nextMasked] ?? this.text.length);
+    }
     if (end === this.start) return end;
     this.reference = this.lines.advanceTo(end, this.meet);
     this.lineNo += countNewlines(this.text, this.start, end);
@@ -220,18 +252,35 @@ class SeenStates {
  * the command fails and psql drops the rest of the line.
  */
 function linesWithSeparators(text: string): number[] {
-  // Newlines are found going forward: looking back from each match cost its whole line.
   const starts: number[] = [];
-  let lineStart = 0;
-  let nextNewline = text.indexOf('\n');
-  for (const m of text.matchAll(new RegExp(BACK_TO_SQL.source, 'g'))) {
-    while (nextNewline >= 0 && nextNewline < m.index) {
-      lineStart = nextNewline + 1;
-      nextNewline = text.indexOf('\n', lineStart);
-    }
-    starts.push(lineStart);
+  const separator = new RegExp(BACK_TO_SQL.source, 'g');
+  // One look back per line (test() makes no match object): past a match the search goes on
+  // from the end of its line, so no line is looked back over twice.
+  while (separator.test(text)) {
+    const at = separator.lastIndex - 2;
+    starts.push(text.lastIndexOf('\n', at) + 1);
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) break;
+    separator.lastIndex = nl + 1;
   }
   return starts;
+}
+
+/** Two increasing lists as one. */
+function merged(a: number[], b: number[]): number[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i] ?? Number.POSITIVE_INFINITY;
+    const y = b[j] ?? Number.POSITIVE_INFINITY;
+    out.push(Math.min(x, y));
+    if (x <= y) i++;
+    else j++;
+  }
+  return out;
 }
 
 /**
@@ -246,9 +295,13 @@ function lastFindable(
 ): number {
   if (!copies && !/[\x80-\xff]/.test(text) && !BACK_TO_SQL.test(text)) return -1;
   let last = text.lastIndexOf('\\');
-  for (const m of text.matchAll(/:([A-Za-z0-9_\x80-\xff]+)/g)) {
+  // Only a `:name` after the last backslash can move `last`, and a match starts at its `:`,
+  // which no name holds: the search starts there, past the `:05` of every timestamp before.
+  const names = /:([A-Za-z0-9_\x80-\xff]+)/g;
+  names.lastIndex = last + 1;
+  for (let m = names.exec(text); m; m = names.exec(text)) {
     const name = m[1] as string;
-    if (m.index > last && (/[\x80-\xff]/.test(name) || mayHoldBackslash(name))) last = m.index;
+    if (/[\x80-\xff]/.test(name) || mayHoldBackslash(name)) last = m.index;
   }
   return last;
 }

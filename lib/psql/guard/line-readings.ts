@@ -90,16 +90,14 @@ function readingsOf(
   others: Map<string, From>,
   lineNo: number,
 ): Array<{ state: string; text: string; from: From }> {
-  const masked = variants.map((v) => ({
-    state: reference,
-    text: v.text,
-    from: { line: lineNo, encodings: v.encodings },
-  }));
-  const texts = [line, ...variants.map((v) => v.text)];
-  const carried = [...others].flatMap(([state, from]) =>
-    texts.map((text) => ({ state, text, from })),
-  );
-  return [...masked, ...carried];
+  const out: Array<{ state: string; text: string; from: From }> = [];
+  for (const v of variants)
+    out.push({ state: reference, text: v.text, from: { line: lineNo, encodings: v.encodings } });
+  for (const [state, from] of others) {
+    out.push({ state, text: line, from });
+    for (const v of variants) out.push({ state, text: v.text, from });
+  }
+  return out;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import type { Inliner } from '../restrict/inline.js';
 import { splitMetaArgs } from './meta-args.js';
 import type { Origin } from './origin.js';
-import { type MetaCommand, scanPsqlLines } from './scanner.js';
+import { type MetaCommand, type PsqlToken, scanPsqlLines } from './scanner.js';
 
 export interface Expansion {
   /** The expanded content, byte for byte; its SHA-256 is the step's content hash. */
@@ -102,11 +102,11 @@ function expandInto(exp: Expanding, script: Script, origin: Origin, cwd: string,
   };
   let pos = 0;
   let posLine = 1;
-  const scan = scanPsqlLines(text);
-  for (const token of scan.tokens) {
+  // Each token is acted on as the scan finds it (lib/psql/scan/scanner.ts TokenSink).
+  const onToken = (token: PsqlToken) => {
     if (token.kind !== 'meta') {
       checkSqlToken(exp.taint, token, origin, text);
-      continue;
+      return;
     }
     const cmd = token;
     if (inline) {
@@ -129,7 +129,8 @@ function expandInto(exp: Expanding, script: Script, origin: Origin, cwd: string,
       copySource(exp, cmd, cwd, fail);
       inline?.add(text.slice(cmd.start, cmd.end), origin.label, cmd.line);
     } else if (inline) inlineCommand(inline, text, cmd, origin);
-  }
+  };
+  const scan = scanPsqlLines(text, { push: onToken });
   hashTo(text.length);
   inline?.add(text.slice(pos), origin.label, posLine);
   refuseHiddenCommand(exp.taint, text, origin, scan.lines);

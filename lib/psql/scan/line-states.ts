@@ -16,6 +16,10 @@ export class LineStateIndex {
   readonly firsts: number[] = [];
   readonly lasts: number[] = [];
   readonly states: string[] = [];
+  /** Where the lines that end COPY data (`\.`) start, as the scan found them (copyEndStarts). */
+  copyEnds: number[] = [];
+  /** Where the meta-commands the scan found start, in order. */
+  readonly commands: number[] = [];
   private readonly distinct = new Set<string>();
 
   /**
@@ -27,11 +31,16 @@ export class LineStateIndex {
     return this.distinct.size > MAX_KEPT;
   }
 
+  command(at: number): void {
+    this.commands.push(at);
+  }
+
   /** The lines starting from `first` through `last` start in `state`. */
   add(state: string, first: number, last: number): void {
     const n = this.states.length - 1;
     if (n >= 0 && this.states[n] === state && (this.lasts[n] as number) < first) {
       this.lasts[n] = last;
+      return; // the run's state is known already
     } else {
       this.firsts.push(first);
       this.lasts.push(last);
@@ -44,8 +53,19 @@ export class LineStateIndex {
 /** Walks a LineStateIndex forward: the state at a line start, and the states met on the way. */
 export class LineStateCursor {
   private next = 0;
+  private nextCommand = 0;
 
   constructor(private readonly index: LineStateIndex) {}
+
+  /**
+   * Whether the scan found a meta-command starting from `from` up to `to` (at least the last
+   * `to` asked).
+   */
+  commandWithin(from: number, to: number): boolean {
+    const { commands } = this.index;
+    while ((commands[this.nextCommand] ?? to) < from) this.nextCommand++;
+    return (commands[this.nextCommand] ?? to) < to;
+  }
 
   /** The state the line starting at `at` (at least the last `at` asked) starts in; moves nothing. */
   peek(at: number): string {

@@ -22,19 +22,31 @@ export interface MetaCommand {
 const WHOLE_LINE = new Set(['!', 'copy', 'h', 'help', 'ef', 'ev', 'sf', 'sf+', 'sv', 'sv+']);
 
 export function readMeta(text: string, at: number, line: number): MetaCommand | undefined {
-  const first = text[at + 1];
-  if (first === undefined || first === '\n') return undefined;
+  return readMetaToken(text, at, line);
+}
+
+/** readMeta, as the scan's token (lib/psql/scan/scanner.ts): one object per command. */
+export function readMetaToken(
+  text: string,
+  at: number,
+  line: number,
+): ({ kind: 'meta' } & MetaCommand) | undefined {
+  const first = text.charCodeAt(at + 1);
+  if (Number.isNaN(first) || first === 0x0a) return undefined;
   // `\\` anywhere but right after a command's arguments is a command named `\` to psql,
   // unknown, whose arguments it reads (and skips) as any command's: `\\ x $a$` opens nothing.
-  let k = at + 1;
-  if (/[A-Za-z]/.test(first)) {
-    while (k < text.length && /[A-Za-z0-9_+]/.test(text[k] as string)) k++;
-  } else {
-    k++;
-  }
+  let k = at + 2;
+  if (NAME_CODE[first] === 2) while ((NAME_CODE[text.charCodeAt(k)] as number) > 0) k++;
   const name = text.slice(at + 1, k);
   const end = WHOLE_LINE.has(name) ? lineEnd(text, k) : argumentsEnd(text, k);
-  return { name, args: text.slice(k, end), line, start: at, end };
+  return { kind: 'meta', name, args: text.slice(k, end), line, start: at, end };
+}
+
+/** Characters of a command name: 2 for a letter (which starts one), 1 for a digit, `_` or `+`. */
+const NAME_CODE = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const c = String.fromCharCode(b);
+  NAME_CODE[b] = /[A-Za-z]/.test(c) ? 2 : /[0-9_+]/.test(c) ? 1 : 0;
 }
 
 /**
@@ -43,11 +55,11 @@ export function readMeta(text: string, at: number, line: number): MetaCommand | 
  */
 function argumentsEnd(text: string, from: number): number {
   for (let k = from; k < text.length; k++) {
-    const c = text[k];
-    if (c === '\\' || c === '\n') return k;
-    if (c === "'") k = argumentQuoteEnd(text, k);
-    else if (c === '"' || c === '`') k = closeOnLine(text, k, c);
-    if (k >= text.length || text[k] === '\n') return k;
+    const c = text.charCodeAt(k);
+    if (c === 0x5c || c === 0x0a) return k;
+    if (c === 0x27) k = argumentQuoteEnd(text, k);
+    else if (c === 0x22 || c === 0x60) k = closeOnLine(text, k, c);
+    if (k >= text.length || text.charCodeAt(k) === 0x0a) return k;
   }
   return text.length;
 }
@@ -55,22 +67,25 @@ function argumentsEnd(text: string, from: number): number {
 /** The closing quote of a '...' argument ('' and backslash escapes), or the end of its line. */
 function argumentQuoteEnd(text: string, open: number): number {
   for (let k = open + 1; k < text.length; k++) {
-    const c = text[k];
-    if (c === '\n') return k;
-    if (c === '\\') {
-      if (text[k + 1] === '\n') return k + 1;
+    const c = text.charCodeAt(k);
+    if (c === 0x0a) return k;
+    if (c === 0x5c) {
+      if (text.charCodeAt(k + 1) === 0x0a) return k + 1;
       k++;
-    } else if (c === "'") {
-      if (text[k + 1] !== "'") return k;
+    } else if (c === 0x27) {
+      if (text.charCodeAt(k + 1) !== 0x27) return k;
       k++;
     }
   }
   return text.length;
 }
 
-/** The next `quote` on the line, or the end of the line. */
-function closeOnLine(text: string, open: number, quote: string): number {
-  for (let k = open + 1; k < text.length; k++) if (text[k] === quote || text[k] === '\n') return k;
+/** The next `quote` (a character code) on the line, or the end of the line. */
+function closeOnLine(text: string, open: number, quote: number): number {
+  for (let k = open + 1; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === quote || c === 0x0a) return k;
+  }
   return text.length;
 }
 

@@ -1,6 +1,6 @@
 import { countNewlines, lineCounter } from '../../lines.js';
 import { LineStateIndex } from './line-states.js';
-import { lineEnd, type MetaCommand, readMeta } from './meta-scan.js';
+import { lineEnd, type MetaCommand, readMetaToken } from './meta-scan.js';
 import {
   dollarAfterNumber,
   isEscapeString,
@@ -55,11 +55,16 @@ export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | Ambig
  */
 export interface LineStates {
   add(state: string, first: number, last: number): void;
+  /** A meta-command starts at `at` (offset into the whole script). */
+  command?(at: number): void;
   /** Holds so many that a state more matters only by its kind: a comment is then `/*`. */
   readonly full?: boolean;
 }
 
-const VARIABLE_CHAR = /[A-Za-z0-9_\x80-\xff]/;
+/** Characters of a variable's name (`:name`), by code: 1 for one. */
+const VARIABLE_CHAR = new Uint8Array(256);
+for (let b = 0; b < 256; b++)
+  VARIABLE_CHAR[b] = /[A-Za-z0-9_\x80-\xff]/.test(String.fromCharCode(b)) ? 1 : 0;
 
 export function scanMetaCommands(text: string): MetaCommand[] {
   return scanPsql(text).filter((t): t is { kind: 'meta' } & MetaCommand => t.kind === 'meta');
@@ -84,18 +89,21 @@ export function scanPsql(text: string): PsqlToken[] {
 export function scanPsqlTo(
   text: string,
   lineStates?: LineStates,
+  sink?: TokenSink,
+  copyEnds: number[] = copyEndStarts(text),
 ): { tokens: PsqlToken[]; reopen: string } {
   const tokens: PsqlToken[] = [];
+  const out = sink ?? tokens;
   let from = 0;
   let lines = 0;
-  for (const at of copyEndStarts(text)) {
+  for (const at of copyEnds) {
     const to = Math.min(lineEnd(text, at) + 1, text.length);
     // A slice is a view of the text in V8, not a copy.
-    scanSegment(text.slice(from, at), { offset: from, lines }, tokens, lineStates);
+    scanSegment(text.slice(from, at), { offset: from, lines }, out, lineStates);
     lines += countNewlines(text, from, to);
     from = to;
   }
-  const last = scanSegment(text.slice(from), { offset: from, lines }, tokens, lineStates);
+  const last = scanSegment(text.slice(from), { offset: from, lines }, out, lineStates);
   return { tokens, reopen: last };
 }
 
@@ -103,9 +111,22 @@ export function scanPsqlTo(
  * scanPsql, and the states the text's lines start in, by offset: what
  * lib/psql/guard/hidden-commands.ts follows psql's other readings from, without a scan of its own.
  */
-export function scanPsqlLines(text: string): { tokens: PsqlToken[]; lines: LineStateIndex } {
+export function scanPsqlLines(
+  text: string,
+  sink?: TokenSink,
+): { tokens: PsqlToken[]; lines: LineStateIndex } {
   const lines = new LineStateIndex();
-  return { tokens: scanPsqlTo(text, lines).tokens, lines };
+  lines.copyEnds = copyEndStarts(text);
+  return { tokens: scanPsqlTo(text, lines, sink, lines.copyEnds).tokens, lines };
+}
+
+/**
+ * Takes the tokens as the scan finds them, in order (an array will do). One that acts on each
+ * as it comes keeps none alive past it: a dump's COPY data has a command (`\N`) or a `:name`
+ * on most rows, and an array of them all lived long enough to be copied by the collector.
+ */
+export interface TokenSink {
+  push(token: PsqlToken): unknown;
 }
 
 /**
@@ -131,51 +152,102 @@ export const isCopyEnd = (line: string) => line === '\\.' || line === '\\.\r';
 function scanSegment(
   text: string,
   at: { offset: number; lines: number },
-  out: PsqlToken[],
+  sink: TokenSink,
   lineStates?: LineStates,
 ): string {
-  const first = out.length;
+  const out = new Placed(sink, at);
   const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
   let reopen = '';
   let metaEnd = -1;
+  const notes = lineStates && new ConstructLines(text, lineStates, at.offset);
   const { length } = text;
   for (let i = 0; i < length; ) {
-    // Most of a script (COPY data, words, numbers) is characters that start nothing: skipped
-    // a code at a time, without a call each.
-    if (PLAIN[text.charCodeAt(i)] === 1) {
-      i = pastPlain(text, i + 1);
+    const past = pastNothing(text, i);
+    if (past > i) {
+      i = past;
       continue;
     }
-    if (i === metaEnd && text.startsWith('\\\\', i)) {
-      i += 2; // `\\` right after a command's arguments goes back to SQL
+    if (i === metaEnd && text.charCodeAt(i) === BACKSLASH && text.charCodeAt(i + 1) === BACKSLASH) {
+      i += 2; // `\\\\` right after a command's arguments goes back to SQL
       continue;
     }
-    const found = out.length;
+    out.forget();
     const end = scanAt(text, i, positions, out);
-    if (out.length > found && out[found]?.kind === 'meta') metaEnd = end;
+    if (out.last?.kind === 'meta') {
+      metaEnd = end;
+      lineStates?.command?.(out.last.start);
+    }
     if (end >= length && text.endsWith('\n')) reopen = reopening(text, i);
-    if (lineStates && end - i > 2) noteLineStates(text, i, end, lineStates, at.offset);
+    notes?.construct(i, end);
     i = end;
   }
-  if (at.offset > 0 || at.lines > 0) shift(out, first, at);
   return reopen;
 }
 
-/** Where the run of plain characters from `i` ends. */
-function pastPlain(text: string, i: number): number {
-  const { length } = text;
-  while (i < length && PLAIN[text.charCodeAt(i)] === 1) i++;
+/**
+ * Past what starts nothing at `i`: most of a script (COPY data, words, numbers) is characters
+ * that start nothing, skipped a code at a time without a call each, and so is a `-` or `/`
+ * that starts no comment. `i` itself where something may start.
+ */
+function pastNothing(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (PLAIN[c] === 1) {
+    const { length } = text;
+    let k = i + 1;
+    while (k < length && PLAIN[text.charCodeAt(k)] === 1) k++;
+    return k;
+  }
+  if (c === DASH) return text.charCodeAt(i + 1) === DASH ? i : i + 1;
+  if (c === SLASH) return text.charCodeAt(i + 1) === STAR ? i : i + 1;
   return i;
 }
 
-/** Moves the tokens from `first` on, found in a piece of a text, to where they are in it. */
-function shift(out: PsqlToken[], first: number, at: { offset: number; lines: number }): void {
-  for (let k = first; k < out.length; k++) {
-    const token = out[k] as PsqlToken;
-    token.start += at.offset;
-    token.end += at.offset;
-    token.line += at.lines;
-    if (token.kind === 'ambiguous') token.at += at.offset;
+/** Notes the states of the line starts inside constructs (noteLineStates) as a scan meets them. */
+class ConstructLines {
+  /** The first newline at or after the last construct's start: looked up again once past. */
+  private newline = -1;
+
+  constructor(
+    private readonly text: string,
+    private readonly states: LineStates,
+    private readonly offset: number,
+  ) {}
+
+  /** The construct from `i` to `end`: whether it spans lines is one comparison. */
+  construct(i: number, end: number): void {
+    if (end - i <= 2) return;
+    if (this.newline < i) this.newline = this.text.indexOf('\n', i) >>> 0; // none: past all
+    if (this.newline < end)
+      noteLineStates(this.text, i, end, this.states, this.offset, this.newline);
+  }
+}
+
+/**
+ * Passes on the tokens found in a piece of a text, moved to where they are in the text, and
+ * remembers the last one (scanAt reports at most one per call).
+ */
+class Placed {
+  last: PsqlToken | undefined;
+
+  forget(): void {
+    this.last = undefined;
+  }
+
+  constructor(
+    private readonly sink: TokenSink,
+    private readonly at: { offset: number; lines: number },
+  ) {}
+
+  push(token: PsqlToken): void {
+    const { offset, lines } = this.at;
+    if (offset > 0 || lines > 0) {
+      token.start += offset;
+      token.end += offset;
+      token.line += lines;
+      if (token.kind === 'ambiguous') token.at += offset;
+    }
+    this.last = token;
+    this.sink.push(token);
   }
 }
 
@@ -189,12 +261,8 @@ function noteLineStates(
   end: number,
   states: LineStates,
   offset: number,
+  nl: number,
 ): void {
-  // Only inside the construct: the next newline of the text may be far past it (indexOf
-  // would look there once per literal of a long line).
-  let nl = i;
-  while (nl < end && text.charCodeAt(nl) !== 10) nl++;
-  if (nl >= end) return;
   if (text[i] !== '/') {
     const last = text.lastIndexOf('\n', end - 1);
     states.add(reopening(text, i), offset + nl + 1, offset + last + 1);
@@ -218,6 +286,7 @@ function noteLineStates(
  */
 const PLAIN = new Uint8Array(65536).fill(1);
 for (const c of '\\:\'"$-/') PLAIN[c.charCodeAt(0)] = 0;
+const [BACKSLASH, COLON, QUOTE, DASH, SLASH, STAR] = [..."\\:'-/*"].map((c) => c.charCodeAt(0));
 
 /** Line numbers and word starts of one text, each remembered as the scan goes forward. */
 interface Positions {
@@ -226,20 +295,21 @@ interface Positions {
 }
 
 /** Reads what starts at `i`, reporting tokens to `out`; returns where the next thing starts. */
-function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: PsqlToken[]) {
-  const c = text[i];
-  if (c === '\\') {
+function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: TokenSink) {
+  const code = text.charCodeAt(i);
+  if (code === BACKSLASH) {
     // psql's SQL lexer reads `\;` and `\:` as a plain `;` and `:` (no command, no variable).
-    if (text[i + 1] === ';' || text[i + 1] === ':') return i + 2;
-    const cmd = readMeta(text, i, lineAt(i));
-    if (cmd) out.push({ kind: 'meta', ...cmd });
-    return cmd ? cmd.end : i + 2;
+    const next = text.charCodeAt(i + 1);
+    if (next === 0x3b || next === COLON) return i + 2;
+    const cmd = readMetaToken(text, i, lineAt(i));
+    if (!cmd) return i + 2;
+    const { end } = cmd; // before the sink moves the token to where it is in the whole text
+    out.push(cmd);
+    return end;
   }
-  if (c === ':')
-    return readColon(text, i, (name, end) =>
-      out.push({ kind: 'variable', name, line: lineAt(i), start: i, end }),
-    );
-  if (c === "'" && !isEscapeString(text, i)) {
+  if (code === COLON) return readColon(text, i, lineAt, out);
+  const c = text[i];
+  if (code === QUOTE && !isEscapeString(text, i)) {
     const { end, ambiguous: at } = plainQuoteEnd(text, i);
     if (at !== undefined)
       out.push({ kind: 'ambiguous', cause: 'backslash', line: lineAt(at), start: i, end, at });
@@ -253,10 +323,22 @@ function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: 
 }
 
 /** Past `::` (a cast) or `:name` (reported); `:'name'` and `:"name"` are quoted, and safe. */
-function readColon(text: string, at: number, found: (name: string, end: number) => void): number {
-  if (text[at + 1] === ':') return at + 2;
+function readColon(
+  text: string,
+  at: number,
+  lineAt: (at: number) => number,
+  out: TokenSink,
+): number {
+  if (text.charCodeAt(at + 1) === COLON) return at + 2;
   let k = at + 1;
-  while (k < text.length && VARIABLE_CHAR.test(text[k] as string)) k++;
-  if (k > at + 1) found(text.slice(at + 1, k), k);
-  return Math.max(k, at + 1);
+  while (VARIABLE_CHAR[text.charCodeAt(k)] === 1) k++;
+  if (k > at + 1)
+    out.push({
+      kind: 'variable',
+      name: text.slice(at + 1, k),
+      line: lineAt(at),
+      start: at,
+      end: k,
+    });
+  return k;
 }

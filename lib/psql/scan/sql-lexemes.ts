@@ -7,6 +7,11 @@
 
 /** A character of an identifier or a number, as psql's lexer takes them in. */
 const IDENT = /[A-Za-z0-9_$\x80-\xff]/;
+/** IDENT by character code (1: in it), for the loops that run over every character. */
+const IDENT_CODE = new Uint8Array(256);
+for (let b = 0; b < 256; b++) IDENT_CODE[b] = IDENT.test(String.fromCharCode(b)) ? 1 : 0;
+/** Whether the character at `at` (none outside the text) is one of an identifier or number. */
+const identAt = (text: string, at: number) => IDENT_CODE[text.charCodeAt(at)] === 1;
 const DOLLAR_TAG = /^\$([A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$/;
 
 /**
@@ -86,21 +91,21 @@ function dashCommentEnd(text: string, from: number): number {
 
 /** E'...' (or e'...') strings treat backslash as an escape; E must start a token. */
 export function isEscapeString(text: string, quote: number): boolean {
-  return /[eE]/.test(text[quote - 1] ?? '') && !IDENT.test(text[quote - 2] ?? '');
+  const e = text.charCodeAt(quote - 1);
+  return (e === 0x45 || e === 0x65) && !identAt(text, quote - 2);
 }
 
 /** A '...' literal as psql reads it by default; where it would read it otherwise, if anywhere. */
 export function plainQuoteEnd(text: string, from: number): { end: number; ambiguous?: number } {
   let ambiguous: number | undefined;
-  let backslashes = 0;
-  for (let k = from + 1; k < text.length; k++) {
-    const c = text[k];
-    if (c === "'") {
-      if (backslashes % 2 === 1) ambiguous ??= k;
-      if (text[k + 1] !== "'") return { end: k + 1, ambiguous };
-      k++;
-    }
-    backslashes = c === '\\' ? backslashes + 1 : 0;
+  // From quote to quote (indexOf: most of a literal is passed natively); the backslashes right
+  // before a quote are counted back from it, which no quote is among.
+  for (let k = text.indexOf("'", from + 1); k >= 0; k = text.indexOf("'", k + 1)) {
+    let before = k - 1;
+    while (before > from && text.charCodeAt(before) === 0x5c) before--;
+    if ((k - 1 - before) % 2 === 1) ambiguous ??= k;
+    if (text.charCodeAt(k + 1) !== 0x27) return { end: k + 1, ambiguous };
+    k++;
   }
   return { end: text.length, ambiguous };
 }
@@ -120,10 +125,11 @@ function blockCommentEnd(text: string, from: number): number {
 function blockComment(text: string, from: number): { end: number; depth: number } {
   let depth = 0;
   for (let k = from; k < text.length - 1; k++) {
-    if (text[k] === '/' && text[k + 1] === '*') {
+    const c = text.charCodeAt(k);
+    if (c === 0x2f && text.charCodeAt(k + 1) === 0x2a) {
       depth++;
       k++;
-    } else if (text[k] === '*' && text[k + 1] === '/') {
+    } else if (c === 0x2a && text.charCodeAt(k + 1) === 0x2f) {
       depth--;
       k++;
       if (depth === 0) return { end: k + 1, depth };
@@ -133,11 +139,12 @@ function blockComment(text: string, from: number): { end: number; depth: number 
 }
 
 function quoteEnd(text: string, from: number, quote: string, backslashEscapes: boolean): number {
+  const q = quote.charCodeAt(0);
   for (let k = from + 1; k < text.length; k++) {
-    const c = text[k];
-    if (backslashEscapes && c === '\\') k++;
-    else if (c === quote) {
-      if (text[k + 1] === quote) k++;
+    const c = text.charCodeAt(k);
+    if (backslashEscapes && c === 0x5c) k++;
+    else if (c === q) {
+      if (text.charCodeAt(k + 1) === q) k++;
       else return k + 1;
     }
   }

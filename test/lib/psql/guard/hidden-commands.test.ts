@@ -108,6 +108,17 @@ t.test('a command that fails makes psql drop the rest of its line', async (t) =>
   t.match(hiddenCommand('\\echo a \\:" x\n\\! touch x\n', tainted), { line: 2 });
 });
 
+t.test('a line that starts inside a literal drops SQL only after a command on it', async (t) => {
+  // Line 2 closes the literal, then runs \echo: if it fails, `select '` is dropped.
+  t.match(hiddenCommand("select 'a\nb' \\echo x \\\\ select '\n\\! touch x\n';\n", tainted), {
+    line: 3,
+    from: { line: 2, dropped: true },
+  });
+  // The `\\` of line 2 is inside the literal: no command there, nothing to drop.
+  t.equal(hiddenCommand("select 'a\nb \\\\ c\n';\n\\echo ok\n", tainted), undefined);
+  t.equal(hiddenCommand("select 'a\nb \\\\ c\n\\! x';\n", tainted), undefined);
+});
+
 const ENCODINGS = ['SJIS', 'SHIFT_JIS_2004', 'BIG5', 'GBK', 'UHC', 'JOHAB', 'GB18030'];
 
 /** The client encodings under which psql runs `\! touch` in `payload`, one psql each. */

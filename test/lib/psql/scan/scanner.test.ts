@@ -138,4 +138,11 @@ t.test('the lines that end COPY data', async (t) => {
     ['echo'],
     'the text after one is scanned afresh',
   );
+  // Offsets after a `\.` line are the whole text's: a command right after another is found.
+  t.same(
+    scanPsql('\\x\n\\.\n\\\\\\! x\n\\echo a \\o f\n').map(
+      (m) => `${m.kind === 'meta' && m.name}@${m.start}`,
+    ),
+    ['x@0', '\\@6', '!@8', 'echo@13', 'o@21'],
+  );
 });

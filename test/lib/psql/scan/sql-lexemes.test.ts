@@ -41,6 +41,11 @@ t.test("'...' with an odd run of backslashes before a quote is ambiguous", async
   t.same(plainQuoteEnd("'a\\' b'", 0), { end: 4, ambiguous: 3 });
   t.same(plainQuoteEnd("'a\\\\' b'", 0), { end: 5, ambiguous: undefined });
   t.same(plainQuoteEnd("'a''b'", 0), { end: 6, ambiguous: undefined });
+  // The run is what comes right before the quote: a doubled quote ends one.
+  t.same(plainQuoteEnd("'a''\\' b'", 0), { end: 6, ambiguous: 5 });
+  t.same(plainQuoteEnd("'\\''\\\\' b'", 0), { end: 7, ambiguous: 2 });
+  t.same(plainQuoteEnd("'\\\\\\'", 0), { end: 5, ambiguous: 4 });
+  t.same(plainQuoteEnd("'a\\", 0), { end: 3, ambiguous: undefined }, 'open to the end');
 });
 
 t.test('what reopens a construct carried over a line end', async (t) => {
