@@ -13,15 +13,16 @@ import { tempDir } from '../../../../helpers/tmp.js';
 
 /**
  * A restricted step's inlining is part of the step: it counts against step_timeout and stops
- * on cancel (docs/prepare.md, "Limits"). The script includes a 100 KB file 200 times: 20 MB
- * to read, scan and put in place, seconds of work for the inlining task.
+ * on cancel (docs/prepare.md, "Limits"). The script includes a 100 KB file 1,000 times: 100 MB
+ * to read, scan and put in place, seconds of work for the inlining task even at the scan's
+ * 150 MB/s, so the timeout and the cancel land while it runs.
  */
 const RESTRICTED = { psql_restrict: true, host_files: true };
 
 async function bigIncludeSet(t: Parameters<typeof tempDir>[0]): Promise<string> {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'b.sql'), 'select 1;\n'.repeat(10_000));
-  await writeFile(join(dir, 'a.sql'), '\\i b.sql\n'.repeat(200));
+  await writeFile(join(dir, 'a.sql'), '\\i b.sql\n'.repeat(1000));
   return join(dir, 'a.sql');
 }
 
