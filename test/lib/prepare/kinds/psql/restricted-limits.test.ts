@@ -43,13 +43,13 @@ function watchTasks(e: TestEngine) {
 }
 
 t.test('an inlining that runs past step_timeout fails the step with timeout', async (t) => {
-  const e = await testEngine(t, { config: { ...RESTRICTED, step_timeout: '500ms' } });
+  const e = await testEngine(t, { config: { ...RESTRICTED, step_timeout: '1ms' } });
   const { seen } = watchTasks(e);
   const { job } = await prepare(e, { psql_args: ['-f', await bigIncludeSet(t)] });
   t.equal(job.status, 'failed');
   t.match(job.error, {
     code: 'timeout',
-    message: /^step 1 \(execute-0\) ran longer than step_timeout \(500ms\) and was stopped$/,
+    message: /^step 1 \(execute-0\) ran longer than step_timeout \(1ms\) and was stopped$/,
   });
   t.equal(seen.inline.length, 1);
   t.match(await seen.inline[0], /^stopped: /, 'the inlining task was ended, not waited for');
