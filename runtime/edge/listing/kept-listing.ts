@@ -70,38 +70,73 @@ export class KeptListing {
     if (this.open.keys.length >= CHUNK_ROWS) this.seal();
   }
 
-  /**
-   * Sets the row of a key: replaces it, inserts it in key order, or (undefined) removes it. A
-   * key after `through` is not kept: ignored.
-   */
+  /** Sets the row of a key: replaces it, inserts it in key order, or (undefined) removes it. */
   put(key: string, row: string | undefined): void {
-    if (this.through !== undefined && key > this.through) return;
+    this.putAll(new Map([[key, row]]));
+  }
+
+  /**
+   * Sets the rows of these keys (undefined removes one), each chunk decoded and encoded once
+   * however many of its rows change. Keys after `through` are not kept: ignored.
+   */
+  putAll(changes: Map<string, string | undefined>): void {
     this.seal();
-    const at = this.chunkFor(key);
+    const through = this.through;
+    const keys = [...changes.keys()].filter((k) => through === undefined || k <= through);
+    keys.sort();
+    // From the last chunk back, so that splitting or dropping one leaves earlier indexes valid.
+    for (let end = keys.length; end > 0; ) {
+      const at = this.chunkFor(keys[end - 1] as string);
+      let start = end - 1;
+      while (start > 0 && this.chunkFor(keys[start - 1] as string) === at) start--;
+      this.change(at, keys.slice(start, end), changes);
+      end = start;
+    }
+  }
+
+  /** Applies the changes of `keys` (all of chunk `at`, or of no chunk when there is none). */
+  private change(at: number, keys: string[], changes: Map<string, string | undefined>): void {
     const chunk = this.chunks[at];
-    if (!chunk) {
-      if (row !== undefined) this.append(key, row);
-      this.seal();
-      return;
+    const chunkKeys = chunk ? [...chunk.keys] : [];
+    const rows = chunk ? rowsOf(chunk) : [];
+    for (const key of keys) {
+      const row = changes.get(key);
+      const i = lowerBound(chunkKeys, key);
+      const present = chunkKeys[i] === key;
+      if (present) {
+        chunkKeys.splice(i, 1);
+        rows.splice(i, 1);
+        this.keyBytes -= key.length;
+        this.count--;
+      }
+      if (row !== undefined) {
+        chunkKeys.splice(i, 0, key);
+        rows.splice(i, 0, row);
+        this.keyBytes += key.length;
+        this.count++;
+      }
     }
-    const rows = rowsOf(chunk);
-    const i = lowerBound(chunk.keys, key);
-    const present = chunk.keys[i] === key;
-    if (row === undefined && !present) return;
-    const keys = [...chunk.keys];
-    if (present) {
-      keys.splice(i, 1);
-      rows.splice(i, 1);
-      this.keyBytes -= key.length;
-      this.count--;
+    if (chunk) this.replace(at, chunkKeys, rows);
+    else if (chunkKeys.length > 0) this.chunks.push(this.encode(chunkKeys, rows));
+  }
+
+  /** How many chunks have no JSON bytes yet (to make before sending the listing as JSON). */
+  get jsonToMake(): number {
+    let n = 0;
+    for (const c of this.chunks) if (!c.json) n++;
+    return n;
+  }
+
+  /** Makes the JSON bytes of up to `max` chunks that lack them; says whether none lack them. */
+  makeJson(max: number): boolean {
+    this.sentAsJson = true;
+    let made = 0;
+    for (const c of this.chunks) {
+      if (c.json) continue;
+      if (made++ === max) return false;
+      this.jsonOf(c);
     }
-    if (row !== undefined) {
-      keys.splice(i, 0, key);
-      rows.splice(i, 0, row);
-      this.keyBytes += key.length;
-      this.count++;
-    }
-    this.replace(at, keys, rows);
+    return true;
   }
 
   /** The rows' bytes in key order, one buffer a chunk: NDJSON lines, or JSON texts with commas. */
@@ -171,14 +206,15 @@ export class KeptListing {
     return chunk;
   }
 
-  /** After a change to chunk `at`: new buffers; dropped when empty, split when too big. */
+  /** After a change to chunk `at`: new buffers; dropped when empty, split when over twice its size. */
   private replace(at: number, keys: string[], rows: string[]): void {
     this.encodedBytes -= encodedLength(this.chunks[at] as Chunk);
     if (keys.length === 0) this.chunks.splice(at, 1);
     else if (keys.length > 2 * CHUNK_ROWS) {
-      const half = keys.length >> 1;
-      const tail = this.encode(keys.splice(half), rows.splice(half));
-      this.chunks.splice(at, 1, this.encode(keys, rows), tail);
+      const pieces: Chunk[] = [];
+      for (let i = 0; i < keys.length; i += CHUNK_ROWS)
+        pieces.push(this.encode(keys.slice(i, i + CHUNK_ROWS), rows.slice(i, i + CHUNK_ROWS)));
+      this.chunks.splice(at, 1, ...pieces);
     } else this.chunks[at] = this.encode(keys, rows);
   }
 

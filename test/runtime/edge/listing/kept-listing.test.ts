@@ -148,3 +148,52 @@ t.test('kept in part: the first chunks that fit, later keys ignored', async (t) 
   ended.endHere();
   t.equal(ended.through, key(9), 'ended by its reader: kept in part up to its last row');
 });
+
+t.test(
+  'many changes at once: each chunk encoded once, split in pieces when it grows',
+  async (t) => {
+    const l = new KeptListing(1);
+    const model = new Map<string, string>();
+    for (let i = 0; i < 3 * CHUNK_ROWS; i++) {
+      l.append(key(i * 10), text(key(i * 10), 0));
+      model.set(key(i * 10), text(key(i * 10), 0));
+    }
+    const before = l.body(true);
+    const changes = new Map<string, string | undefined>();
+    for (let i = 0; i < 3 * CHUNK_ROWS; i++)
+      for (const d of [1, 2]) changes.set(key(i * 10 + d), text(key(i * 10 + d), 1));
+    for (let i = 0; i < 40; i++) changes.set(key(i * 10), undefined); // first chunk only
+    changes.set(key(99_999), text(key(99_999), 2)); // after every key
+    l.putAll(changes);
+    for (const [k, row] of changes) {
+      if (row === undefined) model.delete(k);
+      else model.set(k, row);
+    }
+    check(t, l, model, 'after the batch');
+    const after = l.body(true);
+    t.ok(after.length >= 8, 'chunks past twice their size split in pieces');
+    t.notOk(
+      after.some((b) => before.includes(b)),
+      'every chunk changed, each made anew',
+    );
+  },
+);
+
+t.test('JSON bytes made a few chunks at a time', async (t) => {
+  const l = new KeptListing(1);
+  const model = new Map<string, string>();
+  for (let i = 0; i < 5 * CHUNK_ROWS; i++) {
+    l.append(key(i), text(key(i), 0));
+    model.set(key(i), text(key(i), 0));
+  }
+  l.body(true);
+  t.equal(l.jsonToMake, 5);
+  t.notOk(l.makeJson(2), 'two made, three left');
+  t.equal(l.jsonToMake, 3);
+  t.ok(l.makeJson(3));
+  t.equal(l.jsonToMake, 0);
+  l.put(key(3), text(key(3), 7));
+  model.set(key(3), text(key(3), 7));
+  t.equal(l.jsonToMake, 0, 'a patched chunk of a listing sent as JSON gets its JSON at once');
+  check(t, l, model, 'made in steps');
+});

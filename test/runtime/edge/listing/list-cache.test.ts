@@ -177,6 +177,27 @@ t.test('bounded by bytes: a listing that does not fit is kept in part', async (t
   t.ok(none.cache.respond(none.src).stream);
 });
 
+t.test(
+  'a listing kept as NDJSON is sent as JSON after its JSON bytes are made in turns',
+  async (t) => {
+    const c = catalog(20_000);
+    await text(c.cache.respond(c.src, NDJSON));
+    const kept = c.cache.get('k');
+    t.ok((kept?.jsonToMake ?? 0) > 32, 'many chunks without JSON bytes');
+    const res = c.cache.respond(c.src);
+    t.ok(res.stream, 'streamed: made before it is sent');
+    t.ok((kept?.jsonToMake ?? 0) > 32, 'nothing made yet in this turn');
+    const reads = c.state.reads;
+    const body = text(res);
+    c.write(id(4), { id: id(4), v: 'meanwhile' });
+    c.cache.changed();
+    t.equal(await body, await c.rendered(), 'the same bytes, patched meanwhile');
+    t.equal(c.state.reads - reads, Math.ceil(20_001 / 500), 'only the rendering to compare read');
+    t.equal(kept?.jsonToMake, 0);
+    t.ok(c.cache.respond(c.src).chunks, 'then sent from its bytes');
+  },
+);
+
 t.test('many changes are not read back in one go: rendered again', async (t) => {
   const c = catalog(6000);
   await text(c.cache.respond(c.src, NDJSON));
