@@ -1,31 +1,42 @@
 /**
- * One listing kept rendered (runtime/edge/listing/list-cache.ts): its rows' JSON texts in key order, in chunks
- * of about CHUNK_ROWS rows. A write that changes a few rows costs re-encoding their chunks
- * only, and the listing leaves as the chunks' buffers in one vectored write, so sending it
- * costs what sending a file does. A chunk's buffers are never changed once made: a response
- * still sending the old ones is not disturbed by a patch.
+ * One listing kept rendered (runtime/edge/listing/list-cache.ts): its rows' JSON texts in key
+ * order, in chunks of about CHUNK_ROWS rows. A chunk holds its rows as NDJSON bytes only (each
+ * row followed by a newline), and its JSON bytes once the listing was sent as JSON: the row
+ * texts are not also kept as strings, so a listing costs about its size once per format sent.
+ * A write that changes a few rows costs re-encoding their chunks only, and the listing leaves
+ * as the chunks' buffers, so sending it costs what sending a file does. A chunk's buffers are
+ * never changed once made: a response still sending the old ones is not disturbed by a patch.
+ *
+ * A listing may be kept in part: its first rows, up to `through` (the cache's bytes did not
+ * hold it all, docs/api.md). The rows after `through` are not kept and changes to them are
+ * ignored; whoever sends it renders them from the catalog.
+ *
+ * Rows are JSON texts (JSON.stringify's): they hold no raw newline, so each newline byte of a
+ * chunk ends a row, and its JSON bytes are the same bytes with those newlines made commas.
  */
 
 export const CHUNK_ROWS = 256;
 
 interface Chunk {
   keys: string[];
-  rows: string[];
+  lines: Buffer;
   json?: Buffer;
-  ndjson?: Buffer;
 }
 
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
+const NEWLINE = 0x0a;
+const COMMA_BYTE = 0x2c;
 
 export class KeptListing {
   private readonly chunks: Chunk[] = [];
-  private rowBytes = 0;
+  /** Rows appended since the last full chunk, not yet encoded. */
+  private open: { keys: string[]; rows: string[] } = { keys: [], rows: [] };
+  private openBytes = 0;
   private encodedBytes = 0;
+  private keyBytes = 0;
   private count = 0;
-  /** The formats the listing was sent in, to encode again ahead after a patch. */
-  private readonly sentAs = new Set<boolean>();
+  private sentAsJson = false;
+  /** The last key kept when only the first rows are kept; undefined when all are. */
+  through: string | undefined;
 
   /** @param generation the catalog generation the rows are true at. */
   constructor(public generation: number) {}
@@ -34,56 +45,115 @@ export class KeptListing {
     return this.count;
   }
 
-  /** Memory held: the row texts and the chunk encodings made so far. */
+  /** Whether every row of the listing is kept (not only its first ones). */
+  get complete(): boolean {
+    return this.through === undefined;
+  }
+
+  /** Memory held: the encodings made, the rows not yet encoded, and the keys. */
   get bytes(): number {
-    return this.rowBytes + this.encodedBytes;
+    return this.encodedBytes + this.openBytes + this.keyBytes;
+  }
+
+  /** Encode JSON bytes too from here on, as chunks fill (the listing is being sent as JSON). */
+  sendsJson(): void {
+    this.sentAsJson = true;
   }
 
   /** Adds a row after every row so far (a listing being read in key order). */
   append(key: string, row: string): void {
-    let last = this.chunks[this.chunks.length - 1];
-    if (!last || last.keys.length >= CHUNK_ROWS) {
-      last = { keys: [], rows: [] };
-      this.chunks.push(last);
-    }
-    last.keys.push(key);
-    last.rows.push(row);
-    this.grow(row, 1);
-    this.forgetEncodings(last);
+    this.open.keys.push(key);
+    this.open.rows.push(row);
+    this.openBytes += Buffer.byteLength(row) + 1;
+    this.keyBytes += key.length;
+    this.count++;
+    if (this.open.keys.length >= CHUNK_ROWS) this.seal();
   }
 
   /** Sets the row of a key: replaces it, inserts it in key order, or (undefined) removes it. */
   put(key: string, row: string | undefined): void {
-    const at = this.chunkFor(key);
-    const chunk = this.chunks[at];
-    if (!chunk) {
-      if (row !== undefined) this.append(key, row);
-      return;
-    }
-    const i = lowerBound(chunk.keys, key);
-    const present = chunk.keys[i] === key;
-    if (present) this.grow(chunk.rows[i] as string, -1);
-    if (row === undefined) {
-      if (!present) return;
-      chunk.keys.splice(i, 1);
-      chunk.rows.splice(i, 1);
-    } else if (present) chunk.rows[i] = row;
-    else {
-      chunk.keys.splice(i, 0, key);
-      chunk.rows.splice(i, 0, row);
-    }
-    if (row !== undefined) this.grow(row, 1);
-    this.reshape(at, chunk);
+    this.putAll(new Map([[key, row]]));
   }
 
-  /** The listing's bytes as buffers to send in order: a JSON array, or NDJSON lines. */
-  body(ndjson: boolean): Buffer[] {
-    this.sentAs.add(ndjson);
-    if (ndjson) return this.chunks.map((c) => this.encoded(c, 'ndjson'));
-    const out: Buffer[] = [OPEN];
+  /**
+   * Sets the rows of these keys (undefined removes one), each chunk decoded and encoded once
+   * however many of its rows change. Keys after `through` are not kept: ignored.
+   */
+  putAll(changes: Map<string, string | undefined>): void {
+    this.seal();
+    const through = this.through;
+    const keys = [...changes.keys()].filter((k) => through === undefined || k <= through);
+    keys.sort();
+    // From the last chunk back, so that splitting or dropping one leaves earlier indexes valid.
+    for (let end = keys.length; end > 0; ) {
+      const at = this.chunkFor(keys[end - 1] as string);
+      let start = end - 1;
+      while (start > 0 && this.chunkFor(keys[start - 1] as string) === at) start--;
+      this.change(at, keys.slice(start, end), changes);
+      end = start;
+    }
+  }
+
+  /** Applies the changes of `keys` (all of chunk `at`, or of no chunk when there is none). */
+  private change(at: number, keys: string[], changes: Map<string, string | undefined>): void {
+    const chunk = this.chunks[at];
+    const chunkKeys = chunk ? [...chunk.keys] : [];
+    const rows = chunk ? rowsOf(chunk) : [];
+    for (const key of keys) {
+      const row = changes.get(key);
+      const i = lowerBound(chunkKeys, key);
+      const present = chunkKeys[i] === key;
+      if (present) {
+        chunkKeys.splice(i, 1);
+        rows.splice(i, 1);
+        this.keyBytes -= key.length;
+        this.count--;
+      }
+      if (row !== undefined) {
+        chunkKeys.splice(i, 0, key);
+        rows.splice(i, 0, row);
+        this.keyBytes += key.length;
+        this.count++;
+      }
+    }
+    if (chunk) this.replace(at, chunkKeys, rows);
+    else if (chunkKeys.length > 0) this.chunks.push(this.encode(chunkKeys, rows));
+  }
+
+  /** How many chunks have no JSON bytes yet (to make before sending the listing as JSON). */
+  get jsonToMake(): number {
+    let n = 0;
+    for (const c of this.chunks) if (!c.json) n++;
+    return n;
+  }
+
+  /** Makes the JSON bytes of up to `max` chunks that lack them; says whether none lack them. */
+  makeJson(max: number): boolean {
+    this.sentAsJson = true;
+    let made = 0;
     for (const c of this.chunks) {
+      if (c.json) continue;
+      if (made++ === max) return false;
+      this.jsonOf(c);
+    }
+    return true;
+  }
+
+  /** The rows' bytes in key order, one buffer a chunk: NDJSON lines, or JSON texts with commas. */
+  parts(ndjson: boolean): Buffer[] {
+    this.seal();
+    if (!ndjson) this.sentAsJson = true;
+    return this.chunks.map((c) => (ndjson ? c.lines : this.jsonOf(c)));
+  }
+
+  /** The whole listing's bytes as buffers to send in order: a JSON array, or NDJSON lines. */
+  body(ndjson: boolean): Buffer[] {
+    const parts = this.parts(ndjson);
+    if (ndjson) return parts;
+    const out: Buffer[] = [OPEN];
+    for (const p of parts) {
       if (out.length > 1) out.push(COMMA);
-      out.push(this.encoded(c, 'json'));
+      out.push(p);
     }
     out.push(CLOSE);
     return out;
@@ -91,7 +161,69 @@ export class KeptListing {
 
   /** Makes the encodings that the formats it was sent in need (after a patch, ahead of a send). */
   encodeAsSent(): void {
-    for (const ndjson of this.sentAs) this.body(ndjson);
+    this.seal();
+    if (this.sentAsJson) for (const c of this.chunks) this.jsonOf(c);
+  }
+
+  /** No row is appended after the ones so far: the listing is kept in part, up to them. */
+  endHere(): void {
+    this.seal();
+    const last = this.chunks[this.chunks.length - 1];
+    this.through = last ? (last.keys[last.keys.length - 1] as string) : '';
+  }
+
+  /**
+   * Keeps only the first chunks whose bytes fit `maxBytes`, the rest left to be rendered from
+   * the catalog (`through` is then the last key kept). Says whether it still keeps anything
+   * worth sending from (a whole listing, even of no rows, or some first rows).
+   */
+  truncate(maxBytes: number): boolean {
+    this.seal();
+    while (this.chunks.length > 0 && this.bytes > maxBytes) {
+      const last = this.chunks.pop() as Chunk;
+      this.encodedBytes -= encodedLength(last);
+      for (const k of last.keys) this.keyBytes -= k.length;
+      this.count -= last.keys.length;
+      const before = this.chunks[this.chunks.length - 1];
+      this.through = before ? (before.keys[before.keys.length - 1] as string) : '';
+    }
+    return this.complete || this.count > 0;
+  }
+
+  /** Encodes the rows appended since the last full chunk as a chunk of their own. */
+  private seal(): void {
+    if (this.open.keys.length === 0) return;
+    const { keys, rows } = this.open;
+    this.open = { keys: [], rows: [] };
+    this.openBytes = 0;
+    this.chunks.push(this.encode(keys, rows));
+  }
+
+  private encode(keys: string[], rows: string[]): Chunk {
+    const chunk: Chunk = { keys, lines: Buffer.from(`${rows.join('\n')}\n`) };
+    this.encodedBytes += chunk.lines.length;
+    if (this.sentAsJson) this.jsonOf(chunk);
+    return chunk;
+  }
+
+  /** After a change to chunk `at`: new buffers; dropped when empty, split when over twice its size. */
+  private replace(at: number, keys: string[], rows: string[]): void {
+    this.encodedBytes -= encodedLength(this.chunks[at] as Chunk);
+    if (keys.length === 0) this.chunks.splice(at, 1);
+    else if (keys.length > 2 * CHUNK_ROWS) {
+      const pieces: Chunk[] = [];
+      for (let i = 0; i < keys.length; i += CHUNK_ROWS)
+        pieces.push(this.encode(keys.slice(i, i + CHUNK_ROWS), rows.slice(i, i + CHUNK_ROWS)));
+      this.chunks.splice(at, 1, ...pieces);
+    } else this.chunks[at] = this.encode(keys, rows);
+  }
+
+  private jsonOf(c: Chunk): Buffer {
+    if (!c.json) {
+      c.json = commaSeparated(c.lines);
+      this.encodedBytes += c.json.length;
+    }
+    return c.json;
   }
 
   /** The chunk a key belongs in: the first whose last key is not below it, else the last. */
@@ -106,39 +238,24 @@ export class KeptListing {
     }
     return lo;
   }
+}
 
-  /** After a change: drop the chunk's encodings; drop it when empty, split it when too big. */
-  private reshape(at: number, chunk: Chunk): void {
-    this.forgetEncodings(chunk);
-    if (chunk.keys.length === 0) this.chunks.splice(at, 1);
-    else if (chunk.keys.length > 2 * CHUNK_ROWS) {
-      const half = chunk.keys.length >> 1;
-      const tail = { keys: chunk.keys.splice(half), rows: chunk.rows.splice(half) };
-      this.chunks.splice(at + 1, 0, tail);
-    }
-  }
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
 
-  private forgetEncodings(chunk: Chunk): void {
-    if (!chunk.json && !chunk.ndjson) return;
-    this.encodedBytes -= (chunk.json?.length ?? 0) + (chunk.ndjson?.length ?? 0);
-    chunk.json = undefined;
-    chunk.ndjson = undefined;
-  }
+const encodedLength = (c: Chunk) => c.lines.length + (c.json?.length ?? 0);
 
-  private encoded(c: Chunk, format: 'json' | 'ndjson'): Buffer {
-    let bytes = c[format];
-    if (!bytes) {
-      bytes = Buffer.from(format === 'json' ? c.rows.join(',') : `${c.rows.join('\n')}\n`);
-      c[format] = bytes;
-      this.encodedBytes += bytes.length;
-    }
-    return bytes;
-  }
+/** A chunk's row texts, decoded from its NDJSON lines. */
+function rowsOf(c: Chunk): string[] {
+  return c.lines.toString('utf8', 0, c.lines.length - 1).split('\n');
+}
 
-  private grow(row: string, sign: 1 | -1): void {
-    this.rowBytes += sign * Buffer.byteLength(row);
-    this.count += sign;
-  }
+/** NDJSON lines as JSON texts separated by commas: each newline a comma, the last one gone. */
+function commaSeparated(lines: Buffer): Buffer {
+  const out = Buffer.from(lines.subarray(0, lines.length - 1));
+  for (let i = out.indexOf(NEWLINE); i !== -1; i = out.indexOf(NEWLINE, i + 1)) out[i] = COMMA_BYTE;
+  return out;
 }
 
 /** The first index whose key is not below `key`. */

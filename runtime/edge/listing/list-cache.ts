@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { KeptListing } from './kept-listing.js';
 import { jsonArrayChunks, listResponse, ndjsonChunks, pages, type StreamedList } from './stream.js';
 
@@ -8,8 +9,9 @@ import { jsonArrayChunks, listResponse, ndjsonChunks, pages, type StreamedList }
  * catalog says changed since it was made, and sent as its chunks' bytes. A handler asks for its
  * response with `respond`.
  *
- * Bounded by bytes: a listing that does not fit is rendered per request and not kept, so
- * memory stays bounded whatever the number of rows.
+ * Bounded by bytes: a listing that does not fit what is left is kept in part, its first rows
+ * up to the bytes left, and the rest rendered per request; so memory stays bounded whatever
+ * the number of rows, and a listing larger than the bound still leaves mostly as kept bytes.
  */
 export class ListCache {
   /** Each kept listing, with what brings it to the current generation. */
@@ -41,10 +43,13 @@ export class ListCache {
     return entry.listing;
   }
 
-  /** Keeps a listing, and how to read it again, if it fits beside the others; says whether. */
+  /**
+   * Keeps a listing, and how to read it again, in part if only part fits beside the others;
+   * says whether any of it is kept.
+   */
   keep<T>(src: ListSource<T>, listing: KeptListing): boolean {
     this.entries.delete(src.key);
-    if (!this.fits(listing.bytes)) return false;
+    if (!listing.truncate(this.free())) return false;
     if (this.entries.size >= this.maxListings)
       this.drop(this.entries.keys().next().value as string);
     this.entries.set(src.key, { listing, patch: () => patched(this, src, listing) });
@@ -58,6 +63,22 @@ export class ListCache {
   /** Whether this many more bytes could still be kept. */
   fits(bytes: number): boolean {
     return this.size + bytes <= this.maxBytes;
+  }
+
+  /** Bytes not held, that one more listing could take. */
+  free(): number {
+    return Math.max(0, this.maxBytes - this.size);
+  }
+
+  /**
+   * Back within the bound after a listing grew (a patch, a format's encoding): the listing
+   * keeps the first chunks that fit beside the others, and is dropped when none do.
+   */
+  trim(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry || this.fits(0)) return;
+    const others = this.size - entry.listing.bytes;
+    if (!entry.listing.truncate(Math.max(0, this.maxBytes - others))) this.drop(key);
   }
 
   /** Bytes held. */
@@ -86,15 +107,20 @@ export class ListCache {
     for (const [key, { listing, patch }] of this.entries) {
       try {
         if (patch()) listing.encodeAsSent();
+        this.trim(key);
       } catch {
         this.drop(key); // the catalog closed under it, say: render it again if asked
       }
     }
-    if (!this.fits(0)) this.entries.clear();
   }
 }
 
-export const DEFAULT_LIST_CACHE_BYTES = 32 * 1024 * 1024;
+/**
+ * Enough for the state listing of a 100,000-state catalog (39 MiB) in both formats with room
+ * to spare (docs/performance.md, Catalog growth); an engine with fewer rows holds what its
+ * listings take, not this.
+ */
+export const DEFAULT_LIST_CACHE_BYTES = 128 * 1024 * 1024;
 
 /** A listing as the cache reads it: its pages, and what tells it which rows changed. */
 export interface ListSource<T> {
@@ -111,9 +137,9 @@ export interface ListSource<T> {
 }
 
 /**
- * A list response from a kept listing, patched to the current generation first; or, the first
- * time, rendered a page at a time as listResponse does, the rows kept when the whole listing
- * fits the cache.
+ * A list response from a kept listing, patched to the current generation first (its bytes
+ * alone, or its first rows' bytes followed by the rest rendered); or, the first time, rendered
+ * a page at a time as listResponse does, the rows kept as far as they fit the cache.
  */
 function cachedListResponse<T>(
   cache: ListCache,
@@ -124,58 +150,151 @@ function cachedListResponse<T>(
   const ndjson = listing.headers['content-type'] !== 'application/json';
   const kept = cache.get(src.key);
   if (kept && patched(cache, src, kept)) {
-    const chunks = kept.body(ndjson);
-    if (!cache.fits(0)) cache.drop(src.key); // too big now, with its encodings
-    return { status: 200, headers: listing.headers, chunks };
+    if (!ndjson && kept.jsonToMake > JSON_CHUNKS_A_TURN)
+      return { ...listing, stream: jsonMadeThenSent(cache, src, kept, accept) };
+    return keptResponse(cache, src, kept, ndjson, listing);
   }
   return { ...listing, stream: keepWhole(cache, src, ndjson) };
 }
 
+/** The response of a kept listing that is current: its bytes, or its first rows' and the rest. */
+function keptResponse<T>(
+  cache: ListCache,
+  src: ListSource<T>,
+  kept: KeptListing,
+  ndjson: boolean,
+  listing: StreamedList,
+): StreamedList {
+  const through = kept.through;
+  const parts = through === undefined ? kept.body(ndjson) : kept.parts(ndjson);
+  cache.trim(src.key); // a format's encoding made just now may not fit beside the others
+  if (through === undefined) return { status: 200, headers: listing.headers, chunks: parts };
+  const rest = restAfter(src, through, ndjson, parts.length > 0);
+  return { ...listing, stream: prefixThenRest(parts, rest, ndjson) };
+}
+
+/**
+ * Making a kept listing's JSON bytes from its NDJSON lines costs about 0.3 ms a chunk (a
+ * 100,000-row listing held the event loop 31 ms): made this many chunks a turn, then sent.
+ */
+const JSON_CHUNKS_A_TURN = 32;
+
+/**
+ * A kept listing sent as JSON for the first time: its JSON bytes made a few chunks a turn,
+ * then sent as it is then (patched meanwhile by commits, or rendered when it was let go).
+ */
+async function* jsonMadeThenSent<T>(
+  cache: ListCache,
+  src: ListSource<T>,
+  kept: KeptListing,
+  accept?: string,
+): AsyncGenerator<string | Uint8Array> {
+  // Past the bound the listing is cut back to what fits, its JSON bytes made in the response.
+  while (cache.fits(0) && !kept.makeJson(JSON_CHUNKS_A_TURN)) {
+    await nextTurn();
+    if (cache.get(src.key) !== kept) break;
+  }
+  cache.trim(src.key);
+  const res = cache.respond(src, accept);
+  if (res.chunks) yield* res.chunks;
+  else yield* res.stream ?? [];
+}
+
 /** Changed rows always patched rather than the listing rendered again, however small it is. */
 const ALWAYS_PATCHED_ROWS = 64;
+/**
+ * At most this many changed rows are read back in one go (one turn of the event loop, about
+ * 5 ms): past it, the listing is rendered again a page at a time instead.
+ */
+const MAX_PATCHED_ROWS = 1024;
 
 /**
  * Brings a kept listing to the current generation by rendering again the rows that changed;
- * false (and dropped) when the catalog no longer knows what changed, when so much changed that
- * rendering it all is as cheap, or when it outgrew the cache.
+ * false (and dropped) when the catalog no longer knows what changed, or when so much changed
+ * that rendering it all is as cheap or would hold the event loop too long. Changes after a
+ * listing kept in part are not its own: the rest is rendered when sent.
  */
 function patched<T>(cache: ListCache, src: ListSource<T>, kept: KeptListing): boolean {
   const now = src.generation();
   if (kept.generation === now) return true;
-  const changed = src.changedSince(kept.generation);
-  if (!changed || changed.size > kept.rows / 4 + ALWAYS_PATCHED_ROWS) {
+  const all = src.changedSince(kept.generation);
+  const through = kept.through;
+  const changed = through === undefined || !all ? all : [...all].filter((k) => k <= through);
+  const size = changed instanceof Set ? changed.size : changed?.length;
+  const bound = Math.min(kept.rows / 4, MAX_PATCHED_ROWS) + ALWAYS_PATCHED_ROWS;
+  if (size === undefined || size > bound) {
     cache.drop(src.key);
     return false;
   }
   kept.generation = now;
-  if (changed.size === 0) return true; // writes that touched no entry (the warm pool's, say)
-  const keys = [...changed];
+  if (size === 0) return true; // writes that touched no entry (the warm pool's, say)
+  const keys = [...(changed as Iterable<string>)];
   const rows = new Map(src.readKeys(keys).map((r) => [src.rowKey(r), JSON.stringify(r)]));
-  for (const key of keys) kept.put(key, rows.get(key));
-  if (cache.fits(0)) return true;
-  cache.drop(src.key);
-  return false;
+  kept.putAll(new Map(keys.map((k) => [k, rows.get(k)])));
+  return true;
+}
+
+/** The rows after `after`, rendered a page at a time: NDJSON lines, or JSON texts with commas. */
+async function* restAfter<T>(
+  src: ListSource<T>,
+  after: string,
+  ndjson: boolean,
+  afterRows: boolean,
+): AsyncGenerator<string> {
+  const read = (from: string | undefined, limit: number) => src.read(from ?? after, limit);
+  let first = !afterRows;
+  for await (const page of pages(read, src.rowKey)) {
+    let chunk = '';
+    for (const row of page) {
+      const text = JSON.stringify(row);
+      if (ndjson) chunk += `${text}\n`;
+      else chunk += first ? text : `,${text}`;
+      first = false;
+    }
+    yield chunk;
+  }
+}
+
+/** The kept first rows' buffers, then the rest rendered; framed as a JSON array or not. */
+async function* prefixThenRest(
+  parts: Buffer[],
+  rest: AsyncIterable<string>,
+  ndjson: boolean,
+): AsyncGenerator<Uint8Array | string> {
+  if (!ndjson) yield '[';
+  for (let i = 0; i < parts.length; i++) {
+    if (!ndjson && i > 0) yield ',';
+    yield parts[i] as Buffer;
+  }
+  yield* rest;
+  if (!ndjson) yield ']';
 }
 
 /**
- * Passes the rendered chunks on, encoded, keeping the rows while they still fit the cache.
- * Rows read across a write may be of either generation: the listing is kept as of the
- * generation it started at and patched at once, which reads those rows again.
+ * Passes the rendered chunks on, encoded, keeping the rows as far as they fit the cache: the
+ * chunks are encoded as they fill, in the format being sent, so that the next request for the
+ * listing only sends them. Rows read across a write may be of either generation: the listing
+ * is kept as of the generation it started at and patched at once, which reads those rows again.
  */
 async function* keepWhole<T>(
   cache: ListCache,
   src: ListSource<T>,
   ndjson: boolean,
 ): AsyncGenerator<Buffer> {
-  let kept: KeptListing | undefined = new KeptListing(src.generation());
+  cache.drop(src.key);
+  const kept = new KeptListing(src.generation());
+  if (!ndjson) kept.sendsJson();
+  let keeping = cache.free() > 0;
+  if (!keeping) kept.endHere(); // none of it
   const keep = (row: unknown, text: string) => {
-    if (!kept) return;
+    if (!keeping) return;
     kept.append(src.rowKey(row as T), text);
-    if (!cache.fits(kept.bytes)) kept = undefined; // too big: streamed every time
+    if (kept.bytes <= cache.free()) return;
+    keeping = false; // kept in part: its first rows
+    kept.endHere();
   };
   const source = pages(src.read, src.rowKey);
   const chunks = ndjson ? ndjsonChunks(source, keep) : jsonArrayChunks(source, keep);
   for await (const chunk of chunks) yield Buffer.from(chunk);
-  cache.drop(src.key);
-  if (kept && cache.keep(src, kept)) patched(cache, src, kept);
+  if (cache.keep(src, kept) && patched(cache, src, kept)) cache.trim(src.key);
 }

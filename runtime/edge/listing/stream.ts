@@ -7,7 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  */
 
 export const NDJSON = 'application/x-ndjson';
-export const PAGE_SIZE = 500;
+export const PAGE_SIZE = 250;
 
 export function wantsNdjson(accept: string | undefined): boolean {
   return accept?.toLowerCase().includes(NDJSON) ?? false;
@@ -17,7 +17,9 @@ export function wantsNdjson(accept: string | undefined): boolean {
  * Keyset pagination over a synchronous page reader. Each page after the first is read in a
  * turn of the event loop of its own: the reads are synchronous (the catalog is in this
  * thread's memory), and a 100,000-row listing read in one go held every other request for
- * seconds; a page of 500 rows takes a few milliseconds to read and render (docs/performance.md).
+ * seconds. A page of 250 rows takes 1-2 ms to read and render once warm, and up to 22 ms in
+ * the first listing after a start (sql.js's code and the catalog's pages still cold): pages
+ * of 500 held other requests twice as long (docs/performance.md, Catalog growth).
  */
 export async function* pages<T>(
   read: (after: string | undefined, limit: number) => T[],

@@ -49,7 +49,8 @@ t.test('built in order, then patched at random: always the model in key order', 
   l.put(key(5), text(key(5), 1));
   model.set(key(5), text(key(5), 1));
   check(t, l, model, 'one added to an empty listing');
-  t.equal(l.bytes, Buffer.byteLength(text(key(5), 1)) * 3 + 1, 'row, json and ndjson bytes');
+  const row = Buffer.byteLength(text(key(5), 1));
+  t.equal(l.bytes, row + 1 + row + key(5).length, 'ndjson and json bytes, and the key');
 });
 
 t.test('a patch re-encodes its chunk only, and never a buffer already sent', async (t) => {
@@ -79,8 +80,120 @@ t.test('a chunk that grows past twice its size splits; bytes follow the changes'
   }
   t.ok(l.body(true).length >= 2, 'split');
   check(t, l, model, 'after splits');
-  const rowBytes = [...model.values()].reduce((n, r) => n + Buffer.byteLength(r), 0);
+  const keyBytes = [...model.keys()].reduce((n, k) => n + k.length, 0);
   const { json, ndjson } = expected(model);
   const encoded = Buffer.byteLength(json) - 2 + Buffer.byteLength(ndjson);
-  t.equal(l.bytes, rowBytes + encoded - (l.body(true).length - 1), 'rows and encodings');
+  t.equal(l.bytes, keyBytes + encoded - (l.body(true).length - 1), 'encodings and keys');
+});
+
+t.test('the row texts are held once per format sent, not also as strings', async (t) => {
+  const l = new KeptListing(1);
+  const model = new Map<string, string>();
+  for (let i = 0; i < 3 * CHUNK_ROWS + 10; i++) {
+    l.append(key(i), text(key(i), i));
+    model.set(key(i), text(key(i), i));
+  }
+  const keyBytes = 6 * model.size;
+  const ndjsonBytes = Buffer.byteLength(expected(model).ndjson);
+  l.body(true);
+  t.equal(l.bytes, ndjsonBytes + keyBytes, 'sent as NDJSON: its bytes and the keys');
+  l.body(false);
+  const jsonBytes = ndjsonBytes - l.body(true).length; // a newline fewer a chunk
+  t.equal(l.bytes, ndjsonBytes + jsonBytes + keyBytes, 'then as JSON too: both');
+});
+
+t.test('JSON bytes made from the NDJSON lines keep escaped newlines and UTF-8', async (t) => {
+  const l = new KeptListing(1);
+  const model = new Map<string, string>();
+  for (let i = 0; i < CHUNK_ROWS + 3; i++) {
+    const row = JSON.stringify({ k: key(i), s: `line\nbreak ${i} 日本 \u2028 "q"` });
+    l.append(key(i), row);
+    model.set(key(i), row);
+  }
+  l.put(key(7), JSON.stringify({ k: key(7), s: 'x\ny' }));
+  model.set(key(7), JSON.stringify({ k: key(7), s: 'x\ny' }));
+  check(t, l, model, 'escaped');
+  t.same(JSON.parse(sent(l, false))[7], { k: key(7), s: 'x\ny' });
+});
+
+t.test('kept in part: the first chunks that fit, later keys ignored', async (t) => {
+  const l = new KeptListing(1);
+  const model = new Map<string, string>();
+  for (let i = 0; i < 4 * CHUNK_ROWS; i++) {
+    l.append(key(i), text(key(i), 0));
+    model.set(key(i), text(key(i), 0));
+  }
+  l.body(true);
+  const chunkBytes = l.bytes / 4;
+  t.ok(l.truncate(l.bytes), 'fits: kept whole');
+  t.ok(l.complete);
+  t.ok(l.truncate(Math.ceil(2.5 * chunkBytes)), 'two of four chunks fit');
+  t.notOk(l.complete);
+  t.equal(l.rows, 2 * CHUNK_ROWS);
+  t.equal(l.through, key(2 * CHUNK_ROWS - 1), 'through the last key kept');
+  t.ok(l.bytes <= 2.5 * chunkBytes, 'within the bytes given');
+  l.put(key(3 * CHUNK_ROWS), text(key(3 * CHUNK_ROWS), 9)); // after `through`
+  l.put(key(1), text(key(1), 9));
+  l.put(key(2 * CHUNK_ROWS - 1), undefined);
+  const first = [...model.entries()].slice(0, 2 * CHUNK_ROWS);
+  const want = new Map(first);
+  want.set(key(1), text(key(1), 9));
+  want.delete(key(2 * CHUNK_ROWS - 1));
+  check(t, l, want, 'patched before through only');
+  t.notOk(l.truncate(0), 'nothing fits: nothing worth keeping');
+  const empty = new KeptListing(1);
+  t.ok(empty.truncate(0), 'a whole listing of no rows is kept');
+  const ended = new KeptListing(1);
+  for (let i = 0; i < 10; i++) ended.append(key(i), text(key(i), 0));
+  ended.endHere();
+  t.equal(ended.through, key(9), 'ended by its reader: kept in part up to its last row');
+});
+
+t.test(
+  'many changes at once: each chunk encoded once, split in pieces when it grows',
+  async (t) => {
+    const l = new KeptListing(1);
+    const model = new Map<string, string>();
+    for (let i = 0; i < 3 * CHUNK_ROWS; i++) {
+      l.append(key(i * 10), text(key(i * 10), 0));
+      model.set(key(i * 10), text(key(i * 10), 0));
+    }
+    const before = l.body(true);
+    const changes = new Map<string, string | undefined>();
+    for (let i = 0; i < 3 * CHUNK_ROWS; i++)
+      for (const d of [1, 2]) changes.set(key(i * 10 + d), text(key(i * 10 + d), 1));
+    for (let i = 0; i < 40; i++) changes.set(key(i * 10), undefined); // first chunk only
+    changes.set(key(99_999), text(key(99_999), 2)); // after every key
+    l.putAll(changes);
+    for (const [k, row] of changes) {
+      if (row === undefined) model.delete(k);
+      else model.set(k, row);
+    }
+    check(t, l, model, 'after the batch');
+    const after = l.body(true);
+    t.ok(after.length >= 8, 'chunks past twice their size split in pieces');
+    t.notOk(
+      after.some((b) => before.includes(b)),
+      'every chunk changed, each made anew',
+    );
+  },
+);
+
+t.test('JSON bytes made a few chunks at a time', async (t) => {
+  const l = new KeptListing(1);
+  const model = new Map<string, string>();
+  for (let i = 0; i < 5 * CHUNK_ROWS; i++) {
+    l.append(key(i), text(key(i), 0));
+    model.set(key(i), text(key(i), 0));
+  }
+  l.body(true);
+  t.equal(l.jsonToMake, 5);
+  t.notOk(l.makeJson(2), 'two made, three left');
+  t.equal(l.jsonToMake, 3);
+  t.ok(l.makeJson(3));
+  t.equal(l.jsonToMake, 0);
+  l.put(key(3), text(key(3), 7));
+  model.set(key(3), text(key(3), 7));
+  t.equal(l.jsonToMake, 0, 'a patched chunk of a listing sent as JSON gets its JSON at once');
+  check(t, l, model, 'made in steps');
 });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { KeptListing } from '../../../../runtime/edge/listing/kept-listing.js';
 import { ListCache } from '../../../../runtime/edge/listing/list-cache.js';
-import { listResponse, NDJSON, pages } from '../../../../runtime/edge/listing/stream.js';
+import { listResponse, NDJSON, PAGE_SIZE, pages } from '../../../../runtime/edge/listing/stream.js';
 
 interface Row {
   id: string;
@@ -147,16 +147,71 @@ t.test('a listing read across a write is kept, and patched to the write', async 
   t.equal(await text(next), await c.rendered(NDJSON), 'with the write');
 });
 
-t.test('bounded by bytes: a listing that does not fit is streamed every time', async (t) => {
-  const c = catalog(1200, new ListCache(1000));
-  await text(c.cache.respond(c.src));
-  t.notOk(c.cache.respond(c.src).chunks);
-  t.equal(c.cache.size, 0);
-  const small = catalog(5, new ListCache(200));
-  await text(small.cache.respond(small.src));
-  t.ok(small.cache.respond(small.src).chunks, 'rows fit');
-  t.notOk(small.cache.get('k'), 'rows and both encodings do not: dropped after sending');
-  t.ok(small.cache.respond(small.src).stream);
+t.test('bounded by bytes: a listing that does not fit is kept in part', async (t) => {
+  const c = catalog(1200, new ListCache(20_000));
+  t.equal(await text(c.cache.respond(c.src, NDJSON)), await c.rendered(NDJSON));
+  const kept = c.cache.get('k');
+  t.ok(kept && !kept.complete && kept.rows > 0 && kept.rows < 1200, 'its first rows kept');
+  t.ok(c.cache.size <= 20_000, 'within the bound');
+  for (const accept of [NDJSON, undefined]) {
+    const reads = c.state.reads;
+    const keptRows = kept?.rows ?? 0; // fewer after this response, when its JSON bytes do not fit
+    const res = c.cache.respond(c.src, accept);
+    t.ok(res.stream, 'sent as a stream');
+    const body = await text(res);
+    const pagesAfter = Math.floor((1200 - keptRows) / PAGE_SIZE) + 1;
+    t.equal(c.state.reads - reads, pagesAfter, 'the rest read, not the kept rows');
+    t.equal(body, await c.rendered(accept), `${accept ?? 'json'}: the same bytes`);
+    t.ok(c.cache.size <= 20_000, 'within the bound with both formats');
+  }
+  const through = c.cache.get('k')?.through as string;
+  c.write(id(3), { id: id(3), v: 'before' });
+  c.write(id(1100), { id: id(1100), v: 'after' });
+  c.write(through, undefined);
+  c.cache.changed();
+  await new Promise((r) => setImmediate(r));
+  t.equal(c.state.keyReads, 1, 'patched: the changes before `through` read back');
+  for (const accept of [NDJSON, undefined])
+    t.equal(await text(c.cache.respond(c.src, accept)), await c.rendered(accept), 'current');
+  const none = catalog(50, new ListCache(0));
+  await text(none.cache.respond(none.src));
+  t.notOk(none.cache.get('k'), 'no bytes: nothing kept');
+  t.ok(none.cache.respond(none.src).stream);
+});
+
+t.test(
+  'a listing kept as NDJSON is sent as JSON after its JSON bytes are made in turns',
+  async (t) => {
+    const c = catalog(20_000);
+    await text(c.cache.respond(c.src, NDJSON));
+    const kept = c.cache.get('k');
+    t.ok((kept?.jsonToMake ?? 0) > 32, 'many chunks without JSON bytes');
+    const res = c.cache.respond(c.src);
+    t.ok(res.stream, 'streamed: made before it is sent');
+    t.ok((kept?.jsonToMake ?? 0) > 32, 'nothing made yet in this turn');
+    const reads = c.state.reads;
+    const body = text(res);
+    c.write(id(4), { id: id(4), v: 'meanwhile' });
+    c.cache.changed();
+    t.equal(await body, await c.rendered(), 'the same bytes, patched meanwhile');
+    t.equal(
+      c.state.reads - reads,
+      Math.ceil(20_001 / PAGE_SIZE),
+      'only the rendering to compare read',
+    );
+    t.equal(kept?.jsonToMake, 0);
+    t.ok(c.cache.respond(c.src).chunks, 'then sent from its bytes');
+  },
+);
+
+t.test('many changes are not read back in one go: rendered again', async (t) => {
+  const c = catalog(6000);
+  await text(c.cache.respond(c.src, NDJSON));
+  for (let i = 0; i < 1100; i++) c.write(id(i * 5), { id: id(i * 5), v: 'w' });
+  const res = c.cache.respond(c.src, NDJSON);
+  t.ok(res.stream, 'more than 1,024 changed rows of 6,000: rendered');
+  t.equal(c.state.keyReads, 0, 'none read back');
+  t.equal(await text(res), await c.rendered(NDJSON));
 });
 
 t.test('the cache keeps listings while their sum fits, and a bounded number of them', async (t) => {
@@ -167,10 +222,11 @@ t.test('the cache keeps listings while their sum fits, and a bounded number of t
     return l;
   };
   const src = (key: string) => ({ ...catalog(0, cache).src, key });
+  const bytes = (n: number) => listing(n).bytes;
   t.ok(cache.keep(src('a'), listing(60)));
-  t.notOk(cache.keep(src('b'), listing(60)), 'not beside the first');
+  t.notOk(cache.keep(src('b'), listing(60)), 'not beside the first (one chunk: all or none)');
   t.ok(cache.keep(src('a'), listing(90)), 'replacing the first');
-  t.equal(cache.size, 90);
+  t.equal(cache.size, bytes(90));
   cache.drop('a');
   t.equal(cache.size, 0);
   const few = new ListCache(100, 2);
