@@ -27,8 +27,11 @@ import {
 const N = Number(process.env.SQLRS_BENCH_N ?? 11);
 const WARMUP = Number(process.env.SQLRS_BENCH_WARMUP ?? 3);
 const MYSQL_URL = process.env.SQLRS_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/';
-/** How long each database lives before it goes, and the pause between requests. */
-const LIFE_MS = 300;
+/**
+ * How long each database lives before it goes, and the pause between requests
+ * (`SQLRS_BENCH_LIFE_MS`: a warm pool's refill that is still running slows a delete).
+ */
+const LIFE_MS = Number(process.env.SQLRS_BENCH_LIFE_MS ?? 300);
 const MYSQL_HIT = {
   prepare_kind: 'mysql',
   mysql_args: [
@@ -87,6 +90,19 @@ async function pgSession(dsn: string): Promise<pg.Client> {
   return c;
 }
 
+/**
+ * Buffers the server's checkpoints wrote while `fn` ran: every DROP DATABASE forces a
+ * checkpoint, and what it has to write out (pages others left dirty, files not yet synced) is
+ * most of what a drop costs.
+ */
+async function checkpointed(raw: pg.Client, fn: () => Promise<number>) {
+  const written = async () =>
+    Number((await raw.query('SELECT buffers_checkpoint AS b FROM pg_stat_bgwriter')).rows[0].b);
+  const before = await written();
+  const ms = await fn();
+  return { ms, buffers: (await written()) - before };
+}
+
 /** One PostgreSQL round: raw pair, raw forced drop, hit + DELETE, hit + forced DELETE, at once. */
 async function pgRound(e: BenchEngine, raw: pg.Client, stateDb: string, made: string[]) {
   const s: Sample = {};
@@ -95,7 +111,9 @@ async function pgRound(e: BenchEngine, raw: pg.Client, stateDb: string, made: st
   await sleep(LIFE_MS);
   s.rawCreate = await timed(() => raw.query(`CREATE DATABASE "${name}" TEMPLATE "${stateDb}"`));
   await sleep(LIFE_MS);
-  s.rawDrop = await timed(() => raw.query(`DROP DATABASE "${name}"`));
+  const rawDrop = await checkpointed(raw, () => timed(() => raw.query(`DROP DATABASE "${name}"`)));
+  s.rawDrop = rawDrop.ms;
+  s.rawDropBuffers = rawDrop.buffers;
 
   await sleep(LIFE_MS);
   await raw.query(`CREATE DATABASE "${name}" TEMPLATE "${stateDb}"`);
@@ -111,7 +129,9 @@ async function pgRound(e: BenchEngine, raw: pg.Client, stateDb: string, made: st
   if (stateDbOf(plain.result) !== stateDb) throw new Error('the hit came from another state');
   s.hit = plain.ms;
   await sleep(LIFE_MS);
-  s.apiDelete = await timedDelete(e, plain.result.instance_id, false);
+  const del = await checkpointed(raw, () => timedDelete(e, plain.result.instance_id, false));
+  s.apiDelete = del.ms;
+  s.apiDeleteBuffers = del.buffers;
 
   await sleep(LIFE_MS);
   const forced = await hit(e, HIT_REQUEST, made);
@@ -220,6 +240,9 @@ function printPg(label: string, m: Sample) {
   );
   console.log(
     `  for reference: raw DROP ... WITH (FORCE), a session open ${m.rawForced?.toFixed(2)} ms; DELETE at once after its hit ${m.apiAtOnce?.toFixed(2)} ms`,
+  );
+  console.log(
+    `  buffers the forced checkpoints wrote (median): during a raw DROP ${m.rawDropBuffers}, during a DELETE ${m.apiDeleteBuffers}`,
   );
 }
 
