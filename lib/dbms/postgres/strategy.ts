@@ -13,9 +13,8 @@ export const AUTO_FILE_COPY_BYTES = 48 * 1024 * 1024;
  * `auto` it is made with FILE_COPY at any size, which writes and fsyncs its files itself. A
  * WAL_LOG copy leaves its pages dirty and its files unsynced for the next checkpoint, and every
  * `DROP DATABASE` forces one: the next instance delete would wait for the copy made while its
- * test ran (docs/performance.md, "What a delete costs"). A WAL_LOG
- * clone made on request costs its delete nothing: dropped before a checkpoint, its dirty pages
- * are discarded unwritten.
+ * test ran (docs/performance.md, "What a delete costs"). A WAL_LOG clone made on request costs
+ * its delete nothing: dropped before a checkpoint, its dirty pages are discarded unwritten.
  */
 export function chooseStrategy(
   configured: CloneStrategy,
