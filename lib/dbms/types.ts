@@ -16,7 +16,7 @@ export interface DbmsServer {
   /** Connects, reads version and identity, checks the image's version tag (docs/prepare.md). */
   resolve(imageId: string): Promise<string>;
   /** Creates `db` as a copy of `parent`, or empty when parent is null. */
-  createFrom(db: string, parent: string | null): Promise<void>;
+  createFrom(db: string, parent: string | null, how?: CopyHow): Promise<void>;
   /** Renames a finished build to its state name and seals it; returns its size in bytes. */
   publish(buildDb: string, stateDb: string): Promise<number>;
   /** A private, writable copy of a sealed state; restricted: its login gets `password`. */
@@ -25,6 +25,7 @@ export interface DbmsServer {
     instanceDb: string,
     sizeBytes: number | null,
     password?: string,
+    how?: CopyHow,
   ): Promise<void>;
   /**
    * Renames a database nobody is connected to; only servers that can (PostgreSQL) have it,
@@ -65,6 +66,16 @@ export interface DbmsServer {
   /** Environment for the command-line tool to reach `db` (PGHOST, ... or MYSQL_*). */
   toolEnv(db: string): Record<string, string>;
   close(): Promise<void>;
+}
+
+/** How a copy is made. */
+export interface CopyHow {
+  /**
+   * Made ahead of use, in the background (a warm-pool copy): the copy pays for its own
+   * durability, so that a later request's DROP DATABASE does not (PostgreSQL: FILE_COPY under
+   * `clone_strategy: auto`, lib/dbms/postgres/strategy.ts). MySQL makes every copy alike.
+   */
+  ahead?: boolean;
 }
 
 export type ServerFactory = (url: string, kind: DbmsKind) => DbmsServer;

@@ -1,11 +1,11 @@
 import pg from 'pg';
-import { pgSessionCounts } from '../../conntrack/postgres.js';
+import { endPgSessions, pgSessionCounts, type Queryable } from '../../conntrack/postgres.js';
 import { invalidArgument } from '../../errors.js';
 import { randomHex } from '../../id.js';
 import type { BuildRole } from '../../trust.js';
 import { assertOwnName, dbKind } from '../names.js';
 import { isPgConnectionLost, serverError } from '../server-errors.js';
-import type { DbmsServer } from '../types.js';
+import type { CopyHow, DbmsServer } from '../types.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import { DbSettings, hasSettingsSql, type SettingsScope } from './db-settings.js';
 import { Logins } from './logins.js';
@@ -157,12 +157,16 @@ export class PostgresServer implements DbmsServer {
     return `${imageId}@${version}/${row.sysid ?? `${this.target.hostname}:${this.target.port}`}`;
   }
 
-  async createFrom(db: string, parent: string | null): Promise<void> {
+  async createFrom(db: string, parent: string | null, how: CopyHow = {}): Promise<void> {
     const template = parent === null ? 'template0' : ident(parent);
     // Restricted: made closed, and opened by the statement that takes PUBLIC's CONNECT away.
     const closed = this.logins ? ' ALLOW_CONNECTIONS false' : '';
+    // Builds keep the server's default; a copy made ahead pays for its own durability.
+    const strategy = how.ahead
+      ? ` STRATEGY ${chooseStrategy(this.strategy, null, this.fileCopyBytes, true)}`
+      : '';
     await this.logins?.ensureBuildRole();
-    await this.q(`CREATE DATABASE ${ident(db)} TEMPLATE ${template}${closed}`);
+    await this.q(`CREATE DATABASE ${ident(db)} TEMPLATE ${template}${strategy}${closed}`);
     if (parent !== null) await this.settings.copy(parent, db);
     if (!this.logins) return;
     await this.q(this.logins.buildAccessSql(db, this.newBuildPassword(db)));
@@ -217,8 +221,9 @@ export class PostgresServer implements DbmsServer {
     instanceDb: string,
     sizeBytes: number | null,
     password?: string,
+    how: CopyHow = {},
   ): Promise<void> {
-    const strategy = chooseStrategy(this.strategy, sizeBytes, this.fileCopyBytes);
+    const strategy = chooseStrategy(this.strategy, sizeBytes, this.fileCopyBytes, how.ahead);
     const closed = this.logins ? ' ALLOW_CONNECTIONS false' : '';
     await this.logins?.ensureBuildRole();
     await this.q(
@@ -250,12 +255,19 @@ export class PostgresServer implements DbmsServer {
 
   /** Drops the database, then its login if it has one (build_role restricted; logins.ts). */
   async drop(db: string, force: boolean): Promise<'dropped' | 'busy'> {
-    const { rows } = await this.q<{ template: boolean | null; login: boolean }>(
+    // With force, whether anyone is connected is asked in the same round trip.
+    const sessions = force
+      ? `, EXISTS (SELECT FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()
+           AND backend_type = 'client backend') AS sessions`
+      : '';
+    const { rows } = await this.q<{ template: boolean | null; login: boolean; sessions?: boolean }>(
       `SELECT (SELECT datistemplate FROM pg_database WHERE datname = $1) AS template,
-         EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS login`,
+         EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS login${sessions}`,
       [assertOwnName(db)],
     );
     const { template, login } = rows[0] as { template: boolean | null; login: boolean };
+    // Ended and waited for first: the DROP would look for them only every 100 ms (conntrack).
+    if (rows[0]?.sessions) await endPgSessions(this.pgQueryable(), db);
     try {
       // A sealed template cannot be dropped: unseal it first. (A database left invalid by an
       // interrupted DROP is never a template, and accepts nothing but DROP.)
@@ -314,7 +326,11 @@ export class PostgresServer implements DbmsServer {
   }
 
   sessions(dbs: string[]): Promise<Map<string, number>> {
-    return pgSessionCounts({ query: (sql, params) => this.q(sql, params) as never }, dbs);
+    return pgSessionCounts(this.pgQueryable(), dbs);
+  }
+
+  private pgQueryable(): Queryable {
+    return { query: (sql, params) => this.q(sql, params) as never };
   }
 
   async allowConnections(dbs: string[], allow: boolean): Promise<void> {

@@ -8,12 +8,21 @@ export type CloneStrategy = 'wal_log' | 'file_copy' | 'auto';
  */
 export const AUTO_FILE_COPY_BYTES = 48 * 1024 * 1024;
 
+/**
+ * `ahead`: a copy made in the background before anyone asks for it (a warm-pool copy). Under
+ * `auto` it is made with FILE_COPY at any size, which writes and fsyncs its files itself. A
+ * WAL_LOG copy leaves its pages dirty and its files unsynced for the next checkpoint, and every
+ * `DROP DATABASE` forces one: the next instance delete would wait for the copy made while its
+ * test ran (docs/performance.md, "What a delete costs"). A WAL_LOG clone made on request costs
+ * its delete nothing: dropped before a checkpoint, its dirty pages are discarded unwritten.
+ */
 export function chooseStrategy(
   configured: CloneStrategy,
   sizeBytes: number | null,
   fileCopyBytes = AUTO_FILE_COPY_BYTES,
+  ahead = false,
 ): 'WAL_LOG' | 'FILE_COPY' {
   if (configured === 'wal_log') return 'WAL_LOG';
-  if (configured === 'file_copy') return 'FILE_COPY';
+  if (configured === 'file_copy' || ahead) return 'FILE_COPY';
   return sizeBytes !== null && sizeBytes >= fileCopyBytes ? 'FILE_COPY' : 'WAL_LOG';
 }

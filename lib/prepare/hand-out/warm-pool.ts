@@ -269,8 +269,9 @@ export class WarmPool {
           password: password ?? null,
         }),
       );
-      if (source.db === null) await server.createFrom(db, null);
-      else await server.cloneInstance(source.db, db, source.sizeBytes, password);
+      // Made ahead: durable by its own statement, not by a later delete's checkpoint.
+      if (source.db === null) await server.createFrom(db, null, { ahead: true });
+      else await server.cloneInstance(source.db, db, source.sizeBytes, password, { ahead: true });
       return true;
     } catch (err) {
       this.deps.logger.error('warm_pool_copy_failed', { source: source.key, error: String(err) });

@@ -6,6 +6,7 @@ import { dropCatalogDatabases } from '../../../helpers/catalog-cleanup.js';
 import {
   ADMIN_URL,
   catalogDatabases,
+  holdClient,
   pgServer,
   query,
   sessionPids,
@@ -39,6 +40,42 @@ t.test('build, publish, clone, drop', async (t) => {
   await server.drop(inst, true);
   await server.drop(inst, true);
   t.same(await catalogDatabases(catalog), [], 'dropped, and dropping again is a no-op');
+});
+
+t.test('a forced drop ends the sessions on the database; a plain one is busy', async (t) => {
+  const { catalog, names, server } = pgServer(t);
+  const inst = names.instance(newInstanceId());
+  await server.createFrom(inst, null);
+  const held = await holdClient(t, server.dsn(inst), { application_name: 'a-test' });
+  const ended = new Promise<string>((resolve) => held.once('error', (e) => resolve(e.message)));
+  t.equal(await server.drop(inst, false), 'busy');
+  t.same(await catalogDatabases(catalog), [inst], 'kept');
+  t.equal(await server.drop(inst, true), 'dropped');
+  t.same(await catalogDatabases(catalog), [], 'dropped');
+  t.match(await ended, /terminat/, 'the session was ended');
+});
+
+t.test('a copy made ahead is a copy like any other', async (t) => {
+  const { catalog, names, server } = pgServer(t);
+  const build = names.build(newJobId(), 0);
+  const state = names.state(stateIdFor('ahead'));
+  const copy = names.instance(newInstanceId());
+  const base = names.instance(newInstanceId());
+  await server.createFrom(build, null);
+  await query(server.dsn(build), 'create table t(x int); insert into t values (7)');
+  const size = await server.publish(build, state);
+  await server.cloneInstance(state, copy, size, undefined, { ahead: true });
+  await server.createFrom(base, null, { ahead: true });
+  t.same(await query(server.dsn(copy), 'select x from t'), [{ x: 7 }]);
+  t.same(
+    await query(
+      server.dsn(base),
+      'select count(*)::int as n from pg_tables where schemaname = $1',
+      ['public'],
+    ),
+    [{ n: 0 }],
+  );
+  t.same(await catalogDatabases(catalog), [base, copy, state].sort());
 });
 
 t.test('sizes: only the databases named, in one query', async (t) => {

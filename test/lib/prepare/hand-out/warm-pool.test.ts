@@ -1,4 +1,5 @@
 import t from 'tap';
+import { PostgresServer } from '../../../../lib/dbms/postgres/server.js';
 import { testEngine } from '../../../helpers/engine.js';
 import { ADMIN_URL, catalogDatabases, query } from '../../../helpers/postgres.js';
 import { unfinishedRecords } from '../../../helpers/prepare.js';
@@ -107,4 +108,35 @@ t.test('reconciliation forgets lost copies and finishes an interrupted hand-out'
   t.same(report.unknown, []);
   t.same(pooledDbs(e, a.state_id), []);
   t.same(unfinishedRecords(e), []);
+});
+
+t.test('pool copies are made ahead (durable by their own statement); builds are not', async (t) => {
+  const made = new Map<string, boolean>();
+  const { cloneInstance, createFrom } = PostgresServer.prototype;
+  PostgresServer.prototype.cloneInstance = function (this: PostgresServer, ...args) {
+    made.set(args[1], args[4]?.ahead === true);
+    return cloneInstance.apply(this, args);
+  };
+  PostgresServer.prototype.createFrom = function (this: PostgresServer, ...args) {
+    made.set(args[0], args[2]?.ahead === true);
+    return createFrom.apply(this, args);
+  };
+  t.teardown(() => {
+    PostgresServer.prototype.cloneInstance = cloneInstance;
+    PostgresServer.prototype.createFrom = createFrom;
+  });
+  const e = await testEngine(t, { config: POOL });
+  await warmed(e, SEED);
+  const copies = pooledDbs(e);
+  t.ok(copies.length > 0);
+  t.ok(
+    copies.every((db) => made.get(db) === true),
+    'every copy in the pool (of the state and of the base) was made ahead',
+  );
+  const builds = [...made.keys()].filter((db) => db.includes('_b_'));
+  t.ok(builds.length > 0, 'the first build, with no base copy yet, made its own database');
+  t.ok(
+    builds.every((db) => made.get(db) === false),
+    'a build database made on request is not',
+  );
 });
