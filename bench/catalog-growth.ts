@@ -22,6 +22,7 @@ import {
   type BenchEngine,
   dropAll,
   instanceDbOf,
+  interleavedHits,
   median,
   prepareViaApi,
   ratioText,
@@ -29,7 +30,6 @@ import {
   startEngine,
   stateDbOf,
   timedHit,
-  timedRawClone,
 } from './common.js';
 
 const SIZES = (process.env.SQLRS_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -170,17 +170,11 @@ async function hits(e: BenchEngine, made: string[]) {
   try {
     const first = (await timedHit(e, made)).result;
     made.push(stateDbOf(first));
-    const api: number[] = [];
-    const rawMs: number[] = [];
-    for (let i = -WARMUP; i < HITS; i++) {
-      await sleep(PAUSE_MS);
-      const { ms } = await timedHit(e, made);
-      if (i >= 0) api.push(ms);
-      await sleep(PAUSE_MS);
-      const clone = await timedRawClone(raw, stateDbOf(first), made);
-      if (i >= 0) rawMs.push(clone);
-    }
-    return { hitMs: median(api), rawMs: median(rawMs) };
+    return await interleavedHits(e, raw, stateDbOf(first), made, {
+      n: HITS,
+      warmup: WARMUP,
+      pauseMs: PAUSE_MS,
+    });
   } finally {
     await raw.end();
   }

@@ -167,3 +167,28 @@ export async function dropAll(
     await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
   }
 }
+
+/**
+ * Warm hits through the API interleaved with raw clones of the same state on `raw`, PAUSE_MS
+ * apart, after `warmup` uncounted of each (a backend's first clones are slower,
+ * docs/performance.md): the medians of both sides.
+ */
+export async function interleavedHits(
+  e: BenchEngine,
+  raw: { query: (sql: string) => Promise<unknown> },
+  stateDb: string,
+  made: string[],
+  opts: { n: number; warmup: number; pauseMs: number },
+): Promise<{ hitMs: number; rawMs: number }> {
+  const api: number[] = [];
+  const rawMs: number[] = [];
+  for (let i = -opts.warmup; i < opts.n; i++) {
+    await sleep(opts.pauseMs);
+    const { ms } = await timedHit(e, made);
+    if (i >= 0) api.push(ms);
+    await sleep(opts.pauseMs);
+    const clone = await timedRawClone(raw, stateDb, made);
+    if (i >= 0) rawMs.push(clone);
+  }
+  return { hitMs: median(api), rawMs: median(rawMs) };
+}

@@ -23,10 +23,10 @@ import {
   startEngine,
   stateDbOf,
 } from './common.js';
+import { dropMysqlCatalogs, MYSQL_URL } from './mysql-common.js';
 
 const N = Number(process.env.SQLRS_BENCH_N ?? 11);
 const WARMUP = Number(process.env.SQLRS_BENCH_WARMUP ?? 3);
-const MYSQL_URL = process.env.SQLRS_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/';
 /**
  * How long each database lives before it goes, and the pause between requests
  * (`SQLRS_BENCH_LIFE_MS`: a warm pool's refill that is still running slows a delete).
@@ -210,23 +210,6 @@ async function measureMysql(made: string[]) {
   }
 }
 
-/** Drops the schemas of the catalogs the MySQL engine made. */
-async function dropMysql(made: string[]) {
-  const c = await mysql.createConnection({ uri: MYSQL_URL });
-  try {
-    const prefixes = new Set(made.filter((d) => d.startsWith('sqlrs_')).map((d) => d.slice(0, 15)));
-    for (const prefix of prefixes) {
-      const [rows] = await c.query(
-        'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, 15) = ?',
-        [prefix],
-      );
-      for (const { n } of rows as Array<{ n: string }>) await c.query(`DROP DATABASE \`${n}\``);
-    }
-  } finally {
-    await c.end();
-  }
-}
-
 function printPg(label: string, m: Sample) {
   console.log(`PostgreSQL, ${label}:`);
   report('  DELETE vs raw DROP DATABASE', m.rawDrop as number, m.apiDelete as number, 1.5);
@@ -270,7 +253,7 @@ async function main() {
     report('  DELETE vs raw DROP DATABASE', m.rawDrop as number, m.apiDelete as number, 1.5);
     report('  forced DELETE, a session open', m.rawDrop as number, m.apiForced as number, 2);
   } finally {
-    await dropMysql(mysqlMade);
+    await dropMysqlCatalogs(mysqlMade);
   }
 }
 

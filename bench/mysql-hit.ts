@@ -3,10 +3,9 @@
 // Reported, with no target: MySQL copies are schema clones, slower than Postgres's.
 // Run: npm run build && node dist/bench/mysql-hit.js
 import { performance } from 'node:perf_hooks';
-import mysql from 'mysql2/promise';
 import { type BenchEngine, median, prepareViaApi, sleep, startEngine } from './common.js';
+import { dropMysqlCatalogs } from './mysql-common.js';
 
-const MYSQL_URL = process.env.SQLRS_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/';
 const N = Number(process.env.SQLRS_BENCH_N ?? 15);
 const WARMUP = 5;
 const SEED = [
@@ -27,22 +26,6 @@ async function hits(e: BenchEngine, made: string[]): Promise<number> {
   return median(ms);
 }
 
-/** Drops every schema of the catalogs the bench's engines made. */
-async function dropAll(made: string[]) {
-  const c = await mysql.createConnection({ uri: MYSQL_URL });
-  try {
-    for (const prefix of new Set(made.map((s) => s.slice(0, 15)))) {
-      const [rows] = await c.query(
-        'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, 15) = ?',
-        [prefix],
-      );
-      for (const { n } of rows as Array<{ n: string }>) await c.query(`DROP DATABASE \`${n}\``);
-    }
-  } finally {
-    await c.end();
-  }
-}
-
 async function main() {
   const made: string[] = [];
   const measured: Record<string, number> = {};
@@ -59,7 +42,7 @@ async function main() {
       }
     }
   } finally {
-    await dropAll(made);
+    await dropMysqlCatalogs(made);
   }
   const [base, warm] = [measured['no pool'] as number, measured['warm pool'] as number];
   console.log(

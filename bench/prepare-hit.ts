@@ -6,13 +6,11 @@ import pg from 'pg';
 import {
   BENCH_PG,
   dropAll,
-  median,
+  interleavedHits,
   report,
-  sleep,
   startEngine,
   stateDbOf,
   timedHit,
-  timedRawClone,
 } from './common.js';
 
 const N = Number(process.env.SQLRS_BENCH_N ?? 25);
@@ -34,17 +32,12 @@ async function measure(config: Record<string, unknown>, made: string[]) {
     // This engine's copy of the state: an engine of an earlier measure() built one too (same
     // script, another catalog), and the baseline must clone what the hits do.
     const stateDb = stateDbOf((await timedHit(e, made)).result);
-    const api: number[] = [];
-    const rawMs: number[] = [];
-    for (let i = -WARMUP; i < N; i++) {
-      await sleep(PAUSE_MS);
-      const { ms } = await timedHit(e, made);
-      if (i >= 0) api.push(ms);
-      await sleep(PAUSE_MS);
-      const rawClone = await timedRawClone(raw, stateDb, made);
-      if (i >= 0) rawMs.push(rawClone);
-    }
-    return { raw: median(rawMs), api: median(api) };
+    const { hitMs, rawMs } = await interleavedHits(e, raw, stateDb, made, {
+      n: N,
+      warmup: WARMUP,
+      pauseMs: PAUSE_MS,
+    });
+    return { raw: rawMs, api: hitMs };
   } finally {
     await raw.end();
     await e.stop();

@@ -11,9 +11,9 @@ import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
 import { randomHex } from '../../lib/id.js';
 import { type BenchEngine, median, prepareViaApi, report, sleep, startEngine } from '../common.js';
+import { dropMysqlCatalogs, MYSQL_URL } from '../mysql-common.js';
 import { sakilaLikeSchema } from './mysql-schema.js';
 
-const MYSQL_URL = process.env.SQLRS_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/';
 const CLIENT = process.env.SQLRS_BENCH_MYSQL_CLIENT ?? 'mariadb';
 const N = Number(process.env.SQLRS_BENCH_N ?? 7);
 const ROWS = Number(process.env.SQLRS_BENCH_ROWS ?? 200);
@@ -49,24 +49,6 @@ async function byEngine(e: BenchEngine, file: string, made: string[]): Promise<n
   return ms;
 }
 
-/** Drops the hand-made schemas and every schema (and account) of the engines' catalogs. */
-async function dropAll(admin: mysql.Connection, hand: string[], made: string[]) {
-  for (const db of hand) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
-  for (const prefix of new Set(made.map((s) => s.slice(0, 15)))) {
-    const [schemas] = await admin.query(
-      'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, 15) = ?',
-      [prefix],
-    );
-    for (const { n } of schemas as Array<{ n: string }>)
-      await admin.query(`DROP DATABASE \`${n}\``);
-    const [users] = await admin.query(
-      "SELECT User AS u FROM mysql.user WHERE Host = '%' AND LEFT(User, 15) = ?",
-      [prefix],
-    );
-    for (const { u } of users as Array<{ u: string }>) await admin.query(`DROP USER '${u}'@'%'`);
-  }
-}
-
 /** Medians of N interleaved rounds; every round's file differs, so every prepare is cold. */
 async function rounds(e: BenchEngine, dir: string, admin: mysql.Connection) {
   const hand: string[] = [];
@@ -91,7 +73,8 @@ async function rounds(e: BenchEngine, dir: string, admin: mysql.Connection) {
       }
     }
   } finally {
-    await dropAll(admin, hand, made);
+    for (const db of hand) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
+    await dropMysqlCatalogs(made);
   }
   return { hand: median(ms.hand), engine: median(ms.engine) };
 }
