@@ -35,6 +35,15 @@ export function encodeRecord(seq: number, calls: string): Buffer {
 }
 
 /**
+ * The record that opens every segment: sequence number 0 (below any snapshot's, so replay
+ * never runs it), one call naming the catalog the segment belongs to. A segment placed next
+ * to another catalog's state.db is refused at replay instead of applied to it.
+ */
+export const CATALOG_CALL = 'catalog';
+export const catalogRecord = (catalogId: string) =>
+  encodeRecord(0, JSON.stringify([[CATALOG_CALL, catalogId]]));
+
+/**
  * The whole records at the start of a segment's bytes, and where they end: reading stops at
  * the first record that is short, of the wrong magic, zero-length, failing its checksum or
  * not JSON (a torn tail, docs/catalog.md). What follows `validBytes` was never acknowledged.
