@@ -58,9 +58,7 @@ export async function readSegments(paths: string[], active?: string): Promise<Se
 }
 
 const damaged = (c: SegmentContents, why: string) =>
-  new Error(
-    `journal segment ${c.path} is ${why}; moving it aside starts the catalog without the changes from there on`,
-  );
+  new Error(`journal segment ${c.path} is ${why}: opening would lose answered changes`);
 
 function checkSealed(c: SegmentContents): void {
   const named = Number(c.path.slice(c.path.lastIndexOf('-') + 1));
