@@ -109,6 +109,7 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
   const store = new SqljsStore(db, path, opts.now ?? (() => new Date()), journal);
   try {
     if (fresh || store.schemaVersion < SCHEMA_VERSION) store.migrate(fresh);
+    journal.setCatalogId(store.catalogId);
     store.ensureLockSecret();
     // What the migrations and the lock secret changed is in no journal record: a snapshot
     // holds it. Otherwise sealed segments an earlier run left are folded in the background.

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { decodeRecords, type JournalRecord } from './journal-record.js';
+import { decodeRecords, type JournalRecord, wholeRecordAfter } from './journal-record.js';
 
 /**
  * The journal's files next to the catalog `state.db` (docs/catalog.md, Durability):
@@ -38,12 +38,46 @@ export interface SegmentContents {
   size: number;
 }
 
-/** Reads segments whole; a segment that cannot be read fails the call (never skipped). */
-export async function readSegments(paths: string[]): Promise<SegmentContents[]> {
+/**
+ * Reads segments whole; a segment that cannot be read fails the call (never skipped). Only the
+ * active segment (`active`) may end in a torn tail: a sealed one was durable whole before it
+ * was renamed, so one that is damaged, or ends short of the record its name says, has lost
+ * answered changes and fails the call. So does damage in the active segment with a whole
+ * record after it (docs/catalog.md, Opening): cutting there would drop answered changes.
+ */
+export async function readSegments(paths: string[], active?: string): Promise<SegmentContents[]> {
   const out: SegmentContents[] = [];
   for (const path of paths) {
     const bytes = await readFile(path);
-    out.push({ path, ...decodeRecords(bytes), size: bytes.length });
+    const contents = { path, ...decodeRecords(bytes), size: bytes.length };
+    if (path === active) checkActive(contents, bytes);
+    else checkSealed(contents);
+    out.push(contents);
   }
   return out;
+}
+
+const damaged = (c: SegmentContents, why: string) =>
+  new Error(`journal segment ${c.path} is ${why}: opening would lose answered changes`);
+
+function checkSealed(c: SegmentContents): void {
+  const named = Number(c.path.slice(c.path.lastIndexOf('-') + 1));
+  const last = c.records.at(-1)?.seq ?? 0;
+  if (c.validBytes < c.size || last !== named) {
+    throw damaged(
+      c,
+      `damaged: it ends at record ${last}, its name says ${named} (whole records up to byte ${c.validBytes} of ${c.size})`,
+    );
+  }
+}
+
+function checkActive(c: SegmentContents, bytes: Buffer): void {
+  if (c.validBytes === c.size) return;
+  const after = wholeRecordAfter(bytes, c.validBytes);
+  if (after) {
+    throw damaged(
+      c,
+      `damaged at byte ${c.validBytes}, and whole record ${after.seq} follows (answered changes, not a torn tail)`,
+    );
+  }
 }

@@ -35,6 +35,15 @@ export function encodeRecord(seq: number, calls: string): Buffer {
 }
 
 /**
+ * The record that opens every segment: sequence number 0 (below any snapshot's, so replay
+ * never runs it), one call naming the catalog the segment belongs to. A segment placed next
+ * to another catalog's state.db is refused at replay instead of applied to it.
+ */
+export const CATALOG_CALL = 'catalog';
+export const catalogRecord = (catalogId: string) =>
+  encodeRecord(0, JSON.stringify([[CATALOG_CALL, catalogId]]));
+
+/**
  * The whole records at the start of a segment's bytes, and where they end: reading stops at
  * the first record that is short, of the wrong magic, zero-length, failing its checksum or
  * not JSON (a torn tail, docs/catalog.md). What follows `validBytes` was never acknowledged.
@@ -42,18 +51,37 @@ export function encodeRecord(seq: number, calls: string): Buffer {
 export function decodeRecords(bytes: Buffer): { records: JournalRecord[]; validBytes: number } {
   const records: JournalRecord[] = [];
   let at = 0;
-  while (at + HEADER_BYTES <= bytes.length) {
-    if (bytes.readUInt32LE(at) !== MAGIC) break;
-    const length = bytes.readUInt32LE(at + 4);
-    const end = at + HEADER_BYTES + length;
-    if (length === 0 || end > bytes.length) break;
-    if (crc32(bytes.subarray(at + 12, end)) !== bytes.readUInt32LE(at + 8)) break;
-    const calls = parseCalls(bytes.subarray(at + HEADER_BYTES, end));
-    if (!calls) break;
-    records.push({ seq: Number(bytes.readBigUInt64LE(at + 12)), calls });
-    at = end;
+  for (let record = recordAt(bytes, at); record; record = recordAt(bytes, at)) {
+    records.push({ seq: record.seq, calls: record.calls });
+    at = record.end;
   }
   return { records, validBytes: at };
+}
+
+/**
+ * The first whole record that starts after byte `from`, looked for at every offset: a torn
+ * tail is the end of one interrupted write and holds none, so a whole record past damage
+ * means the damage is in the middle of records already answered (docs/catalog.md, Opening).
+ */
+export function wholeRecordAfter(bytes: Buffer, from: number): JournalRecord | undefined {
+  const magic = Buffer.alloc(4);
+  magic.writeUInt32LE(MAGIC, 0);
+  for (let at = bytes.indexOf(magic, from + 1); at >= 0; at = bytes.indexOf(magic, at + 1)) {
+    const record = recordAt(bytes, at);
+    if (record) return record;
+  }
+  return undefined;
+}
+
+function recordAt(bytes: Buffer, at: number): (JournalRecord & { end: number }) | undefined {
+  if (at + HEADER_BYTES > bytes.length || bytes.readUInt32LE(at) !== MAGIC) return undefined;
+  const length = bytes.readUInt32LE(at + 4);
+  const end = at + HEADER_BYTES + length;
+  if (length === 0 || end > bytes.length) return undefined;
+  if (crc32(bytes.subarray(at + 12, end)) !== bytes.readUInt32LE(at + 8)) return undefined;
+  const calls = parseCalls(bytes.subarray(at + HEADER_BYTES, end));
+  if (!calls) return undefined;
+  return { seq: Number(bytes.readBigUInt64LE(at + 12)), calls, end };
 }
 
 function parseCalls(payload: Buffer): WriterCall[] | undefined {

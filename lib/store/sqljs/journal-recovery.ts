@@ -24,7 +24,7 @@ export async function recoverJournal(
   segments: { sealed: string[]; active?: string },
 ): Promise<Recovered> {
   const paths = segments.active ? [...segments.sealed, segments.active] : segments.sealed;
-  const contents = await readSegments(paths);
+  const contents = await readSegments(paths, segments.active);
   const lastSeq = replayRecords(
     db,
     contents.flatMap((c) => c.records),

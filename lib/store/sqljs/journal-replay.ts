@@ -1,6 +1,6 @@
 import type { Database } from 'sql.js';
 import type { StoreWriter } from '../types.js';
-import type { JournalRecord } from './journal-record.js';
+import { CATALOG_CALL, type JournalRecord, type WriterCall } from './journal-record.js';
 import { one, run } from './sql.js';
 import { sqljsWriter } from './writer.js';
 
@@ -34,8 +34,10 @@ export function setCheckpointSeq(db: Database, seq: number): void {
  */
 export function replayRecords(db: Database, records: JournalRecord[], afterSeq: number): number {
   const writer = sqljsWriter(db) as unknown as Record<string, (...args: unknown[]) => void>;
+  const catalogId = records.some((r) => r.seq === 0) ? catalogIdOf(db) : undefined;
   let last = afterSeq;
   for (const { seq, calls } of records) {
+    if (seq === 0) checkCatalog(calls, catalogId);
     if (seq <= last) continue;
     if (seq !== last + 1) throw new Error(`journal record ${last + 1} is missing (next: ${seq})`);
     db.exec('BEGIN');
@@ -53,6 +55,18 @@ export function replayRecords(db: Database, records: JournalRecord[], afterSeq: 
     last = seq;
   }
   return last;
+}
+
+const catalogIdOf = (db: Database) =>
+  one(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    ? one<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'catalog_id'")?.value
+    : undefined;
+
+/** A segment's opening record names its catalog: another catalog's journal does not apply. */
+function checkCatalog(calls: WriterCall[], catalogId: string | undefined): void {
+  const [method, id] = calls[0] ?? [];
+  if (method !== CATALOG_CALL || !catalogId || id === catalogId) return;
+  throw new Error(`a journal segment belongs to catalog ${String(id)}, not to ${catalogId}`);
 }
 
 /**

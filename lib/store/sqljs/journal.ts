@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { type CheckpointResult, type CheckpointTask, checkpointInThread } from './checkpoint.js';
 import { syncDir } from './durable-file.js';
 import { activeSegment, sealedSegment } from './journal-files.js';
-import { encodeRecord } from './journal-record.js';
+import { catalogRecord, encodeRecord } from './journal-record.js';
 
 /** Below this much journal a checkpoint is not worth its thread (docs/catalog.md). */
 export const MIN_CHECKPOINT_BYTES = 4 * 1024 * 1024;
@@ -19,6 +19,8 @@ export interface JournalOptions {
   snapshotBytes: number;
   /** A fixed checkpoint threshold; by default the larger of 4 MiB and a quarter of state.db. */
   checkpointBytes?: number;
+  /** The catalog's id, written at the start of every segment (journal-record.ts). */
+  catalogId?: string;
   /** Told why a background checkpoint failed. */
   onCheckpointFailed?: (reason: string) => void;
   /** Runs a checkpoint (by default on a thread of its own). */
@@ -55,6 +57,11 @@ export class Journal {
     this.pending.push(encodeRecord(++this.lastSeq, calls));
   }
 
+  /** A catalog made at open gets its id after the journal was made. */
+  setCatalogId(catalogId: string): void {
+    this.opts.catalogId = catalogId;
+  }
+
   get seq(): number {
     return this.lastSeq;
   }
@@ -82,11 +89,13 @@ export class Journal {
     if (count === 0) return;
     const path = activeSegment(this.opts.catalogPath);
     const created = this.activeBytes === 0;
+    const { catalogId } = this.opts;
+    const out = created && catalogId ? Buffer.concat([catalogRecord(catalogId), bytes]) : bytes;
     const file = await open(path, 'a', 0o600);
     try {
       if (this.torn) await file.truncate(this.activeBytes);
       this.torn = true;
-      await file.writeFile(bytes);
+      await file.writeFile(out);
       await file.datasync();
       // A segment's first record: its name must survive a power loss too.
       if (created) await syncDir(dirname(path));
@@ -94,7 +103,7 @@ export class Journal {
     } finally {
       void file.close().catch(() => undefined);
     }
-    this.activeBytes += bytes.length;
+    this.activeBytes += out.length;
     this.pending.splice(0, count);
   }
 

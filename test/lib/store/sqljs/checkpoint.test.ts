@@ -57,3 +57,15 @@ t.test('segments that do not follow on fail the checkpoint and change nothing', 
   t.same(await readFile(catalogPath), before);
   t.equal((await readdir(dir)).length, 3);
 });
+
+t.test('a damaged sealed segment fails the checkpoint and is kept', async (t) => {
+  const { dir, catalogPath, segments } = await catalogWithSegments(t);
+  const before = await readFile(catalogPath);
+  const last = segments[1] as string;
+  const bytes = await readFile(last);
+  await writeFile(last, bytes.subarray(0, bytes.length - 5)); // record 2 cut short
+  const result = await checkpointFromFiles({ catalogPath, segments });
+  t.match(result, { ok: false, error: { message: /is damaged: it ends at record 0/ } });
+  t.same(await readFile(catalogPath), before, 'state.db unchanged');
+  t.equal((await readdir(dir)).length, 3, 'both segments kept');
+});

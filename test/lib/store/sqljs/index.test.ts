@@ -404,3 +404,20 @@ t.test('close closes even when its last flush fails', async (t) => {
   await t.rejects(store.close(), { code: 'unavailable' });
   t.throws(() => store.commit(() => undefined), /catalog is closed/);
 });
+
+t.test('a journal from another catalog is refused, not replayed into this one', async (t) => {
+  const dir = await tempDir(t);
+  const ours = await openSqljsStore({ dir });
+  await ours.write((w) => w.insertState(stateRow()));
+  await ours.write((w) => w.insertState(stateRow()));
+  await ours.close(); // its snapshot holds records 1 and 2
+  const otherDir = await tempDir(t);
+  const other = await openSqljsStore({ dir: otherDir });
+  for (let i = 0; i < 4; i++) await other.write((w) => w.insertState(stateRow()));
+  const journal = `${STATE_DB}.journal`;
+  const foreign = await readFile(join(otherDir, journal)); // what a kill -9 would leave
+  await other.close();
+  await writeFile(join(dir, journal), foreign);
+  await t.rejects(openSqljsStore({ dir }), /belongs to catalog .*refusing to start/);
+  t.same(await readFile(join(dir, journal)), foreign, 'the journal is left as it is');
+});

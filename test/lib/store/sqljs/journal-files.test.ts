@@ -34,7 +34,7 @@ t.test('a segment is read whole, with where its whole records end', async (t) =>
   const path = join(dir, 'state.db.journal');
   const record = encodeRecord(1, '[]');
   await writeFile(path, Buffer.concat([record, Buffer.from('torn')]));
-  t.match(await readSegments([path]), [
+  t.match(await readSegments([path], path), [
     { path, records: [{ seq: 1, calls: [] }], validBytes: record.length, size: record.length + 4 },
   ]);
   await t.rejects(readSegments([join(dir, 'gone')]), { code: 'ENOENT' });

@@ -112,3 +112,22 @@ t.test('an append that fails keeps its records for the next one', async (t) => {
   );
   t.equal(after.validBytes, (await readFile(path)).length);
 });
+
+t.test('every segment opens with the record naming its catalog', async (t) => {
+  const dir = await tempDir(t);
+  const j = journal(dir, {
+    catalogId: 'c-1',
+    checkpointBytes: 1,
+    // A checkpoint that never ends: nothing else is sealed meanwhile.
+    checkpoint: () => new Promise(() => undefined),
+  });
+  j.add('[]');
+  await flush(j); // sealed at once: the next record starts a segment of its own
+  j.add('[]');
+  await flush(j);
+  for (const name of ['state.db.journal-0000000000000011', 'state.db.journal']) {
+    const { records } = decodeRecords(await readFile(join(dir, name)));
+    t.same(records[0], { seq: 0, calls: [['catalog', 'c-1']] }, name);
+    t.equal(records.length, 2, `${name}: then its record`);
+  }
+});
