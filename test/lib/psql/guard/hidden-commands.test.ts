@@ -169,6 +169,12 @@ t.test('a hazard is found exactly where psql runs the hidden command', async (t)
     { name: 'joined', payload: "select 'x' as あ b, ' \\! touch MARK #';", ran: [] },
     { name: 'dollar', payload: "select あ $$ ' $$, ' \\! touch MARK #';", ran: ENCODINGS },
     { name: 'prefix', payload: "select あ E'\\' \\! touch MARK #';", ran: ENCODINGS },
+    // Line 3 starts in nothing open between two lines that start inside literals.
+    {
+      name: 'between',
+      payload: "select '\n' a;\nselect 1 as あ' \\! touch MARK\n';",
+      ran: ENCODINGS,
+    },
   ];
   for (const { name, payload, ran } of cases) {
     t.same(await ranUnder(dir, name, payload), ran, `psql: ${payload}`);

@@ -32,11 +32,23 @@ t.test('line starts in one state over many lines are one run', async (t) => {
   t.equal(lines.lasts[0], 8 + 2 * 100_000, 'the line the quote closes on');
 });
 
+t.test(
+  'a line between two literals starts in nothing open, not inside a run of both',
+  async (t) => {
+    // Two literals over lines with a line in nothing open between them: merged into one run, the
+    // middle line would read as inside a literal, as would a command on it the scan never saw.
+    t.same(statesOf("select '\n';\nselect 1 as x' \\! id\n';\n"), ['', "'", '', "'"]);
+    t.same(statesOf('/* a\n*/ select 1;\n/*\n*/\n'), ['', '/*', '', '/*']);
+    const { lines } = scanPsqlLines("select '\n';\nx' \\! id\n';\n");
+    t.equal(lines.states.length, 2, 'two runs');
+  },
+);
+
 t.test('the cursor meets each run once, in order, up to where it is asked', async (t) => {
   const index = new LineStateIndex();
-  index.add("'", 10, 20);
-  index.add('$a$', 30, 30);
-  index.add("'", 40, 50);
+  index.add("'", 10, 20, 5);
+  index.add('$a$', 30, 30, 25);
+  index.add("'", 40, 50, 35);
   const met: string[] = [];
   const cursor = new LineStateCursor(index);
   const meet = (s: string) => met.push(s);
