@@ -216,7 +216,8 @@ class ConstructLines {
 
   /** The construct from `i` to `end`: whether it spans lines is one comparison. */
   construct(i: number, end: number): void {
-    if (end - i <= 2) return;
+    // An opener and a newline span a line start already: `'` right before a `\.` line.
+    if (end - i < 2) return;
     if (this.newline < i) this.newline = this.text.indexOf('\n', i) >>> 0; // none: past all
     if (this.newline < end)
       noteLineStates(this.text, i, end, this.states, this.offset, this.newline);

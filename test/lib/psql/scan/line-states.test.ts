@@ -25,6 +25,11 @@ t.test('a `\\.` line ends what the text before it left open', async (t) => {
   t.same(statesOf("copy t from stdin;\nit's\nx\n\\.\nselect 1;\n"), ['', '', "'", "'", '']);
 });
 
+t.test('a literal opened at the end of the line before a `\\.` line is open there', async (t) => {
+  t.same(statesOf("select 1;\n'\n\\.\n'x';\n"), ['', '', "'", '']);
+  t.same(statesOf("select 1;\nE'\n\\.\r\n'x';\n"), ['', '', "E'", '']);
+});
+
 t.test('line starts in one state over many lines are one run', async (t) => {
   const { lines } = scanPsqlLines(`select '${'x\n'.repeat(100_000)}';\n`);
   t.equal(lines.states.length, 1);
