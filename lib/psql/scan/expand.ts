@@ -13,6 +13,7 @@ import {
   VariableTaint,
 } from '../guard/index.js';
 import type { Inliner } from '../restrict/inline.js';
+import { copyReadings } from './copy-args.js';
 import { splitMetaArgs } from './meta-args.js';
 import type { Origin } from './origin.js';
 import { type MetaCommand, type PsqlToken, scanPsqlLines } from './scanner.js';
@@ -212,6 +213,7 @@ function copySource(exp: Expanding, cmd: MetaCommand, cwd: string, fail: Fail) {
   if (!source) throw fail('missing source after FROM');
   if (/^program$/i.test(source.value))
     throw fail('\\copy ... program runs a command on the engine host');
+  refuseOtherCopyReadings(cmd, /^p?stdin$/i.test(source.value) ? 'stdin' : 'file', fail);
   const line = `\\copy ${tokens
     .slice(0, dir + 1)
     .map((t) => t.value)
@@ -233,6 +235,21 @@ function copySource(exp: Expanding, cmd: MetaCommand, cwd: string, fail: Fail) {
     .join(' ');
   exp.files.push(...new Set([given, real]));
   exp.chunks.push(Buffer.from(`${line} <file> ${rest}`, 'latin1'), COPY_FILE, content, COPY_FILE);
+}
+
+/**
+ * psql finds the direction and source of `\\copy` by its own rules (lib/psql/scan/copy-args.ts):
+ * a quoted table name or a client encoding can put them elsewhere than the split above does.
+ * Refused unless every reading psql may make reads from the kind of source found above.
+ */
+function refuseOtherCopyReadings(cmd: MetaCommand, kind: 'stdin' | 'file', fail: Fail) {
+  for (const { direction, source } of copyReadings(cmd.args)) {
+    if (direction === 'to') throw fail('\\copy ... to writes on the engine host');
+    if (/^program$/i.test(source))
+      throw fail('\\copy ... program runs a command on the engine host');
+    if ((/^p?stdin$/i.test(source) ? 'stdin' : 'file') !== kind)
+      throw fail(`psql reads ${source} as the source of this \\copy, not what it seems to name`);
+  }
 }
 
 const oneLine = (cmd: MetaCommand) => `\\${cmd.name}${cmd.args}`.slice(0, 200);

@@ -35,10 +35,15 @@ export class LineStateIndex {
     this.commands.push(at);
   }
 
-  /** The lines starting from `first` through `last` start in `state`. */
-  add(state: string, first: number, last: number): void {
+  /**
+   * The lines starting from `first` through `last` start in `state`; `before` is the start of
+   * the line before `first`. A run goes on only from the line right before it: a line between
+   * two constructs in one state starts in nothing open, and merged into their run it would read
+   * as inside the literal, where a command on it is the reference's own (not a hidden one).
+   */
+  add(state: string, first: number, last: number, before: number): void {
     const n = this.states.length - 1;
-    if (n >= 0 && this.states[n] === state && (this.lasts[n] as number) < first) {
+    if (n >= 0 && this.states[n] === state && this.lasts[n] === before) {
       this.lasts[n] = last;
       return; // the run's state is known already
     } else {

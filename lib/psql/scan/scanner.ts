@@ -54,7 +54,8 @@ export type PsqlToken = ({ kind: 'meta' } & MetaCommand) | Interpolation | Ambig
  * offset of the line starts inside the construct noted (lib/psql/scan/line-states.ts keeps them).
  */
 export interface LineStates {
-  add(state: string, first: number, last: number): void;
+  /** `before`: the start of the line before `first`. */
+  add(state: string, first: number, last: number, before: number): void;
   /** A meta-command starts at `at` (offset into the whole script). */
   command?(at: number): void;
   /** Holds so many that a state more matters only by its kind: a comment is then `/*`. */
@@ -215,7 +216,8 @@ class ConstructLines {
 
   /** The construct from `i` to `end`: whether it spans lines is one comparison. */
   construct(i: number, end: number): void {
-    if (end - i <= 2) return;
+    // An opener and a newline span a line start already: `'` right before a `\.` line.
+    if (end - i < 2) return;
     if (this.newline < i) this.newline = this.text.indexOf('\n', i) >>> 0; // none: past all
     if (this.newline < end)
       noteLineStates(this.text, i, end, this.states, this.offset, this.newline);
@@ -265,18 +267,23 @@ function noteLineStates(
 ): void {
   if (text[i] !== '/') {
     const last = text.lastIndexOf('\n', end - 1);
-    states.add(reopening(text, i), offset + nl + 1, offset + last + 1);
+    const before = text.lastIndexOf('\n', i - 1) + 1;
+    states.add(reopening(text, i), offset + nl + 1, offset + last + 1, offset + before);
     return;
   }
   let depth = 0; // a comment: as deep as it is at each newline
+  let before = text.lastIndexOf('\n', i - 1) + 1;
   for (let k = i; k < end; k++) {
     const pair = text.slice(k, k + 2);
     if (pair === '/*') depth++;
     if (pair === '*/') depth--;
     if (pair === '/*' || pair === '*/') k++;
     // Each line of `/*` lines nested ever deeper would make a state as long as its depth.
-    else if (text[k] === '\n')
-      states.add(states.full ? '/*' : '/*'.repeat(depth), offset + k + 1, offset + k + 1);
+    else if (text[k] === '\n') {
+      const state = states.full ? '/*' : '/*'.repeat(depth);
+      states.add(state, offset + k + 1, offset + k + 1, offset + before);
+      before = k + 1;
+    }
   }
 }
 

@@ -156,6 +156,23 @@ t.test('past COPY data, psql runs what is found', async (t) => {
   t.match(hiddenCommand(script, tainted), { line: 5, from: { line: 4, copy: true } });
 });
 
+t.test(
+  'a literal opened right before a \\. line: psql, not in COPY, reads on inside it',
+  async (t) => {
+    const dir = await tempDir(t);
+    const marker = join(dir, 'ran');
+    const file = join(dir, 'literal.sql');
+    for (const opener of ["'", "E'"]) {
+      const script = `select 1;\n${opener}\n\\.\n'\\! touch ${marker}\n`;
+      await writeFile(file, script);
+      const args = ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-f', file];
+      await run('psql', args).catch(() => undefined);
+      await t.resolves(stat(marker), `psql ran it after ${opener}`);
+      t.match(hiddenCommand(script, tainted), { line: 4, from: { line: 3, copy: true } }, opener);
+    }
+  },
+);
+
 t.test('a hazard is found exactly where psql runs the hidden command', async (t) => {
   const dir = await tempDir(t);
   const cases = [
@@ -169,6 +186,12 @@ t.test('a hazard is found exactly where psql runs the hidden command', async (t)
     { name: 'joined', payload: "select 'x' as あ b, ' \\! touch MARK #';", ran: [] },
     { name: 'dollar', payload: "select あ $$ ' $$, ' \\! touch MARK #';", ran: ENCODINGS },
     { name: 'prefix', payload: "select あ E'\\' \\! touch MARK #';", ran: ENCODINGS },
+    // Line 3 starts in nothing open between two lines that start inside literals.
+    {
+      name: 'between',
+      payload: "select '\n' a;\nselect 1 as あ' \\! touch MARK\n';",
+      ran: ENCODINGS,
+    },
   ];
   for (const { name, payload, ran } of cases) {
     t.same(await ranUnder(dir, name, payload), ran, `psql: ${payload}`);

@@ -25,6 +25,11 @@ t.test('a `\\.` line ends what the text before it left open', async (t) => {
   t.same(statesOf("copy t from stdin;\nit's\nx\n\\.\nselect 1;\n"), ['', '', "'", "'", '']);
 });
 
+t.test('a literal opened at the end of the line before a `\\.` line is open there', async (t) => {
+  t.same(statesOf("select 1;\n'\n\\.\n'x';\n"), ['', '', "'", '']);
+  t.same(statesOf("select 1;\nE'\n\\.\r\n'x';\n"), ['', '', "E'", '']);
+});
+
 t.test('line starts in one state over many lines are one run', async (t) => {
   const { lines } = scanPsqlLines(`select '${'x\n'.repeat(100_000)}';\n`);
   t.equal(lines.states.length, 1);
@@ -32,11 +37,23 @@ t.test('line starts in one state over many lines are one run', async (t) => {
   t.equal(lines.lasts[0], 8 + 2 * 100_000, 'the line the quote closes on');
 });
 
+t.test(
+  'a line between two literals starts in nothing open, not inside a run of both',
+  async (t) => {
+    // Two literals over lines with a line in nothing open between them: merged into one run, the
+    // middle line would read as inside a literal, as would a command on it the scan never saw.
+    t.same(statesOf("select '\n';\nselect 1 as x' \\! id\n';\n"), ['', "'", '', "'"]);
+    t.same(statesOf('/* a\n*/ select 1;\n/*\n*/\n'), ['', '/*', '', '/*']);
+    const { lines } = scanPsqlLines("select '\n';\nx' \\! id\n';\n");
+    t.equal(lines.states.length, 2, 'two runs');
+  },
+);
+
 t.test('the cursor meets each run once, in order, up to where it is asked', async (t) => {
   const index = new LineStateIndex();
-  index.add("'", 10, 20);
-  index.add('$a$', 30, 30);
-  index.add("'", 40, 50);
+  index.add("'", 10, 20, 5);
+  index.add('$a$', 30, 30, 25);
+  index.add("'", 40, 50, 35);
   const met: string[] = [];
   const cursor = new LineStateCursor(index);
   const meet = (s: string) => met.push(s);
