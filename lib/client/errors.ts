@@ -20,15 +20,6 @@ export const CLIENT_CODES = [
 
 export type ClientCode = (typeof CLIENT_CODES)[number];
 
-export interface SqlrsErrorInit {
-  status?: number;
-  details?: string;
-  file?: string;
-  line?: number;
-  jobId?: string;
-  endpoint?: string;
-}
-
 /**
  * An error of the client: `code` is one of CLIENT_CODES or the engine's code of a failed request
  * or job. Callers decide by `code` (docs/engineering.md), never by `instanceof`.
@@ -51,3 +42,8 @@ export class SqlrsError extends Error {
       if (value !== undefined) Object.assign(this, { [key]: value });
   }
 }
+
+/** What a SqlrsError may carry beside its code and message: the class's optional fields. */
+export type SqlrsErrorInit = Partial<
+  Pick<SqlrsError, 'status' | 'details' | 'file' | 'line' | 'jobId' | 'endpoint'>
+>;
