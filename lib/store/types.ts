@@ -239,5 +239,12 @@ export interface Store {
   commit<T>(fn: (w: StoreWriter) => T): T;
   /** Waits until every change committed so far is durable. */
   flush(): Promise<void>;
+  /**
+   * Brings the reads up to every change committed anywhere before the call: a no-op for the
+   * embedded catalog, which only its own engine writes; a shared catalog fetches what other
+   * engines wrote (docs/scaling.md). Called before a request reads the catalog and after a
+   * build lock is taken.
+   */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }

@@ -340,6 +340,9 @@ class SqljsStore implements Store {
     return this.flusher.flush();
   }
 
+  /** Nothing to fetch: only this engine writes the embedded catalog. */
+  async refresh(): Promise<void> {}
+
   commit<T>(fn: (w: StoreWriter) => T): T {
     if (this.closed) throw new Error('catalog is closed');
     const recording = recordingWriter(sqljsWriter(this.db));
