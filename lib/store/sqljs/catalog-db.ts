@@ -1,4 +1,4 @@
-import type { Database } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type {
   ExpiryCandidate,
   InstanceRow,
@@ -33,17 +33,27 @@ export const READY_INSTANCES = `CREATE TEMP VIEW ready_instances AS SELECT i.* F
   WHERE NOT EXISTS (SELECT 1 FROM pending p
     WHERE p.kind = 'instance_create' AND p.target_id = i.instance_id)`;
 
+let sqlJs: Promise<SqlJsStatic> | undefined;
+export const loadSqlJs = () => {
+  sqlJs ??= initSqlJs();
+  return sqlJs;
+};
+
+/**
+ * The database lives in WebAssembly memory and is made durable elsewhere (the journal and its
+ * snapshots, or the shared catalog's server), so SQLite's own rollback journal in (emulated)
+ * files buys nothing: in memory, a transaction costs 2-8x less. One connection ever opens
+ * it, so its lock is held for good: otherwise every transaction asks the emulated file system
+ * for a hot journal (a thrown ENOENT) and rereads the header, which made a catalog read about
+ * twice as slow (docs/performance.md).
+ */
+export const MEMORY_PRAGMAS =
+  'PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE';
+
 /** The read half of the Store, and its commit bookkeeping. */
 export type CatalogReads = Omit<
   Store,
-  | 'catalogId'
-  | 'lockSecret'
-  | 'schemaVersion'
-  | 'write'
-  | 'commit'
-  | 'flush'
-  | 'refresh'
-  | 'close'
+  'catalogId' | 'lockSecret' | 'schemaVersion' | 'write' | 'commit' | 'flush' | 'refresh' | 'close'
 >;
 
 /**
@@ -126,10 +136,18 @@ export class CatalogDb implements CatalogReads {
     }
   }
 
-  /** Recorded calls (one record, or several in order) applied again as one commit. */
-  protected applyRecorded(records: WriterCall[][]): void {
+  /**
+   * Recorded calls (one record, or several in order) applied again as one commit; with
+   * `replace`, on an emptied catalog (a replica loaded again from its source).
+   */
+  protected applyRecorded(records: WriterCall[][], replace = false): void {
     const writer = sqljsWriter(this.db);
     this.transaction(() => {
+      if (replace) {
+        this.db.exec(
+          'DELETE FROM states; DELETE FROM instances; DELETE FROM names; DELETE FROM pending; DELETE FROM pool',
+        );
+      }
       for (const calls of records) applyCalls(writer, calls);
       this.changed?.collect(this.generation + 1);
     });

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import { sqlrsError } from '../../errors.js';
 import { fileSystemReason } from '../../files/fs-reason.js';
 import { newCatalogId, randomHex } from '../../id.js';
 import type { Store, StoreWriter } from '../types.js';
-import { CatalogDb } from './catalog-db.js';
+import { CatalogDb, loadSqlJs, MEMORY_PRAGMAS } from './catalog-db.js';
 import { removeStaleTemps, replaceFileDurably } from './durable-file.js';
 import { GroupFlusher } from './group-flusher.js';
 import { Journal } from './journal.js';
@@ -16,12 +16,6 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { one } from './sql.js';
 
 export { READY_INSTANCES } from './catalog-db.js';
-
-let sqlJs: Promise<SqlJsStatic> | undefined;
-const loadSqlJs = () => {
-  sqlJs ??= initSqlJs();
-  return sqlJs;
-};
 
 export interface SqljsStoreOptions {
   /** The state directory; the catalog is `<dir>/state.db` and its journal next to it. */
@@ -59,15 +53,7 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
     );
   }
   const db = bytes === undefined ? new SQL.Database() : openExisting(SQL, bytes, path);
-  // The database lives in WebAssembly memory and is made durable by the journal and its
-  // snapshots, so SQLite's own rollback journal in (emulated) files buys nothing: in memory,
-  // a transaction costs 2-8x less. One connection ever opens it, so its lock is held for
-  // good: otherwise every transaction asks the emulated file system for a hot journal (a
-  // thrown ENOENT) and rereads the header, which made a catalog read about twice as slow
-  // (docs/performance.md).
-  db.exec(
-    'PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE',
-  );
+  db.exec(MEMORY_PRAGMAS);
   const recovered = await recoverJournal(db, segments).catch((err: Error) => {
     db.close();
     throw refusal(path, err.message);
