@@ -1,44 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import { sqlrsError } from '../../errors.js';
 import { fileSystemReason } from '../../files/fs-reason.js';
 import { newCatalogId, randomHex } from '../../id.js';
-import type {
-  ExpiryCandidate,
-  InstanceRow,
-  NameRow,
-  Page,
-  PendingRow,
-  PooledRow,
-  StateHoldRow,
-  StateRow,
-  Store,
-  StoreWriter,
-} from '../types.js';
-import { ChangedStates } from './changed-states.js';
+import type { Store, StoreWriter } from '../types.js';
+import { CatalogDb, loadSqlJs, MEMORY_PRAGMAS } from './catalog-db.js';
 import { removeStaleTemps, replaceFileDurably } from './durable-file.js';
-import * as entries from './entries.js';
 import { GroupFlusher } from './group-flusher.js';
 import { Journal } from './journal.js';
 import { listSegments } from './journal-files.js';
 import { recoverJournal } from './journal-recovery.js';
-import { recordingWriter, setCheckpointSeq } from './journal-replay.js';
+import { setCheckpointSeq } from './journal-replay.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import {
-  DATABASE_RECORDED,
-  EXPIRY_ALL_SLIDING,
-  EXPIRY_DUE_BY,
-  STATE_HOLDS_PAGE,
-} from './passes.js';
-import { all, one } from './sql.js';
-import { sqljsWriter } from './writer.js';
+import { one } from './sql.js';
 
-let sqlJs: Promise<SqlJsStatic> | undefined;
-const loadSqlJs = () => {
-  sqlJs ??= initSqlJs();
-  return sqlJs;
-};
+export { READY_INSTANCES } from './catalog-db.js';
 
 export interface SqljsStoreOptions {
   /** The state directory; the catalog is `<dir>/state.db` and its journal next to it. */
@@ -55,15 +32,6 @@ export interface SqljsStoreOptions {
 }
 
 export const STATE_DB = 'state.db';
-
-/**
- * Instances as readers see them: an instance whose instance_create record is still pending is
- * being made (its row is written with the record, before its database exists) and is not
- * shown. A temporary view: part of this connection, never of the exported file.
- */
-export const READY_INSTANCES = `CREATE TEMP VIEW ready_instances AS SELECT i.* FROM instances i
-  WHERE NOT EXISTS (SELECT 1 FROM pending p
-    WHERE p.kind = 'instance_create' AND p.target_id = i.instance_id)`;
 
 /**
  * Opens (or creates) the catalog: the snapshot `state.db` with its journal replayed onto it,
@@ -85,15 +53,7 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
     );
   }
   const db = bytes === undefined ? new SQL.Database() : openExisting(SQL, bytes, path);
-  // The database lives in WebAssembly memory and is made durable by the journal and its
-  // snapshots, so SQLite's own rollback journal in (emulated) files buys nothing: in memory,
-  // a transaction costs 2-8x less. One connection ever opens it, so its lock is held for
-  // good: otherwise every transaction asks the emulated file system for a hot journal (a
-  // thrown ENOENT) and rereads the header, which made a catalog read about twice as slow
-  // (docs/performance.md).
-  db.exec(
-    'PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE',
-  );
+  db.exec(MEMORY_PRAGMAS);
   const recovered = await recoverJournal(db, segments).catch((err: Error) => {
     db.close();
     throw refusal(path, err.message);
@@ -119,7 +79,6 @@ export async function openSqljsStore(opts: SqljsStoreOptions): Promise<Store> {
     db.close();
     throw err;
   }
-  db.exec(READY_INSTANCES);
   store.trackChangedStates();
   return store;
 }
@@ -161,24 +120,26 @@ function readVersion(db: Database): number {
   return Number(row.value);
 }
 
-class SqljsStore implements Store {
+/**
+ * The embedded catalog: the catalog in memory (./catalog-db.ts) made durable by the journal
+ * and its snapshots (docs/catalog.md, Durability).
+ */
+class SqljsStore extends CatalogDb implements Store {
   catalogId: string;
   lockSecret: string;
   schemaVersion: number;
-  generation = 0;
   /** Changes made outside the journal (migrations, the lock secret): a snapshot must hold them. */
   unjournaled = false;
   private readonly flusher: GroupFlusher<{ count: number; bytes: Buffer }>;
   private closed = false;
-  private changed?: ChangedStates;
-  private readonly commitListeners = new Set<() => void>();
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly path: string,
-    private readonly now: () => Date,
+    now: () => Date,
     private readonly journal: Journal,
   ) {
+    super(db, now);
     const hasMeta = one(
       db,
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
@@ -196,26 +157,6 @@ class SqljsStore implements Store {
         }
         await journal.sealIfDue();
       },
-    );
-  }
-
-  /** From here on, commits note which states' entries they change (after the migrations). */
-  trackChangedStates(): void {
-    this.changed = new ChangedStates(this.db, this.generation);
-  }
-
-  statesChangedSince(generation: number): Set<string> | undefined {
-    return this.changed?.since(generation);
-  }
-
-  onCommit(listener: () => void): () => void {
-    this.commitListeners.add(listener);
-    return () => this.commitListeners.delete(listener);
-  }
-
-  private meta(key: string): string {
-    return (
-      one<{ value: string }>(this.db, 'SELECT value FROM meta WHERE key = ?', [key])?.value ?? ''
     );
   }
 
@@ -260,76 +201,6 @@ class SqljsStore implements Store {
     this.unjournaled = false;
   }
 
-  private nowIso = () => this.now().toISOString();
-
-  getState = (id: string) =>
-    one<StateRow>(this.db, 'SELECT * FROM states WHERE state_id = ?', [id]);
-  stateEntry = (id: string) => entries.stateEntry(this.db, id);
-  listStates: Store['listStates'] = (f, p) => entries.stateEntries(this.db, f, p);
-  childStateIds = (id: string) =>
-    all<{ state_id: string }>(this.db, 'SELECT state_id FROM states WHERE parent_state_id = ?', [
-      id,
-    ]).map((r) => r.state_id);
-
-  getInstance = (id: string) =>
-    one<InstanceRow>(this.db, 'SELECT * FROM instances WHERE instance_id = ?', [id]);
-  instanceEntry = (id: string) => entries.instanceEntry(this.db, id, this.nowIso());
-  listInstances: Store['listInstances'] = (f, p) =>
-    entries.instanceEntries(this.db, f, p, this.nowIso());
-  instanceIdsWithPrefix = (p: string, n: number) =>
-    entries.idsWithPrefix(this.db, 'instances', p, n);
-  stateIdsWithPrefix = (p: string, n: number) => entries.idsWithPrefix(this.db, 'states', p, n);
-
-  getName = (name: string) => one<NameRow>(this.db, 'SELECT * FROM names WHERE name = ?', [name]);
-  nameEntry = (name: string) => entries.nameEntry(this.db, name, this.nowIso());
-  listNames: Store['listNames'] = (f, p) => entries.nameEntries(this.db, f, p, this.nowIso());
-
-  instancesOfState = (stateId: string) =>
-    all<InstanceRow>(
-      this.db,
-      'SELECT * FROM ready_instances WHERE state_id = ? ORDER BY instance_id',
-      [stateId],
-    );
-  stateHolds = () =>
-    all<StateHoldRow>(
-      this.db,
-      `SELECT s.state_id, s.parent_state_id, s.image_id, s.db_name, s.size_bytes, s.created_at,
-              s.last_used_at,
-              (SELECT COUNT(*) FROM instances i WHERE i.state_id = s.state_id) AS instances,
-              (SELECT COUNT(*) FROM states c WHERE c.parent_state_id = s.state_id) AS children
-         FROM states s`,
-    );
-  stateHoldsPage = (page: Page) =>
-    all<StateHoldRow>(this.db, STATE_HOLDS_PAGE, [page.after ?? '', page.limit]);
-  instanceCounts = () =>
-    new Map(
-      all<{ image_id: string; n: number }>(
-        this.db,
-        'SELECT image_id, COUNT(*) AS n FROM instances GROUP BY image_id',
-      ).map((r) => [r.image_id, r.n]),
-    );
-  expiryCandidates = (now: string, slidingBy?: string) =>
-    slidingBy === undefined
-      ? all<ExpiryCandidate>(this.db, EXPIRY_ALL_SLIDING, [now])
-      : all<ExpiryCandidate>(this.db, EXPIRY_DUE_BY, [now, slidingBy]);
-  recordsDatabase = (db: string) => one(this.db, DATABASE_RECORDED, [db]) !== undefined;
-  catalogDatabases = () =>
-    all<{ kind: 'state' | 'instance' | 'pool'; id: string; db_name: string; image_id: string }>(
-      this.db,
-      `SELECT 'state' AS kind, state_id AS id, db_name, image_id FROM states
-        UNION ALL SELECT 'instance', instance_id, db_name, image_id FROM instances
-        UNION ALL SELECT 'pool', db_name, db_name, image_id FROM pool`,
-    );
-  listPending = () => all<PendingRow>(this.db, 'SELECT * FROM pending ORDER BY created_at, op_id');
-  listPooled = (stateId?: string) =>
-    stateId === undefined
-      ? all<PooledRow>(this.db, 'SELECT * FROM pool ORDER BY created_at, db_name')
-      : all<PooledRow>(
-          this.db,
-          'SELECT * FROM pool WHERE state_id = ? ORDER BY created_at, db_name',
-          [stateId],
-        );
-
   async write<T>(fn: (w: StoreWriter) => T): Promise<T> {
     const result = this.commit(fn);
     await this.flusher.flush();
@@ -345,28 +216,9 @@ class SqljsStore implements Store {
 
   commit<T>(fn: (w: StoreWriter) => T): T {
     if (this.closed) throw new Error('catalog is closed');
-    const recording = recordingWriter(sqljsWriter(this.db));
-    const result = this.transaction(() => {
-      const r = fn(recording.writer);
-      this.changed?.collect(this.generation + 1);
-      return r;
-    });
-    this.journal.add(recording.calls());
-    this.generation++;
-    for (const listener of this.commitListeners) listener();
+    const { result, calls } = this.commitRecorded(fn);
+    this.journal.add(calls);
     return result;
-  }
-
-  private transaction<T>(fn: () => T): T {
-    this.db.exec('BEGIN');
-    try {
-      const result = fn();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
   }
 
   async close(): Promise<void> {

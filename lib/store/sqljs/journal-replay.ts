@@ -33,7 +33,7 @@ export function setCheckpointSeq(db: Database, seq: number): void {
  * and nothing is written.
  */
 export function replayRecords(db: Database, records: JournalRecord[], afterSeq: number): number {
-  const writer = sqljsWriter(db) as unknown as Record<string, (...args: unknown[]) => void>;
+  const writer = sqljsWriter(db);
   const catalogId = records.some((r) => r.seq === 0) ? catalogIdOf(db) : undefined;
   let last = afterSeq;
   for (const { seq, calls } of records) {
@@ -42,11 +42,7 @@ export function replayRecords(db: Database, records: JournalRecord[], afterSeq: 
     if (seq !== last + 1) throw new Error(`journal record ${last + 1} is missing (next: ${seq})`);
     db.exec('BEGIN');
     try {
-      for (const [method, ...args] of calls) {
-        const fn = Object.hasOwn(writer, method) ? writer[method] : undefined;
-        if (!fn) throw new Error(`unknown writer call ${method}`);
-        fn(...args);
-      }
+      applyCalls(writer, calls);
       db.exec('COMMIT');
     } catch (err) {
       db.exec('ROLLBACK');
@@ -55,6 +51,19 @@ export function replayRecords(db: Database, records: JournalRecord[], afterSeq: 
     last = seq;
   }
   return last;
+}
+
+/**
+ * One record's calls run again on a writer, in order (any StoreWriter: the catalog's own, or
+ * the shared catalog's, lib/store/postgres/writer.ts). A name that is no writer method throws.
+ */
+export function applyCalls(writer: StoreWriter, calls: WriterCall[]): void {
+  const methods = writer as unknown as Record<string, (...args: unknown[]) => void>;
+  for (const [method, ...args] of calls) {
+    const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
+    if (!fn) throw new Error(`unknown writer call ${method}`);
+    fn(...args);
+  }
 }
 
 const catalogIdOf = (db: Database) =>

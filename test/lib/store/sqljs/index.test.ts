@@ -5,7 +5,8 @@ import t from 'tap';
 import { openSqljsStore, STATE_DB } from '../../../../lib/store/sqljs/index.js';
 import { SCHEMA_VERSION } from '../../../../lib/store/sqljs/migrations.js';
 import { copyCatalog } from '../../../helpers/catalog-files.js';
-import { instanceRow, nameRow, stateRow } from '../../../helpers/rows.js';
+import { stateRow } from '../../../helpers/rows.js';
+import { storeContract } from '../../../helpers/store-contract.js';
 import { tempDir } from '../../../helpers/tmp.js';
 import { unsavable } from '../../../helpers/unsavable.js';
 
@@ -20,121 +21,6 @@ t.test('a new catalog has an id, a schema version and a file on disk', async (t)
   const again = await openSqljsStore({ dir });
   t.equal(again.catalogId, store.catalogId, 'the catalog id survives a restart');
   await again.close();
-});
-
-t.test('rows written, store closed, opened again: rows are there', async (t) => {
-  const dir = await tempDir(t);
-  const store = await openSqljsStore({ dir });
-  const parent = stateRow();
-  const child = stateRow({
-    parent_state_id: parent.state_id,
-    prepare_kind: 'mysql',
-    image_id: 'mariadb:10.11',
-  });
-  const inst = instanceRow(child.state_id);
-  await store.write((w) => {
-    w.insertState(parent);
-    w.insertState(child);
-    w.insertInstance(inst);
-    w.putName(nameRow('dev', inst));
-    w.addPending({
-      op_id: 'op1',
-      kind: 'state_build',
-      image_id: 'postgres:15',
-      db_name: 'x',
-      target_id: parent.state_id,
-      job_id: null,
-      created_at: '2026-01-01T00:00:00.000Z',
-    });
-  });
-  await store.close();
-
-  const s = await openSqljsStore({ dir });
-  t.same(s.getState(parent.state_id), parent);
-  t.same(s.childStateIds(parent.state_id), [child.state_id]);
-  t.equal(s.stateEntry(child.state_id)?.refcount, 1);
-  t.equal(s.stateEntry(parent.state_id)?.refcount, 0);
-  t.same(s.getInstance(inst.instance_id), inst);
-  t.equal(s.instanceEntry(inst.instance_id)?.status, 'active');
-  t.equal(s.instanceEntry(inst.instance_id)?.name, 'dev');
-  t.equal(s.nameEntry('dev')?.status, 'active');
-  t.equal(s.listPending().length, 1);
-  await s.write((w) => {
-    w.deleteInstance(inst.instance_id);
-    w.removePending('op1');
-    w.touchState(parent.state_id, '2026-02-01T00:00:00.000Z');
-  });
-  t.equal(s.nameEntry('dev')?.status, 'missing', 'a name whose instance is gone is missing');
-  t.equal(s.stateEntry(parent.state_id)?.last_used_at, '2026-02-01T00:00:00.000Z');
-  t.same(s.listPending(), []);
-  await s.close();
-});
-
-t.test('filters and keyset pages', async (t) => {
-  const dir = await tempDir(t);
-  const store = await openSqljsStore({ dir });
-  const states = Array.from({ length: 25 }, (_, i) =>
-    stateRow({ prepare_kind: i % 2 ? 'mysql' : 'psql', image_id: i % 5 ? 'postgres:15' : 'pg:16' }),
-  );
-  await store.write((w) => {
-    for (const s of states) w.insertState(s);
-  });
-  const sorted = states.map((s) => s.state_id).sort();
-  const page1 = store.listStates({}, { limit: 10 });
-  const page2 = store.listStates({}, { limit: 10, after: page1.at(-1)?.state_id });
-  t.same(
-    [...page1, ...page2].map((s) => s.state_id),
-    sorted.slice(0, 20),
-  );
-  t.equal(store.listStates({ kind: 'mysql' }, { limit: 100 }).length, 12);
-  t.equal(store.listStates({ image: 'pg:16' }, { limit: 100 }).length, 5);
-  const target = sorted[7] as string;
-  t.same(
-    store.listStates({ idPrefix: target.slice(0, 12) }, { limit: 100 }).map((s) => s.state_id),
-    [target],
-  );
-  t.same(store.stateIdsWithPrefix(target.slice(0, 10), 5), [target]);
-  await store.close();
-});
-
-t.test('expired instances and names', async (t) => {
-  const dir = await tempDir(t);
-  const now = new Date('2026-06-01T00:00:00.000Z');
-  const store = await openSqljsStore({ dir, now: () => now });
-  const s = stateRow();
-  const old = instanceRow(s.state_id, { expires_at: '2026-05-01T00:00:00.000Z' });
-  const plain = instanceRow(s.state_id);
-  await store.write((w) => {
-    w.insertState(s);
-    w.insertInstance(old);
-    w.insertInstance(plain);
-    w.putName(nameRow('old', old));
-  });
-  t.equal(store.instanceEntry(old.instance_id)?.status, 'expired');
-  t.equal(store.instanceEntry(plain.instance_id)?.status, 'orphaned');
-  t.equal(store.nameEntry('old')?.status, 'expired');
-  t.equal(store.listInstances({ statePrefix: s.state_id.slice(0, 8) }, { limit: 10 }).length, 2);
-  t.equal(store.listNames({ instancePrefix: old.instance_id }, { limit: 10 }).length, 1);
-  await store.close();
-});
-
-t.test('a failed write rolls back and changes nothing', async (t) => {
-  const dir = await tempDir(t);
-  const store = await openSqljsStore({ dir });
-  const s = stateRow();
-  await store.write((w) => w.insertState(s));
-  await t.rejects(
-    store.write((w) => {
-      w.insertState(stateRow());
-      w.insertState(s); // duplicate key
-    }),
-  );
-  t.equal(store.listStates({}, { limit: 10 }).length, 1);
-  await store.close();
-  await t.rejects(
-    store.write(() => undefined),
-    /closed/,
-  );
 });
 
 t.test('writes that arrive together share flushes', async (t) => {
@@ -183,54 +69,6 @@ t.test('temp files of a crashed flush are removed at open', async (t) => {
   await t.rejects(stat(join(dir, `${STATE_DB}.tmp-99999`)));
   await store.close();
 });
-
-t.test(
-  'warm-pool rows: added, listed per state and in all, removed, known as databases',
-  async (t) => {
-    const dir = await tempDir(t);
-    const store = await openSqljsStore({ dir });
-    const s = stateRow();
-    const row = (db: string, state: string, at: string) => ({
-      db_name: db,
-      state_id: state,
-      image_id: 'postgres',
-      created_at: at,
-    });
-    await store.write((w) => {
-      w.insertState(s);
-      w.addPooled(row('p2', s.state_id, '2026-01-01T00:00:02.000Z'));
-      w.addPooled(row('p1', s.state_id, '2026-01-01T00:00:01.000Z'));
-      w.addPooled(row('p3', 'other', '2026-01-01T00:00:03.000Z'));
-    });
-    t.same(
-      store.listPooled(s.state_id).map((r) => r.db_name),
-      ['p1', 'p2'],
-      'oldest first',
-    );
-    t.same(
-      store.listPooled().map((r) => r.db_name),
-      ['p1', 'p2', 'p3'],
-    );
-    t.same(
-      store
-        .catalogDatabases()
-        .filter((d) => d.kind === 'pool')
-        .map((d) => d.db_name)
-        .sort(),
-      ['p1', 'p2', 'p3'],
-    );
-    t.equal(store.stateEntry(s.state_id)?.refcount, 0, 'pool copies are not instances');
-    await store.write((w) => w.removePooled('p1'));
-    await store.close();
-    const again = await openSqljsStore({ dir });
-    t.same(
-      again.listPooled().map((r) => r.db_name),
-      ['p2', 'p3'],
-      'durable',
-    );
-    await again.close();
-  },
-);
 
 t.test('a version 1 catalog is migrated to the current version, its rows kept', async (t) => {
   const dir = await tempDir(t);
@@ -335,41 +173,6 @@ t.test('commit() is made durable by the next write, or by close', async (t) => {
   await reopened.close();
 });
 
-t.test('an instance whose instance_create record is pending is not shown', async (t) => {
-  const dir = await tempDir(t);
-  const store = await openSqljsStore({ dir });
-  const s = stateRow();
-  const inst = instanceRow(s.state_id);
-  await store.write((w) => {
-    w.insertState(s);
-    w.insertInstance(inst);
-    w.putName(nameRow('making', inst));
-    w.addPending({
-      op_id: 'mk',
-      kind: 'instance_create',
-      image_id: inst.image_id,
-      db_name: inst.db_name,
-      target_id: inst.instance_id,
-      job_id: null,
-      created_at: inst.created_at,
-    });
-  });
-  t.ok(store.getInstance(inst.instance_id), 'the engine itself sees the row');
-  t.equal(store.instanceEntry(inst.instance_id), undefined);
-  t.same(store.listInstances({}, { limit: 10 }), []);
-  t.same(store.instancesOfState(s.state_id), []);
-  t.same(store.instanceIdsWithPrefix(inst.instance_id.slice(0, 4), 10), []);
-  t.equal(store.stateEntry(s.state_id)?.refcount, 0);
-  t.equal(store.nameEntry('making'), undefined);
-  t.same(store.listNames({}, { limit: 10 }), []);
-  store.commit((w) => w.removePending('mk'));
-  t.equal(store.instanceEntry(inst.instance_id)?.instance_id, inst.instance_id, 'then shown');
-  t.equal(store.listInstances({}, { limit: 10 }).length, 1);
-  t.equal(store.stateEntry(s.state_id)?.refcount, 1);
-  t.equal(store.nameEntry('making')?.status, 'active');
-  await store.close();
-});
-
 t.test('a catalog that cannot be saved: a coded error that says so, saved later', async (t) => {
   const dir = await tempDir(t);
   const store = await openSqljsStore({ dir });
@@ -420,4 +223,11 @@ t.test('a journal from another catalog is refused, not replayed into this one', 
   await writeFile(join(dir, journal), foreign);
   await t.rejects(openSqljsStore({ dir }), /belongs to catalog .*refusing to start/);
   t.same(await readFile(join(dir, journal)), foreign, 'the journal is left as it is');
+});
+
+t.test('the Store contract, embedded', async (t) => {
+  storeContract(t, async (t, now) => {
+    const dir = await tempDir(t);
+    return { open: () => openSqljsStore({ dir, now }) };
+  });
 });
