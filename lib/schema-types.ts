@@ -359,6 +359,14 @@ events_url: string
 status: "queued"
 }
 
+// prepare-query.json
+export interface PrepareQuery {
+/**
+ * Whole seconds (0 to 900) to hold the answer until the job ends: 201 with its JobStatus when it ends within them, else 202 as without it.
+ */
+wait?: string
+}
+
 // prepare-request.json
 export interface PrepareRequest {
 prepare_kind: ("psql" | "mysql")
