@@ -177,41 +177,47 @@ t.test('cache budget values: bad ones are refused naming the field', async (t) =
   t.same(loadConfig(dir, validators, {}), good);
 });
 
-t.test('catalog: embedded by default, a PostgreSQL URL shares it; SQLRS_CATALOG wins', async (t) => {
-  const dir = await tempDir(t);
-  t.same(catalogTarget(loadConfig(dir, validators, {})), { kind: 'sqljs' });
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ catalog: 'sqljs' }));
-  t.same(catalogTarget(loadConfig(dir, validators, {})), { kind: 'sqljs' });
-  const url = 'postgres://sqlrs:pw@db.example:5432/cache';
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ catalog: url }));
-  t.same(catalogTarget(loadConfig(dir, validators, {})), {
-    kind: 'postgres',
-    url,
-    schema: 'sqlrs_catalog',
-  });
-  const other = 'postgresql://h/other';
-  const config = loadConfig(dir, validators, { SQLRS_CATALOG: other });
-  t.equal(config.catalog, other, 'the environment overrides the file');
-  await writeFile(
-    join(dir, 'config.json'),
-    JSON.stringify({ catalog: url, catalog_schema: 'team_a' }),
-  );
-  t.match(catalogTarget(loadConfig(dir, validators, {})), { schema: 'team_a' });
-  t.same(
-    catalogTarget(loadConfig(dir, validators, { SQLRS_CATALOG: 'sqljs' })),
-    { kind: 'sqljs' },
-    'SQLRS_CATALOG=sqljs embeds it again',
-  );
-  const given = loadConfig(dir, validators, {}, { catalog: other });
-  t.match(catalogTarget(given), { kind: 'postgres', url: other }, 'a config given in code');
-});
+t.test(
+  'catalog: embedded by default, a PostgreSQL URL shares it; SQLRS_CATALOG wins',
+  async (t) => {
+    const dir = await tempDir(t);
+    t.same(catalogTarget(loadConfig(dir, validators, {})), { kind: 'sqljs' });
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ catalog: 'sqljs' }));
+    t.same(catalogTarget(loadConfig(dir, validators, {})), { kind: 'sqljs' });
+    const url = 'postgres://sqlrs:pw@db.example:5432/cache';
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ catalog: url }));
+    t.same(catalogTarget(loadConfig(dir, validators, {})), {
+      kind: 'postgres',
+      url,
+      schema: 'sqlrs_catalog',
+    });
+    const other = 'postgresql://h/other';
+    const config = loadConfig(dir, validators, { SQLRS_CATALOG: other });
+    t.equal(config.catalog, other, 'the environment overrides the file');
+    await writeFile(
+      join(dir, 'config.json'),
+      JSON.stringify({ catalog: url, catalog_schema: 'team_a' }),
+    );
+    t.match(catalogTarget(loadConfig(dir, validators, {})), { schema: 'team_a' });
+    t.same(
+      catalogTarget(loadConfig(dir, validators, { SQLRS_CATALOG: 'sqljs' })),
+      { kind: 'sqljs' },
+      'SQLRS_CATALOG=sqljs embeds it again',
+    );
+    const given = loadConfig(dir, validators, {}, { catalog: other });
+    t.match(catalogTarget(given), { kind: 'postgres', url: other }, 'a config given in code');
+  },
+);
 
 t.test('catalog values: bad ones are refused naming the key, never the URL', async (t) => {
   const dir = await tempDir(t);
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{ catalog: 'mysql://root@h/db' }, /config\.catalog: must match pattern/],
     [{ catalog: 'postgres://' }, /config\.catalog: must match pattern/],
-    [{ catalog: 'postgres:///db?password=hunter2' }, /^(?!.*hunter2).*catalog: not a PostgreSQL URL/],
+    [
+      { catalog: 'postgres:///db?password=hunter2' },
+      /^(?!.*hunter2).*catalog: not a PostgreSQL URL/,
+    ],
     [{ catalog: '' }, /config\.catalog/],
     [{ catalog: 5 }, /config\.catalog: must be string/],
     [{ catalog_schema: 'Upper' }, /config\.catalog_schema: must match pattern/],

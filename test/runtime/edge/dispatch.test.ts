@@ -212,7 +212,10 @@ t.test('a refresh that fails is its coded error; an uncoded one says nothing', a
   const uncoded = await dispatch({ method: 'POST', url: '/v1/echo', headers: auth, body });
   t.equal(uncoded.status, 500);
   t.same(uncoded.body, { code: 'internal_error', message: 'internal error' });
-  t.ok(logger.lines.some((l) => String(l.error).includes('ECONNREFUSED')), 'logged instead');
+  t.ok(
+    logger.lines.some((l) => String(l.error).includes('ECONNREFUSED')),
+    'logged instead',
+  );
   t.same(marks, [], 'no handler ran');
   t.equal((await dispatch({ method: 'GET', url: '/v1/open', headers: {} })).status, 200);
 });
