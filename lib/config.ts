@@ -17,8 +17,9 @@ export interface ImageTarget {
 }
 
 /**
- * Loads `<state dir>/config.json` (or takes `given` instead, for cloud functions) and the environment overrides: SQLRS_IMAGES (a JSON object of
- * image id to URL, merged over the file's), SQLRS_DEFAULT_IMAGE and SQLRS_PSQL.
+ * Loads `<state dir>/config.json` (or takes `given` instead, for cloud functions) and the
+ * environment overrides: SQLRS_IMAGES (a JSON object of image id to URL, merged over the
+ * file's), SQLRS_DEFAULT_IMAGE, SQLRS_PSQL and SQLRS_CATALOG.
  */
 export function loadConfig(
   stateDir: string,
@@ -47,16 +48,48 @@ export function loadConfig(
   }
   if (env.SQLRS_DEFAULT_IMAGE) config.default_image = env.SQLRS_DEFAULT_IMAGE;
   if (env.SQLRS_PSQL) config.psql_path = env.SQLRS_PSQL;
+  if (env.SQLRS_CATALOG) config.catalog = env.SQLRS_CATALOG;
   try {
     const valid = validators.check<EngineConfig>('engine-config.json', config, 'config');
     // Else every prepare without image_id would fail, blaming an image_id it never gave.
     if (valid.default_image !== undefined) imageTarget(valid, valid.default_image, env);
     cacheBudget(valid); // a config given in code skips nothing the file would be refused for
     lifecycleSettings(valid); // durations past their bounds are refused here, by name
+    catalogTarget(valid); // a URL the schema's pattern lets by but no client could parse
     return valid;
   } catch (err) {
     throw new Error(`config ${path}: ${(err as Error).message}`);
   }
+}
+
+export const DEFAULT_CATALOG_SCHEMA = 'sqlrs_catalog';
+
+/** Where the catalog lives (docs/runtime.md, "Config"; a shared one: docs/scaling.md). */
+export type CatalogTarget =
+  | { kind: 'sqljs' }
+  | {
+      kind: 'postgres';
+      /** With its credentials; never logged or returned as is (see redactUrl). */
+      url: string;
+      schema: string;
+    };
+
+/**
+ * The config's `catalog` (already validated against the schema): absent or `sqljs`, the
+ * catalog embedded in the state dir; a PostgreSQL URL, a catalog shared by every engine given
+ * the same URL and `catalog_schema`. The error names the key and never the URL, which may
+ * carry a password.
+ */
+export function catalogTarget(config: EngineConfig): CatalogTarget {
+  const catalog = config.catalog ?? 'sqljs';
+  if (catalog === 'sqljs') return { kind: 'sqljs' };
+  if (!URL.canParse(catalog) || new URL(catalog).hostname === '')
+    throw invalidArgument('catalog: not a PostgreSQL URL with a host (postgres://user@host/db)');
+  return {
+    kind: 'postgres',
+    url: catalog,
+    schema: config.catalog_schema ?? DEFAULT_CATALOG_SCHEMA,
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

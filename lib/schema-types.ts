@@ -106,6 +106,14 @@ images?: {
 [k: string]: string
 }
 default_image?: string
+/**
+ * Where the catalog lives: sqljs (the default) embeds it in the state dir; a postgres:// or postgresql:// URL shares it with every engine configured with the same URL and schema (docs/scaling.md). SQLRS_CATALOG overrides it.
+ */
+catalog?: string
+/**
+ * With a shared catalog: the schema of that database that holds it. Default sqlrs_catalog.
+ */
+catalog_schema?: string
 max_concurrent_jobs?: number
 queue_limit?: number
 clone_strategy?: ("wal_log" | "file_copy" | "auto")
@@ -357,6 +365,14 @@ job_id: string
 status_url: string
 events_url: string
 status: "queued"
+}
+
+// prepare-query.json
+export interface PrepareQuery {
+/**
+ * Whole seconds (0 to 900) to hold the answer until the job ends: 201 with its JobStatus when it ends within them, else 202 as without it.
+ */
+wait?: string
 }
 
 // prepare-request.json

@@ -36,6 +36,9 @@ export async function resolveLeftover(
   return kernel.locks.run(p.target_id, async () => {
     const unlock = await server.lockState(p.db_name);
     try {
+      // A shared catalog: another engine's build may have published this name meanwhile,
+      // and its row must be read in before the database is judged dead.
+      await store.refresh();
       if (!store.listPending().some((r) => r.op_id === p.op_id)) return undefined;
       const live = isLive(kernel, p.db_name);
       if (live) logger.info('drop_record_stale', { db: p.db_name, target: p.target_id });

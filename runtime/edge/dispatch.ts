@@ -79,6 +79,11 @@ export function createDispatcher(opts: DispatcherOptions): Dispatch {
       authenticated,
       signal: raw.signal,
     };
+    // A shared catalog's reads are brought up to every change committed anywhere before the
+    // request (docs/catalog.md): what another engine built or deleted is what this one answers
+    // with. Only for a request that will be served: health and the API document never read the
+    // catalog. A catalog that cannot be reached is its coded error (503 unavailable).
+    if (route.auth) await deps.store.refresh();
     return route.handler(req, deps);
   }
 }

@@ -83,11 +83,14 @@ function operation(route: Route, byFile: Map<string, Json>): Json {
   }));
   const query = byFile.get(route.query);
   for (const [name, schema] of Object.entries((query?.properties as Json) ?? {})) {
+    // A parameter's description is the parameter's, where OpenAPI readers look for it.
+    const { description, ...rest } = schema as Json;
     params.push({
       name,
       in: 'query',
       required: false,
-      schema: rewriteRefs(schema, byFile) as never,
+      schema: rewriteRefs(rest, byFile) as never,
+      ...(typeof description === 'string' ? { description } : {}),
     });
   }
   const op: Json = {

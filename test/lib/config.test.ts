@@ -1,7 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { defaultUrl, imageTarget, kindOfUrl, loadConfig, redactUrl } from '../../lib/config.js';
+import {
+  catalogTarget,
+  defaultUrl,
+  imageTarget,
+  kindOfUrl,
+  loadConfig,
+  redactUrl,
+} from '../../lib/config.js';
 import { compileSchemas } from '../../lib/schemas.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -168,4 +175,66 @@ t.test('cache budget values: bad ones are refused naming the field', async (t) =
   const good = { cache_max_bytes: 0, cache_low_watermark: 1, cache_min_age: '0' };
   await writeFile(join(dir, 'config.json'), JSON.stringify(good));
   t.same(loadConfig(dir, validators, {}), good);
+});
+
+t.test(
+  'catalog: embedded by default, a PostgreSQL URL shares it; SQLRS_CATALOG wins',
+  async (t) => {
+    const dir = await tempDir(t);
+    t.same(catalogTarget(loadConfig(dir, validators, {})), { kind: 'sqljs' });
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ catalog: 'sqljs' }));
+    t.same(catalogTarget(loadConfig(dir, validators, {})), { kind: 'sqljs' });
+    const url = 'postgres://sqlrs:pw@db.example:5432/cache';
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ catalog: url }));
+    t.same(catalogTarget(loadConfig(dir, validators, {})), {
+      kind: 'postgres',
+      url,
+      schema: 'sqlrs_catalog',
+    });
+    const other = 'postgresql://h/other';
+    const config = loadConfig(dir, validators, { SQLRS_CATALOG: other });
+    t.equal(config.catalog, other, 'the environment overrides the file');
+    await writeFile(
+      join(dir, 'config.json'),
+      JSON.stringify({ catalog: url, catalog_schema: 'team_a' }),
+    );
+    t.match(catalogTarget(loadConfig(dir, validators, {})), { schema: 'team_a' });
+    t.same(
+      catalogTarget(loadConfig(dir, validators, { SQLRS_CATALOG: 'sqljs' })),
+      { kind: 'sqljs' },
+      'SQLRS_CATALOG=sqljs embeds it again',
+    );
+    const given = loadConfig(dir, validators, {}, { catalog: other });
+    t.match(catalogTarget(given), { kind: 'postgres', url: other }, 'a config given in code');
+  },
+);
+
+t.test('catalog values: bad ones are refused naming the key, never the URL', async (t) => {
+  const dir = await tempDir(t);
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ catalog: 'mysql://root@h/db' }, /config\.catalog: must match pattern/],
+    [{ catalog: 'postgres://' }, /config\.catalog: must match pattern/],
+    [
+      { catalog: 'postgres:///db?password=hunter2' },
+      /^(?!.*hunter2).*catalog: not a PostgreSQL URL/,
+    ],
+    [{ catalog: '' }, /config\.catalog/],
+    [{ catalog: 5 }, /config\.catalog: must be string/],
+    [{ catalog_schema: 'Upper' }, /config\.catalog_schema: must match pattern/],
+    [{ catalog_schema: '1abc' }, /config\.catalog_schema/],
+    [{ catalog_schema: 'a'.repeat(64) }, /config\.catalog_schema/],
+    [{ catalog_schema: 'x; drop' }, /config\.catalog_schema/],
+  ];
+  for (const [config, message] of bad) {
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+    t.throws(() => loadConfig(dir, validators, {}), message, JSON.stringify(config));
+  }
+  await writeFile(join(dir, 'config.json'), '{}');
+  t.throws(
+    () => loadConfig(dir, validators, { SQLRS_CATALOG: 'sqlite' }),
+    /config\.catalog: must match pattern/,
+    'a bad SQLRS_CATALOG is named by its key too',
+  );
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ catalog_schema: 'a'.repeat(63) }));
+  t.equal(loadConfig(dir, validators, {}).catalog_schema, 'a'.repeat(63), '63 characters fit');
 });

@@ -25,7 +25,7 @@ export interface BuildInput {
 
 /**
  * Builds one state crash-safely (docs/prepare.md): per-state lock (in process and on the server),
- * re-check, run the step in a build database (its pending record was flushed by the job
+ * catalog refresh and re-check, run the step in a build database (its pending record was flushed by the job
  * before it began), publish under the state name, then commit the state row and flush it.
  * Returns false when another builder won.
  */
@@ -34,6 +34,9 @@ export async function buildState(ctx: PrepareContext, job: Job, b: BuildInput): 
   return ctx.locks.run(planned.stateId, async () => {
     const unlock = await server.lockState(planned.stateDb);
     try {
+      // With a shared catalog another engine may have built the state while we waited for
+      // the lock: its row is read in before the re-check, so that build is a hit here.
+      await ctx.store.refresh();
       if (await alreadyBuilt(ctx, server, planned)) {
         ctx.store.commit((w) => w.removePending(b.opId));
         return false;

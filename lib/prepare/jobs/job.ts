@@ -122,6 +122,30 @@ export class Job {
     });
   }
 
+  /**
+   * Resolves true once the job has ended (its terminal event is in the log, so statusView()
+   * holds the result or error), false when `ms` pass first or `signal` aborts: what
+   * `POST /v1/prepare-jobs?wait=` holds its answer on (docs/api.md).
+   */
+  untilEnded(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.ended) return Promise.resolve(true);
+    if (ms <= 0 || signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const finish = (ended: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(onEvent);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(ended);
+      };
+      // emit() empties the set before it wakes anyone: a job not yet ended is waited on again.
+      const onEvent = () => (this.ended ? finish(true) : this.waiters.add(onEvent));
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), ms);
+      this.waiters.add(onEvent);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   setStatus(status: JobState): void {
     this.status = status;
     const at = this.clock();

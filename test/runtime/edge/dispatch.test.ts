@@ -13,6 +13,8 @@ async function setup(t: Test, maxBodyBytes?: number) {
   const store = await openSqljsStore({ dir: await tempDir(t) });
   t.teardown(() => store.close());
   const logger = memoryLogger();
+  // What ran, in order: the catalog's refresh and the handlers (the refresh tests read it).
+  const marks: string[] = [];
   const deps: Deps = {
     store,
     validators: compileSchemas(),
@@ -27,7 +29,10 @@ async function setup(t: Test, maxBodyBytes?: number) {
     {
       method: 'POST',
       pattern: '/v1/echo',
-      handler: async (req) => ({ status: 201, body: req.body }),
+      handler: async (req) => {
+        marks.push('handler');
+        return { status: 201, body: req.body };
+      },
       auth: true,
       query: 'empty-query.json',
       body: 'prepare-request.json',
@@ -46,10 +51,22 @@ async function setup(t: Test, maxBodyBytes?: number) {
       responses: {},
       summary: '',
     },
+    {
+      method: 'GET',
+      pattern: '/v1/open',
+      handler: async () => {
+        marks.push('open');
+        return { status: 200, body: {} };
+      },
+      auth: false,
+      query: 'empty-query.json',
+      responses: {},
+      summary: '',
+    },
   ];
   const dispatch = createDispatcher({ routes, deps, authToken: TOKEN, maxBodyBytes });
   const auth = { authorization: `Bearer ${TOKEN}` };
-  return { dispatch, logger, auth };
+  return { dispatch, logger, auth, store, marks };
 }
 
 t.test('bodies: malformed JSON, wrong types, unknown fields, missing fields', async (t) => {
@@ -154,4 +171,51 @@ t.test('a body source is read only after Host, route, token and declared size pa
     body: async () => 'too_large' as const,
   });
   t.equal(cut.status, 413, 'a source that passed the cap is 413');
+});
+
+t.test('an authenticated route refreshes the catalog before its handler runs', async (t) => {
+  const { dispatch, auth, store, marks } = await setup(t);
+  // The real store, its refresh replaced by one that says when it ran.
+  store.refresh = async () => {
+    marks.push('refresh');
+  };
+  const body = '{"prepare_kind":"psql","psql_args":[]}';
+  t.equal((await dispatch({ method: 'POST', url: '/v1/echo', headers: auth, body })).status, 201);
+  t.same(marks, ['refresh', 'handler']);
+  marks.length = 0;
+  t.equal((await dispatch({ method: 'GET', url: '/v1/open', headers: {} })).status, 200);
+  t.same(marks, ['open'], 'a route without auth (health, the API document) does not refresh');
+  marks.length = 0;
+  const refused = [
+    await dispatch({ method: 'POST', url: '/v1/echo', headers: {}, body }),
+    await dispatch({ method: 'POST', url: '/v1/echo', headers: auth, body: '{"bogus":1}' }),
+  ];
+  t.same(
+    refused.map((r) => r.status),
+    [401, 400],
+  );
+  t.same(marks, [], 'a refused request reads nothing');
+});
+
+t.test('a refresh that fails is its coded error; an uncoded one says nothing', async (t) => {
+  const { dispatch, auth, store, marks, logger } = await setup(t);
+  const body = '{"prepare_kind":"psql","psql_args":[]}';
+  store.refresh = async () => {
+    throw sqlrsError('unavailable', 'the catalog cannot be reached');
+  };
+  const coded = await dispatch({ method: 'POST', url: '/v1/echo', headers: auth, body });
+  t.equal(coded.status, 503);
+  t.same(coded.body, { code: 'unavailable', message: 'the catalog cannot be reached' });
+  store.refresh = async () => {
+    throw new Error('connect ECONNREFUSED 10.0.0.7:5432 (secret internals)');
+  };
+  const uncoded = await dispatch({ method: 'POST', url: '/v1/echo', headers: auth, body });
+  t.equal(uncoded.status, 500);
+  t.same(uncoded.body, { code: 'internal_error', message: 'internal error' });
+  t.ok(
+    logger.lines.some((l) => String(l.error).includes('ECONNREFUSED')),
+    'logged instead',
+  );
+  t.same(marks, [], 'no handler ran');
+  t.equal((await dispatch({ method: 'GET', url: '/v1/open', headers: {} })).status, 200);
 });

@@ -34,6 +34,13 @@ t.test('GET /v1/openapi.json is a valid OpenAPI 3.1 document covering every rout
     (p: { name: string; in: string }) => `${p.in}:${p.name}`,
   );
   t.same(params, ['path:stateId', 'query:recurse', 'query:force', 'query:dry_run']);
+  const create = doc.paths['/v1/prepare-jobs'].post;
+  t.match(create.parameters, [
+    { name: 'wait', in: 'query', description: /201/, schema: { type: 'string' } },
+  ]);
+  t.match(create.responses['201'], {
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/JobStatus' } } },
+  });
 });
 
 t.test('every $ref resolves inside the document', async (t) => {

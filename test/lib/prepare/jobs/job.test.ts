@@ -67,3 +67,33 @@ t.test('nextEvent wakes on an event or times out', async (t) => {
   await job.nextEvent(10);
   t.pass('timed out');
 });
+
+t.test(
+  'untilEnded: true at the terminal event, false when the wait or the client ends',
+  async (t) => {
+    const job = newJob();
+    const order: string[] = [];
+    const waited = job.untilEnded(600_000).then((ended) => order.push(`waited: ${ended}`));
+    job.setStatus('running');
+    job.log('execute-0', 'a line');
+    await new Promise((r) => setImmediate(r));
+    t.same(order, [], 'events before the end do not end the wait');
+    job.succeed();
+    order.push('succeeded');
+    await waited;
+    t.same(order, ['succeeded', 'waited: true']);
+    t.equal(await job.untilEnded(600_000), true, 'an ended job answers at once');
+
+    const running = newJob();
+    running.setStatus('running');
+    t.equal(await running.untilEnded(0), false, 'no wait');
+    t.equal(await running.untilEnded(1), false, 'the wait ran out');
+    const client = new AbortController();
+    const left = running.untilEnded(600_000, client.signal);
+    client.abort();
+    t.equal(await left, false, 'the client left');
+    t.equal(await running.untilEnded(600_000, client.signal), false, 'already gone');
+    running.fail({ code: 'cancelled', message: 'job cancelled' });
+    t.equal(await running.untilEnded(1), true, 'a failed job has ended too');
+  },
+);
