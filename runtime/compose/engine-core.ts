@@ -6,7 +6,6 @@ import { newAuthToken, newEngineInstanceId } from '../../lib/id.js';
 import { configuredImages } from '../../lib/images.js';
 import { packageVersion } from '../../lib/package-info.js';
 import { compileSchemas } from '../../lib/schemas.js';
-import { openSqljsStore } from '../../lib/store/sqljs/index.js';
 import type { Store } from '../../lib/store/types.js';
 import { type Exposure, trustSettings } from '../../lib/trust.js';
 import { createDispatcher, DEFAULT_MAX_BODY_BYTES, type Dispatch } from '../edge/dispatch.js';
@@ -15,6 +14,7 @@ import { buildOpenApi } from '../edge/openapi.js';
 import { ROUTES } from '../edge/routes.js';
 import type { Deps } from '../edge/types.js';
 import { createFileLogger } from './file-logger.js';
+import { openCatalog } from './open-catalog.js';
 import { createPrepareServices } from './services.js';
 
 export interface CoreOptions {
@@ -58,12 +58,8 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
   const validators = compileSchemas();
   let store: Store | undefined;
   try {
-    store = await openSqljsStore({
-      dir: opts.stateDir,
-      now: clock,
-      onCheckpointFailed: (error) => logger.error('catalog_checkpoint_failed', { error }),
-    });
     const config = loadConfig(opts.stateDir, validators, opts.env, opts.config);
+    store = await openCatalog(opts.stateDir, config, clock, logger);
     const runDir = opts.runDir ?? join(opts.stateDir, 'run');
     const trust = trustSettings(config, opts.exposure ?? 'loopback');
     const prepare = createPrepareServices({ store, config, trust, clock, logger, runDir });
