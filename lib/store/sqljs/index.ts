@@ -16,6 +16,7 @@ import type {
   Store,
   StoreWriter,
 } from '../types.js';
+import { instancesExpiringBetween } from './changed-instances.js';
 import { ChangedStates } from './changed-states.js';
 import { removeStaleTemps, replaceFileDurably } from './durable-file.js';
 import * as entries from './entries.js';
@@ -207,6 +208,13 @@ class SqljsStore implements Store {
   statesChangedSince(generation: number): Set<string> | undefined {
     return this.changed?.since(generation);
   }
+
+  instancesChangedSince(generation: number): Set<string> | undefined {
+    return this.changed?.instancesSince(generation);
+  }
+
+  instancesExpiringBetween = (after: string, through: string, limit: number) =>
+    instancesExpiringBetween(this.db, after, through, limit);
 
   onCommit(listener: () => void): () => void {
     this.commitListeners.add(listener);
