@@ -116,11 +116,12 @@ export class ListCache {
 }
 
 /**
- * Enough for the state listing of a 100,000-state catalog (39 MiB) in both formats with room
- * to spare (docs/performance.md, Catalog growth); an engine with fewer rows holds what its
+ * Enough for the state and instance listings of a catalog of 100,000 states and 100,000
+ * instances (39 and 29 MiB a format, 146 MiB in both formats with their keys) with room to
+ * spare (docs/performance.md, Catalog growth); an engine with fewer rows holds what its
  * listings take, not this.
  */
-export const DEFAULT_LIST_CACHE_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_LIST_CACHE_BYTES = 192 * 1024 * 1024;
 
 /** A listing as the cache reads it: its pages, and what tells it which rows changed. */
 export interface ListSource<T> {

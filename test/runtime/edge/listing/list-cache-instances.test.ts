@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { listInstances } from '../../../../handlers/instances-list.js';
 import type { InstancesQuery } from '../../../../lib/schema-types.js';
 import { openSqljsStore } from '../../../../lib/store/sqljs/index.js';
-import type { InstanceRow, Store } from '../../../../lib/store/types.js';
+import type { InstanceRow } from '../../../../lib/store/types.js';
 import { ListCache } from '../../../../runtime/edge/listing/list-cache.js';
 import { NDJSON } from '../../../../runtime/edge/listing/stream.js';
 import type { Deps, HandlerResponse } from '../../../../runtime/edge/types.js';
