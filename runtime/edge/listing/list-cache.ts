@@ -190,9 +190,10 @@ function keptResponse<T>(
 
 /**
  * Making a kept listing's JSON bytes from its NDJSON lines costs about 0.3 ms a chunk (a
- * 100,000-row listing held the event loop 31 ms): made this many chunks a turn, then sent.
+ * 100,000-row listing held the event loop 31 ms): made this many chunks a turn, then sent;
+ * 32 a turn were 10 ms on a quiet machine, the bound on a stall (docs/performance.md).
  */
-const JSON_CHUNKS_A_TURN = 32;
+const JSON_CHUNKS_A_TURN = 12;
 
 /**
  * A kept listing sent as JSON for the first time: its JSON bytes made a few chunks a turn,
