@@ -43,14 +43,25 @@ export async function startEngine(
   config?: Record<string, unknown>,
   bin = ENGINE_BIN,
   dir?: string,
+  /** Node options and environment of the engine's process (a probe loaded into it, say). */
+  node: { args?: string[]; env?: Record<string, string> } = {},
 ): Promise<BenchEngine> {
   const stateDir = dir ?? (await mkdtemp(join(tmpdir(), 'sqlrs-bench-')));
   if (config) await writeFile(join(stateDir, 'config.json'), JSON.stringify(config));
   const json = join(stateDir, 'engine.json');
   const child = spawn(
     process.execPath,
-    [bin, '--listen', '127.0.0.1:0', '--write-engine-json', json, '--idle-timeout', '0'],
-    { stdio: 'ignore' },
+    [
+      ...(node.args ?? []),
+      bin,
+      '--listen',
+      '127.0.0.1:0',
+      '--write-engine-json',
+      json,
+      '--idle-timeout',
+      '0',
+    ],
+    { stdio: 'ignore', env: { ...process.env, ...node.env } },
   );
   // An engine that cannot start (a build without one, say) is reported at once, not waited on.
   let code: number | null | undefined;

@@ -126,7 +126,7 @@ max_log_lines?: number
 max_body_bytes?: number
 worker_threads?: number
 /**
- * Memory for state listings kept rendered and patched after each write (0: none); a listing larger than what is left is kept in part, its first rows. Default 128 MiB.
+ * Memory for state and instance listings kept rendered and patched after each write (0: none); a listing larger than what is left is kept in part, its first rows. Default 192 MiB.
  */
 list_cache_bytes?: number
 /**

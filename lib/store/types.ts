@@ -120,6 +120,8 @@ export interface InstanceFilter {
   idPrefix?: string;
   statePrefix?: string;
   image?: string;
+  /** Only these instances (the ones a write or the clock changed). */
+  ids?: string[];
 }
 
 export interface StateFilter {
@@ -181,6 +183,14 @@ export interface Store {
    * listing; undefined when the catalog no longer knows that far back.
    */
   statesChangedSince(generation: number): Set<string> | undefined;
+  /** The same for instances (row, name, or the record that hides one being made). */
+  instancesChangedSince(generation: number): Set<string> | undefined;
+  /**
+   * Instances whose expiry lies in (`after`, `through`] (ISO times), at most `limit`: their
+   * entries' status changed with the clock between the two (a kept listing's rows to render
+   * again). Through an index, whatever the catalog's size.
+   */
+  instancesExpiringBetween(after: string, through: string, limit: number): string[];
   /** Calls `listener` after each commit (synchronously: it should only schedule work). */
   onCommit(listener: () => void): () => void;
 

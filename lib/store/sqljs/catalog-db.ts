@@ -11,6 +11,7 @@ import type {
   Store,
   StoreWriter,
 } from '../types.js';
+import { instancesExpiringBetween } from './changed-instances.js';
 import { ChangedStates } from './changed-states.js';
 import * as entries from './entries.js';
 import type { WriterCall } from './journal-record.js';
@@ -83,6 +84,13 @@ export class CatalogDb implements CatalogReads {
   statesChangedSince(generation: number): Set<string> | undefined {
     return this.changed?.since(generation);
   }
+
+  instancesChangedSince(generation: number): Set<string> | undefined {
+    return this.changed?.instancesSince(generation);
+  }
+
+  instancesExpiringBetween = (after: string, through: string, limit: number) =>
+    instancesExpiringBetween(this.db, after, through, limit);
 
   onCommit(listener: () => void): () => void {
     this.commitListeners.add(listener);

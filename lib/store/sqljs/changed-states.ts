@@ -1,4 +1,5 @@
 import type { Database } from 'sql.js';
+import { INSTANCE_TRIGGERS } from './changed-instances.js';
 import { all, run } from './sql.js';
 
 /**
@@ -40,30 +41,60 @@ const TRIGGERS = `
       SELECT state_id FROM main.instances WHERE instance_id = OLD.target_id; END;
 `;
 
-/** How far back the log reaches: a listing older than this is rendered again, not patched. */
+/** How far back a log reaches: a listing older than this is rendered again, not patched. */
 const MAX_GENERATIONS = 1024;
 const MAX_IDS = 16_384;
 
+/**
+ * The changed states, and the changed instances (changed-instances.ts), of the commits since
+ * tracking began, each read from its temporary table before the commit ends.
+ */
 export class ChangedStates {
-  /** Changes of the generations after `floor`, oldest first. */
-  private readonly log: Array<{ generation: number; ids: string[] }> = [];
-  private ids = 0;
-  private floor: number;
+  private readonly states: ChangeLog;
+  private readonly instances: ChangeLog;
 
-  constructor(
-    private readonly db: Database,
-    generation: number,
-  ) {
+  constructor(db: Database, generation: number) {
     db.exec(TRIGGERS);
-    this.floor = generation;
+    db.exec(INSTANCE_TRIGGERS);
+    this.states = new ChangeLog(db, 'changed_states', 'state_id', generation);
+    this.instances = new ChangeLog(db, 'changed_instances', 'instance_id', generation);
   }
 
   /** Inside the writing transaction, before it commits: what it changed becomes `generation`'s. */
   collect(generation: number): void {
-    const rows = all<{ state_id: string }>(this.db, 'SELECT state_id FROM changed_states');
+    this.states.collect(generation);
+    this.instances.collect(generation);
+  }
+
+  /** States whose entries changed after generation `since`; undefined once that is forgotten. */
+  since(since: number): Set<string> | undefined {
+    return this.states.since(since);
+  }
+
+  /** Instances whose entries changed after generation `since`; undefined once forgotten. */
+  instancesSince(since: number): Set<string> | undefined {
+    return this.instances.since(since);
+  }
+}
+
+/** The ids a temporary table noted, by generation, as far back as the bounds above allow. */
+class ChangeLog {
+  /** Changes of the generations after `floor`, oldest first. */
+  private readonly log: Array<{ generation: number; ids: string[] }> = [];
+  private ids = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly table: 'changed_states' | 'changed_instances',
+    private readonly column: 'state_id' | 'instance_id',
+    private floor: number,
+  ) {}
+
+  collect(generation: number): void {
+    const rows = all<Record<string, string>>(this.db, `SELECT ${this.column} FROM ${this.table}`);
     if (rows.length === 0) return;
-    run(this.db, 'DELETE FROM changed_states');
-    this.log.push({ generation, ids: rows.map((r) => r.state_id) });
+    run(this.db, `DELETE FROM ${this.table}`);
+    this.log.push({ generation, ids: rows.map((r) => r[this.column] as string) });
     this.ids += rows.length;
     while (this.log.length > MAX_GENERATIONS || this.ids > MAX_IDS) {
       const dropped = this.log.shift() as { generation: number; ids: string[] };
@@ -72,7 +103,6 @@ export class ChangedStates {
     }
   }
 
-  /** States whose entries changed after generation `since`; undefined once that is forgotten. */
   since(since: number): Set<string> | undefined {
     if (since < this.floor) return undefined;
     const changed = new Set<string>();

@@ -80,6 +80,9 @@ export function instanceListQuery(filter: InstanceFilter, page: Page): [string, 
     filter.idPrefix ? prefixRange('i.instance_id', filter.idPrefix) : undefined,
     filter.statePrefix ? prefixRange('i.state_id', filter.statePrefix) : undefined,
     filter.image ? ['i.image_id = ?', [filter.image]] : undefined,
+    filter.ids
+      ? ['i.instance_id IN (SELECT value FROM json_each(?))', [JSON.stringify(filter.ids)]]
+      : undefined,
     page.after ? ['i.instance_id > ?', [page.after]] : undefined,
   ]);
   return [`${INSTANCE_SELECT} ${clause} ORDER BY i.instance_id LIMIT ?`, [...params, page.limit]];

@@ -37,6 +37,11 @@ export class KeptListing {
   private sentAsJson = false;
   /** The last key kept when only the first rows are kept; undefined when all are. */
   through: string | undefined;
+  /**
+   * For rows that change with the clock (ListClock in list-cache.ts): the earliest and latest
+   * times (ISO) its rows were rendered at.
+   */
+  renderedAt: { from: string; to: string } | undefined;
 
   /** @param generation the catalog generation the rows are true at. */
   constructor(public generation: number) {}

@@ -116,11 +116,12 @@ export class ListCache {
 }
 
 /**
- * Enough for the state listing of a 100,000-state catalog (39 MiB) in both formats with room
- * to spare (docs/performance.md, Catalog growth); an engine with fewer rows holds what its
+ * Enough for the state and instance listings of a catalog of 100,000 states and 100,000
+ * instances (39 and 29 MiB a format, 146 MiB in both formats with their keys) with room to
+ * spare (docs/performance.md, Catalog growth); an engine with fewer rows holds what its
  * listings take, not this.
  */
-export const DEFAULT_LIST_CACHE_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_LIST_CACHE_BYTES = 192 * 1024 * 1024;
 
 /** A listing as the cache reads it: its pages, and what tells it which rows changed. */
 export interface ListSource<T> {
@@ -134,6 +135,20 @@ export interface ListSource<T> {
   changedSince: (generation: number) => Set<string> | undefined;
   /** The listing's current rows among these keys. */
   readKeys: (keys: string[]) => T[];
+  /** For rows that change with the clock as well as with writes (an instance's expiry). */
+  clock?: ListClock;
+}
+
+/**
+ * The clock of rows rendered from it (an instance entry is `expired` once its expiry is past):
+ * a kept listing stays what a render now would give by rendering again the rows whose entries
+ * changed between the times its rows were rendered at and now.
+ */
+export interface ListClock {
+  /** The time (ISO) a read now renders its rows at. */
+  now: () => string;
+  /** Keys whose rows differ between times `after` and `through` (ISO), at most `limit`. */
+  changedBetween: (after: string, through: string, limit: number) => string[];
 }
 
 /**
@@ -175,9 +190,10 @@ function keptResponse<T>(
 
 /**
  * Making a kept listing's JSON bytes from its NDJSON lines costs about 0.3 ms a chunk (a
- * 100,000-row listing held the event loop 31 ms): made this many chunks a turn, then sent.
+ * 100,000-row listing held the event loop 31 ms): made this many chunks a turn, then sent;
+ * 32 a turn were 10 ms on a quiet machine, the bound on a stall (docs/performance.md).
  */
-const JSON_CHUNKS_A_TURN = 32;
+const JSON_CHUNKS_A_TURN = 12;
 
 /**
  * A kept listing sent as JSON for the first time: its JSON bytes made a few chunks a turn,
@@ -209,29 +225,61 @@ const ALWAYS_PATCHED_ROWS = 64;
 const MAX_PATCHED_ROWS = 1024;
 
 /**
- * Brings a kept listing to the current generation by rendering again the rows that changed;
- * false (and dropped) when the catalog no longer knows what changed, or when so much changed
- * that rendering it all is as cheap or would hold the event loop too long. Changes after a
- * listing kept in part are not its own: the rest is rendered when sent.
+ * Brings a kept listing to the current generation (and, for rows that change with the clock,
+ * to now) by rendering again the rows that changed; false (and dropped) when the catalog no
+ * longer knows what changed, or when so much changed that rendering it all is as cheap or
+ * would hold the event loop too long. Changes after a listing kept in part are not its own:
+ * the rest is rendered when sent.
  */
 function patched<T>(cache: ListCache, src: ListSource<T>, kept: KeptListing): boolean {
   const now = src.generation();
-  if (kept.generation === now) return true;
-  const all = src.changedSince(kept.generation);
-  const through = kept.through;
-  const changed = through === undefined || !all ? all : [...all].filter((k) => k <= through);
-  const size = changed instanceof Set ? changed.size : changed?.length;
-  const bound = Math.min(kept.rows / 4, MAX_PATCHED_ROWS) + ALWAYS_PATCHED_ROWS;
-  if (size === undefined || size > bound) {
-    cache.drop(src.key);
-    return false;
+  const time = src.clock?.now();
+  if (kept.generation === now && !clockMoved(kept, time)) return true;
+  const bound = Math.floor(Math.min(kept.rows / 4, MAX_PATCHED_ROWS)) + ALWAYS_PATCHED_ROWS;
+  const since = kept.generation === now ? new Set<string>() : src.changedSince(kept.generation);
+  if (!since) return dropped(cache, src);
+  const changed = new Set(since);
+  if (time !== undefined) {
+    const due = dueRows(src.clock as ListClock, kept, time, bound + 1);
+    if (!due) return dropped(cache, src);
+    for (const k of due) changed.add(k);
   }
+  const through = kept.through;
+  const keys = [...changed].filter((k) => through === undefined || k <= through);
+  if (keys.length > bound) return dropped(cache, src);
   kept.generation = now;
-  if (size === 0) return true; // writes that touched no entry (the warm pool's, say)
-  const keys = [...(changed as Iterable<string>)];
-  const rows = new Map(src.readKeys(keys).map((r) => [src.rowKey(r), JSON.stringify(r)]));
-  kept.putAll(new Map(keys.map((k) => [k, rows.get(k)])));
+  if (keys.length > 0) {
+    const rows = new Map(src.readKeys(keys).map((r) => [src.rowKey(r), JSON.stringify(r)]));
+    kept.putAll(new Map(keys.map((k) => [k, rows.get(k)])));
+  }
+  if (time !== undefined) kept.renderedAt = { from: time, to: src.clock?.now() ?? time };
   return true;
+}
+
+function dropped<T>(cache: ListCache, src: ListSource<T>): false {
+  cache.drop(src.key);
+  return false;
+}
+
+/** Whether the clock is not where all the listing's rows were rendered at. */
+function clockMoved(kept: KeptListing, time: string | undefined): boolean {
+  if (time === undefined) return false;
+  const at = kept.renderedAt;
+  return at === undefined || at.from !== time || at.to !== time;
+}
+
+/**
+ * The rows whose entries may differ between when they were rendered and `time`: those whose
+ * change lies between the earliest of those times and the latest (the clock may have been set
+ * back). Undefined when the listing does not know when it was rendered, or more than `limit`.
+ */
+function dueRows(clock: ListClock, kept: KeptListing, time: string, limit: number) {
+  const at = kept.renderedAt;
+  if (at === undefined) return undefined;
+  const after = at.from < time ? at.from : time;
+  const through = at.to > time ? at.to : time;
+  const due = after < through ? clock.changedBetween(after, through, limit) : [];
+  return due.length < limit ? due : undefined;
 }
 
 /** The rows after `after`, rendered a page at a time: NDJSON lines, or JSON texts with commas. */
@@ -283,6 +331,7 @@ async function* keepWhole<T>(
 ): AsyncGenerator<Buffer> {
   cache.drop(src.key);
   const kept = new KeptListing(src.generation());
+  const from = src.clock?.now();
   if (!ndjson) kept.sendsJson();
   let keeping = cache.free() > 0;
   if (!keeping) kept.endHere(); // none of it
@@ -296,5 +345,6 @@ async function* keepWhole<T>(
   const source = pages(src.read, src.rowKey);
   const chunks = ndjson ? ndjsonChunks(source, keep) : jsonArrayChunks(source, keep);
   for await (const chunk of chunks) yield Buffer.from(chunk);
+  if (from !== undefined) kept.renderedAt = { from, to: src.clock?.now() ?? from };
   if (cache.keep(src, kept) && patched(cache, src, kept)) cache.trim(src.key);
 }
