@@ -26,12 +26,14 @@ function retarget(sql: string, src: string, dst: string, definer?: string): stri
  * with it) and copies their rows server-side; then views (in dependency order), routines,
  * triggers and events with their references to the source schema rewritten, each created
  * under the SQL mode it was defined with. `conns` must allow multiple statements.
+ * `definersReady`: the definers' account exists (it is made while the tables are copied).
  */
 export async function cloneSchema(
   conns: Conn[],
   src: string,
   dst: string,
   definers?: Definers,
+  definersReady: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   await within(conns, dst, async () => {
     const objects = await readSchema(conns[0] as Conn, src);
@@ -43,6 +45,7 @@ export async function cloneSchema(
       const create = retarget(t.sql, src, dst);
       await c.query(t.columns.length === 0 ? create : `${create};\n${rows}`);
     });
+    await definersReady;
     await createDefinitions(conns, objects, src, dst, definers);
   });
 }
@@ -115,7 +118,6 @@ async function createDefinitions(
 ) {
   const code = definers?.account;
   const events = definers?.of === 'all' ? definers.account : undefined;
-  await createViews(conns[0] as Conn, src, dst, objects.views, code);
   // Each definition under its own SQL mode, set just before it in the same round trip: the
   // server parses each statement of a multi-statement query after running the one before.
   const make = (definer?: string) => async (c: Conn, list: Definition[]) => {
@@ -132,7 +134,13 @@ async function createDefinitions(
     ...groupBy(objects.routines, (r) => r.name.toLowerCase()).values(),
     ...groupBy(objects.triggers, (t) => t.table ?? '').values(),
   ];
-  await eachOn(conns, units, make(code));
+  // Views on the first connection (under its default mode) while the others make routines and
+  // triggers, whose bodies are not checked against the schema until they run.
+  const [first, ...rest] = conns as [Conn, ...Conn[]];
+  const views = createViews(first, src, dst, objects.views, code);
+  if (rest.length === 0) await views;
+  const made = eachOn(rest.length > 0 ? rest : conns, units, make(code));
+  await Promise.all([views, made]);
   await eachOn(
     conns,
     objects.events.map((e) => [e]),

@@ -108,13 +108,19 @@ export class MysqlServer implements DbmsServer {
   /** Creates `db` (a copy of `parent`); with a password, its account first (accounts.ts). */
   private async make(db: string, parent: string | null, password: string): Promise<void> {
     await this.q(`CREATE DATABASE ${q(db)}${parent ? await this.charsetOf(parent) : ''}`);
-    if (password) await this.createAccount(db, password);
+    // The account is made while the tables are copied: only the definitions name it.
+    const account = password ? this.createAccount(db, password) : Promise.resolve();
+    account.catch(() => undefined); // awaited below, whatever the copy does
     const definers: Definers = password
       ? { account: accountSql(accountOf(db)), of: 'all' }
       : undefined;
-    if (parent) {
-      const from = assertOwnName(parent);
-      await this.clones.with((conns) => cloneSchema(conns, from, db, definers));
+    try {
+      if (parent) {
+        const from = assertOwnName(parent);
+        await this.clones.with((conns) => cloneSchema(conns, from, db, definers, account));
+      }
+    } finally {
+      await account;
     }
   }
 
