@@ -17,7 +17,15 @@ export interface DbmsServer {
   resolve(imageId: string): Promise<string>;
   /** Creates `db` as a copy of `parent`, or empty when parent is null. */
   createFrom(db: string, parent: string | null, how?: CopyHow): Promise<void>;
-  /** Renames a finished build to its state name and seals it; returns its size in bytes. */
+  /**
+   * Builds run in the state's own database rather than in a build database (MySQL, which has
+   * no RENAME DATABASE: docs/mysql.md), and publish seals it where it is.
+   */
+  readonly buildsInPlace?: boolean;
+  /**
+   * Renames a finished build to its state name and seals it (in place when `buildDb` is the
+   * state's); returns its size in bytes.
+   */
   publish(buildDb: string, stateDb: string): Promise<number>;
   /** A private, writable copy of a sealed state; restricted: its login gets `password`. */
   cloneInstance(

@@ -1,3 +1,4 @@
+import { format } from 'mysql2';
 import { withDefiner } from './accounts.js';
 import { type Conn, type Definition, q, readSchema, type SchemaObjects } from './schema-objects.js';
 
@@ -19,29 +20,32 @@ function retarget(sql: string, src: string, dst: string, definer?: string): stri
 }
 
 /**
- * Copies a schema inside the server (docs/mysql.md): reads every definition in three round
+ * Copies a schema inside the server (docs/mysql.md): reads every definition in two round
  * trips, then on each of `conns` at once replays tables from SHOW CREATE TABLE with foreign key
  * checks off (indexes, foreign keys, comments, collations and the AUTO_INCREMENT position come
  * with it) and copies their rows server-side; then views (in dependency order), routines,
  * triggers and events with their references to the source schema rewritten, each created
- * under the SQL mode it was defined with. `conns[0]` must allow multiple statements.
+ * under the SQL mode it was defined with. `conns` must allow multiple statements.
+ * `definersReady`: the definers' account exists (it is made while the tables are copied).
  */
 export async function cloneSchema(
   conns: Conn[],
   src: string,
   dst: string,
   definers?: Definers,
+  definersReady: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   await within(conns, dst, async () => {
     const objects = await readSchema(conns[0] as Conn, src);
+    // A table and its rows in one round trip: SHOW CREATE gives one statement, every name in
+    // the copy is quoted.
     await eachOn(conns, objects.tables, async (c, t) => {
-      await c.query(retarget(t.sql, src, dst));
-      if (t.columns.length === 0) return;
       const list = t.columns.map(q).join(', ');
-      await c.query(
-        `INSERT INTO ${q(dst)}.${q(t.name)} (${list}) SELECT ${list} FROM ${q(src)}.${q(t.name)}`,
-      );
+      const rows = `INSERT INTO ${q(dst)}.${q(t.name)} (${list}) SELECT ${list} FROM ${q(src)}.${q(t.name)}`;
+      const create = retarget(t.sql, src, dst);
+      await c.query(t.columns.length === 0 ? create : `${create};\n${rows}`);
     });
+    await definersReady;
     await createDefinitions(conns, objects, src, dst, definers);
   });
 }
@@ -114,10 +118,14 @@ async function createDefinitions(
 ) {
   const code = definers?.account;
   const events = definers?.of === 'all' ? definers.account : undefined;
-  await createViews(conns[0] as Conn, src, dst, objects.views, code);
-  const make = (definer?: string) => async (c: Conn, d: Definition) => {
-    await c.query('SET SESSION sql_mode = ?', [d.sqlMode ?? '']);
-    await c.query(retarget(d.sql, src, dst, definer));
+  // Each definition under its own SQL mode, set just before it in the same round trip: the
+  // server parses each statement of a multi-statement query after running the one before.
+  const make = (definer?: string) => async (c: Conn, list: Definition[]) => {
+    const sql = list.flatMap((d) => [
+      format('SET SESSION sql_mode = ?', [d.sqlMode ?? '']),
+      retarget(d.sql, src, dst, definer),
+    ]);
+    await c.query(sql.join(';\n'));
   };
   // One connection's session mode is set per definition, so each goes whole to one worker;
   // the routines of one name stay together (a package body needs its package), and so do
@@ -126,10 +134,18 @@ async function createDefinitions(
     ...groupBy(objects.routines, (r) => r.name.toLowerCase()).values(),
     ...groupBy(objects.triggers, (t) => t.table ?? '').values(),
   ];
-  await eachOn(conns, units, async (c, list) => {
-    for (const d of list) await make(code)(c, d);
-  });
-  await eachOn(conns, objects.events, make(events));
+  // Views on the first connection (under its default mode) while the others make routines and
+  // triggers, whose bodies are not checked against the schema until they run.
+  const [first, ...rest] = conns as [Conn, ...Conn[]];
+  const views = createViews(first, src, dst, objects.views, code);
+  if (rest.length === 0) await views;
+  const made = eachOn(rest.length > 0 ? rest : conns, units, make(code));
+  await Promise.all([views, made]);
+  await eachOn(
+    conns,
+    objects.events.map((e) => [e]),
+    make(events),
+  );
 }
 
 /** `items` in lists of one key each, in the order given. */

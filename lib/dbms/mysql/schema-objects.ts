@@ -16,7 +16,7 @@ export interface Definition {
 
 const ROUTINE_KINDS = new Set(['FUNCTION', 'PACKAGE', 'PACKAGE BODY', 'PROCEDURE']);
 
-/** What a schema holds, read in three round trips whatever its size (docs/mysql.md). */
+/** What a schema holds, read in two round trips whatever its size (docs/mysql.md). */
 export interface SchemaObjects {
   /**
    * Base tables (and sequences): their CREATE statement and the columns to copy rows by (none
@@ -31,34 +31,32 @@ export interface SchemaObjects {
 }
 
 /**
- * Lists a schema's objects from information_schema in one query (a UNION over TABLES, ROUTINES,
- * TRIGGERS and EVENTS), the stored columns of its tables in another, then takes every
- * SHOW CREATE in one multi-statement round trip. `conn` must allow multiple statements: the
+ * Lists a schema's objects from information_schema (a UNION over TABLES, ROUTINES, TRIGGERS
+ * and EVENTS) and the stored columns of its tables in one multi-statement round trip, then
+ * takes every SHOW CREATE in another. `conn` must allow multiple statements: the
  * statements sent together are the engine's own, every name quoted.
  */
 export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects> {
-  const [listed] = await conn.query(
+  // The list and the stored columns in one round trip (generated columns are computed again
+  // in the copy, never copied: docs/mysql.md).
+  const [results] = await conn.query(
     `SELECT 'T' AS k, TABLE_NAME AS name, TABLE_TYPE AS type, 0 AS ord, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
      UNION ALL SELECT 'R', ROUTINE_NAME, ROUTINE_TYPE, 0, '' FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
      UNION ALL SELECT 'G', TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER, '' FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
      UNION ALL SELECT 'E', EVENT_NAME, '', 0, '' FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
-     ORDER BY k, name, type, ord`,
-    [src, src, src, src],
-  );
-  const rows = listed as Row[];
-  const pick = (k: string) => rows.filter((r) => r.k === k);
-  // Generated columns are computed again in the copy, never copied (docs/mysql.md).
-  const [cols] = await conn.query(
-    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
+     ORDER BY k, name, type, ord;
+     SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = ? AND EXTRA NOT LIKE '%GENERATED%' AND EXTRA NOT LIKE '%PERSISTENT%'
       ORDER BY TABLE_NAME, ORDINAL_POSITION`,
-    [src],
+    [src, src, src, src, src],
   );
+  const [rows, cols] = results as [Row[], Row[]];
+  const pick = (k: string) => rows.filter((r) => r.k === k);
   const columns = new Map<string, string[]>();
   // A MERGE table's rows are those of its tables: it has none to copy (they would be written
   // again into the last of them).
   const merged = new Set(pick('T').flatMap((r) => (r.engine === 'MRG_MyISAM' ? [r.name] : [])));
-  for (const r of (cols as Row[]).filter((c) => !merged.has(c.t))) {
+  for (const r of cols.filter((c) => !merged.has(c.t))) {
     const list = columns.get(r.t as string) ?? [];
     list.push(r.c as string);
     columns.set(r.t as string, list);

@@ -6,11 +6,24 @@ import type { BuildRole } from '../../trust.js';
 import { assertOwnName, dbKind } from '../names.js';
 import { isConnectionLost, serverError } from '../server-errors.js';
 import type { DbmsServer } from '../types.js';
-import { accountOf, accountSql, checkPassword, createAccountSql } from './accounts.js';
+import {
+  accountOf,
+  accountSql,
+  checkPassword,
+  createAccountSql,
+  retiredAccountOf,
+} from './accounts.js';
 import { cloneSchema, type Definers, moveSchema } from './clone.js';
 import { ClonePool } from './clone-pool.js';
 
 const q = (db: string) => `\`${assertOwnName(db)}\``;
+
+/** An event's STATUS as the clause that keeps it. */
+const EVENT_STATUS: Record<string, string> = {
+  ENABLED: 'ENABLE',
+  DISABLED: 'DISABLE',
+  SLAVESIDE_DISABLED: 'DISABLE ON SLAVE',
+};
 
 /**
  * Connections one schema copy uses at once: each makes tables and definitions in turn, so the
@@ -21,10 +34,11 @@ const CLONE_WIDTH = 3;
 /**
  * A MySQL / MariaDB server (docs/mysql.md): states and instances are schemas; a copy is a schema
  * clone inside the server (clone.ts). MySQL has no template databases and no RENAME DATABASE,
- * so publishing a build clones it under the state name and drops the build.
+ * so a build runs in its state's schema, which publishing seals where it is.
  */
 export class MysqlServer implements DbmsServer {
   readonly kind = 'mysql' as const;
+  readonly buildsInPlace = true;
   private readonly pool: mysql.Pool;
   /** Connections for schema copies, several per copy (docs/mysql.md, The schema clone). */
   private readonly clones: ClonePool;
@@ -83,9 +97,10 @@ export class MysqlServer implements DbmsServer {
   }
 
   async createFrom(db: string, parent: string | null): Promise<void> {
-    // Restricted: a build schema gets its account (the one its steps run as) before its copy,
-    // whose definitions are then defined by it.
-    const password = this.access === 'restricted' && dbKind(db) === 'b' ? randomHex(16) : '';
+    // Restricted: a build schema (its state's, built in place) gets its account (the one its
+    // steps run as) before its copy, whose definitions are then defined by it.
+    const building = dbKind(db) === 'b' || dbKind(db) === 's';
+    const password = this.access === 'restricted' && building ? randomHex(16) : '';
     if (password) this.buildPasswords.set(db, password);
     await this.make(db, parent, password);
   }
@@ -93,13 +108,19 @@ export class MysqlServer implements DbmsServer {
   /** Creates `db` (a copy of `parent`); with a password, its account first (accounts.ts). */
   private async make(db: string, parent: string | null, password: string): Promise<void> {
     await this.q(`CREATE DATABASE ${q(db)}${parent ? await this.charsetOf(parent) : ''}`);
-    if (password) await this.createAccount(db, password);
+    // The account is made while the tables are copied: only the definitions name it.
+    const account = password ? this.createAccount(db, password) : Promise.resolve();
+    account.catch(() => undefined); // awaited below, whatever the copy does
     const definers: Definers = password
       ? { account: accountSql(accountOf(db)), of: 'all' }
       : undefined;
-    if (parent) {
-      const from = assertOwnName(parent);
-      await this.clones.with((conns) => cloneSchema(conns, from, db, definers));
+    try {
+      if (parent) {
+        const from = assertOwnName(parent);
+        await this.clones.with((conns) => cloneSchema(conns, from, db, definers, account));
+      }
+    } finally {
+      await account;
     }
   }
 
@@ -119,12 +140,41 @@ export class MysqlServer implements DbmsServer {
   }
 
   /**
-   * Moves the build's tables into the state and makes its other objects there (clone.ts,
-   * moveSchema), then drops the build. Restricted: the state gets an account nobody can log in
-   * as (its password is not kept), the definer of its views, routines and triggers: a view on
-   * a view is checked against its definer's rights on the schema it is made in.
+   * Seals a state built in place (`buildDb` is `stateDb`): restricted, its account (the one the
+   * steps ran as, the definer of its views, routines and triggers) gets a password nobody
+   * knows, and its events go to an account that does not exist, so nothing changes the state
+   * after it was built (docs/mysql.md, Accounts). A build elsewhere is moved in: its tables
+   * by one RENAME TABLE, its other objects made again (clone.ts, moveSchema), then dropped.
    */
   async publish(buildDb: string, stateDb: string): Promise<number> {
+    if (buildDb === stateDb) await this.seal(stateDb);
+    else await this.moveIn(buildDb, stateDb);
+    const [row] = await this.q<Array<{ size: string | null }>>(
+      'SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS size FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [stateDb],
+    );
+    return Number(row?.size ?? 0);
+  }
+
+  private async seal(stateDb: string): Promise<void> {
+    this.buildPasswords.delete(stateDb);
+    if (this.access !== 'restricted') return;
+    await this.q(`ALTER USER ${accountSql(accountOf(stateDb))} IDENTIFIED BY ?`, [randomHex(16)]);
+    const events = await this.q<Array<{ name: string; status: string }>>(
+      'SELECT EVENT_NAME AS name, STATUS AS status FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?',
+      [stateDb],
+    );
+    const retired = accountSql(retiredAccountOf(stateDb));
+    // ALTER EVENT needs a clause besides DEFINER: the event's own status, as it is.
+    for (const e of events) {
+      const name = `${q(stateDb)}.\`${e.name.replaceAll('`', '``')}\``;
+      await this.q(
+        `ALTER DEFINER = ${retired} EVENT ${name} ${EVENT_STATUS[e.status] ?? 'ENABLE'}`,
+      );
+    }
+  }
+
+  private async moveIn(buildDb: string, stateDb: string): Promise<void> {
     await this.q(`CREATE DATABASE ${q(stateDb)}${await this.charsetOf(buildDb)}`);
     let definers: Definers;
     if (this.access === 'restricted') {
@@ -134,11 +184,6 @@ export class MysqlServer implements DbmsServer {
     const from = assertOwnName(buildDb);
     await this.clones.with((conns) => moveSchema(conns, from, stateDb, definers));
     await this.drop(buildDb, true);
-    const [row] = await this.q<Array<{ size: string | null }>>(
-      'SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS size FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
-      [stateDb],
-    );
-    return Number(row?.size ?? 0);
   }
 
   async cloneInstance(

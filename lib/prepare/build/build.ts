@@ -59,7 +59,9 @@ async function alreadyBuilt(ctx: PrepareContext, server: DbmsServer, planned: Pl
 
 async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   const { planned, server } = b;
-  const buildDb = ctx.names.build(job.id, planned.index);
+  // A server without RENAME DATABASE builds in the state's database itself (docs/mysql.md):
+  // no row names it a state until the commit below, and a failed build drops it (below).
+  const buildDb = server.buildsInPlace ? planned.stateDb : ctx.names.build(job.id, planned.index);
   const { opId } = b;
   const now = () => ctx.clock().toISOString();
   try {
@@ -90,7 +92,8 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     // The state database too: its row was never written, and a publish that failed once it
     // had made it (MySQL's copies schema by schema) leaves it, and every later build of the
     // state would then fail on its name.
-    const recordLeft = await dropLeftovers(ctx, server, b.imageId, [buildDb, planned.stateDb], {
+    const left = [...new Set([buildDb, planned.stateDb])];
+    const recordLeft = await dropLeftovers(ctx, server, b.imageId, left, {
       targetId: planned.stateId,
       jobId: job.id,
     });

@@ -123,3 +123,41 @@ t.test('definitions made under sql_mode ANSI_QUOTES publish and copy', async (t)
     "the instance's account defines it",
   );
 });
+
+t.test(
+  'a state built in place: its account defines its code, its events run as no one',
+  async (t) => {
+    const e = await testEngine(t, { config: RESTRICTED });
+    const a = await ready(
+      e,
+      SEED,
+      'create procedure p() select count(*) from t',
+      'create event ev on schedule every 1 day disable do insert into t values (9)',
+    );
+    const state = `${a.db.slice(0, 15)}s_${a.state_id.slice(0, 40)}`;
+    const definers = await mysqlQuery<{ k: string; d: string }>(
+      `SELECT 'R' AS k, DEFINER AS d FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+     UNION ALL SELECT 'V', DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?
+     UNION ALL SELECT 'E', CONCAT(DEFINER, ' ', STATUS) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
+     ORDER BY k`,
+      [state, state, state],
+    );
+    const account = (await mysqlAccounts(e.store.catalogId)).find((u) => u.charAt(15) === 's');
+    t.ok(account);
+    const retired = `${account?.slice(0, 15)}b${account?.slice(16)}`;
+    t.same(definers, [
+      { k: 'E', d: `${retired}@% DISABLED` },
+      { k: 'R', d: `${account}@%` },
+      { k: 'V', d: `${account}@%` },
+    ]);
+    t.notOk(
+      (await mysqlAccounts(e.store.catalogId)).includes(retired),
+      'the events belong to no account',
+    );
+    const instance = await mysqlQuery<{ d: string }>(
+      'SELECT DEFINER AS d FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?',
+      [a.db],
+    );
+    t.same(instance, [{ d: `${new URL(a.dsn).username}@%` }], "an instance's events are its own");
+  },
+);
