@@ -147,20 +147,43 @@ export async function timedRawClone(
 
 /** POST a prepare and follow its events to the result: what a client of the API does. */
 export async function prepareViaApi(e: BenchEngine, body: unknown): Promise<PrepareResult> {
+  return (await prepareWithEvents(e, body)).result;
+}
+
+/** A job event as the events stream sends it (`ts` by the engine's clock). */
+export type BenchEvent = {
+  type: string;
+  ts: string;
+  task_id?: string;
+  status?: string;
+  message?: string;
+};
+
+/**
+ * prepareViaApi, with the job's events and when (wall clock, ms since the epoch) the POST was
+ * sent and its 202 came back: what a per-phase breakdown of a prepare is made from.
+ */
+export async function prepareWithEvents(e: BenchEngine, body: unknown) {
   const auth = { authorization: `Bearer ${e.token}` };
+  const postedAt = Date.now();
   const res = await request(`http://${e.endpoint}/v1/prepare-jobs`, {
     method: 'POST',
     headers: auth,
     body: JSON.stringify(body),
   });
   const { job_id } = (await res.body.json()) as { job_id: string };
+  const acceptedAt = Date.now();
   const events = await request(`http://${e.endpoint}/v1/prepare-jobs/${job_id}/events`, {
     headers: auth,
   });
   const text = await events.body.text();
-  const last = JSON.parse(text.trim().split('\n').at(-1) as string);
-  if (last.type !== 'result') throw new Error(`job failed: ${text.slice(-500)}`);
-  return last.result;
+  const all = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as BenchEvent & { result?: PrepareResult });
+  const last = all.at(-1);
+  if (last?.type !== 'result' || !last.result) throw new Error(`job failed: ${text.slice(-500)}`);
+  return { result: last.result, events: all, postedAt, acceptedAt };
 }
 
 /** Drops the databases a bench made, and every database of the catalogs they belong to. */

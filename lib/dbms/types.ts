@@ -84,6 +84,13 @@ export interface CopyHow {
    * `clone_strategy: auto`, lib/dbms/postgres/strategy.ts). MySQL makes every copy alike.
    */
   ahead?: boolean;
+  /**
+   * The source was built moments ago (the instance of the state its job just built): its
+   * pages are still dirty and its files unsynced, which PostgreSQL's FILE_COPY would first
+   * write out in a checkpoint, so under `auto` it is copied with WAL_LOG at any size
+   * (lib/dbms/postgres/strategy.ts). MySQL makes every copy alike.
+   */
+  fresh?: boolean;
 }
 
 export type ServerFactory = (url: string, kind: DbmsKind) => DbmsServer;

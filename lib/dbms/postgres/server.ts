@@ -223,7 +223,13 @@ export class PostgresServer implements DbmsServer {
     password?: string,
     how: CopyHow = {},
   ): Promise<void> {
-    const strategy = chooseStrategy(this.strategy, sizeBytes, this.fileCopyBytes, how.ahead);
+    const strategy = chooseStrategy(
+      this.strategy,
+      sizeBytes,
+      this.fileCopyBytes,
+      how.ahead,
+      how.fresh,
+    );
     const closed = this.logins ? ' ALLOW_CONNECTIONS false' : '';
     await this.logins?.ensureBuildRole();
     await this.q(

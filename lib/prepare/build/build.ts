@@ -21,6 +21,12 @@ export interface BuildInput {
   opId: string;
   /** A warm copy of the parent the job took for this step, if any (recorded-work.ts). */
   takeSeed: () => Seed | undefined;
+  /**
+   * Given, the state's flush is left to the caller (`flush`, to call before its result goes
+   * out) instead of made before buildState returns: the last step's flush then runs while its
+   * instance is copied.
+   */
+  deferFlush?: (flush: () => Promise<void>) => void;
 }
 
 /**
@@ -103,11 +109,14 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     });
     throw orDeleted(err, await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it'));
   }
-  // Durable before the job goes on (docs/prepare.md): the job's pending records were all
+  // Durable before the job's result (docs/prepare.md): the job's pending records were all
   // written up front, so no later write of its own need come before its next step runs, or
   // before its result is sent; a crash meanwhile would lose the state, and the instance it
-  // answered with would name a state the catalog does not have (docs/prepare.md).
-  await ctx.store.flush();
+  // answered with would name a state the catalog does not have (docs/prepare.md). The last
+  // step's flush is the caller's, made while the instance is copied: a crash before it leaves
+  // the instance's pending record durable, and reconciliation drops the copy.
+  if (b.deferFlush) b.deferFlush(() => ctx.store.flush());
+  else await ctx.store.flush();
 }
 
 /**

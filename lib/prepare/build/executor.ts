@@ -112,9 +112,11 @@ async function buildAll(
   resolved: string,
   planned: PlannedStep[],
   work: RecordedWork,
-) {
+): Promise<void> {
   const imageId = spec.target.imageId;
   let parent: PlannedStep | undefined;
+  let flush: (() => Promise<void>) | undefined;
+  const last = planned.at(-1);
   for (const p of planned) {
     if (job.abort.signal.aborted) throw jobCancelled();
     if (p.cached) {
@@ -132,6 +134,12 @@ async function buildAll(
         argsNormalized: spec.stepArgs[p.index] as string,
         opId: work.builds.get(p.index) as string,
         takeSeed: () => takeSeed(work, p.index),
+        deferFlush:
+          p === last
+            ? (f) => {
+                flush = f;
+              }
+            : undefined,
       });
       if (built) job.setTask(p.taskId, 'succeeded');
       else
@@ -144,6 +152,17 @@ async function buildAll(
     }
     parent = p;
   }
+  // The last state's flush joins the instance's: made while its copy runs (build.ts).
+  if (flush) work.durable = joinFlush(work.durable, flush);
+}
+
+/** The instance's durability, and then the last state's flush: both before the result. */
+function joinFlush(durable: () => Promise<void>, flush: () => Promise<void>) {
+  let joined: Promise<void> | undefined;
+  return () => {
+    joined ??= durable().then(flush);
+    return joined;
+  };
 }
 
 /** The private instance of the last state, and the job's result. */

@@ -60,7 +60,8 @@ export async function createInstance(
   let plan: PlannedInstance;
   if (recorded) {
     plan = recorded.plan;
-    tidy = await recordedClone(ctx, server, state, recorded, signal);
+    // A state this job built is fresh: copied so that its dirty pages need no checkpoint first.
+    tidy = await recordedClone(ctx, server, state, recorded, signal, !reused);
   } else {
     const target = { stateId: state.state_id, imageId: state.image_id };
     const ask = { name, ttlSeconds };
@@ -172,12 +173,14 @@ async function recordedClone(
   state: StateRow,
   { plan, opId, durable }: RecordedInstance,
   signal?: AbortSignal,
+  fresh = false,
 ): Promise<() => void> {
   const cloning = server.cloneInstance(
     state.db_name,
     plan.row.db_name,
     state.size_bytes,
     plan.password,
+    { fresh },
   );
   // Flushed while the server clones: the export of the catalog, synchronous, waits until the
   // query has gone out (a reserved instance's write; any other is durable already).
