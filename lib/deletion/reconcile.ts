@@ -50,6 +50,9 @@ export async function reconcile(
     unreachable: [],
     logins: [],
   };
+  // Judged on the catalog as it is now: another engine's lease renewed since the replica's
+  // last record must not read as lapsed (docs/scaling.md, Ownership).
+  await ctx.store.refresh();
   const known = knownDatabases(ctx);
   for (const work of serversInUse(ctx, known.read(), report).values()) {
     try {
