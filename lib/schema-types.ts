@@ -154,6 +154,10 @@ hash_timeout?: string
  */
 job_retention?: string
 /**
+ * How long an engine's lease on a shared catalog lasts; the engine renews it every third of it, and other engines take the work of an engine whose lease lapsed (one renewal's grace) as a crash's (Go-style duration, 100ms to 1h). Default 30s (docs/scaling.md).
+ */
+engine_lease?: string
+/**
  * How long an unnamed instance prepared without ttl_seconds lives after its last use (made, renewed, or a session seen on it) before the reaper drops it (Go-style duration, 0: never, at most 8784h). Default 24h (docs/lifecycle.md).
  */
 instance_ttl?: string

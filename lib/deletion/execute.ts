@@ -106,6 +106,7 @@ async function recordDrops(
           job_id: null,
           created_at: now,
           reason: 'delete',
+          engine_id: ctx.engineId,
         });
       }
     });

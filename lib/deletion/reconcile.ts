@@ -1,6 +1,7 @@
 import { imageTarget } from '../config.js';
 import type { DbmsServer } from '../dbms/types.js';
 import { isLeftoverDrop, resolveLeftover } from '../kernel/leftover-records.js';
+import { ownerOf } from '../kernel/ownership.js';
 import type { PendingRow } from '../store/types.js';
 import type { DeletionContext } from './context.js';
 
@@ -17,6 +18,14 @@ export interface ReconcileReport {
   logins: string[];
 }
 
+export interface ReconcileOptions {
+  /**
+   * Only the work of dead engines (the periodic pass, docs/scaling.md): this engine's own
+   * pending records and warm copies are left alone too, as a live engine's are.
+   */
+  deadOnly?: boolean;
+}
+
 interface ServerWork {
   server: DbmsServer;
   images: Set<string>;
@@ -25,11 +34,14 @@ interface ServerWork {
 /**
  * Makes the catalog and the servers agree (docs/deletion.md): pending records are resolved (their
  * half-built databases dropped), rows whose database is gone are removed, fenced instances are
- * opened again, and unknown databases in this catalog's namespace are reported.
+ * opened again, and unknown databases in this catalog's namespace are reported. Only the work
+ * of this engine and of dead engines is judged: what another live engine is making, on a shared
+ * catalog, is its own (docs/scaling.md, Ownership).
  */
 export async function reconcile(
   ctx: DeletionContext,
   activeJobs = new Set<string>(),
+  opts: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = {
     unknown: [],
@@ -38,10 +50,13 @@ export async function reconcile(
     unreachable: [],
     logins: [],
   };
+  // Judged on the catalog as it is now: another engine's lease renewed since the replica's
+  // last record must not read as lapsed (docs/scaling.md, Ownership).
+  await ctx.store.refresh();
   const known = knownDatabases(ctx);
   for (const work of serversInUse(ctx, known.read(), report).values()) {
     try {
-      await reconcileServer(ctx, work, report, activeJobs, known);
+      await reconcileServer(ctx, work, report, activeJobs, known, opts);
     } catch (err) {
       report.unreachable.push(...work.images);
       ctx.logger.error('reconcile_failed', {
@@ -107,6 +122,7 @@ async function reconcileServer(
   report: ReconcileReport,
   activeJobs: Set<string>,
   catalog: { read(): CatalogDatabase[] },
+  opts: ReconcileOptions,
 ) {
   const { server, images } = work;
   await server.settle();
@@ -114,14 +130,26 @@ async function reconcileServer(
   // Held reservations (instance names recorded ahead) are not half-done work either.
   const held = ctx.reservations?.opIds() ?? new Set<string>();
   const all = ctx.store.listPending().filter((p) => images.has(p.image_id) && !held.has(p.op_id));
+  // Only work whose owner is dead, or ours, is judged; another live engine finishes its own.
+  const judged = (owner: string | null | undefined) => {
+    const o = ownerOf(ctx, owner);
+    return o === 'dead' || (o === 'mine' && !opts.deadOnly);
+  };
   // Work of jobs still running in this process is not half-done: leave it to them.
-  const inFlight = all.filter((p) => p.job_id !== null && activeJobs.has(p.job_id));
+  const inFlight = all.filter(
+    (p) => !judged(p.engine_id) || (p.job_id !== null && activeJobs.has(p.job_id)),
+  );
   const pending = all.filter((p) => !inFlight.includes(p));
   for (const p of inFlight) onServer.delete(p.db_name);
-  // Databases being made right now (by a running job or a pool refill) are not judged yet.
+  // Databases being made right now (by a running job, a pool refill, or another live engine)
+  // are not judged yet.
   const making = new Set([
     ...(ctx.warmPool?.inProgress() ?? []),
     ...inFlight.map((p) => p.db_name),
+    ...ctx.store
+      .listPooled()
+      .filter((r) => !judged(r.engine_id))
+      .map((r) => r.db_name),
   ]);
   for (const p of pending) {
     if (!isLeftoverDrop(p)) continue;

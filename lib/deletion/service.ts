@@ -5,7 +5,7 @@ import type { DeleteResult } from '../schema-types.js';
 import type { DeletionContext, JobControl } from './context.js';
 import { executeDelete } from './execute.js';
 import { planInstanceDelete, planStateDelete, subtreeStateIds } from './plan.js';
-import { type ReconcileReport, reconcile } from './reconcile.js';
+import { type ReconcileOptions, type ReconcileReport, reconcile } from './reconcile.js';
 
 export interface DeleteOptions {
   force: boolean;
@@ -127,9 +127,9 @@ export class DeletionService {
   }
 
   /** At start-up, and on demand (tests): never touches the work of jobs running now. */
-  reconcile(): Promise<ReconcileReport> {
+  reconcile(opts: ReconcileOptions = {}): Promise<ReconcileReport> {
     return this.serial.run('delete', async () => {
-      this.lastReport = await reconcile(this.ctx, this.jobs.activeJobIds());
+      this.lastReport = await reconcile(this.ctx, this.jobs.activeJobIds(), opts);
       return this.lastReport;
     });
   }

@@ -1,10 +1,12 @@
 import type { EngineConfig } from '../config.js';
 import { type DbNames, dbNames } from '../dbms/names.js';
+import { newEngineInstanceId } from '../id.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { TrustSettings } from '../trust.js';
 import { DeletionsInProgress } from './deletions-in-progress.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { engineLeaseMs } from './ownership.js';
 import { createServers, type ServerLookup } from './servers.js';
 
 /**
@@ -27,6 +29,13 @@ export interface Kernel {
   locks: KeyedMutex;
   /** States a delete is removing now: work from them waits it out before it is kept. */
   deletions: DeletionsInProgress;
+  /**
+   * This engine's id (deps.engine.instanceId): the owner it writes on its pending records and
+   * warm copies, and its lease's key (docs/scaling.md).
+   */
+  engineId: string;
+  /** Config `engine_lease` in ms: another engine's work is judged once its lease lapsed. */
+  leaseMs: number;
 }
 
 export interface KernelOptions {
@@ -35,6 +44,8 @@ export interface KernelOptions {
   trust: TrustSettings;
   clock: () => Date;
   logger: Logger;
+  /** This engine's id; a new one when not given (tests). */
+  engineId?: string;
 }
 
 /** A kernel and what closes the servers it made. */
@@ -55,6 +66,8 @@ export function createKernel(opts: KernelOptions): OwnedKernel {
     servers: servers.lookup,
     locks: new KeyedMutex(),
     deletions: new DeletionsInProgress(),
+    engineId: opts.engineId ?? newEngineInstanceId(),
+    leaseMs: engineLeaseMs(opts.config),
   };
   return { kernel, close: () => servers.close() };
 }

@@ -75,6 +75,12 @@ export interface PendingRow {
    * `taken`, a warm copy taken out of the pool. Null on records of schema v4 and before.
    */
   reason?: DropReason | null;
+  /**
+   * The engine that made the record (docs/scaling.md, Ownership): only its own engine, or any
+   * engine once the owner's lease lapsed, judges it. Null on records of schema v8 and before,
+   * and their owner counts as dead.
+   */
+  engine_id?: string | null;
 }
 
 export type DropReason = 'delete' | 'leftover' | 'taken';
@@ -92,6 +98,18 @@ export interface PooledRow {
   access?: 'admin' | 'restricted';
   /** restricted, a copy of a state: the password of its login (the instance's it becomes). */
   password?: string | null;
+  /** The engine making the copy (as PendingRow.engine_id): only its owner judges it half-made. */
+  engine_id?: string | null;
+}
+
+/**
+ * An engine using the catalog (docs/scaling.md, Engines and leases): it renews its lease while
+ * it runs; once the lease lapsed, other engines take its unfinished work as a crash's.
+ */
+export interface EngineRow {
+  engine_id: string;
+  started_at: string;
+  lease_expires_at: string;
 }
 
 /**
@@ -165,6 +183,10 @@ export interface StoreWriter {
    * expires at `expiresAt` (docs/lifecycle.md, "Expiry").
    */
   handOutInstance(instanceId: string, at: string, expiresAt: string | null): void;
+  /** An engine's row, written at its start and at each renewal of its lease (replaced whole). */
+  putEngine(row: EngineRow): void;
+  /** An engine gone: stopped cleanly, or found dead and its work reconciled. */
+  removeEngine(engineId: string): void;
 }
 
 export interface Store {
@@ -176,6 +198,12 @@ export interface Store {
    */
   readonly lockSecret: string;
   readonly schemaVersion: number;
+  /**
+   * Whether other engines may use this catalog at the same time (docs/scaling.md): false for
+   * the embedded catalog, which its state directory's lock keeps to one engine (so at a start
+   * every other engine's work is a crash's), true for the shared one.
+   */
+  readonly shared: boolean;
   /** Counts committed changes: what was read at one generation is still true at the same one. */
   readonly generation: number;
   /**
@@ -210,6 +238,9 @@ export interface Store {
   listNames(filter: NameFilter, page: Page): NameEntry[];
 
   listPending(): PendingRow[];
+  /** The engines that recorded a lease, by id. */
+  listEngines(): EngineRow[];
+  getEngine(engineId: string): EngineRow | undefined;
   /** Warm-pool databases, of one state or all, oldest first. */
   listPooled(stateId?: string): PooledRow[];
   instancesOfState(stateId: string): InstanceRow[];

@@ -29,6 +29,11 @@ export interface CoreOptions {
   maxBodyBytes?: number;
   clock?: () => Date;
   /**
+   * The catalog to use instead of the embedded one in the state directory (a shared catalog,
+   * lib/store/postgres/); closed with the core.
+   */
+  store?: Store;
+  /**
    * Who can reach these handlers (docs/security.md): the local engine says by its listen
    * address, the cloud adapters say `remote`. Default `loopback`.
    */
@@ -59,11 +64,21 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
   let store: Store | undefined;
   try {
     const config = loadConfig(opts.stateDir, validators, opts.env, opts.config);
-    store = await openCatalog(opts.stateDir, config, clock, logger);
+    store = opts.store ?? (await openCatalog(opts.stateDir, config, clock, logger));
     const runDir = opts.runDir ?? join(opts.stateDir, 'run');
     const trust = trustSettings(config, opts.exposure ?? 'loopback');
-    const prepare = createPrepareServices({ store, config, trust, clock, logger, runDir });
+    const instanceId = newEngineInstanceId();
+    const prepare = createPrepareServices({
+      store,
+      config,
+      trust,
+      clock,
+      logger,
+      runDir,
+      engineId: instanceId,
+    });
     await prepare.deletion.reconcile();
+    await prepare.leases.start();
     // What a server that did not answer kept is dropped once it answers (docs/deletion.md).
     prepare.ctx.leftoverDrops?.retryAll();
     prepare.ctx.warmPool?.trim();
@@ -78,7 +93,7 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
       validators,
       clock,
       logger,
-      engine: { version, instanceId: newEngineInstanceId(), pid: process.pid },
+      engine: { version, instanceId, pid: process.pid },
       jobs: prepare.jobs,
       deletion: prepare.deletion,
       cache: prepare.eviction,

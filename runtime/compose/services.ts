@@ -4,6 +4,7 @@ import { DeletionService } from '../../lib/deletion/service.js';
 import { parseDuration } from '../../lib/duration.js';
 import { createKernel } from '../../lib/kernel/kernel.js';
 import { cacheBudget } from '../../lib/lifecycle/budget.js';
+import { EngineLeases } from '../../lib/lifecycle/engine-leases.js';
 import { CacheEviction } from '../../lib/lifecycle/eviction.js';
 import { Reaper } from '../../lib/lifecycle/reaper.js';
 import { lifecycleSettings } from '../../lib/lifecycle/settings.js';
@@ -27,6 +28,8 @@ export interface PrepareServices {
   ctx: PrepareContext;
   /** Drops expired instances; started once the start's reconciliation is done. */
   reaper: Reaper;
+  /** This engine's lease and the pass over dead engines' work; started like the reaper. */
+  leases: EngineLeases;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,8 @@ export interface PrepareServicesOptions {
   clock: () => Date;
   logger: Logger;
   runDir: string;
+  /** This engine's id (deps.engine.instanceId): its lease and the owner of its records. */
+  engineId?: string;
 }
 
 /**
@@ -92,12 +97,16 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   });
   evictSoon = () => eviction.afterBuild();
   const reaper = new Reaper(kernel, deletion, lifecycleSettings(config), evictSoon);
+  const leases = new EngineLeases(kernel, {
+    reconcile: () => deletion.reconcile({ deadOnly: true }),
+  });
   return {
     jobs,
     deletion,
     eviction,
     ctx,
     reaper,
+    leases,
     async close() {
       await reaper.close(); // first: a pass under way ends before what it deletes with
       await jobs.shutdown();
@@ -105,6 +114,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
       leftoverDrops.close();
       await warmPool.close();
       reservations.close();
+      await leases.close(); // last of the catalog work: what is left is anyone's now
       await pool.close();
       await closeServers();
     },

@@ -120,6 +120,7 @@ async function adoptCopy(
         created_at: ctx.clock().toISOString(),
         access: server.access,
         password: plan.password ?? null,
+        engine_id: ctx.engineId,
       });
       if (next) w.removePending(next.opId);
     });

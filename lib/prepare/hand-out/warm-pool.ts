@@ -2,6 +2,7 @@ import { imageTarget } from '../../config.js';
 import type { DbmsServer } from '../../dbms/types.js';
 import { newInstanceId, randomHex } from '../../id.js';
 import type { Kernel } from '../../kernel/kernel.js';
+import { ownerOf } from '../../kernel/ownership.js';
 import type { PooledRow } from '../../store/types.js';
 import { dropLeftovers, type LeftoverDeps } from '../records/leftovers.js';
 import type { PoolSource } from './pool-source.js';
@@ -16,7 +17,7 @@ export interface WarmPoolOptions {
 /** What the pool works with: the catalog and servers, and the retries of what a copy left. */
 export type WarmPoolDeps = Pick<
   Kernel,
-  'store' | 'names' | 'clock' | 'logger' | 'config' | 'servers'
+  'store' | 'names' | 'clock' | 'logger' | 'config' | 'servers' | 'engineId' | 'leaseMs'
 > &
   LeftoverDeps;
 
@@ -32,6 +33,10 @@ export const DEFAULT_WARM_POOL: WarmPoolOptions = { perState: 2, maxTotal: 8 };
  * The catalog is the source of truth: a pool row is written before its copy starts, so
  * reconciliation drops or forgets what a crash left behind. Only the copy in progress is
  * kept in memory, so that it is neither handed out nor reconciled away while it is made.
+ *
+ * On a shared catalog each engine keeps a pool of its own: the copies another live engine
+ * owns (it may still be making them) are neither handed out, counted, evicted nor trimmed
+ * here; a dead engine's are this engine's to use or drop (docs/scaling.md, Ownership).
  */
 export class WarmPool {
   /** Sources by key, least recently used first. */
@@ -128,7 +133,7 @@ export class WarmPool {
   private async dropExcess(): Promise<void> {
     const kept = new Map<string, number>();
     let total = 0;
-    for (const row of this.deps.store.listPooled().reverse()) {
+    for (const row of this.pooled().reverse()) {
       const n = kept.get(row.state_id) ?? 0;
       // Made as the engine now makes them: named as an instance, for today's build_role.
       const current =
@@ -160,9 +165,15 @@ export class WarmPool {
     await this.chain;
   }
 
-  private ready(key: string): string[] {
+  /** The pool's rows this engine may use: its own and dead engines' (oldest first). */
+  private pooled(stateId?: string): PooledRow[] {
     return this.deps.store
-      .listPooled(key)
+      .listPooled(stateId)
+      .filter((r) => ownerOf(this.deps, r.engine_id) !== 'alive');
+  }
+
+  private ready(key: string): string[] {
+    return this.pooled(key)
       .map((r) => r.db_name)
       .filter((db) => db !== this.making?.db && !this.dropping.has(db));
   }
@@ -186,14 +197,12 @@ export class WarmPool {
 
   /** Copies in the pool, not counting those being dropped. */
   private held(): number {
-    return this.deps.store.listPooled().filter((r) => !this.dropping.has(r.db_name)).length;
+    return this.pooled().filter((r) => !this.dropping.has(r.db_name)).length;
   }
 
   /** Drops one copy of the least recently used other state; false when there is none. */
   private async evict(keep: string): Promise<boolean> {
-    const rows = this.deps.store
-      .listPooled()
-      .filter((r) => r.state_id !== keep && !this.dropping.has(r.db_name));
+    const rows = this.pooled().filter((r) => r.state_id !== keep && !this.dropping.has(r.db_name));
     if (rows.length === 0) return false;
     const rank = (id: string) => [...this.recent.keys()].indexOf(id); // -1: not used since start
     rows.sort((a, b) => rank(a.state_id) - rank(b.state_id));
@@ -267,6 +276,7 @@ export class WarmPool {
           created_at: this.deps.clock().toISOString(),
           access: server.access,
           password: password ?? null,
+          engine_id: this.deps.engineId,
         }),
       );
       // Made ahead: durable by its own statement, not by a later delete's checkpoint.

@@ -17,6 +17,8 @@ export interface PlannedInstance {
   password?: string;
   /** The TTL the request asked for: counted from the hand-out (handOut). */
   ttlSeconds?: number;
+  /** The engine that plans it: the owner of its pending records (docs/scaling.md). */
+  engineId: string;
 }
 
 /** What the request asks of its instance: a name to bind, a TTL (docs/lifecycle.md). */
@@ -48,7 +50,7 @@ export function planInstance(
     ...lifetimeOf(created_at, { ttlSeconds, named: name !== undefined, instanceTtlMs }),
     last_used_at: created_at,
   };
-  return { row, jobId, name, password, ttlSeconds };
+  return { row, jobId, name, password, ttlSeconds, engineId: ctx.engineId };
 }
 
 /**
@@ -82,6 +84,7 @@ export function addPending(
     target_id: kind === 'drop' ? db : plan.row.instance_id,
     job_id: plan.jobId,
     created_at: plan.row.created_at,
+    engine_id: plan.engineId,
     ...(kind === 'drop' ? { reason: 'taken' as const } : {}),
   });
 }

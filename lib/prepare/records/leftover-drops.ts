@@ -1,6 +1,7 @@
 import { imageTarget } from '../../config.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { isLeftoverDrop, resolveLeftover } from '../../kernel/leftover-records.js';
+import { ownerOf } from '../../kernel/ownership.js';
 
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
@@ -15,7 +16,10 @@ export class LeftoverDrops {
   private closed = false;
 
   constructor(
-    private readonly kernel: Pick<Kernel, 'store' | 'config' | 'servers' | 'locks' | 'logger'>,
+    private readonly kernel: Pick<
+      Kernel,
+      'store' | 'config' | 'servers' | 'locks' | 'logger' | 'clock' | 'engineId' | 'leaseMs'
+    >,
   ) {}
 
   /** Schedules a retry of the leftover drops of the server `imageId` is on. */
@@ -51,7 +55,13 @@ export class LeftoverDrops {
     this.timers.delete(url); // leftovers recorded from now on schedule their own retry
     const records = this.kernel.store
       .listPending()
-      .filter((p) => isLeftoverDrop(p) && this.urlOf(p.image_id) === url);
+      // Another live engine retries its own (docs/scaling.md, Ownership).
+      .filter(
+        (p) =>
+          isLeftoverDrop(p) &&
+          this.urlOf(p.image_id) === url &&
+          ownerOf(this.kernel, p.engine_id) !== 'alive',
+      );
     let failed = false;
     for (const p of records) {
       if (this.closed) return;

@@ -11,7 +11,7 @@ export interface LeftoverOf {
 }
 
 /** What dropping leftovers needs: the clock, the log, and the retries while the engine runs. */
-export type LeftoverDeps = Pick<Kernel, 'clock' | 'logger'> & {
+export type LeftoverDeps = Pick<Kernel, 'clock' | 'logger' | 'engineId'> & {
   leftoverDrops?: Pick<LeftoverDrops, 'retry'>;
 };
 
@@ -44,6 +44,7 @@ export async function dropLeftovers(
         job_id: of?.jobId ?? null,
         created_at: createdAt,
         reason: 'leftover',
+        engine_id: ctx.engineId,
       });
     if (left.length > 0) ctx.leftoverDrops?.retry(imageId);
   };

@@ -78,7 +78,7 @@ export async function recordWork(
     durable: () => Promise.resolve(),
   };
   const created_at = ctx.clock().toISOString();
-  const base = { image_id: imageId, job_id: job.id, created_at };
+  const base = { image_id: imageId, job_id: job.id, created_at, engine_id: ctx.engineId };
   if (first) work.parent = parentSource(ctx, imageId, first, planned);
   const record = (w: StoreWriter) => {
     if (first && server.rename) seedFromPool(ctx, w, work, first.index);

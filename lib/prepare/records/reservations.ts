@@ -37,7 +37,7 @@ export class Reservations {
   private closed = false;
 
   constructor(
-    private readonly kernel: Pick<Kernel, 'store' | 'names'>,
+    private readonly kernel: Pick<Kernel, 'store' | 'names' | 'engineId'>,
     private readonly max = MAX_RESERVATIONS,
   ) {}
 
@@ -80,6 +80,7 @@ export class Reservations {
       target_id: instanceId,
       job_id: null,
       created_at: at,
+      engine_id: this.kernel.engineId,
     });
     return r;
   }

@@ -111,6 +111,17 @@ export const PG_MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   CREATE TABLE ${s}.head (id integer PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL);
   INSERT INTO ${s}.head VALUES (1, 0);
   `,
+  // v2: engines and their leases; the owner of each pending record and warm copy (the
+  // embedded catalog's v9, lib/store/sqljs/migrations.ts).
+  (s) => `
+  CREATE TABLE ${s}.engines (
+    engine_id text PRIMARY KEY,
+    started_at text NOT NULL,
+    lease_expires_at text NOT NULL
+  );
+  ALTER TABLE ${s}.pending ADD COLUMN engine_id text;
+  ALTER TABLE ${s}.pool ADD COLUMN engine_id text;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -37,6 +37,7 @@ export async function readSnapshot(
       ...(await rows('names', 'putName')),
       ...(await rows('pending', 'addPending')),
       ...(await rows('pool', 'addPooled')),
+      ...(await rows('engines', 'putEngine')),
     ];
     await client.query('COMMIT');
     return { seq: Number(head.rows[0]?.seq ?? 0), calls };

@@ -35,6 +35,7 @@ type Record = { seq: number; calls: WriterCall[] };
  */
 export class PostgresStore extends CatalogDb implements Store {
   readonly schemaVersion = SCHEMA_VERSION;
+  readonly shared = true;
   /** The last change-log record the replica holds. */
   seq = 0;
   /** commit() calls applied to the replica, not yet in PostgreSQL (in order). */

@@ -1,4 +1,5 @@
 import type {
+  EngineRow,
   InstanceRow,
   NameRow,
   PendingRow,
@@ -85,7 +86,7 @@ export function pgWriter(s: string): { writer: StoreWriter; statements: () => St
     addPending(r: PendingRow) {
       add(
         `INSERT INTO ${s}.pending (op_id, kind, image_id, db_name, target_id, job_id, created_at,
-          reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          reason, engine_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           r.op_id,
           r.kind,
@@ -95,6 +96,7 @@ export function pgWriter(s: string): { writer: StoreWriter; statements: () => St
           r.job_id,
           r.created_at,
           r.reason ?? null,
+          r.engine_id ?? null,
         ],
       );
     },
@@ -106,9 +108,17 @@ export function pgWriter(s: string): { writer: StoreWriter; statements: () => St
     },
     addPooled(r: PooledRow) {
       add(
-        `INSERT INTO ${s}.pool (db_name, state_id, image_id, created_at, access, password)
-          VALUES ($1, $2, $3, $4, $5, $6)`,
-        [r.db_name, r.state_id, r.image_id, r.created_at, r.access ?? 'admin', r.password ?? null],
+        `INSERT INTO ${s}.pool (db_name, state_id, image_id, created_at, access, password,
+          engine_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          r.db_name,
+          r.state_id,
+          r.image_id,
+          r.created_at,
+          r.access ?? 'admin',
+          r.password ?? null,
+          r.engine_id ?? null,
+        ],
       );
     },
     removePooled(dbName: string) {
@@ -140,6 +150,18 @@ export function pgWriter(s: string): { writer: StoreWriter; statements: () => St
           WHERE instance_id = $4`,
         [at, at, expiresAt, instanceId],
       );
+    },
+    putEngine(r: EngineRow) {
+      // SQLite's INSERT OR REPLACE, as putName.
+      add(
+        `INSERT INTO ${s}.engines (engine_id, started_at, lease_expires_at) VALUES ($1, $2, $3)
+          ON CONFLICT (engine_id) DO UPDATE SET started_at = EXCLUDED.started_at,
+            lease_expires_at = EXCLUDED.lease_expires_at`,
+        [r.engine_id, r.started_at, r.lease_expires_at],
+      );
+    },
+    removeEngine(engineId: string) {
+      add(`DELETE FROM ${s}.engines WHERE engine_id = $1`, [engineId]);
     },
   };
   return { writer, statements: () => out.splice(0) };

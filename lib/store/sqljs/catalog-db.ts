@@ -1,5 +1,6 @@
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type {
+  EngineRow,
   ExpiryCandidate,
   InstanceRow,
   NameRow,
@@ -54,7 +55,15 @@ export const MEMORY_PRAGMAS =
 /** The read half of the Store, and its commit bookkeeping. */
 export type CatalogReads = Omit<
   Store,
-  'catalogId' | 'lockSecret' | 'schemaVersion' | 'write' | 'commit' | 'flush' | 'refresh' | 'close'
+  | 'catalogId'
+  | 'lockSecret'
+  | 'schemaVersion'
+  | 'shared'
+  | 'write'
+  | 'commit'
+  | 'flush'
+  | 'refresh'
+  | 'close'
 >;
 
 /**
@@ -153,7 +162,7 @@ export class CatalogDb implements CatalogReads {
     this.transaction(() => {
       if (replace) {
         this.db.exec(
-          'DELETE FROM states; DELETE FROM instances; DELETE FROM names; DELETE FROM pending; DELETE FROM pool',
+          'DELETE FROM states; DELETE FROM instances; DELETE FROM names; DELETE FROM pending; DELETE FROM pool; DELETE FROM engines',
         );
       }
       for (const calls of records) applyCalls(writer, calls);
@@ -227,6 +236,9 @@ export class CatalogDb implements CatalogReads {
         UNION ALL SELECT 'instance', instance_id, db_name, image_id FROM instances
         UNION ALL SELECT 'pool', db_name, db_name, image_id FROM pool`,
     );
+  listEngines = () => all<EngineRow>(this.db, 'SELECT * FROM engines ORDER BY engine_id');
+  getEngine = (id: string) =>
+    one<EngineRow>(this.db, 'SELECT * FROM engines WHERE engine_id = ?', [id]);
   listPending = () => all<PendingRow>(this.db, 'SELECT * FROM pending ORDER BY created_at, op_id');
   listPooled = (stateId?: string) =>
     stateId === undefined

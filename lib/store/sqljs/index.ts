@@ -125,6 +125,8 @@ function readVersion(db: Database): number {
  * and its snapshots (docs/catalog.md, Durability).
  */
 class SqljsStore extends CatalogDb implements Store {
+  /** The state directory's lock keeps the embedded catalog to one engine. */
+  readonly shared = false;
   catalogId: string;
   lockSecret: string;
   schemaVersion: number;

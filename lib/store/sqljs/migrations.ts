@@ -110,6 +110,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX states_db ON states(db_name);
   CREATE INDEX instances_db ON instances(db_name);
   `,
+  // v9: engines that share a catalog (docs/scaling.md): each keeps a lease in `engines`, and
+  // the pending records and warm copies it makes carry its id, so that another engine judges
+  // them only once their owner's lease lapsed. Older rows have none: their owner is dead.
+  `
+  CREATE TABLE engines (
+    engine_id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    lease_expires_at TEXT NOT NULL
+  );
+  ALTER TABLE pending ADD COLUMN engine_id TEXT;
+  ALTER TABLE pool ADD COLUMN engine_id TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

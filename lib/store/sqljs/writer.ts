@@ -1,5 +1,6 @@
 import type { Database } from 'sql.js';
 import type {
+  EngineRow,
   InstanceRow,
   NameRow,
   PendingRow,
@@ -73,8 +74,8 @@ export function sqljsWriter(db: Database): StoreWriter {
     addPending(r: PendingRow) {
       run(
         db,
-        `INSERT INTO pending (op_id, kind, image_id, db_name, target_id, job_id, created_at, reason)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pending (op_id, kind, image_id, db_name, target_id, job_id, created_at, reason,
+          engine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           r.op_id,
           r.kind,
@@ -84,6 +85,7 @@ export function sqljsWriter(db: Database): StoreWriter {
           r.job_id,
           r.created_at,
           r.reason ?? null,
+          r.engine_id ?? null,
         ],
       );
     },
@@ -96,9 +98,17 @@ export function sqljsWriter(db: Database): StoreWriter {
     addPooled(r: PooledRow) {
       run(
         db,
-        `INSERT INTO pool (db_name, state_id, image_id, created_at, access, password)
-          VALUES (?, ?, ?, ?, ?, ?)`,
-        [r.db_name, r.state_id, r.image_id, r.created_at, r.access ?? 'admin', r.password ?? null],
+        `INSERT INTO pool (db_name, state_id, image_id, created_at, access, password, engine_id)
+          VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [
+          r.db_name,
+          r.state_id,
+          r.image_id,
+          r.created_at,
+          r.access ?? 'admin',
+          r.password ?? null,
+          r.engine_id ?? null,
+        ],
       );
     },
     removePooled(dbName: string) {
@@ -130,6 +140,16 @@ export function sqljsWriter(db: Database): StoreWriter {
         'UPDATE instances SET created_at = ?, last_used_at = ?, expires_at = ? WHERE instance_id = ?',
         [at, at, expiresAt, instanceId],
       );
+    },
+    putEngine(r: EngineRow) {
+      run(
+        db,
+        'INSERT OR REPLACE INTO engines (engine_id, started_at, lease_expires_at) VALUES (?, ?, ?)',
+        [r.engine_id, r.started_at, r.lease_expires_at],
+      );
+    },
+    removeEngine(engineId: string) {
+      run(db, 'DELETE FROM engines WHERE engine_id = ?', [engineId]);
     },
   };
 }

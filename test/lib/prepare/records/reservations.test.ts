@@ -14,7 +14,11 @@ async function setUp(t: Test, max?: number) {
   const store = await openSqljsStore({ dir: await tempDir(t) });
   t.teardown(() => store.close());
   const names = dbNames(store.catalogId);
-  return { store, names, reservations: new Reservations({ store, names }, max) };
+  return {
+    store,
+    names,
+    reservations: new Reservations({ store, names, engineId: 'test-engine' }, max),
+  };
 }
 
 /** Records a reservation in a durable write and holds it, as a job does. */

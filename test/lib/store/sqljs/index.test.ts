@@ -120,6 +120,7 @@ t.test('a version 3 catalog keeps its warm copies, as made for build_role admin'
       created_at: 'now',
       access: 'admin',
       password: null,
+      engine_id: null,
     },
   ]);
   await store.write((w) =>

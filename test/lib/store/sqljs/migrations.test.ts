@@ -38,7 +38,7 @@ t.test('migrations 7 and 8 index an existing version 6 catalog and keep its rows
 
   const store = await openSqljsStore({ dir });
   t.equal(store.schemaVersion, SCHEMA_VERSION);
-  t.equal(SCHEMA_VERSION, 8);
+  t.equal(SCHEMA_VERSION, 9);
   t.equal(store.catalogId, 'abcdef01');
   t.same(
     store.listInstances({ image: s.image_id }, { limit: 10 }).map((e) => [e.instance_id, e.name]),
@@ -70,10 +70,44 @@ t.test('migrations 7 and 8 index an existing version 6 catalog and keep its rows
   );
   t.equal(
     saved.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0]?.values[0]?.[0],
-    '8',
+    '9',
   );
   saved.close();
 });
+
+t.test(
+  'migration 9 gives a version 8 catalog engines and owners; old rows have none',
+  async (t) => {
+    const dir = await tempDir(t);
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    for (const m of MIGRATIONS.slice(0, 8)) db.exec(m);
+    db.run("INSERT INTO meta VALUES ('catalog_id', 'abcdef02'), ('schema_version', '8')");
+    db.run(
+      `INSERT INTO pending (op_id, kind, image_id, db_name, target_id, job_id, created_at)
+      VALUES ('op1', 'state_build', 'postgres', 'b1', 's1', 'j1', 'now')`,
+    );
+    db.run(
+      "INSERT INTO pool (db_name, state_id, image_id, created_at) VALUES ('p1', 's1', 'postgres', 'now')",
+    );
+    await writeFile(join(dir, STATE_DB), db.export());
+    db.close();
+
+    const store = await openSqljsStore({ dir });
+    t.teardown(() => store.close());
+    t.equal(store.schemaVersion, 9);
+    t.equal(store.shared, false);
+    t.equal(store.listPending()[0]?.engine_id, null, 'an old record names no owner');
+    t.equal(store.listPooled()[0]?.engine_id, null);
+    t.same(store.listEngines(), []);
+    const row = { engine_id: 'e1', started_at: 'a', lease_expires_at: 'b' };
+    await store.write((w) => w.putEngine(row));
+    await store.write((w) => w.putEngine({ ...row, lease_expires_at: 'c' }));
+    t.same(store.getEngine('e1'), { ...row, lease_expires_at: 'c' }, 'a renewal replaces the row');
+    await store.write((w) => w.removeEngine('e1'));
+    t.same(store.listEngines(), []);
+  },
+);
 
 t.test('a fresh catalog has the version 7 indexes too', async (t) => {
   const SQL = await initSqlJs();

@@ -1,0 +1,55 @@
+import { parseDuration } from '../duration.js';
+import type { EngineConfig } from '../schema-types.js';
+import type { Store } from '../store/types.js';
+
+/**
+ * Who may judge a pending record or a warm copy (docs/scaling.md, Ownership). The engine that
+ * made it while it runs; any engine once its owner is dead: its lease lapsed (by the reading
+ * engine's clock) more than one renewal ago, or it has no lease row, or the record names no
+ * owner (made before owners were recorded). On the embedded catalog no other engine can run
+ * (the state directory's lock), so every owner but this engine is dead.
+ */
+export type Owner = 'mine' | 'alive' | 'dead';
+
+export const DEFAULT_ENGINE_LEASE = '30s';
+const LEASE_MIN_MS = 100;
+const LEASE_MAX_MS = 3_600_000;
+
+/** The lease length of config `engine_lease`, checked; a bad one throws naming it. */
+export function engineLeaseMs(config: EngineConfig): number {
+  const text = config.engine_lease ?? DEFAULT_ENGINE_LEASE;
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (err) {
+    throw new Error(`engine_lease: ${(err as Error).message}`);
+  }
+  if (!(ms >= LEASE_MIN_MS && ms <= LEASE_MAX_MS))
+    throw new Error(`engine_lease must be 100ms to 1h, got ${text}`);
+  return ms;
+}
+
+export interface OwnershipDeps {
+  store: Store;
+  clock: () => Date;
+  /** This engine (deps.engine.instanceId). */
+  engineId: string;
+  /** Config `engine_lease`, in ms. */
+  leaseMs: number;
+}
+
+/** The grace after a lapsed lease: one renewal (a third of the lease). */
+export const leaseGraceMs = (leaseMs: number) => Math.ceil(leaseMs / 3);
+
+export function ownerOf(deps: OwnershipDeps, engineId: string | null | undefined): Owner {
+  if (engineId === deps.engineId) return 'mine';
+  if (!engineId || !deps.store.shared) return 'dead';
+  const row = deps.store.getEngine(engineId);
+  if (!row) return 'dead';
+  return engineDead(deps, row.lease_expires_at) ? 'dead' : 'alive';
+}
+
+/** Whether a lease that ends at `leaseExpiresAt` lapsed, grace included. */
+export function engineDead(deps: OwnershipDeps, leaseExpiresAt: string): boolean {
+  return Date.parse(leaseExpiresAt) + leaseGraceMs(deps.leaseMs) < deps.clock().getTime();
+}

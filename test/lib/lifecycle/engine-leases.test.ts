@@ -1,0 +1,96 @@
+import t from 'tap';
+import { imageTarget } from '../../../lib/config.js';
+import type { PrepareContext } from '../../../lib/prepare/context.js';
+import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
+import { hex } from '../../helpers/rows.js';
+import { sharedEngines } from '../../helpers/shared-engines.js';
+import { until } from '../../helpers/until.js';
+
+const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+t.test('an engine starting while another builds leaves its build alone', async (t) => {
+  const { start } = await sharedEngines(t);
+  const a = await start();
+  const c = a.core.store.catalogId;
+  // A's build waits before it publishes its state until B has started.
+  let go = () => {};
+  const gate = new Promise<void>((r) => {
+    go = r;
+  });
+  const ctx = (a.core.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+  const server = ctx.servers(imageTarget(ctx.config, 'postgres'));
+  const publish = server.publish.bind(server);
+  server.publish = async (...args) => {
+    await gate;
+    return publish(...args);
+  };
+  const res = await a.call('POST', '/v1/prepare-jobs', {
+    prepare_kind: 'psql',
+    psql_args: ['-c', 'create table t(x int)'],
+  });
+  t.equal(res.status, 202);
+  const jobId = res.body.job_id as string;
+  // A's build database exists and its record is pending: B's start sees both.
+  let buildDb = '';
+  await until(async () => {
+    const p = a.core.store.listPending().find((r) => r.kind === 'state_build');
+    buildDb = p?.db_name ?? '';
+    return buildDb !== '' && (await databaseExists(buildDb));
+  }, 'A building');
+  t.match(buildDb, new RegExp(`^sqlrs_${c}_b_`));
+  t.equal(a.core.store.listPending()[0]?.engine_id, a.core.deps.engine.instanceId, 'owned by A');
+  const b = await start();
+  t.ok(await databaseExists(buildDb), "B's start did not drop A's build database");
+  t.same(b.core.deps.deletion.lastReconcile().dropped, []);
+  go();
+  const events = await a.events(jobId);
+  t.equal(events.at(-1)?.type, 'result', "A's prepare succeeded");
+  t.same(
+    b.core.store
+      .listEngines()
+      .map((e) => e.engine_id)
+      .sort(),
+    [a.core.deps.engine.instanceId, b.core.deps.engine.instanceId].sort(),
+    'both engines hold a lease',
+  );
+});
+
+t.test("a dead engine's half-built database is dropped by another engine's pass", async (t) => {
+  const { start } = await sharedEngines(t);
+  const b = await start();
+  const c = b.core.store.catalogId;
+  const dead = hex(16);
+  const lapsing = hex(16);
+  const deadDb = `sqlrs_${c}_b_${hex(16)}_0`;
+  const lapsingDb = `sqlrs_${c}_b_${hex(16)}_0`;
+  for (const db of [deadDb, lapsingDb]) await query(ADMIN_URL, `CREATE DATABASE "${db}"`);
+  t.teardown(async () => {
+    for (const db of [deadDb, lapsingDb])
+      await query(ADMIN_URL, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+  });
+  const pending = (engine: string, db: string) => ({
+    op_id: hex(8),
+    kind: 'state_build' as const,
+    image_id: 'postgres',
+    db_name: db,
+    target_id: hex(32),
+    job_id: hex(16),
+    created_at: new Date().toISOString(),
+    engine_id: engine,
+  });
+  // One engine's lease lapsed long ago (it never renewed); another's lapses soon.
+  await b.core.store.write((w) => {
+    w.putEngine({ engine_id: dead, started_at: later(-60_000), lease_expires_at: later(-30_000) });
+    w.putEngine({ engine_id: lapsing, started_at: later(0), lease_expires_at: later(3000) });
+    w.addPending(pending(dead, deadDb));
+    w.addPending(pending(lapsing, lapsingDb));
+  });
+  await until(async () => !(await databaseExists(deadDb)), "the dead engine's build dropped");
+  t.ok(await databaseExists(lapsingDb), 'a live lease keeps its work');
+  t.notOk(b.core.store.getEngine(dead), "the dead engine's row is removed");
+  t.ok(b.core.store.getEngine(lapsing));
+  await until(async () => !(await databaseExists(lapsingDb)), 'the lapsed lease');
+  await until(() => b.core.store.listPending().length === 0, 'records resolved');
+  t.notOk(b.core.store.getEngine(lapsing));
+  t.ok(b.core.store.getEngine(b.core.deps.engine.instanceId), 'B keeps its own');
+});
