@@ -29,8 +29,8 @@ export interface CoreOptions {
   maxBodyBytes?: number;
   clock?: () => Date;
   /**
-   * The catalog to use instead of the embedded one in the state directory (a shared catalog,
-   * lib/store/postgres/); closed with the core.
+   * An open catalog to use instead of the one the config names (tests that share one store
+   * between cores); closed with the core.
    */
   store?: Store;
   /**

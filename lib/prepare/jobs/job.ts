@@ -49,6 +49,8 @@ export class Job {
   private waiters = new Set<() => void>();
   readonly abort = new AbortController();
   private lastEventAt = 0;
+  /** The task of the last task event (setTask): the one a heartbeat speaks for first. */
+  private lastTaskId?: string;
   private heartbeat?: NodeJS.Timeout;
 
   readonly id: string;
@@ -170,7 +172,12 @@ export class Job {
   private startHeartbeat(): void {
     this.heartbeat = setInterval(() => {
       if (Date.now() - this.lastEventAt < HEARTBEAT_MS) return;
-      const running = this.tasks.find((t) => t.status === 'running');
+      // The task that spoke last, while it still runs: its event said again follows itself,
+      // so a reader that drops a repeat of the event before sees no step twice. A task inside
+      // another (resolve-image within plan) that has ended leaves the outer one to speak.
+      const last = this.lastTaskId === undefined ? undefined : this.task(this.lastTaskId);
+      const running =
+        last?.status === 'running' ? last : this.tasks.find((t) => t.status === 'running');
       // The task's status is what its last task event said (setTask sets both).
       if (running) this.emit({ type: 'task', task_id: running.task_id, status: running.status });
     }, HEARTBEAT_MS / 5);
@@ -199,6 +206,7 @@ export class Job {
     const task = this.task(taskId);
     if (!task) return;
     Object.assign(task, patch, { status });
+    this.lastTaskId = taskId;
     this.emit({ type: 'task', task_id: taskId, status, ...(message ? { message } : {}) });
   }
 

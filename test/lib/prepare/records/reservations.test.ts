@@ -145,18 +145,19 @@ async function dropStateDatabase(e: TestEngine, stateId: string): Promise<string
 }
 
 /**
- * The statuses a task went through in a prepare's events. A heartbeat repeats a running
- * task's last event when nothing was said for a while (a busy machine), also after another
- * task's events: among the task's own events, one equal to the one just before it is that,
- * not a new try.
+ * The statuses a task went through in a prepare's events. A heartbeat repeats the running
+ * task's last event when nothing was said for a while (a busy machine): a task event equal to
+ * the task event just before it is that, not a new try.
  */
 function statuses(p: Awaited<ReturnType<typeof prepare>>, task: string): string[] {
-  return p.events
+  const changes = p.events
     .filter((ev) => ev.type === 'task')
     .map((ev) => ev as { task_id: string; status: string })
-    .filter((ev) => ev.task_id === task)
-    .map((ev) => ev.status)
-    .filter((status, i, all) => i === 0 || status !== all[i - 1]);
+    .filter(
+      (ev, i, all) =>
+        i === 0 || ev.task_id !== all[i - 1]?.task_id || ev.status !== all[i - 1]?.status,
+    );
+  return changes.filter((ev) => ev.task_id === task).map((ev) => ev.status);
 }
 
 /** The instance id reserved for the state's next prepare (from its pending record). */
