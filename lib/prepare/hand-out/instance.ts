@@ -111,7 +111,7 @@ async function adoptCopy(
   const putBack = async (err: unknown) => {
     await written.catch(() => undefined);
     await ctx.store.write((w) => {
-      unrecordInstance(w, plan);
+      unrecordInstance(w, plan, ctx.store);
       // Back as the newest copy: its age only orders hand-outs.
       w.addPooled({
         db_name: copy,
@@ -134,7 +134,7 @@ async function adoptCopy(
   ctx.reservations?.hold(next);
   if (present) return () => undefined;
   ctx.logger.error('warm_pool_copy_gone', { db: copy });
-  await ctx.store.write((w) => unrecordInstance(w, plan));
+  await ctx.store.write((w) => unrecordInstance(w, plan, ctx.store));
   return byClone(ctx, server, state, plan, signal);
 }
 
@@ -194,7 +194,7 @@ async function recordedClone(
     });
     await ctx.store.write((w) => {
       w.removePending(opId);
-      unrecordInstance(w, plan);
+      unrecordInstance(w, plan, ctx.store);
       recordLeft(w);
     });
   };

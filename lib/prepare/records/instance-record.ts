@@ -1,9 +1,10 @@
 import type { DbmsServer } from '../../dbms/types.js';
 import { parseDuration } from '../../duration.js';
+import { sqlrsError } from '../../errors.js';
 import { newInstanceId, randomHex } from '../../id.js';
 import { lifetimeOf, plusSeconds } from '../../lifecycle/expiry.js';
 import { DEFAULT_INSTANCE_TTL } from '../../lifecycle/settings.js';
-import type { InstanceRow, StoreWriter } from '../../store/types.js';
+import type { InstanceRow, Store, StoreWriter } from '../../store/types.js';
 import type { PrepareContext } from '../context.js';
 import { dropped } from './leftovers.js';
 import type { Reservation } from './reservations.js';
@@ -170,7 +171,29 @@ export async function renameCopy(
   }
 }
 
-export function unrecordInstance(w: StoreWriter, plan: PlannedInstance) {
+/**
+ * In the write that binds the instance's name: the name still free, or bound to an instance
+ * that is gone (or to this one). The job manager checks at submit, but only this engine's jobs;
+ * with a shared catalog another engine may bind the name meanwhile, and the write that binds
+ * it runs on the catalog's head, so this check is the one that holds (docs/scaling.md).
+ */
+export function checkNameFree(
+  store: Pick<Store, 'getName' | 'getInstance'>,
+  plan: PlannedInstance,
+) {
+  if (!plan.name) return;
+  const bound = store.getName(plan.name);
+  if (bound && bound.instance_id !== plan.row.instance_id && store.getInstance(bound.instance_id))
+    throw sqlrsError('conflict', `name ${plan.name} is bound to instance ${bound.instance_id}`);
+}
+
+/** The instance's row and its name, if the name is still this instance's (never another's). */
+export function unrecordInstance(
+  w: StoreWriter,
+  plan: PlannedInstance,
+  store: Pick<Store, 'getName'>,
+) {
   w.deleteInstance(plan.row.instance_id);
-  if (plan.name) w.deleteName(plan.name);
+  if (plan.name && store.getName(plan.name)?.instance_id === plan.row.instance_id)
+    w.deleteName(plan.name);
 }

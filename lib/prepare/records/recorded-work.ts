@@ -6,6 +6,7 @@ import type { PrepareContext } from '../context.js';
 import { baseSource, type PoolSource, stateSource } from '../hand-out/pool-source.js';
 import type { Job } from '../jobs/job.js';
 import {
+  checkNameFree,
   type InstanceAsk,
   type PlannedInstance,
   planInstance,
@@ -81,6 +82,7 @@ export async function recordWork(
   const base = { image_id: imageId, job_id: job.id, created_at, engine_id: ctx.engineId };
   if (first) work.parent = parentSource(ctx, imageId, first, planned);
   const record = (w: StoreWriter) => {
+    checkNameFree(ctx.store, plan);
     if (first && server.rename) seedFromPool(ctx, w, work, first.index);
     for (const p of planned.filter((p) => work.builds.has(p.index))) {
       w.addPending({
@@ -94,7 +96,9 @@ export async function recordWork(
     work.next = recordNewInstance(ctx, w, plan, work.instance.opId, reserved);
   };
   const hold = () => ctx.reservations?.hold(work.next);
-  if (reserved) {
+  // A name is bound only by a write, which runs at the catalog's head (checkNameFree): a
+  // commit() is not checked against other engines' writes (docs/scaling.md, Writes).
+  if (reserved && !name) {
     ctx.store.commit(record);
     work.durable = once(() => ctx.store.flush().then(hold));
   } else {
@@ -197,7 +201,7 @@ export async function forgetWork(
   await releaseSeed(ctx, server, work).catch(() => undefined);
   await ctx.store.write((w) => {
     for (const opId of [...work.builds.values(), work.instance.opId]) w.removePending(opId);
-    unrecordInstance(w, work.instance.plan);
+    unrecordInstance(w, work.instance.plan, ctx.store);
   });
   // Durable now whatever became of the job: the next prepare of the state may use it.
   ctx.reservations?.hold(work.next);

@@ -14,11 +14,27 @@ export function serverOf(url: string): string {
   }
 }
 
-export function newPool(url: string): pg.Pool {
+/**
+ * How long a write waits for the change log's head, which another engine's write holds while it
+ * commits (milliseconds): an engine that froze holding it (stopped, its host paused, its
+ * connection half-open) would otherwise stop every engine's writes for good. Past it, the
+ * write fails `unavailable` and the next one tries again.
+ */
+export const LOCK_TIMEOUT_MS = 30_000;
+/**
+ * A session idle inside a transaction this long is ended by the server, releasing the head a
+ * frozen engine held. Our transactions never wait on anything but the server between their
+ * statements, save a reload of the replica in a flush (docs/scaling.md), hence the margin.
+ */
+export const IDLE_IN_TRANSACTION_MS = 60_000;
+
+export function newPool(url: string, lockTimeoutMs = LOCK_TIMEOUT_MS): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: 4,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    lock_timeout: lockTimeoutMs,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     idleTimeoutMillis: 30_000,
     application_name: 'sqlrs-catalog',
   });

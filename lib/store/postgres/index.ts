@@ -17,6 +17,8 @@ export interface PostgresStoreOptions {
   now?: () => Date;
   /** Told what went wrong in the background (the change listener, trimming the log). */
   onError?: (reason: string) => void;
+  /** How long a write waits for another engine's hold on the change log (./connection.ts). */
+  lockTimeoutMs?: number;
 }
 
 export const DEFAULT_SCHEMA = 'sqlrs_catalog';
@@ -32,7 +34,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   const s = quotedSchema(schema);
   const server = serverOf(opts.url);
   const onError = opts.onError ?? (() => undefined);
-  const pool = newPool(opts.url);
+  const pool = newPool(opts.url, opts.lockTimeoutMs);
   try {
     const client = await pool.connect().catch((err) => {
       throw catalogError(server, err);

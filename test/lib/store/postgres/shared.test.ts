@@ -1,7 +1,8 @@
 import t from 'tap';
+import { openPostgresStore } from '../../../../lib/store/postgres/index.js';
 import { PG_SCHEMA_VERSION } from '../../../../lib/store/postgres/schema.js';
 import { pgCatalog } from '../../../helpers/pg-catalog.js';
-import { query, terminateBackends } from '../../../helpers/postgres.js';
+import { holdClient, query, terminateBackends } from '../../../helpers/postgres.js';
 import { stateRow } from '../../../helpers/rows.js';
 import { until } from '../../../helpers/until.js';
 
@@ -139,3 +140,28 @@ t.test('a replica behind a trimmed change log loads the catalog again', async (t
   await a.refresh();
   t.equal(a.listStates({}, { limit: 10 }).length, 2);
 });
+
+t.test(
+  'a write waiting on a head a frozen session holds fails unavailable, then succeeds',
+  async (t) => {
+    const cat = await pgCatalog(t);
+    await (await cat.open()).flush(); // the schema made
+    const store = await openPostgresStore({ url: cat.url, lockTimeoutMs: 200 });
+    t.teardown(() => store.close());
+    // An engine stopped in the middle of its write: its transaction holds the head for good.
+    const frozen = await holdClient(t, cat.url);
+    await frozen.query('BEGIN');
+    await frozen.query('SELECT seq FROM sqlrs_catalog.head FOR UPDATE');
+    const code = await store
+      .write((w) => w.insertState(stateRow()))
+      .then(
+        () => 'ok',
+        (e) => e.code,
+      );
+    t.equal(code, 'unavailable', 'the write gives up rather than wait forever');
+    await frozen.query('ROLLBACK');
+    const row = stateRow();
+    await store.write((w) => w.insertState(row));
+    t.ok(store.getState(row.state_id), 'the next write, once the head is free, succeeds');
+  },
+);
