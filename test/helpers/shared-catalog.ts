@@ -66,13 +66,14 @@ export async function sharedFetchHandler(
   t: Test,
   cat: SharedCatalog,
   token: string,
-): Promise<FetchHandler> {
+): Promise<FetchHandler & { stateDir: string }> {
+  const stateDir = await tempDir(t);
   const handler = createFetchHandler({
-    stateDir: await tempDir(t),
+    stateDir,
     authToken: token,
     config: { catalog: cat.url, warm_pool: { per_state: 0 } },
   });
   t.teardown(() => handler.close());
   await handler.engine();
-  return handler;
+  return Object.assign(handler, { stateDir });
 }
