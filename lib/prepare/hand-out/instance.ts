@@ -1,3 +1,4 @@
+import { catalogTarget } from '../../config.js';
 import type { DbmsServer } from '../../dbms/types.js';
 import { jobCancelled } from '../../errors.js';
 import { randomHex } from '../../id.js';
@@ -77,6 +78,14 @@ export async function createInstance(
   // Clearing the records shows the instance (no flush: see above) before the result goes out;
   // the refill waits a turn of the event loop, so the result goes out first.
   tidy();
+  // A shared catalog: the answer goes out once every engine can see the instance (a client
+  // asks another engine next, docs/scaling.md). If the catalog server does not take it now,
+  // the store keeps trying in the background; the instance is made and the job succeeds.
+  if (catalogTarget(ctx.config).kind !== 'sqljs') {
+    await ctx.store.flush().catch((err: Error) => {
+      ctx.logger.error('instance_shown_late', { error: err.message });
+    });
+  }
   if (reused) setImmediate(() => ctx.warmPool?.used(stateSource(state), server));
   return { instanceId: plan.row.instance_id, dsn: plan.row.dsn };
 }

@@ -41,6 +41,10 @@ export function newPool(url: string, lockTimeoutMs = LOCK_TIMEOUT_MS): pg.Pool {
   // An idle connection the server ended (a restart, pg_terminate_backend) is dropped from
   // the pool and the next query opens another: nothing to do but not crash.
   pool.on('error', () => undefined);
+  // A checked-out connection has no pool listener: ended by the server between two queries
+  // of a transaction (a failover, pg_terminate_backend), its 'error' event would end the
+  // process. The transaction's next query fails instead, and it is released broken.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

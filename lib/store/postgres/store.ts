@@ -50,6 +50,8 @@ export class PostgresStore extends CatalogDb implements Store {
   private inDoubt?: { seq: number; text: string; queued: WriterCall[][] };
   private closed = false;
   private appended = 0;
+  /** The background flush of commit() calls, when one is due (see flushSoon). */
+  private flushTimer?: NodeJS.Timeout;
   stopListening: () => Promise<void> = async () => undefined;
 
   constructor(
@@ -106,8 +108,30 @@ export class PostgresStore extends CatalogDb implements Store {
     if (this.closed) throw new Error('catalog is closed');
     const { result, calls } = this.commitRecorded(fn);
     const parsed = JSON.parse(calls) as WriterCall[];
-    if (parsed.length > 0) this.queued.push(parsed);
+    if (parsed.length > 0) {
+      this.queued.push(parsed);
+      this.flushSoon(0);
+    }
     return result;
+  }
+
+  /**
+   * commit() calls go to PostgreSQL by themselves, in the background: other engines must see
+   * them (an instance shown, a record cleared) without waiting for this engine's next write,
+   * which may never come. Calls committed together share one flush; a flush that fails (the
+   * server away) leaves them queued and tries again after a pause doubling up to 5 s.
+   */
+  private flushSoon(delay: number): void {
+    if (this.flushTimer || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (this.closed || (this.queued.length === 0 && !this.inDoubt)) return;
+      this.flush().catch((err: Error) => {
+        this.pg.onError(`catalog changes not saved yet: ${err.message}; trying again`);
+        this.flushSoon(Math.min(Math.max(delay * 2, 100), 5000));
+      });
+    }, delay);
+    this.flushTimer.unref();
   }
 
   flush(): Promise<void> {
@@ -144,6 +168,7 @@ export class PostgresStore extends CatalogDb implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.flushTimer);
     try {
       await this.serial(() => this.appendQueued());
     } finally {
