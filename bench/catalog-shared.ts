@@ -111,7 +111,7 @@ async function engineFigures(
   made: string[],
 ): Promise<Figures> {
   const t0 = performance.now();
-  const e = await startEngine(config, undefined, dir);
+  const e = await startEngine(config, undefined, dir, 300_000);
   const startMs = performance.now() - t0;
   const raw = new pg.Client({ connectionString: BENCH_PG });
   raw.on('error', () => undefined);
