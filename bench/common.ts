@@ -37,7 +37,8 @@ export const ENGINE_BIN = fileURLToPath(new URL('../../bin/sqlrs-engine.js', imp
 
 /**
  * Starts the real engine binary (this checkout's, or another build's) in a fresh state dir, or
- * in `dir` (a catalog filled ahead).
+ * in `dir` (a catalog filled ahead), waiting up to `waitMs` for its engine.json (a shared
+ * catalog of 100,000 states takes tens of seconds to load on a loaded machine).
  */
 export async function startEngine(
   config?: Record<string, unknown>,
@@ -45,6 +46,8 @@ export async function startEngine(
   dir?: string,
   /** Node options and environment of the engine's process (a probe loaded into it, say). */
   node: { args?: string[]; env?: Record<string, string> } = {},
+  /** How long the engine may take to start (a large shared catalog loads its replica). */
+  waitMs = 20_000,
 ): Promise<BenchEngine> {
   const stateDir = dir ?? (await mkdtemp(join(tmpdir(), 'sqlrs-bench-')));
   if (config) await writeFile(join(stateDir, 'config.json'), JSON.stringify(config));
@@ -71,7 +74,7 @@ export async function startEngine(
       r();
     }),
   );
-  for (let i = 0; i < 4000 && code === undefined; i++) {
+  for (const end = Date.now() + waitMs; Date.now() < end && code === undefined; ) {
     const info = await readFile(json, 'utf8').then(JSON.parse, () => undefined);
     if (info) {
       return {

@@ -65,6 +65,7 @@ Commands:
   exec:psql       prepare an instance, run a command with DATABASE_URL and PG*, remove it
   exec:mysql      the same with DATABASE_URL and MYSQL_*
   stop            stop the engine of the state dir
+  catalog copy    copy the state dir's embedded catalog into a shared one on PostgreSQL
 
 Run 'sqlrs COMMAND --help' for a command's flags.
 `,
@@ -119,6 +120,18 @@ Follows a job's progress to the end and prints DSN=... like prepare.
 Stops the engine of the state dir gracefully (SIGTERM to the pid in engine.json, once it
 answers as that engine), and waits until it has exited and removed engine.json. With no
 engine running it says so and exits 0. It never starts an engine.
+`,
+  catalog: `Usage: sqlrs catalog copy --to postgres://USER@HOST/DB [--schema NAME]
+
+Copies the state dir's embedded catalog (its states, instances and names) into the shared
+catalog at the URL (docs/scaling.md), parents before children, 1000 rows per transaction.
+Rows whose key is already there are skipped, so running it again copies nothing. Pending
+operations, warm copies and jobs are not copied. The engine of the state dir must be
+stopped first (sqlrs stop); a schema that holds another catalog (another catalog id) is
+refused. Set config catalog to the same URL (and catalog_schema) afterwards.
+  --to URL       the PostgreSQL database of the shared catalog (required)
+  --schema NAME  its schema (default sqlrs_catalog)
+--output json prints {server, schema, catalog_id, copied, skipped, unfinished}.
 `,
   'run:psql': `Usage: sqlrs run:psql [--instance ID|NAME] [--] [PSQL_ARGS]
 

@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   ls: lazy(async () => (await import('./ls.js')).ls),
   rm: lazy(async () => (await import('./rm.js')).rm),
   gc: lazy(async () => (await import('./gc.js')).gc),
+  catalog: lazy(async () => (await import('./catalog.js')).catalog),
   stop: lazy(async () => (await import('./stop.js')).stop),
   watch: lazy(async () => (await import('./watch.js')).watch),
   'run:psql': lazy(async () => (await import('./run.js')).runCommand('psql')),

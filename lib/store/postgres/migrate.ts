@@ -6,12 +6,14 @@ import { migrationLockKey, PG_MIGRATIONS, PG_SCHEMA_VERSION, quotedSchema } from
  * Creates the catalog's schema and migrates it forward, in one transaction that holds an
  * advisory lock of the schema's own: engines that start together wait for each other, and
  * only the first migrates (docs/scaling.md, Opening). A schema newer than this code is
- * refused. The first creation makes the catalog id and the lock secret.
+ * refused. The first creation makes the catalog id and the lock secret, or takes `first`'s
+ * (`sqlrs catalog copy` gives an embedded catalog's, docs/scaling.md).
  */
 export async function migrateCatalog(
   client: pg.ClientBase,
   schema: string,
   server: string,
+  first?: { catalogId: string; lockSecret: string },
 ): Promise<{ catalogId: string; lockSecret: string }> {
   const s = quotedSchema(schema);
   await client.query('BEGIN');
@@ -36,7 +38,7 @@ export async function migrateCatalog(
     await client.query(
       `INSERT INTO ${s}.meta VALUES ('catalog_id', $1), ('lock_secret', $2)
         ON CONFLICT (key) DO NOTHING`,
-      [newCatalogId(), randomHex(32)],
+      [first?.catalogId ?? newCatalogId(), first?.lockSecret ?? randomHex(32)],
     );
     const meta = await client.query<{ key: string; value: string }>(
       `SELECT key, value FROM ${s}.meta`,
