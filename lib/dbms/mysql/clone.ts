@@ -76,9 +76,16 @@ export async function moveSchema(
   });
 }
 
-/** Runs `fn` with every connection in `dst`, foreign key checks off; restores both after. */
+/**
+ * Runs `fn` with every connection in `dst`, foreign key checks off and a 0 in an
+ * AUTO_INCREMENT column kept as 0 (a row mysqldump's dumps load so would be numbered anew by
+ * the row copy); restores all three after.
+ */
 async function within(conns: Conn[], dst: string, fn: () => Promise<void>) {
-  for (const c of conns) await c.query(`SET SESSION foreign_key_checks = 0; USE ${q(dst)}`);
+  for (const c of conns)
+    await c.query(
+      `SET SESSION foreign_key_checks = 0; SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO'); USE ${q(dst)}`,
+    );
   try {
     await fn();
   } finally {
@@ -130,16 +137,20 @@ async function createDefinitions(
   // One connection's session mode is set per definition, so each goes whole to one worker;
   // the routines of one name stay together (a package body needs its package), and so do
   // the triggers of one table, made in the order they fire.
-  const units = [
-    ...groupBy(objects.routines, (r) => r.name.toLowerCase()).values(),
-    ...groupBy(objects.triggers, (t) => t.table ?? '').values(),
-  ];
-  // Views on the first connection (under its default mode) while the others make routines and
-  // triggers, whose bodies are not checked against the schema until they run.
+  // Routines first: a view that calls a function is refused until the function exists, while a
+  // routine's body is not checked against the schema until it runs.
+  await eachOn(
+    conns,
+    [...groupBy(objects.routines, (r) => r.name.toLowerCase()).values()],
+    make(code),
+  );
+  // Views on the first connection (under the default mode) while the others make triggers,
+  // whose bodies are not checked either.
+  const triggers = [...groupBy(objects.triggers, (t) => t.table ?? '').values()];
   const [first, ...rest] = conns as [Conn, ...Conn[]];
   const views = createViews(first, src, dst, objects.views, code);
   if (rest.length === 0) await views;
-  const made = eachOn(rest.length > 0 ? rest : conns, units, make(code));
+  const made = eachOn(rest.length > 0 ? rest : conns, triggers, make(code));
   await Promise.all([views, made]);
   await eachOn(
     conns,
@@ -163,6 +174,8 @@ async function createViews(
   views: Definition[],
   definer?: string,
 ) {
+  // Under the server's default mode, not that of the routine this connection made last.
+  if (views.length > 0) await conn.query('SET SESSION sql_mode = DEFAULT');
   let pending = views;
   while (pending.length > 0) {
     const failed: Definition[] = [];

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { accountOf } from '../../../lib/dbms/mysql/accounts.js';
 import { type TestEngine, testEngine } from '../../helpers/engine.js';
 import {
   mysqlAccounts,
@@ -142,8 +143,9 @@ t.test(
      ORDER BY k`,
       [state, state, state],
     );
-    const account = (await mysqlAccounts(e.store.catalogId)).find((u) => u.charAt(15) === 's');
-    t.ok(account);
+    // The last step's state's: each of the three steps built a state with an account.
+    const account = accountOf(state);
+    t.ok((await mysqlAccounts(e.store.catalogId)).includes(account));
     const retired = `${account?.slice(0, 15)}b${account?.slice(16)}`;
     t.same(definers, [
       { k: 'E', d: `${retired}@% DISABLED` },
@@ -161,3 +163,21 @@ t.test(
     t.same(instance, [{ d: `${new URL(a.dsn).username}@%` }], "an instance's events are its own");
   },
 );
+
+t.test('a build failing midway leaves neither its schema nor its account', async (t) => {
+  const e = await testEngine(t, { config: RESTRICTED });
+  const before = await mysqlAccounts(e.store.catalogId);
+  const p = await prepare(e, {
+    prepare_kind: 'mysql',
+    image_id: 'mariadb',
+    mysql_args: ['-e', `${SEED}; create procedure p() select 1; select oops from t`],
+  });
+  t.equal(p.job.status, 'failed');
+  t.same(await mysqlSchemas(e.store.catalogId), [], 'the half-built state is dropped');
+  t.same(await mysqlAccounts(e.store.catalogId), before, 'and its account');
+  // Two prepares of one state at once: each answers with an instance of the whole state.
+  const [a, b] = await Promise.all([ready(e, SEED), ready(e, SEED)]);
+  t.equal(a.state_id, b.state_id);
+  t.equal(await outcome(a.dsn, 'select * from v'), 'ok');
+  t.same(await mysqlQuery(`select x from \`${b.db}\`.v`), [{ x: 1 }]);
+});

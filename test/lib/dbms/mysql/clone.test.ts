@@ -194,3 +194,39 @@ t.test("a copy of a MERGE table shows its tables' rows once", async (t) => {
   await pool.with((conns) => cloneSchema(conns, src, dst));
   t.same(await describe(dst), await describe(src), 'every table has the rows it had');
 });
+
+t.test('a row whose AUTO_INCREMENT key is 0 keeps it in the copy', async (t) => {
+  // mysqldump's dumps load under NO_AUTO_VALUE_ON_ZERO: a row with id 0 is a row like any
+  // other, and a copy that inserted it under the server's default mode would number it anew.
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [src, dst] = [await make('s'), await make('i')];
+  const c = await mysql.createConnection({ uri: MYSQL_URL, database: src });
+  await c.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
+  await c.query('CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)');
+  await c.query("INSERT INTO t VALUES (0, 'zero'), (1, 'one')");
+  await c.end();
+  await pool.with((conns) => cloneSchema(conns, src, dst));
+  t.same(await mysqlQuery(`SELECT id, v FROM \`${dst}\`.t ORDER BY v`), [
+    { id: 1, v: 'one' },
+    { id: 0, v: 'zero' },
+  ]);
+});
+
+t.test('a view that calls a function of its schema is copied and moved', async (t) => {
+  // CREATE VIEW checks that the functions it calls exist: they are made first. Many functions
+  // before the one called, so that a view made alongside them would come too early.
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [src, dst, moved] = [await make('s'), await make('i'), await make('m')];
+  const fns = Array.from({ length: 30 }, (_, i) => `f${String(i).padStart(2, '0')}`);
+  for (const [i, f] of fns.entries())
+    await mysqlQuery(`CREATE FUNCTION \`${f}\`() RETURNS INT DETERMINISTIC RETURN ${i}`, [], src);
+  await mysqlQuery('CREATE VIEW v AS SELECT f29() AS y', [], src);
+  await pool.with((conns) => cloneSchema(conns, src, dst));
+  t.same(await mysqlQuery(`SELECT y FROM \`${dst}\`.v`), [{ y: 29 }], 'copied');
+  await pool.with((conns) => moveSchema(conns, src, moved));
+  t.same(await mysqlQuery(`SELECT y FROM \`${moved}\`.v`), [{ y: 29 }], 'moved');
+});
