@@ -47,6 +47,7 @@ t.test('a reservation is a pending instance record with no job, taken once', asy
       job_id: null,
       created_at: AT,
       reason: null,
+      engine_id: 'test-engine',
     },
   ]);
   t.same([...reservations.opIds()], [r.opId], 'held: reconciliation leaves it alone');
