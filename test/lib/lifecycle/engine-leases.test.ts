@@ -91,6 +91,57 @@ t.test("a dead engine's half-built database is dropped by another engine's pass"
   t.ok(b.core.store.getEngine(lapsing));
   await until(async () => !(await databaseExists(lapsingDb)), 'the lapsed lease');
   await until(() => b.core.store.listPending().length === 0, 'records resolved');
-  t.notOk(b.core.store.getEngine(lapsing));
+  // The row goes in a write of its own once the reconciliation is done.
+  await until(() => !b.core.store.getEngine(lapsing), "the lapsed engine's row removed");
   t.ok(b.core.store.getEngine(b.core.deps.engine.instanceId), 'B keeps its own');
+});
+
+t.test("a pass leaves alone the rows another engine's prepare wrote while it listed", async (t) => {
+  const { start } = await sharedEngines(t);
+  const a = await start();
+  const b = await start();
+  // A's pass lists the server, and B's whole prepare finishes before A reads the catalog: the
+  // replica follows B by itself (LISTEN), so what A reads next shows rows its listing missed.
+  const ctx = (a.core.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+  const server = ctx.servers(imageTarget(ctx.config, 'postgres'));
+  const list = server.list.bind(server);
+  let listed = () => {};
+  const listing = new Promise<void>((r) => {
+    listed = r;
+  });
+  let go = () => {};
+  const gate = new Promise<void>((r) => {
+    go = r;
+  });
+  server.list = async (...args) => {
+    const found = await list(...args);
+    listed();
+    await gate;
+    return found;
+  };
+  const prepared = async (sql: string) => {
+    const res = await b.call('POST', '/v1/prepare-jobs', {
+      prepare_kind: 'psql',
+      psql_args: ['-c', sql],
+    });
+    t.equal(res.status, 202);
+    const events = await b.events(res.body.job_id as string);
+    const result = events.at(-1) as { type: string; result?: { instance_id: string } };
+    t.equal(result.type, 'result', "B's prepare succeeded");
+    return result.result?.instance_id as string;
+  };
+  // A database on the server, so that the pass lists it.
+  const first = await prepared('create table before(x int)');
+  await until(() => a.core.store.getInstance(first) !== undefined, 'A follows B');
+  const pass = a.core.deps.deletion.reconcile({ deadOnly: true });
+  await listing;
+  const instanceId = await prepared('create table t(x int)');
+  await until(() => a.core.store.getInstance(instanceId) !== undefined, 'A follows B');
+  go();
+  const report = await pass;
+  t.same(report.forgotten, [], 'nothing forgotten');
+  await b.core.store.refresh();
+  t.ok(b.core.store.getInstance(instanceId), "B's instance is still in the catalog");
+  const stateId = b.core.store.getInstance(instanceId)?.state_id as string;
+  t.ok(b.core.store.getState(stateId), "B's state is still in the catalog");
 });
