@@ -1,6 +1,8 @@
 import t from 'tap';
 import { imageTarget } from '../../../lib/config.js';
+import { EngineLeases } from '../../../lib/lifecycle/engine-leases.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
+import { pgCatalog } from '../../helpers/pg-catalog.js';
 import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
 import { hex } from '../../helpers/rows.js';
 import { sharedEngines } from '../../helpers/shared-engines.js';
@@ -144,4 +146,54 @@ t.test("a pass leaves alone the rows another engine's prepare wrote while it lis
   t.ok(b.core.store.getInstance(instanceId), "B's instance is still in the catalog");
   const stateId = b.core.store.getInstance(instanceId)?.state_id as string;
   t.ok(b.core.store.getState(stateId), "B's state is still in the catalog");
+});
+
+t.test('a pass that takes long does not hold back the lease renewals', async (t) => {
+  const catalog = await pgCatalog(t);
+  const store = await catalog.open();
+  let go = () => {};
+  const gate = new Promise<void>((r) => {
+    go = r;
+  });
+  let reconciling = false;
+  const engineId = hex(16);
+  const quiet = { info: () => undefined, error: () => undefined };
+  // The reconciliation of a dead engine's work can wait long on a server (its settle waits for
+  // other engines' statements): the lease must be renewed meanwhile, or the engine doing the
+  // takeover looks dead to the others and its own work is taken over in turn.
+  const leases = new EngineLeases(
+    { store, clock: () => new Date(), logger: quiet, engineId, leaseMs: 300 },
+    {
+      reconcile: async () => {
+        reconciling = true;
+        await gate;
+      },
+    },
+  );
+  t.teardown(async () => {
+    go();
+    await leases.close();
+  });
+  await store.write((w) =>
+    w.addPending({
+      op_id: hex(8),
+      kind: 'state_build',
+      image_id: 'postgres',
+      db_name: `sqlrs_${store.catalogId}_b_${hex(16)}_0`,
+      target_id: hex(32),
+      job_id: hex(16),
+      created_at: new Date().toISOString(),
+      engine_id: hex(16), // an engine with no lease row: dead
+    }),
+  );
+  await leases.start();
+  await until(() => reconciling, 'a pass reconciles');
+  const leaseEnd = () => store.getEngine(engineId)?.lease_expires_at;
+  const during = leaseEnd();
+  await until(async () => {
+    await store.refresh();
+    return leaseEnd() !== during;
+  }, 'renewed while the pass runs');
+  t.pass('the lease was renewed during the pass');
+  go();
 });
