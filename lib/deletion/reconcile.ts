@@ -126,19 +126,30 @@ async function reconcileServer(
 ) {
   const { server, images } = work;
   await server.settle();
+  // The catalog is read before the server is listed, and only what it held then is judged:
+  // work that finishes while the listing is under way (a running job's, or another engine's
+  // that the replica follows by itself) writes rows whose databases the listing missed, and
+  // they are not gone (docs/deletion.md, Reconciliation).
+  const pendingNow = () => {
+    // Held reservations (instance names recorded ahead) are not half-done work either.
+    const held = ctx.reservations?.opIds() ?? new Set<string>();
+    return ctx.store.listPending().filter((p) => images.has(p.image_id) && !held.has(p.op_id));
+  };
+  const all = pendingNow();
+  const before = new Set(catalog.read().map((d) => d.db_name));
   const onServer = new Map((await server.list(ctx.names.prefix)).map((d) => [d.name, d]));
-  // Held reservations (instance names recorded ahead) are not half-done work either.
-  const held = ctx.reservations?.opIds() ?? new Set<string>();
-  const all = ctx.store.listPending().filter((p) => images.has(p.image_id) && !held.has(p.op_id));
   // Only work whose owner is dead, or ours, is judged; another live engine finishes its own.
   const judged = (owner: string | null | undefined) => {
     const o = ownerOf(ctx, owner);
     return o === 'dead' || (o === 'mine' && !opts.deadOnly);
   };
-  // Work of jobs still running in this process is not half-done: leave it to them.
-  const inFlight = all.filter(
-    (p) => !judged(p.engine_id) || (p.job_id !== null && activeJobs.has(p.job_id)),
-  );
+  // Work of jobs still running in this process is not half-done: leave it to them. Work
+  // recorded since the catalog was read is not judged either, only left alone.
+  const recorded = new Set(all.map((p) => p.op_id));
+  const inFlight = [
+    ...all.filter((p) => !judged(p.engine_id) || (p.job_id !== null && activeJobs.has(p.job_id))),
+    ...pendingNow().filter((p) => !recorded.has(p.op_id)),
+  ];
   const pending = all.filter((p) => !inFlight.includes(p));
   for (const p of inFlight) onServer.delete(p.db_name);
   // Databases being made right now (by a running job, a pool refill, or another live engine)
@@ -158,7 +169,9 @@ async function reconcileServer(
     if (db) report.dropped.push(db);
     onServer.delete(db ?? '');
   }
-  const known = catalog.read().filter((d) => images.has(d.image_id) && !making.has(d.db_name));
+  const known = catalog
+    .read()
+    .filter((d) => images.has(d.image_id) && before.has(d.db_name) && !making.has(d.db_name));
   // A warm copy still closed was left half-made (build_role restricted opens it last).
   const halfMade = known.filter(
     (d) => d.kind === 'pool' && onServer.get(d.db_name)?.allowConnections === false,

@@ -29,6 +29,7 @@ export interface LeasePassReport {
 export class EngineLeases {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private renewing?: Promise<void>;
   private closed = false;
   private readonly startedAt: string;
   /** Passes finished so far, for tests that wait for one. */
@@ -55,13 +56,18 @@ export class EngineLeases {
     this.schedule();
   }
 
+  /**
+   * Renews every third of the lease, whatever the pass does: a pass can take long (a server's
+   * settle waits for other engines' statements, a reconciliation drops databases), and an
+   * engine whose renewals waited for it would look dead to the others while it takes over a
+   * dead engine's work. A pass still running when the next renewal comes is not started again.
+   */
   private schedule(): void {
     if (this.closed) return;
     this.timer = setTimeout(
       () => {
-        this.running = this.tick().finally(() => {
-          this.passes++;
-          this.running = undefined;
+        this.renewing = this.tick().finally(() => {
+          this.renewing = undefined;
           this.schedule();
         });
       },
@@ -76,11 +82,15 @@ export class EngineLeases {
     } catch (err) {
       this.ctx.logger.error('engine_lease_not_renewed', { error: (err as Error).message });
     }
-    try {
-      await this.pass();
-    } catch (err) {
-      this.ctx.logger.error('dead_engines_pass_failed', { error: (err as Error).message });
-    }
+    if (this.running || this.closed) return;
+    this.running = this.pass()
+      .catch((err: Error) =>
+        this.ctx.logger.error('dead_engines_pass_failed', { error: err.message }),
+      )
+      .finally(() => {
+        this.passes++;
+        this.running = undefined;
+      });
   }
 
   private renew(): Promise<void> {
@@ -123,6 +133,7 @@ export class EngineLeases {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    await this.renewing;
     await this.running;
     await this.ctx.store
       .write((w) => w.removeEngine(this.ctx.engineId))

@@ -211,11 +211,14 @@ export class MysqlServer implements DbmsServer {
 
   async dropStrayLogins(prefix: string): Promise<string[]> {
     if (this.access !== 'restricted') return [];
-    const kept = new Set((await this.list(prefix)).map((d) => accountOf(d.name)));
+    // Accounts first: a schema is made before its account, so an account listed here whose
+    // schema the later listing lacks lost it. Listed the other way round, a schema and account
+    // made in between (a build running on this or another engine) read as a stray.
     const accounts = await this.q<Array<{ u: string }>>(
       "SELECT User AS u FROM mysql.user WHERE Host = '%' AND LEFT(User, ?) = ?",
       [prefix.length, prefix],
     );
+    const kept = new Set((await this.list(prefix)).map((d) => accountOf(d.name)));
     const strays = accounts.map((a) => a.u).filter((u) => !kept.has(u));
     for (const u of strays) await this.q(`DROP USER IF EXISTS ${accountSql(u)}`);
     return strays;

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { imageTarget } from '../../../lib/config.js';
+import { EngineLeases } from '../../../lib/lifecycle/engine-leases.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
+import { pgCatalog } from '../../helpers/pg-catalog.js';
 import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
 import { hex } from '../../helpers/rows.js';
 import { sharedEngines } from '../../helpers/shared-engines.js';
@@ -91,6 +93,107 @@ t.test("a dead engine's half-built database is dropped by another engine's pass"
   t.ok(b.core.store.getEngine(lapsing));
   await until(async () => !(await databaseExists(lapsingDb)), 'the lapsed lease');
   await until(() => b.core.store.listPending().length === 0, 'records resolved');
-  t.notOk(b.core.store.getEngine(lapsing));
+  // The row goes in a write of its own once the reconciliation is done.
+  await until(() => !b.core.store.getEngine(lapsing), "the lapsed engine's row removed");
   t.ok(b.core.store.getEngine(b.core.deps.engine.instanceId), 'B keeps its own');
+});
+
+t.test("a pass leaves alone the rows another engine's prepare wrote while it listed", async (t) => {
+  const { start } = await sharedEngines(t);
+  const a = await start();
+  const b = await start();
+  // A's pass lists the server, and B's whole prepare finishes before A reads the catalog: the
+  // replica follows B by itself (LISTEN), so what A reads next shows rows its listing missed.
+  const ctx = (a.core.deps.jobs as unknown as { ctx: PrepareContext }).ctx;
+  const server = ctx.servers(imageTarget(ctx.config, 'postgres'));
+  const list = server.list.bind(server);
+  let listed = () => {};
+  const listing = new Promise<void>((r) => {
+    listed = r;
+  });
+  let go = () => {};
+  const gate = new Promise<void>((r) => {
+    go = r;
+  });
+  server.list = async (...args) => {
+    const found = await list(...args);
+    listed();
+    await gate;
+    return found;
+  };
+  const prepared = async (sql: string) => {
+    const res = await b.call('POST', '/v1/prepare-jobs', {
+      prepare_kind: 'psql',
+      psql_args: ['-c', sql],
+    });
+    t.equal(res.status, 202);
+    const events = await b.events(res.body.job_id as string);
+    const result = events.at(-1) as { type: string; result?: { instance_id: string } };
+    t.equal(result.type, 'result', "B's prepare succeeded");
+    return result.result?.instance_id as string;
+  };
+  // A database on the server, so that the pass lists it.
+  const first = await prepared('create table before(x int)');
+  await until(() => a.core.store.getInstance(first) !== undefined, 'A follows B');
+  const pass = a.core.deps.deletion.reconcile({ deadOnly: true });
+  await listing;
+  const instanceId = await prepared('create table t(x int)');
+  await until(() => a.core.store.getInstance(instanceId) !== undefined, 'A follows B');
+  go();
+  const report = await pass;
+  t.same(report.forgotten, [], 'nothing forgotten');
+  await b.core.store.refresh();
+  t.ok(b.core.store.getInstance(instanceId), "B's instance is still in the catalog");
+  const stateId = b.core.store.getInstance(instanceId)?.state_id as string;
+  t.ok(b.core.store.getState(stateId), "B's state is still in the catalog");
+});
+
+t.test('a pass that takes long does not hold back the lease renewals', async (t) => {
+  const catalog = await pgCatalog(t);
+  const store = await catalog.open();
+  let go = () => {};
+  const gate = new Promise<void>((r) => {
+    go = r;
+  });
+  let reconciling = false;
+  const engineId = hex(16);
+  const quiet = { info: () => undefined, error: () => undefined };
+  // The reconciliation of a dead engine's work can wait long on a server (its settle waits for
+  // other engines' statements): the lease must be renewed meanwhile, or the engine doing the
+  // takeover looks dead to the others and its own work is taken over in turn.
+  const leases = new EngineLeases(
+    { store, clock: () => new Date(), logger: quiet, engineId, leaseMs: 300 },
+    {
+      reconcile: async () => {
+        reconciling = true;
+        await gate;
+      },
+    },
+  );
+  t.teardown(async () => {
+    go();
+    await leases.close();
+  });
+  await store.write((w) =>
+    w.addPending({
+      op_id: hex(8),
+      kind: 'state_build',
+      image_id: 'postgres',
+      db_name: `sqlrs_${store.catalogId}_b_${hex(16)}_0`,
+      target_id: hex(32),
+      job_id: hex(16),
+      created_at: new Date().toISOString(),
+      engine_id: hex(16), // an engine with no lease row: dead
+    }),
+  );
+  await leases.start();
+  await until(() => reconciling, 'a pass reconciles');
+  const leaseEnd = () => store.getEngine(engineId)?.lease_expires_at;
+  const during = leaseEnd();
+  await until(async () => {
+    await store.refresh();
+    return leaseEnd() !== during;
+  }, 'renewed while the pass runs');
+  t.pass('the lease was renewed during the pass');
+  go();
 });

@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { accountOf } from '../../../../lib/dbms/mysql/accounts.js';
 import { MysqlServer } from '../../../../lib/dbms/mysql/server.js';
 import { newCatalogId } from '../../../../lib/id.js';
 import { testEngine } from '../../../helpers/engine.js';
 import { holdMysqlSession, MYSQL_URL, mysqlQuery, mysqlSchemas } from '../../../helpers/mysql.js';
 import { prepare } from '../../../helpers/prepare.js';
+import { hex } from '../../../helpers/rows.js';
 
 const FIXTURE = fileURLToPath(
   new URL('../../../../../test/fixtures/mysql/every-kind.sql', import.meta.url),
@@ -211,4 +213,25 @@ t.test('sizes: only the schemas named, in one query', async (t) => {
   const sizes = await server.sizes([named, `${prefix}s_absent`]);
   t.same([...sizes.keys()], [named], 'the other schema is not sized; a missing one is left out');
   t.same(await server.sizes([]), new Map());
+});
+
+t.test('stray accounts: an account made while the schemas are listed is kept', async (t) => {
+  const server = new MysqlServer(MYSQL_URL, 'restricted');
+  t.teardown(() => server.close());
+  const prefix = `sqlrs_${newCatalogId()}_`;
+  const db = `${prefix}s_${hex(20)}`;
+  t.teardown(() => server.drop(db, true));
+  // Another engine (or a job of this one) makes a schema and its account just after the
+  // schemas were listed: its account is no stray.
+  const list = server.list.bind(server);
+  server.list = async (p: string) => {
+    const found = await list(p);
+    await server.createFrom(db, null);
+    return found;
+  };
+  t.same(await server.dropStrayLogins(prefix), [], 'nothing dropped');
+  const users = await mysqlQuery('SELECT User AS u FROM mysql.user WHERE User = ?', [
+    accountOf(db),
+  ]);
+  t.equal(users.length, 1, 'the account is still there');
 });
