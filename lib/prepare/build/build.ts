@@ -114,8 +114,10 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
   // before its result is sent; a crash meanwhile would lose the state, and the instance it
   // answered with would name a state the catalog does not have (docs/prepare.md). The last
   // step's flush is the caller's, made while the instance is copied: a crash before it leaves
-  // the instance's pending record durable, and reconciliation drops the copy.
-  if (b.deferFlush) b.deferFlush(() => ctx.store.flush());
+  // the instance's pending record durable, and reconciliation drops the copy. A shared
+  // catalog flushes here, under the state's lock: another engine takes the lock next and must
+  // find the row in the catalog, or it would build the state again (docs/scaling.md).
+  if (b.deferFlush && !ctx.store.shared) b.deferFlush(() => ctx.store.flush());
   else await ctx.store.flush();
 }
 

@@ -14,6 +14,8 @@ async function twoEngines(t: Test) {
   const config = {
     catalog: `postgres://postgres@127.0.0.1:5432/${db}`,
     warm_pool: { per_state: 0 },
+    // One job at a time, whatever the machine's cores: a test holds an engine's only slot.
+    max_concurrent_jobs: 1,
   };
   const a = await testEngine(t, { config });
   const b = await testEngine(t, { config });
