@@ -118,7 +118,7 @@ async function reopenedCopy(t: Test, dir: string, present: Set<string>, deleted:
 }
 
 // About a second a round on a busy 2-core machine: a process start, a reopen and a close.
-const timeout = 300_000;
+const timeout = 600_000;
 
 t.test(
   `SIGKILL at random points never loses an answered change (${ROUNDS} rounds)`,
