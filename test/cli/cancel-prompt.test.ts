@@ -7,11 +7,15 @@ import { until } from '../helpers/until.js';
 const CLEAR = '\u001b[2K';
 
 // A real pseudo-terminal (util-linux `script`): Ctrl+C is typed as ^C, so the terminal sends
-// SIGINT and then, once the prompt has it in raw mode, a keypress.
+// SIGINT and then, once the prompt has it in raw mode, a keypress. `exec` makes the CLI the
+// terminal's only foreground process: a shell that stays (dash, the /bin/sh `script` falls back
+// to) would die of that SIGINT and take the terminal down with exit 130.
 t.test('on a terminal: the prompt stays visible, a second Ctrl+C cancels at once', async (t) => {
   const dir = await cliStateDir(t);
   const cmd = `${process.execPath} ${CLI_BIN} --state-dir ${dir} prepare:psql -- -c "select pg_sleep(60)"`;
-  const term = spawn('script', ['-qefc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const term = spawn('script', ['-qefc', `exec ${cmd}`, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   t.teardown(() => term.kill());
   let screen = '';
   term.stdout.on('data', (d) => {
