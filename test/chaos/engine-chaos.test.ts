@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { engineLogPath } from '../../lib/engine-files/state-dir.js';
 import { reopenEngine, spawnLoopbackEngine } from '../helpers/engine-process.js';
 import { clusterToolsMissing, ownCluster } from '../helpers/own-cluster.js';
 import { catalogDatabases, query } from '../helpers/postgres.js';
@@ -23,6 +24,8 @@ const RUN_MS = 30_000;
 interface Api {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }>;
   generation: number;
+  /** The chaos itself failed (the engine did not come back): clients stop asking. */
+  broken: boolean;
 }
 
 const missing = await clusterToolsMissing();
@@ -43,11 +46,11 @@ async function chaos(t: Test) {
     }),
   );
   let engine = await spawn(t, json);
-  const api: Api = { call: engine.call, generation: 0 };
+  const api: Api = { call: engine.call, generation: 0, broken: false };
   const seen = new Outcomes();
   const stopAt = Date.now() + RUN_MS;
   const client = async (n: number) => {
-    for (let i = 0; Date.now() < stopAt; i++) {
+    for (let i = 0; Date.now() < stopAt && !api.broken; i++) {
       const body = {
         prepare_kind: 'psql',
         image_id: 'own',
@@ -73,14 +76,19 @@ async function chaos(t: Test) {
     await pause(RUN_MS * 0.2);
     engine.child.kill('SIGKILL');
     await engine.exit;
-    engine = await spawn(t, json);
+    engine = await spawn(t, json).catch(async (err) => {
+      throw new Error(`${err}; the engine log ends:\n${await logTail(stateDir)}`);
+    });
     api.call = engine.call;
     api.generation++;
     await pause(RUN_MS * 0.2);
     await cluster.kill();
     await pause(1500);
     await cluster.start();
-  })().catch((err) => t.fail(`the chaos itself failed: ${err}`));
+  })().catch((err) => {
+    api.broken = true;
+    t.fail(`the chaos itself failed: ${err}`);
+  });
   await Promise.all([...Array.from({ length: CLIENTS }, (_, n) => client(n)), chaosDone]);
   const { outcomes, why, dsns, instances } = seen;
   t.same(outcomes.unlearned, [], 'every 202 came to an outcome its client learned');
@@ -168,7 +176,7 @@ type End =
 
 /** Polls the job until it ends; a job the restarted engine does not know was lost with the old one. */
 async function poll(api: Api, jobId: string, gen: number): Promise<End> {
-  for (;;) {
+  while (!api.broken) {
     const res = await api.call('GET', `/v1/prepare-jobs/${jobId}`).catch(() => undefined);
     if (res?.status === 200) {
       const job = JSON.parse(res.text);
@@ -178,11 +186,12 @@ async function poll(api: Api, jobId: string, gen: number): Promise<End> {
       return api.generation > gen ? { kind: 'lost' } : { kind: 'unknown' };
     await pause(100);
   }
+  return { kind: 'unknown' };
 }
 
 /** Follows the job's events to their end; then reads its status as a polling client would. */
 async function follow(api: Api, jobId: string, gen: number): Promise<End> {
-  for (;;) {
+  while (!api.broken) {
     const res = await api.call('GET', `/v1/prepare-jobs/${jobId}/events`).catch(() => undefined);
     if (res?.status === 404) return api.generation > gen ? { kind: 'lost' } : { kind: 'unknown' };
     if (res?.status === 200) {
@@ -198,9 +207,18 @@ async function follow(api: Api, jobId: string, gen: number): Promise<End> {
     }
     await pause(100); // the stream was cut (the engine died): ask again
   }
+  return { kind: 'unknown' };
 }
 
-const spawn = (t: Test, json: string) => spawnLoopbackEngine(t, json, 30_000);
+// A start after a kill waits for the killed engine's statements to end (up to 30 s,
+// docs/deletion.md, Reconciliation) and for the restarted cluster's recovery: on a loaded
+// 2-core machine that has taken more than 30 s.
+const spawn = (t: Test, json: string) => spawnLoopbackEngine(t, json, 120_000);
+
+async function logTail(stateDir: string): Promise<string> {
+  const log = await readFile(engineLogPath(stateDir), 'utf8').catch(() => '(no log)');
+  return log.split('\n').slice(-15).join('\n');
+}
 
 function parseLines(text: string) {
   const events = [];
