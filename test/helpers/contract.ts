@@ -14,11 +14,14 @@ import { createRouter } from '../../runtime/edge/router.js';
 import { ROUTES } from '../../runtime/edge/routes.js';
 import { dropCatalogDatabases } from './catalog-cleanup.js';
 import { holdPsqlSession } from './postgres.js';
-import { instanceRow, nameRow, stateRow } from './rows.js';
+import { hex, instanceRow, nameRow, stateRow } from './rows.js';
+import { sharedCatalog } from './shared-catalog.js';
 import { tempDir } from './tmp.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/contract', import.meta.url));
 export type AdapterName = 'node' | 'fetch' | 'lambda';
+/** The embedded catalog (sql.js, the default) or a shared one on PostgreSQL (docs/scaling.md). */
+export type CatalogKind = 'embedded' | 'shared';
 const TOKEN = 'e'.repeat(64);
 const validators = compileSchemas();
 const match = createRouter(ROUTES, validators);
@@ -42,7 +45,8 @@ export interface Fixture {
     ndjson?: unknown[];
     ndjson_last?: unknown;
   };
-  skip?: Partial<Record<AdapterName, string>>;
+  /** A case an adapter, or a catalog kind, cannot do: the key names it, the value says why. */
+  skip?: Partial<Record<AdapterName | CatalogKind, string>>;
 }
 
 export function loadFixtures(): Fixture[] {
@@ -222,10 +226,15 @@ async function seed(core: EngineCore) {
   });
 }
 
-/** Plays one fixture through one adapter. */
-export async function play(t: Test, adapter: AdapterName, f: Fixture): Promise<void> {
+/** Plays one fixture through one adapter; `catalog`: extra engine config naming the catalog. */
+export async function play(
+  t: Test,
+  adapter: AdapterName,
+  f: Fixture,
+  catalog: Record<string, unknown> = {},
+): Promise<void> {
   const stateDir = await tempDir(t, `sqlrs-contract-${adapter}-`);
-  const h = await harness(adapter, stateDir, f.config ?? {});
+  const h = await harness(adapter, stateDir, { ...f.config, ...catalog });
   t.teardown(async () => {
     await h.close();
     await dropCatalogDatabases(h.core.store.catalogId);
@@ -277,14 +286,22 @@ function conformsToRoute(t: Test, f: Fixture, status: number, parsed: unknown, i
   }
 }
 
-/** Runs every fixture through one adapter. */
-export function contractSuite(t: Test, adapter: AdapterName): void {
+/**
+ * Runs every fixture through one adapter, on one catalog kind. On the shared kind each case has
+ * a catalog schema of its own in one catalog database of the file's, so cases start empty as
+ * they do on the embedded catalog.
+ */
+export function contractSuite(t: Test, adapter: AdapterName, kind: CatalogKind = 'embedded'): void {
+  const database = kind === 'shared' ? sharedCatalog(t) : undefined;
   for (const f of loadFixtures()) {
-    const reason = f.skip?.[adapter];
-    const skip = reason ? `${adapter} cannot do this case: ${reason}` : false;
+    const [who, reason] = f.skip?.[adapter] ? [adapter, f.skip[adapter]] : [kind, f.skip?.[kind]];
+    const skip = reason ? `${who} cannot do this case: ${reason}` : false;
     t.test(`${f.file}: ${f.description}`, { skip }, async (t) => {
       checkFixture(t, f);
-      await play(t, adapter, f);
+      const catalog = database
+        ? { catalog: (await database).url, catalog_schema: `contract_${hex(6)}` }
+        : {};
+      await play(t, adapter, f, catalog);
     });
   }
 }
