@@ -125,7 +125,8 @@ async function reconcileServer(
   opts: ReconcileOptions,
 ) {
   const { server, images } = work;
-  await server.settle();
+  // A pass waits only for what dead engines left running; a start, for any earlier engine.
+  await server.settle(opts.deadOnly ? deadEngines(ctx) : undefined);
   // The catalog is read before the server is listed, and only what it held then is judged:
   // work that finishes while the listing is under way (a running job's, or another engine's
   // that the replica follows by itself) writes rows whose databases the listing missed, and
@@ -208,6 +209,17 @@ async function reconcileServer(
   const knownNames = new Set([...known.map((d) => d.db_name), ...making]);
   report.unknown.push(...[...onServer.keys()].filter((name) => !knownNames.has(name)));
   report.logins.push(...(await server.dropStrayLogins(ctx.names.prefix)));
+}
+
+/** The engines whose lease lapsed, and the dead owners of pending records and warm copies. */
+function deadEngines(ctx: DeletionContext): string[] {
+  const owners = [
+    ...ctx.store.listEngines().map((e) => e.engine_id),
+    ...ctx.store.listPending().map((p) => p.engine_id),
+    ...ctx.store.listPooled().map((p) => p.engine_id),
+  ];
+  const ids = owners.filter((id): id is string => !!id && ownerOf(ctx, id) === 'dead');
+  return [...new Set(ids)];
 }
 
 /** The databases a pending operation may have left half-done. */

@@ -58,7 +58,8 @@ export interface OwnedKernel {
 }
 
 export function createKernel(opts: KernelOptions): OwnedKernel {
-  const servers = createServers(opts);
+  const engineId = opts.engineId ?? newEngineInstanceId();
+  const servers = createServers({ ...opts, engineId });
   const kernel: Kernel = {
     store: opts.store,
     names: dbNames(opts.store.catalogId),
@@ -70,7 +71,7 @@ export function createKernel(opts: KernelOptions): OwnedKernel {
     servers: servers.lookup,
     locks: new KeyedMutex(),
     deletions: new DeletionsInProgress(),
-    engineId: opts.engineId ?? newEngineInstanceId(),
+    engineId,
     leaseMs: engineLeaseMs(opts.config),
   };
   return { kernel, close: () => servers.close() };
