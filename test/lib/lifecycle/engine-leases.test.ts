@@ -5,7 +5,7 @@ import { EngineLeases } from '../../../lib/lifecycle/engine-leases.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
 import { pgCatalog } from '../../helpers/pg-catalog.js';
 import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
-import { hex } from '../../helpers/rows.js';
+import { hex, stateIdFor, stateRow } from '../../helpers/rows.js';
 import { sharedEngines } from '../../helpers/shared-engines.js';
 import { until } from '../../helpers/until.js';
 
@@ -261,4 +261,33 @@ t.test('engines whose clocks are skewed judge leases by the catalog server’s c
     const ends = Date.parse(store.getEngine(id)?.lease_expires_at as string);
     t.ok(Math.abs(ends - Number(now) - 2000) < 2000, `${id}'s lease ends about 2s from now`);
   }
+});
+
+t.test("a dead engine's build record leaves the database a live build published", async (t) => {
+  // A MySQL build runs in the state's own schema: a dead engine's record of a build of a
+  // state names the same database as the live engine's finished build of it. The record's
+  // name alone must not get that database dropped.
+  const { start } = await sharedEngines(t);
+  const b = await start();
+  const c = b.core.store.catalogId;
+  const stateId = stateIdFor(hex(8));
+  const db = `sqlrs_${c}_s_${stateId.slice(0, 32)}`;
+  await query(ADMIN_URL, `CREATE DATABASE "${db}"`);
+  t.teardown(() => query(ADMIN_URL, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`));
+  await b.core.store.write((w) => {
+    w.insertState(stateRow({ state_id: stateId, db_name: db, image_id: 'postgres' }));
+    w.addPending({
+      op_id: hex(8),
+      kind: 'state_build',
+      image_id: 'postgres',
+      db_name: db,
+      target_id: stateId,
+      job_id: hex(16),
+      created_at: new Date().toISOString(),
+      engine_id: hex(16), // no lease row: dead
+    });
+  });
+  await until(() => b.core.store.listPending().length === 0, 'the dead record resolved');
+  t.ok(await databaseExists(db), "the live build's database is kept");
+  t.ok(b.core.store.getState(stateId), 'and its state');
 });
