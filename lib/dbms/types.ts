@@ -47,8 +47,11 @@ export interface DbmsServer {
   drop(db: string, force: boolean): Promise<'dropped' | 'busy'>;
   /** Drops the logins (accounts) of this catalog whose database is gone; returns their names. */
   dropStrayLogins(prefix: string): Promise<string[]>;
-  /** Waits until DDL left running by a crashed earlier engine of this catalog has ended. */
-  settle(): Promise<void>;
+  /**
+   * Waits until DDL left running by these dead engines of this catalog (by any crashed earlier
+   * engine when not given) has ended.
+   */
+  settle(engineIds?: string[]): Promise<void>;
   /** Sessions per database, not counting the engine's own (conntrack). */
   sessions(dbs: string[]): Promise<Map<string, number>>;
   /** Stops (false) or allows (true) new connections to instance databases. */

@@ -125,7 +125,8 @@ async function reconcileServer(
   opts: ReconcileOptions,
 ) {
   const { server, images } = work;
-  await server.settle();
+  // A pass waits only for what dead engines left running; a start, for any earlier engine.
+  await server.settle(opts.deadOnly ? deadEngines(ctx) : undefined);
   // The catalog is read before the server is listed, and only what it held then is judged:
   // work that finishes while the listing is under way (a running job's, or another engine's
   // that the replica follows by itself) writes rows whose databases the listing missed, and
@@ -176,11 +177,17 @@ async function reconcileServer(
   const halfMade = known.filter(
     (d) => d.kind === 'pool' && onServer.get(d.db_name)?.allowConnections === false,
   );
+  // What a build or instance left half-made is checked once more right before its drop; an
+  // interrupted delete's database and a half-made warm copy are recorded rows, dropped as read.
+  const judgedIds = new Set(pending.map((p) => p.op_id));
+  const made = pending.filter((p) => p.kind !== 'drop').flatMap((p) => halfDone(ctx, p));
   for (const db of [
-    ...pending.filter((p) => !isLeftoverDrop(p)).flatMap((p) => halfDone(ctx, p)),
+    ...pending.filter((p) => p.kind === 'drop' && !isLeftoverDrop(p)).map((p) => p.db_name),
+    ...made,
     ...halfMade.map((d) => d.db_name),
   ]) {
     if (!onServer.has(db)) continue;
+    if (made.includes(db) && (await takenSince(ctx, db, judgedIds))) continue;
     await server.drop(db, true);
     onServer.delete(db);
     report.dropped.push(db);
@@ -208,6 +215,29 @@ async function reconcileServer(
   const knownNames = new Set([...known.map((d) => d.db_name), ...making]);
   report.unknown.push(...[...onServer.keys()].filter((name) => !knownNames.has(name)));
   report.logins.push(...(await server.dropStrayLogins(ctx.names.prefix)));
+}
+
+/**
+ * Whether a database judged half-done belongs to other work now (docs/scaling.md, Ownership):
+ * a MySQL build runs in the state's own schema, so a live engine building the same state again
+ * names the same database in a record of its own, and its finished build records it as the
+ * state's. Read on the catalog as it is now, right before the drop.
+ */
+async function takenSince(ctx: DeletionContext, db: string, judged: Set<string>) {
+  await ctx.store.refresh();
+  if (ctx.store.recordsDatabase(db)) return true;
+  return ctx.store.listPending().some((p) => p.db_name === db && !judged.has(p.op_id));
+}
+
+/** The engines whose lease lapsed, and the dead owners of pending records and warm copies. */
+function deadEngines(ctx: DeletionContext): string[] {
+  const owners = [
+    ...ctx.store.listEngines().map((e) => e.engine_id),
+    ...ctx.store.listPending().map((p) => p.engine_id),
+    ...ctx.store.listPooled().map((p) => p.engine_id),
+  ];
+  const ids = owners.filter((id): id is string => !!id && ownerOf(ctx, id) === 'dead');
+  return [...new Set(ids)];
 }
 
 /** The databases a pending operation may have left half-done. */

@@ -4,6 +4,7 @@ import { newEngineInstanceId } from '../id.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { TrustSettings } from '../trust.js';
+import { CatalogClock } from './catalog-clock.js';
 import { DeletionsInProgress } from './deletions-in-progress.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { engineLeaseMs } from './ownership.js';
@@ -19,6 +20,8 @@ export interface Kernel {
   /** The names of this catalog's databases. */
   names: DbNames;
   clock: () => Date;
+  /** The clock leases are written and judged by: the catalog server's on a shared catalog. */
+  catalogClock: CatalogClock;
   logger: Logger;
   config: EngineConfig;
   /** Where the trust boundary is drawn: restriction, host files, roles, step time limit. */
@@ -55,18 +58,20 @@ export interface OwnedKernel {
 }
 
 export function createKernel(opts: KernelOptions): OwnedKernel {
-  const servers = createServers(opts);
+  const engineId = opts.engineId ?? newEngineInstanceId();
+  const servers = createServers({ ...opts, engineId });
   const kernel: Kernel = {
     store: opts.store,
     names: dbNames(opts.store.catalogId),
     clock: opts.clock,
+    catalogClock: new CatalogClock(opts.store, opts.clock),
     logger: opts.logger,
     config: opts.config,
     trust: opts.trust,
     servers: servers.lookup,
     locks: new KeyedMutex(),
     deletions: new DeletionsInProgress(),
-    engineId: opts.engineId ?? newEngineInstanceId(),
+    engineId,
     leaseMs: engineLeaseMs(opts.config),
   };
   return { kernel, close: () => servers.close() };

@@ -1,11 +1,12 @@
 import { parseDuration } from '../duration.js';
 import type { EngineConfig } from '../schema-types.js';
 import type { Store } from '../store/types.js';
+import type { CatalogClock } from './catalog-clock.js';
 
 /**
  * Who may judge a pending record or a warm copy (docs/scaling.md, Ownership). The engine that
- * made it while it runs; any engine once its owner is dead: its lease lapsed (by the reading
- * engine's clock) more than one renewal ago, or it has no lease row, or the record names no
+ * made it while it runs; any engine once its owner is dead: its lease lapsed (by the catalog's
+ * clock, ./catalog-clock.ts) more than one renewal ago, or it has no lease row, or the record names no
  * owner (made before owners were recorded). On the embedded catalog no other engine can run
  * (the state directory's lock), so every owner but this engine is dead.
  */
@@ -31,7 +32,8 @@ export function engineLeaseMs(config: EngineConfig): number {
 
 export interface OwnershipDeps {
   store: Store;
-  clock: () => Date;
+  /** Leases are judged by the catalog's clock, not the engine's (./catalog-clock.ts). */
+  catalogClock: Pick<CatalogClock, 'now'>;
   /** This engine (deps.engine.instanceId). */
   engineId: string;
   /** Config `engine_lease`, in ms. */
@@ -51,5 +53,7 @@ export function ownerOf(deps: OwnershipDeps, engineId: string | null | undefined
 
 /** Whether a lease that ends at `leaseExpiresAt` lapsed, grace included. */
 export function engineDead(deps: OwnershipDeps, leaseExpiresAt: string): boolean {
-  return Date.parse(leaseExpiresAt) + leaseGraceMs(deps.leaseMs) < deps.clock().getTime();
+  return (
+    Date.parse(leaseExpiresAt) + leaseGraceMs(deps.leaseMs) < deps.catalogClock.now().getTime()
+  );
 }

@@ -22,6 +22,8 @@ export function createServers(opts: {
   store: Pick<Store, 'catalogId' | 'lockSecret'>;
   config: EngineConfig;
   trust: Pick<TrustSettings, 'buildRole'>;
+  /** This engine's id, which names its sessions on the servers. */
+  engineId?: string;
 }): Servers {
   const { store, config, trust } = opts;
   const made = new Map<string, DbmsServer>();
@@ -37,6 +39,7 @@ export function createServers(opts: {
               fileCopyBytes: config.clone_file_copy_bytes,
               access: trust.buildRole,
               lockSecret: store.lockSecret,
+              engineId: opts.engineId,
             });
       made.set(target.url, s);
     }

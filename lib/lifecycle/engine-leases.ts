@@ -1,14 +1,23 @@
 import type { Kernel } from '../kernel/kernel.js';
-import { engineDead, ownerOf } from '../kernel/ownership.js';
+import { engineDead, leaseGraceMs, ownerOf } from '../kernel/ownership.js';
 import type { EngineRow } from '../store/types.js';
 
-type LeaseContext = Pick<Kernel, 'store' | 'clock' | 'logger' | 'engineId' | 'leaseMs'>;
+type LeaseContext = Pick<Kernel, 'store' | 'catalogClock' | 'logger' | 'engineId' | 'leaseMs'>;
 
 export interface DeadEngineWork {
   /** Reconciles the work of dead engines only (lib/deletion/reconcile.ts, deadOnly). */
   reconcile(): Promise<unknown>;
   /** Fails the unfinished jobs of these engines (`engine_lost`); absent: none to fail. */
   failJobs?(engineIds: string[]): Promise<void>;
+}
+
+/** This engine's own work, for when it finds its lease lost (docs/scaling.md, Failover). */
+export interface OwnWork {
+  /**
+   * Stops this engine's unfinished jobs (their builds' databases may be gone) and resolves
+   * once they have ended.
+   */
+  abandon(reason: string): Promise<void>;
 }
 
 /** What one pass found and did, for the log and for tests. */
@@ -25,25 +34,33 @@ export interface LeasePassReport {
  * fails their jobs, reconciles their work as a start does a crashed engine's (their
  * half-built databases dropped) and removes their rows. On the embedded catalog no other
  * engine can run: every other row is a crashed engine's, removed once at start.
+ *
+ * Leases are written and judged by the catalog's clock (kernel.catalogClock), synced at each
+ * renewal. An engine that finds its own row gone or lapsed at a renewal (it was frozen, or cut
+ * from the catalog longer than its lease) knows its work may have been taken over: it stops
+ * its jobs, then writes its row again and goes on serving.
  */
 export class EngineLeases {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
   private renewing?: Promise<void>;
   private closed = false;
-  private readonly startedAt: string;
+  /** Whether this engine's row was written: from then on a missing or lapsed row is a loss. */
+  private registered = false;
+  private startedAt = '';
   /** Passes finished so far, for tests that wait for one. */
   passes = 0;
 
   constructor(
     private readonly ctx: LeaseContext,
     private readonly work: DeadEngineWork,
-  ) {
-    this.startedAt = ctx.clock().toISOString();
-  }
+    private readonly own: OwnWork = { abandon: async () => undefined },
+  ) {}
 
   /** Writes this engine's row (after the start's reconciliation), then renews it. */
   async start(): Promise<void> {
+    await this.ctx.catalogClock.sync();
+    this.startedAt = this.ctx.catalogClock.now().toISOString();
     await this.renew();
     if (!this.ctx.store.shared) {
       const others = this.ctx.store.listEngines().filter((e) => e.engine_id !== this.ctx.engineId);
@@ -93,13 +110,47 @@ export class EngineLeases {
       });
   }
 
-  private renew(): Promise<void> {
-    const row: EngineRow = {
+  /**
+   * Renews the lease, or, when this engine's row is gone or lapsed, takes the loss: its jobs
+   * stopped, then its row written again. The row is judged lost half a grace before the other
+   * engines would judge it dead, so that a pass that found this engine dead (by a clock read
+   * up to a round trip apart) is always seen here as a loss.
+   */
+  private async renew(): Promise<void> {
+    const { store, catalogClock, engineId, leaseMs } = this.ctx;
+    await catalogClock.sync();
+    const found = await store.write((w) => {
+      const mine = store.getEngine(engineId);
+      const now = catalogClock.now().getTime();
+      const lost =
+        this.registered &&
+        (!mine || Date.parse(mine.lease_expires_at) + leaseGraceMs(leaseMs) / 2 < now);
+      if (!lost) w.putEngine(this.row(now));
+      return { lost, mine };
+    });
+    if (!found.lost) {
+      this.registered = true;
+      return;
+    }
+    const expired = found.mine?.lease_expires_at;
+    this.ctx.logger.error('engine_lease_lost', {
+      engine_id: engineId,
+      row: found.mine ? 'lapsed' : 'removed',
+      ...(expired ? { lease_expired_at: expired } : {}),
+    });
+    await this.own.abandon(
+      "this engine's lease on the shared catalog lapsed (it was stopped or cut off from the catalog); its work may have been taken over by another engine",
+    );
+    await store.write((w) => w.putEngine(this.row(catalogClock.now().getTime())));
+    this.ctx.logger.info('engine_lease_taken_again', { engine_id: engineId });
+  }
+
+  private row(now: number): EngineRow {
+    return {
       engine_id: this.ctx.engineId,
       started_at: this.startedAt,
-      lease_expires_at: new Date(this.ctx.clock().getTime() + this.ctx.leaseMs).toISOString(),
+      lease_expires_at: new Date(now + this.ctx.leaseMs).toISOString(),
     };
-    return this.ctx.store.write((w) => w.putEngine(row));
   }
 
   /** Finds dead engines and dead owners' records; takes their work over. */
@@ -121,10 +172,14 @@ export class EngineLeases {
     const engines = [...new Set([...dead, ...deadOwners])].filter((id) => id !== '');
     if (this.work.failJobs && engines.length > 0) await this.work.failJobs(engines);
     await this.work.reconcile();
-    // A dead engine's row goes once its work is reconciled; it it comes back, it writes it again.
+    // A dead engine's row goes once its work is reconciled, if it is still dead: one that came
+    // back meanwhile wrote it again and keeps it (it stopped its jobs first).
     if (dead.length > 0)
       await store.write((w) => {
-        for (const id of dead) w.removeEngine(id);
+        for (const id of dead) {
+          const row = store.getEngine(id);
+          if (row && engineDead(this.ctx, row.lease_expires_at)) w.removeEngine(id);
+        }
       });
     return { dead, reconciled: true };
   }

@@ -204,6 +204,11 @@ export interface Store {
    * every other engine's work is a crash's), true for the shared one.
    */
   readonly shared: boolean;
+  /**
+   * The catalog server's clock now, on a shared catalog (docs/scaling.md, Engines and
+   * leases): leases are written and judged by it, not by each engine's own clock.
+   */
+  serverTime?(): Promise<Date>;
   /** Counts committed changes: what was read at one generation is still true at the same one. */
   readonly generation: number;
   /**

@@ -97,9 +97,16 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   });
   evictSoon = () => eviction.afterBuild();
   const reaper = new Reaper(kernel, deletion, lifecycleSettings(config), evictSoon);
-  const leases = new EngineLeases(kernel, {
-    reconcile: () => deletion.reconcile({ deadOnly: true }),
-  });
+  const leases = new EngineLeases(
+    kernel,
+    { reconcile: () => deletion.reconcile({ deadOnly: true }) },
+    // A lease found lost: every unfinished job ends (its databases may be dropped already).
+    {
+      abandon: async (reason) => {
+        await Promise.all([...jobs.activeJobIds()].map((id) => jobs.cancel(id, reason)));
+      },
+    },
+  );
   return {
     jobs,
     deletion,

@@ -30,13 +30,18 @@ export async function sharedEngines(t: Test) {
     for (const c of cores) await c.stop();
     if (catalogId) await dropCatalogDatabases(catalogId);
   });
-  const start = async (config: EngineConfig = {}): Promise<SharedCore> => {
+  /** `clock`: the engine's own clock (a skewed one, for lease tests). */
+  const start = async (
+    config: EngineConfig = {},
+    opts: { clock?: () => Date } = {},
+  ): Promise<SharedCore> => {
     const store = await catalog.open();
     catalogId = store.catalogId;
     const core = await createEngineCore({
       stateDir: await tempDir(t),
       store,
       authToken: 'token',
+      clock: opts.clock,
       config: { warm_pool: { per_state: 0 }, engine_lease: '2s', ...config },
     });
     let stopped: Promise<void> | undefined;

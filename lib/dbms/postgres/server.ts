@@ -16,11 +16,13 @@ import { TimedClient } from './timed-client.js';
 export { advisoryKey } from './advisory-locks.js';
 
 /**
- * The engine's own sessions are named `sqlrs-engine:<catalog>:<pid>`: conntrack leaves them
- * out, and after a crash the next engine of the same catalog can wait for what its dead
- * predecessor left running on the server (a DROP or CREATE DATABASE goes on without its client).
+ * The engine's own sessions are named `sqlrs-engine:<catalog>:<engine id>` (the process id when
+ * no engine id is given): conntrack leaves them out, and after a crash the next engine of the
+ * same catalog can wait for what its dead predecessor left running on the server (a DROP or
+ * CREATE DATABASE goes on without its client), and for no live engine's statements.
  */
-export const appName = (catalogId: string, pid = process.pid) => `sqlrs-engine:${catalogId}:${pid}`;
+export const appName = (catalogId: string, owner: string | number = process.pid) =>
+  `sqlrs-engine:${catalogId}:${owner}`;
 
 /** How a PostgresServer works; every field has a default (a local admin engine's). */
 export interface PostgresServerOptions {
@@ -36,6 +38,8 @@ export interface PostgresServerOptions {
   access?: BuildRole;
   /** The catalog's secret for advisory lock keys (advisory-locks.ts). */
   lockSecret?: string;
+  /** The engine's id, which names its sessions (appName). */
+  engineId?: string;
 }
 
 /**
@@ -74,7 +78,7 @@ export class PostgresServer implements DbmsServer {
     this.catalogId = catalogId;
     this.fileCopyBytes = opts.fileCopyBytes;
     this.access = access;
-    this.appName = appName(catalogId);
+    this.appName = appName(catalogId, opts.engineId);
     if (access === 'restricted') this.logins = new Logins(catalogId, (sql) => this.q(sql));
     // A restricted engine copies only the settings its own role can make (db-settings.ts).
     this.settingsScope = access === 'restricted' ? 'database' : 'all';
@@ -314,17 +318,23 @@ export class PostgresServer implements DbmsServer {
   }
 
   /**
-   * Waits (up to `timeoutMs`) until no statement of an earlier engine process of this catalog
-   * still runs on the server, so reconciliation sees the outcome of a crashed engine's DDL.
+   * Waits (up to `timeoutMs`) until no statement of these dead engines (of every other engine
+   * process of this catalog when not given: a start) still runs on the server, so
+   * reconciliation sees the outcome of their DDL. Live engines' statements are not waited for.
    */
-  async settle(timeoutMs = 30_000): Promise<void> {
+  async settle(engineIds?: string[], timeoutMs = 30_000): Promise<void> {
+    if (engineIds?.length === 0) return;
     const deadline = Date.now() + timeoutMs;
-    const others = `sqlrs-engine:${this.catalogId}:%`;
+    const [sql, params] = engineIds
+      ? ['application_name = ANY($1::text[])', [engineIds.map((id) => appName(this.catalogId, id))]]
+      : [
+          'application_name LIKE $1 AND application_name <> $2',
+          [`sqlrs-engine:${this.catalogId}:%`, this.appName],
+        ];
     for (;;) {
       const { rows } = await this.q<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity
-          WHERE application_name LIKE $1 AND application_name <> $2 AND state = 'active'`,
-        [others, this.appName],
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE ${sql} AND state = 'active'`,
+        params,
       );
       if (Number(rows[0]?.n ?? 0) === 0 || Date.now() > deadline) return;
       await new Promise((r) => setTimeout(r, 100));

@@ -17,7 +17,15 @@ export interface WarmPoolOptions {
 /** What the pool works with: the catalog and servers, and the retries of what a copy left. */
 export type WarmPoolDeps = Pick<
   Kernel,
-  'store' | 'names' | 'clock' | 'logger' | 'config' | 'servers' | 'engineId' | 'leaseMs'
+  | 'store'
+  | 'names'
+  | 'clock'
+  | 'catalogClock'
+  | 'logger'
+  | 'config'
+  | 'servers'
+  | 'engineId'
+  | 'leaseMs'
 > &
   LeftoverDeps;
 

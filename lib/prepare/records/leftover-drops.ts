@@ -18,7 +18,15 @@ export class LeftoverDrops {
   constructor(
     private readonly kernel: Pick<
       Kernel,
-      'store' | 'config' | 'servers' | 'locks' | 'logger' | 'clock' | 'engineId' | 'leaseMs'
+      | 'store'
+      | 'config'
+      | 'servers'
+      | 'locks'
+      | 'logger'
+      | 'clock'
+      | 'catalogClock'
+      | 'engineId'
+      | 'leaseMs'
     >,
   ) {}
 

@@ -5,6 +5,7 @@ import { catalogError, newPool, serverOf } from './connection.js';
 import { ChangeListener } from './listener.js';
 import { migrateCatalog } from './migrate.js';
 import { changeChannel, quotedSchema } from './schema.js';
+import { readServerTime } from './server-time.js';
 import { readSnapshot } from './snapshot.js';
 import { PostgresStore } from './store.js';
 
@@ -68,7 +69,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     const listener = new ChangeListener(opts.url, channel, (seq) => store.notified(seq), onError);
     store.stopListening = () => listener.stop();
     void listener.start();
-    return store;
+    return Object.assign(store, { serverTime: () => readServerTime(pool, server) });
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;

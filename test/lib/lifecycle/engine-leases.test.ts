@@ -1,10 +1,11 @@
 import t from 'tap';
 import { imageTarget } from '../../../lib/config.js';
+import { CatalogClock } from '../../../lib/kernel/catalog-clock.js';
 import { EngineLeases } from '../../../lib/lifecycle/engine-leases.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
 import { pgCatalog } from '../../helpers/pg-catalog.js';
 import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
-import { hex } from '../../helpers/rows.js';
+import { hex, stateIdFor, stateRow } from '../../helpers/rows.js';
 import { sharedEngines } from '../../helpers/shared-engines.js';
 import { until } from '../../helpers/until.js';
 
@@ -89,7 +90,8 @@ t.test("a dead engine's half-built database is dropped by another engine's pass"
   });
   await until(async () => !(await databaseExists(deadDb)), "the dead engine's build dropped");
   t.ok(await databaseExists(lapsingDb), 'a live lease keeps its work');
-  t.notOk(b.core.store.getEngine(dead), "the dead engine's row is removed");
+  // The row goes in a write of its own after the reconciliation that dropped the database.
+  await until(() => !b.core.store.getEngine(dead), "the dead engine's row is removed");
   t.ok(b.core.store.getEngine(lapsing));
   await until(async () => !(await databaseExists(lapsingDb)), 'the lapsed lease');
   await until(() => b.core.store.listPending().length === 0, 'records resolved');
@@ -162,7 +164,13 @@ t.test('a pass that takes long does not hold back the lease renewals', async (t)
   // other engines' statements): the lease must be renewed meanwhile, or the engine doing the
   // takeover looks dead to the others and its own work is taken over in turn.
   const leases = new EngineLeases(
-    { store, clock: () => new Date(), logger: quiet, engineId, leaseMs: 300 },
+    {
+      store,
+      catalogClock: new CatalogClock(store, () => new Date()),
+      logger: quiet,
+      engineId,
+      leaseMs: 300,
+    },
     {
       reconcile: async () => {
         reconciling = true;
@@ -196,4 +204,91 @@ t.test('a pass that takes long does not hold back the lease renewals', async (t)
   }, 'renewed while the pass runs');
   t.pass('the lease was renewed during the pass');
   go();
+});
+
+t.test('engines whose clocks are skewed judge leases by the catalog server’s clock', async (t) => {
+  const { start } = await sharedEngines(t);
+  const skewed = (ms: number) => () => new Date(Date.now() + ms);
+  // A lease of 2s has a grace of 667 ms: either skew alone made the engine ahead find the
+  // others dead at its first pass, and the others find the engine behind dead at theirs.
+  const engines = [
+    await start(),
+    await start({}, { clock: skewed(10_000) }),
+    await start({}, { clock: skewed(-10_000) }),
+  ];
+  const c = engines[0]?.core.store.catalogId as string;
+  const ids = engines.map((e) => e.core.deps.engine.instanceId);
+  const dbs = ids.map(() => `sqlrs_${c}_b_${hex(16)}_0`);
+  for (const db of dbs) await query(ADMIN_URL, `CREATE DATABASE "${db}"`);
+  t.teardown(async () => {
+    for (const db of dbs) await query(ADMIN_URL, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+  });
+  // Each engine's half-built database, as a build in progress records it.
+  const store = engines[0]?.core.store as (typeof engines)[0]['core']['store'];
+  await store.write((w) => {
+    for (const [i, id] of ids.entries())
+      w.addPending({
+        op_id: hex(8),
+        kind: 'state_build',
+        image_id: 'postgres',
+        db_name: dbs[i] as string,
+        target_id: hex(32),
+        job_id: hex(16),
+        created_at: new Date().toISOString(),
+        engine_id: id,
+      });
+  });
+  // Every engine renews four times (a pass after each) while the others watch.
+  const seen = ids.map(() => new Set<string>());
+  await until(async () => {
+    await store.refresh();
+    for (const [i, id] of ids.entries()) {
+      const row = store.getEngine(id);
+      if (row) seen[i]?.add(row.lease_expires_at);
+    }
+    return seen.every((s) => s.size >= 5);
+  }, 'four renewals of every engine');
+  for (const [i, id] of ids.entries()) {
+    t.ok(store.getEngine(id), `engine ${i} keeps its lease row`);
+    t.ok(await databaseExists(dbs[i] as string), `engine ${i}'s build database is kept`);
+  }
+  t.equal(store.listPending().length, ids.length, 'no record taken over');
+  // The leases are written in the server's time, whatever the engine's clock says.
+  const [{ now }] = (await query<{ now: string }>(
+    ADMIN_URL,
+    'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now',
+  )) as [{ now: string }];
+  for (const id of ids) {
+    const ends = Date.parse(store.getEngine(id)?.lease_expires_at as string);
+    t.ok(Math.abs(ends - Number(now) - 2000) < 2000, `${id}'s lease ends about 2s from now`);
+  }
+});
+
+t.test("a dead engine's build record leaves the database a live build published", async (t) => {
+  // A MySQL build runs in the state's own schema: a dead engine's record of a build of a
+  // state names the same database as the live engine's finished build of it. The record's
+  // name alone must not get that database dropped.
+  const { start } = await sharedEngines(t);
+  const b = await start();
+  const c = b.core.store.catalogId;
+  const stateId = stateIdFor(hex(8));
+  const db = `sqlrs_${c}_s_${stateId.slice(0, 32)}`;
+  await query(ADMIN_URL, `CREATE DATABASE "${db}"`);
+  t.teardown(() => query(ADMIN_URL, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`));
+  await b.core.store.write((w) => {
+    w.insertState(stateRow({ state_id: stateId, db_name: db, image_id: 'postgres' }));
+    w.addPending({
+      op_id: hex(8),
+      kind: 'state_build',
+      image_id: 'postgres',
+      db_name: db,
+      target_id: stateId,
+      job_id: hex(16),
+      created_at: new Date().toISOString(),
+      engine_id: hex(16), // no lease row: dead
+    });
+  });
+  await until(() => b.core.store.listPending().length === 0, 'the dead record resolved');
+  t.ok(await databaseExists(db), "the live build's database is kept");
+  t.ok(b.core.store.getState(stateId), 'and its state');
 });

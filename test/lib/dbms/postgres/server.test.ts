@@ -1,3 +1,4 @@
+import pg from 'pg';
 import t from 'tap';
 import { dbNames } from '../../../../lib/dbms/names.js';
 import { advisoryKey, appName, PostgresServer } from '../../../../lib/dbms/postgres/server.js';
@@ -13,6 +14,7 @@ import {
   terminateBackends,
 } from '../../../helpers/postgres.js';
 import { stateIdFor } from '../../../helpers/rows.js';
+import { until } from '../../../helpers/until.js';
 
 t.test('build, publish, clone, drop', async (t) => {
   const { catalog, names, server } = pgServer(t);
@@ -239,4 +241,56 @@ t.test('existence checks get a connection of their own, and outlive losing it', 
   t.same([...(await server.existing([db]))], [db], 'still answered once the server ended both');
   await server.close();
   t.same(await pids(), [], 'close ends the probe too');
+});
+
+t.test("settle waits for the named engines' statements only", async (t) => {
+  const catalog = newCatalogId();
+  const server = new PostgresServer(ADMIN_URL, { catalogId: catalog, engineId: 'a'.repeat(32) });
+  t.teardown(() => server.close());
+  // Sessions named as two other engines of the catalog would name theirs, each in a statement.
+  const running = async (engineId: string) => {
+    const client = new pg.Client({
+      connectionString: ADMIN_URL,
+      application_name: appName(catalog, engineId),
+    });
+    client.on('error', () => undefined); // terminated at test end
+    await client.connect();
+    const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows;
+    const done = client.query('SELECT pg_sleep(20)').then(
+      () => 'ended',
+      () => 'ended',
+    );
+    t.teardown(async () => {
+      await terminateBackends([pid]);
+      await client.end().catch(() => undefined);
+    });
+    await until(
+      async () =>
+        (
+          await query(
+            ADMIN_URL,
+            "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
+            [pid],
+          )
+        ).length === 1,
+      'the statement runs',
+    );
+    return { pid: pid as number, done };
+  };
+  const live = await running('b'.repeat(32));
+  const dead = await running('c'.repeat(32));
+  // A live engine's statement is not waited for.
+  const first = await Promise.race([
+    server.settle(['d'.repeat(32)]).then(() => 'settled'),
+    live.done,
+  ]);
+  t.equal(first, 'settled', "settled before the live engine's statement ended");
+  // A dead engine's is.
+  let cancelled = false;
+  const settled = server.settle(['c'.repeat(32)]).then(() => cancelled);
+  await new Promise((r) => setTimeout(r, 300));
+  cancelled = true;
+  await query(ADMIN_URL, 'SELECT pg_cancel_backend($1)', [dead.pid]);
+  t.equal(await settled, true, "settled once the dead engine's statement ended");
+  await query(ADMIN_URL, 'SELECT pg_cancel_backend($1)', [live.pid]);
 });
