@@ -204,6 +204,11 @@ export interface Store {
    * every other engine's work is a crash's), true for the shared one.
    */
   readonly shared: boolean;
+  /**
+   * A shared catalog's PostgreSQL URL and schema, for what keeps rows of its own there beside
+   * the replica (the job board, lib/store/postgres/job-board.ts); absent when embedded.
+   */
+  catalogServer?: { url: string; schema: string };
   /** Counts committed changes: what was read at one generation is still true at the same one. */
   readonly generation: number;
   /**
