@@ -50,6 +50,8 @@ export interface JobBoard {
   failJobsOf(engineIds: string[]): Promise<number>;
   /** Told of each job of this engine whose cancel was asked through another engine. */
   onCancelRequested(listener: (jobId: string) => void): void;
+  /** Told of each job whose row another engine removed (a DELETE): forget it here too. */
+  onRemoved(listener: (jobId: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export function localJobBoard(): JobBoard {
     remove: () => Promise.resolve(false),
     failJobsOf: () => Promise.resolve(0),
     onCancelRequested: () => undefined,
+    onRemoved: () => undefined,
     close: () => NOTHING,
   };
 }

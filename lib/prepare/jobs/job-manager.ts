@@ -54,6 +54,10 @@ export class JobManager {
   ) {
     // A cancel asked through another engine: the same as one asked here.
     board.onCancelRequested((id) => this.requestCancel(id));
+    // A finished job deleted through another engine is gone here too.
+    board.onRemoved((id) => {
+      if (this.jobs.get(id)?.finished) this.jobs.delete(id);
+    });
   }
 
   /** Told of each job from its queueing (+1) to its end (-1): the engine's idle timer. */

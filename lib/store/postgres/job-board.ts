@@ -46,6 +46,7 @@ export class PgJobBoard implements JobBoard {
   private readonly listener: ChangeListener;
   private readonly timer: NodeJS.Timeout;
   private cancelListener: (jobId: string) => void = () => undefined;
+  private removedListener: (jobId: string) => void = () => undefined;
   private trimmedAt = 0;
   private polling = false;
 
@@ -58,7 +59,7 @@ export class PgJobBoard implements JobBoard {
     this.listener = new ChangeListener(
       opts.url,
       this.channel,
-      (id) => id && this.writer.liveJobIds().includes(id) && this.cancelListener(id),
+      (payload) => this.notified(payload),
       opts.onError,
     );
     void this.listener.start();
@@ -76,6 +77,18 @@ export class PgJobBoard implements JobBoard {
 
   onCancelRequested(listener: (jobId: string) => void): void {
     this.cancelListener = listener;
+  }
+
+  onRemoved(listener: (jobId: string) => void): void {
+    this.removedListener = listener;
+  }
+
+  /** `cancel <id>` (to the job's engine) or `removed <id>` (to all) on the job channel. */
+  private notified(payload?: string): void {
+    const [what, id] = (payload ?? '').split(' ');
+    if (!id) return;
+    if (what === 'cancel' && this.writer.liveJobIds().includes(id)) this.cancelListener(id);
+    if (what === 'removed') this.removedListener(id);
   }
 
   /** One statement on a pooled connection (each is atomic on its own). */
@@ -134,7 +147,7 @@ export class PgJobBoard implements JobBoard {
       `WITH asked AS (
          UPDATE ${this.s}.jobs SET cancel_requested = true
           WHERE job_id = $1 AND finished_at IS NULL RETURNING job_id),
-       told AS (SELECT pg_notify($2, job_id) FROM asked)
+       told AS (SELECT pg_notify($2, 'cancel ' || job_id) FROM asked)
        SELECT ${JOB_COLUMNS}, EXISTS (SELECT 1 FROM told) AS asked
          FROM ${this.s}.jobs WHERE job_id = $1`,
       [jobId, this.channel],
@@ -145,8 +158,10 @@ export class PgJobBoard implements JobBoard {
 
   async remove(jobId: string): Promise<boolean> {
     const res = await this.query(
-      `DELETE FROM ${this.s}.jobs WHERE job_id = $1 AND finished_at IS NOT NULL`,
-      [jobId],
+      `WITH gone AS (DELETE FROM ${this.s}.jobs WHERE job_id = $1 AND finished_at IS NOT NULL
+         RETURNING job_id)
+       SELECT pg_notify($2, 'removed ' || job_id) FROM gone`,
+      [jobId, this.channel],
     );
     return (res.rowCount ?? 0) > 0;
   }
