@@ -42,9 +42,14 @@ async function catalogIdOf(url: string): Promise<string> {
  * (`via: 'config'`) or by SQLRS_CATALOG. No warm pool (fewer databases, less load on a small
  * machine). Stopped with SIGTERM at test end.
  */
-export async function sharedEngineProcess(t: Test, cat: SharedCatalog, via: 'config' | 'env') {
+export async function sharedEngineProcess(
+  t: Test,
+  cat: SharedCatalog,
+  via: 'config' | 'env',
+  extra: Record<string, unknown> = {},
+) {
   const dir = await tempDir(t);
-  const config: Record<string, unknown> = { warm_pool: { per_state: 0 } };
+  const config: Record<string, unknown> = { warm_pool: { per_state: 0 }, ...extra };
   if (via === 'config') config.catalog = cat.url;
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));
   const json = join(dir, 'engine.json');
