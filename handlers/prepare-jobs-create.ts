@@ -13,10 +13,14 @@ export async function createPrepareJob(
 ): Promise<HandlerResponse> {
   // A client that leaves while its steps are hashed stops the hashing (docs/prepare.md).
   const job = await deps.jobs.submit(req.body, req.signal);
+  // On a shared catalog the job's row is written before its id is told: any engine finds it.
+  const board = deps.jobBoard?.shared ? deps.jobBoard : undefined;
+  if (board) await board.settled(job);
   const statusUrl = `/v1/prepare-jobs/${job.id}`;
   const headers = { location: statusUrl };
   const waitMs = Number(req.query.wait ?? 0) * 1000;
   if (waitMs > 0 && (await job.untilEnded(waitMs, req.signal))) {
+    if (board) await board.settled(job); // its end too, before it is reported
     return { status: 201, headers, body: job.statusView() };
   }
   const body: PrepareAccepted = {

@@ -21,6 +21,11 @@ export const ERROR_STATUS = {
   busy: 503,
   unavailable: 503,
   cancelled: 409,
+  /**
+   * A job's engine stopped while it ran (its lease lapsed on a shared catalog): another engine
+   * failed the job (docs/scaling.md, "Jobs").
+   */
+  engine_lost: 503,
   /** Work that ran past its configured limit (step_timeout, hash_timeout; docs/prepare.md). */
   timeout: 504,
   internal_error: 500,

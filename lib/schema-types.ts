@@ -198,7 +198,7 @@ cache_min_age?: string
 
 // error.json
 export interface ErrorBody {
-code: ("invalid_argument" | "unauthorized" | "not_found" | "method_not_allowed" | "conflict" | "ambiguous" | "payload_too_large" | "misdirected_request" | "busy" | "unavailable" | "cancelled" | "timeout" | "internal_error")
+code: ("invalid_argument" | "unauthorized" | "not_found" | "method_not_allowed" | "conflict" | "ambiguous" | "payload_too_large" | "misdirected_request" | "busy" | "unavailable" | "cancelled" | "engine_lost" | "timeout" | "internal_error")
 message: string
 details?: string
 }

@@ -209,6 +209,11 @@ export interface Store {
    * leases): leases are written and judged by it, not by each engine's own clock.
    */
   serverTime?(): Promise<Date>;
+  /**
+   * A shared catalog's PostgreSQL URL and schema, for what keeps rows of its own there beside
+   * the replica (the job board, lib/store/postgres/job-board.ts); absent when embedded.
+   */
+  catalogServer?: { url: string; schema: string };
   /** Counts committed changes: what was read at one generation is still true at the same one. */
   readonly generation: number;
   /**

@@ -95,6 +95,7 @@ export async function createEngineCore(opts: CoreOptions): Promise<EngineCore> {
       logger,
       engine: { version, instanceId, pid: process.pid },
       jobs: prepare.jobs,
+      jobBoard: prepare.jobBoard,
       deletion: prepare.deletion,
       cache: prepare.eviction,
       images: {

@@ -12,9 +12,11 @@ import { HashCache } from '../../lib/prepare/accept/hash-cache.js';
 import { DEFAULT_HASH_TIMEOUT } from '../../lib/prepare/accept/hash-limits.js';
 import type { PrepareContext } from '../../lib/prepare/context.js';
 import { DEFAULT_WARM_POOL, WarmPool } from '../../lib/prepare/hand-out/warm-pool.js';
+import { type JobBoard, localJobBoard } from '../../lib/prepare/jobs/job-board.js';
 import { DEFAULT_JOB_RETENTION, JobManager } from '../../lib/prepare/jobs/job-manager.js';
 import { LeftoverDrops } from '../../lib/prepare/records/leftover-drops.js';
 import { Reservations } from '../../lib/prepare/records/reservations.js';
+import { PgJobBoard } from '../../lib/store/postgres/job-board.js';
 import type { Store } from '../../lib/store/types.js';
 import type { TrustSettings } from '../../lib/trust.js';
 import type { Logger } from '../edge/types.js';
@@ -22,6 +24,8 @@ import { createWorkerPool } from '../pool/pool.js';
 
 export interface PrepareServices {
   jobs: JobManager;
+  /** Where other engines see this engine's jobs and this one sees theirs (docs/scaling.md). */
+  jobBoard: JobBoard;
   deletion: DeletionService;
   /** The cache budget's passes (docs/lifecycle.md). */
   eviction: CacheEviction;
@@ -81,12 +85,26 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     killGraceMs: 2000,
     hashTimeoutMs: parseDuration(config.hash_timeout ?? DEFAULT_HASH_TIMEOUT),
   };
-  const jobs = new JobManager(ctx, {
+  const limits = {
     maxConcurrent: config.max_concurrent_jobs ?? pool.size,
     queueLimit: config.queue_limit ?? 64,
     retentionMs: parseDuration(config.job_retention ?? DEFAULT_JOB_RETENTION),
     keepTotal: 1000,
-  });
+  };
+  // Jobs are rows of a shared catalog, seen by every engine; embedded, they stay in memory.
+  const where = kernel.store.catalogServer;
+  const jobBoard = where
+    ? new PgJobBoard({
+        ...where,
+        engineId: kernel.engineId,
+        clock: opts.clock,
+        retentionMs: limits.retentionMs,
+        keepTotal: limits.keepTotal,
+        pollMs: Math.max(100, Math.floor(kernel.leaseMs / 3)),
+        onError: (error) => opts.logger.error('job_board_failed', { error }),
+      })
+    : localJobBoard();
+  const jobs = new JobManager(ctx, limits, jobBoard);
   const deletion = new DeletionService({ ...kernel, warmPool, reservations }, jobs);
   const eviction = new CacheEviction({
     kernel,
@@ -99,7 +117,15 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   const reaper = new Reaper(kernel, deletion, lifecycleSettings(config), evictSoon);
   const leases = new EngineLeases(
     kernel,
-    { reconcile: () => deletion.reconcile({ deadOnly: true }) },
+    {
+      reconcile: () => deletion.reconcile({ deadOnly: true }),
+      failJobs: jobBoard.shared
+        ? async (engineIds) => {
+            const failed = await jobBoard.failJobsOf(engineIds);
+            if (failed > 0) opts.logger.info('jobs_of_dead_engines_failed', { engineIds, failed });
+          }
+        : undefined,
+    },
     // A lease found lost: every unfinished job ends (its databases may be dropped already).
     {
       abandon: async (reason) => {
@@ -109,6 +135,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
   );
   return {
     jobs,
+    jobBoard,
     deletion,
     eviction,
     ctx,
@@ -117,6 +144,7 @@ export function createPrepareServices(opts: PrepareServicesOptions): PrepareServ
     async close() {
       await reaper.close(); // first: a pass under way ends before what it deletes with
       await jobs.shutdown();
+      await jobBoard.close(); // the cancelled jobs' ends written before the lease goes
       await eviction.idle();
       leftoverDrops.close();
       await warmPool.close();

@@ -2,6 +2,7 @@ import type { ImageTarget } from '../../lib/config.js';
 import type { DeletionService } from '../../lib/deletion/service.js';
 import type { CacheEviction } from '../../lib/lifecycle/eviction.js';
 import type { Logger } from '../../lib/logger.js';
+import type { JobBoard } from '../../lib/prepare/jobs/job-board.js';
 import type { JobManager } from '../../lib/prepare/jobs/job-manager.js';
 import type { Validators } from '../../lib/schemas.js';
 import type { Store } from '../../lib/store/types.js';
@@ -71,6 +72,11 @@ export interface Deps {
   logger: Logger;
   engine: EngineInfo;
   jobs: JobManager;
+  /**
+   * Other engines' jobs on a shared catalog (docs/scaling.md, "Jobs"), asked for a job this
+   * engine does not hold; absent: this engine's jobs only.
+   */
+  jobBoard?: JobBoard;
   deletion: DeletionService;
   /** The OpenAPI document of this engine's routes (GET /v1/openapi.json). */
   openapi?: () => unknown;

@@ -15,6 +15,7 @@ import { executeJob, type JobSpec } from '../build/executor.js';
 import { chainStates } from '../build/planner.js';
 import type { PrepareContext } from '../context.js';
 import { Job } from './job.js';
+import { type JobBoard, localJobBoard } from './job-board.js';
 
 /** How long a finished job is kept at least (config `job_retention`). */
 export const DEFAULT_JOB_RETENTION = '15m';
@@ -48,7 +49,16 @@ export class JobManager {
   constructor(
     private readonly ctx: PrepareContext,
     private readonly limits: JobLimits,
-  ) {}
+    /** Where other engines see these jobs (a shared catalog); the local board by default. */
+    readonly board: JobBoard = localJobBoard(),
+  ) {
+    // A cancel asked through another engine: the same as one asked here.
+    board.onCancelRequested((id) => this.requestCancel(id));
+    // A finished job deleted through another engine is gone here too.
+    board.onRemoved((id) => {
+      if (this.jobs.get(id)?.finished) this.jobs.delete(id);
+    });
+  }
 
   /** Told of each job from its queueing (+1) to its end (-1): the engine's idle timer. */
   onActivity(listener: (delta: 1 | -1) => void): void {
@@ -85,6 +95,7 @@ export class JobManager {
     if (req.name) this.reservedNames.set(req.name, job.id);
     this.jobs.set(job.id, job);
     this.specs.set(job.id, { ...accepted, name: req.name, ttlSeconds: req.ttl_seconds });
+    this.board.publish(job);
     job.emit({ type: 'status', status: 'queued' });
     this.queue.push(job);
     this.activity(1);
@@ -213,6 +224,15 @@ export class JobManager {
   remove(id: string): boolean {
     const job = this.jobs.get(id);
     if (!job?.finished) return false;
+    if (this.board.shared) {
+      // After its end is written: the row is there to remove, and no later write brings it back.
+      void this.board
+        .settled(job)
+        .then(() => this.board.remove(id))
+        .catch((err: Error) =>
+          this.ctx.logger.error('job_row_not_removed', { job_id: id, error: err.message }),
+        );
+    }
     return this.jobs.delete(id);
   }
 

@@ -52,6 +52,7 @@ export class Job {
   /** The task of the last task event (setTask): the one a heartbeat speaks for first. */
   private lastTaskId?: string;
   private heartbeat?: NodeJS.Timeout;
+  private observer?: (index: number, event: JobEvent) => void;
 
   readonly id: string;
   readonly kind: 'psql' | 'mysql';
@@ -103,9 +104,19 @@ export class Job {
     return this.eventLog.from(0);
   }
 
+  /**
+   * Told of each event as it is said, with its index: a shared catalog's job board
+   * (job-board.ts) queues it for PostgreSQL. Absent on the embedded catalog.
+   */
+  observe(observer: (index: number, event: JobEvent) => void): void {
+    this.observer = observer;
+  }
+
   emit(event: Omit<JobEvent, 'ts'>): void {
     this.lastEventAt = Date.now();
-    this.eventLog.push({ ...event, ts: this.clock().toISOString() } as JobEvent);
+    const said = { ...event, ts: this.clock().toISOString() } as JobEvent;
+    this.eventLog.push(said);
+    this.observer?.(this.eventLog.length - 1, said);
     const waiting = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiting) wake();

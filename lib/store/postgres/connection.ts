@@ -28,10 +28,10 @@ export const LOCK_TIMEOUT_MS = 30_000;
  */
 export const IDLE_IN_TRANSACTION_MS = 60_000;
 
-export function newPool(url: string, lockTimeoutMs = LOCK_TIMEOUT_MS): pg.Pool {
+export function newPool(url: string, lockTimeoutMs = LOCK_TIMEOUT_MS, max = 4): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 4,
+    max,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     lock_timeout: lockTimeoutMs,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,

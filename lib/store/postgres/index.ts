@@ -64,9 +64,16 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       ids.catalogId,
       ids.lockSecret,
     );
+    // Set through the interface: the job board opens its own connections to the same place.
+    (store as Store).catalogServer = { url: opts.url, schema };
     store.load(snapshot);
     store.trackChangedStates();
-    const listener = new ChangeListener(opts.url, channel, (seq) => store.notified(seq), onError);
+    const listener = new ChangeListener(
+      opts.url,
+      channel,
+      (seq) => store.notified(seq ? Number(seq) : undefined),
+      onError,
+    );
     store.stopListening = () => listener.stop();
     void listener.start();
     return Object.assign(store, { serverTime: () => readServerTime(pool, server) });

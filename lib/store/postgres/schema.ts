@@ -34,6 +34,11 @@ export function changeChannel(schema: string): string {
   return `sqlrs_catalog_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
 }
 
+/** The NOTIFY channel on which a schema's jobs are asked to stop (the job's id as payload). */
+export function jobChannel(schema: string): string {
+  return `sqlrs_jobs_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+}
+
 /**
  * Forward-only migrations of the PostgreSQL side: PG_MIGRATIONS[i](s) takes schema `s` (quoted)
  * from version i to i + 1. Its version is in meta's `schema_version`, apart from the embedded
@@ -121,6 +126,37 @@ export const PG_MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   );
   ALTER TABLE ${s}.pending ADD COLUMN engine_id text;
   ALTER TABLE ${s}.pool ADD COLUMN engine_id text;
+  `,
+  // v3: jobs and their events (lib/store/postgres/job-board.ts): rows beside the replica, not
+  // in the change log, read and written only by the job board. JSON values (tasks, result,
+  // error, events) are kept as the API's text, so they go back out unchanged.
+  (s) => `
+  CREATE TABLE ${s}.jobs (
+    job_id text PRIMARY KEY,
+    engine_id text NOT NULL,
+    status text NOT NULL,
+    prepare_kind text NOT NULL,
+    image_id text NOT NULL,
+    plan_only boolean NOT NULL,
+    prepare_args_normalized text NOT NULL,
+    created_at text NOT NULL,
+    started_at text,
+    finished_at text,
+    tasks text,
+    result text,
+    error text,
+    event_count integer NOT NULL DEFAULT 0,
+    cancel_requested boolean NOT NULL DEFAULT false
+  );
+  CREATE INDEX jobs_unfinished ON ${s}.jobs (engine_id) WHERE finished_at IS NULL;
+  CREATE INDEX jobs_finished ON ${s}.jobs (finished_at);
+  CREATE INDEX jobs_created ON ${s}.jobs (created_at, job_id);
+  CREATE TABLE ${s}.job_events (
+    job_id text NOT NULL REFERENCES ${s}.jobs ON DELETE CASCADE,
+    seq integer NOT NULL,
+    event text NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  );
   `,
 ];
 

@@ -1,0 +1,204 @@
+import t, { type Test } from 'tap';
+import { newJobId } from '../../../../lib/id.js';
+import { Job } from '../../../../lib/prepare/jobs/job.js';
+import { PgJobBoard } from '../../../../lib/store/postgres/job-board.js';
+import { pgCatalog } from '../../../helpers/pg-catalog.js';
+import { query } from '../../../helpers/postgres.js';
+import { until } from '../../../helpers/until.js';
+
+/** A catalog of the test's own and boards on it, one per "engine", closed at test end. */
+async function boards(t: Test, opts: { retentionMs?: number; keepTotal?: number } = {}) {
+  const cat = await pgCatalog(t);
+  await cat.open(); // creates and migrates the schema, as an engine's start does
+  const open: PgJobBoard[] = [];
+  t.teardown(async () => {
+    for (const b of open) await b.close();
+  });
+  const board = (engineId: string, clock: () => Date = () => new Date()) => {
+    const b = new PgJobBoard({
+      url: cat.url,
+      schema: 'sqlrs_catalog',
+      engineId,
+      clock,
+      retentionMs: opts.retentionMs ?? 60_000,
+      keepTotal: opts.keepTotal ?? 1000,
+      pollMs: 100,
+      onError: (e) => t.comment(`board: ${e}`),
+    });
+    open.push(b);
+    return b;
+  };
+  return { cat, board };
+}
+
+function newJob(): Job {
+  return new Job({
+    id: newJobId(),
+    kind: 'psql',
+    imageId: 'postgres',
+    planOnly: false,
+    argsNormalized: '-c select 1',
+    signature: 'sig',
+    createdAt: new Date().toISOString(),
+    clock: () => new Date(),
+  });
+}
+
+t.test('a published job is read through another board: status, events, list, tasks', async (t) => {
+  const { board } = await boards(t);
+  const [a, b] = [board('engine-a'), board('engine-b')];
+  const job = newJob();
+  a.publish(job);
+  job.emit({ type: 'status', status: 'queued' });
+  await a.settled(job);
+  t.equal((await b.get(job.id))?.status, 'queued', 'the row is there once settled');
+  job.setStatus('running');
+  job.setPlan([{ task_id: 'plan', type: 'plan', planner_kind: 'psql' }]);
+  job.setTask('plan', 'running');
+  job.log('plan', 'a line');
+  job.setTask('plan', 'succeeded');
+  job.succeed();
+  await a.settled(job);
+  const got = await b.get(job.id);
+  t.same(got, job.statusView(), 'the other board gives the status the running engine gives');
+  const events = await b.events(job.id, 0);
+  t.same(events?.events, job.events, 'every event, in order');
+  t.equal(events?.count, job.eventCount);
+  t.ok(events?.ended, 'ended');
+  const later = await b.events(job.id, 3);
+  t.same(later?.events, job.eventsFrom(3), 'from an index');
+  t.same(
+    (await b.list()).map((s) => s.job_id),
+    [job.id],
+    'listed',
+  );
+  t.same(await b.list('f'.repeat(32)), [], 'an exact id not there: none');
+  t.same((await b.list(job.id))[0]?.tasks?.[0]?.status, 'succeeded', 'its tasks');
+  t.equal(await b.get('0'.repeat(32)), undefined, 'an unknown job: undefined');
+  t.equal(await b.events('0'.repeat(32), 0), undefined);
+});
+
+t.test('a cancel asked through another board reaches the owner, by notification', async (t) => {
+  const { board } = await boards(t);
+  const [a, b] = [board('engine-a'), board('engine-b')];
+  const asked: string[] = [];
+  a.onCancelRequested((id) => asked.push(id));
+  const job = newJob();
+  a.publish(job);
+  job.emit({ type: 'status', status: 'queued' });
+  await a.settled(job);
+  const res = await b.requestCancel(job.id);
+  t.ok(res?.requested, 'requested');
+  t.equal(res?.status.status, 'queued');
+  await until(() => asked.includes(job.id), 'the owner was told');
+  job.fail({ code: 'cancelled', message: 'job cancelled' });
+  await a.settled(job);
+  t.notOk((await b.requestCancel(job.id))?.requested, 'a finished job: nothing to ask');
+  const removed: string[] = [];
+  a.onRemoved((id) => removed.push(id));
+  t.ok(await b.remove(job.id), 'a finished job is removed');
+  t.equal(await b.get(job.id), undefined, 'gone');
+  await until(() => removed.includes(job.id), 'every engine is told it was removed');
+});
+
+t.test('the owner finds a cancel by polling when it missed the notification', async (t) => {
+  const { cat, board } = await boards(t);
+  const a = board('engine-a');
+  const asked: string[] = [];
+  a.onCancelRequested((id) => asked.push(id));
+  const job = newJob();
+  a.publish(job);
+  job.emit({ type: 'status', status: 'queued' });
+  await a.settled(job);
+  await query(cat.url, 'UPDATE sqlrs_catalog.jobs SET cancel_requested = true WHERE job_id = $1', [
+    job.id,
+  ]);
+  await until(() => asked.includes(job.id), 'found at a poll');
+});
+
+t.test("a dead engine's unfinished jobs are failed engine_lost, once", async (t) => {
+  const { board } = await boards(t);
+  const [a, b, c] = [board('engine-a'), board('engine-b'), board('engine-c')];
+  const running = newJob();
+  const done = newJob();
+  for (const j of [running, done]) {
+    a.publish(j);
+    j.emit({ type: 'status', status: 'queued' });
+  }
+  running.setStatus('running');
+  running.setPlan([
+    { task_id: 'plan', type: 'plan', planner_kind: 'psql' },
+    {
+      task_id: 'prepare-instance',
+      type: 'prepare_instance',
+      input: { kind: 'image', id: 'x' },
+      instance_mode: 'ephemeral',
+    },
+  ]);
+  running.setTask('plan', 'running');
+  done.succeed();
+  await Promise.all([a.settled(running), a.settled(done)]);
+  const counts = await Promise.all([b.failJobsOf(['engine-a']), c.failJobsOf(['engine-a'])]);
+  t.same(counts.sort(), [0, 1], 'two passes at once fail it once');
+  const got = await b.get(running.id);
+  t.equal(got?.status, 'failed');
+  t.equal(got?.error?.code, 'engine_lost');
+  t.ok(got?.finished_at, 'finished');
+  t.same(
+    got?.tasks?.map((x) => x.status),
+    ['failed', 'skipped'],
+    'the running task failed, the queued one skipped',
+  );
+  const events = await b.events(running.id, 0);
+  t.ok(events?.ended, 'ended');
+  t.same(
+    events?.events.slice(-3).map((e) => e.type),
+    ['task', 'status', 'error'],
+    "the events end as a failed job's do",
+  );
+  t.equal(events?.events.at(-1)?.error?.code, 'engine_lost');
+  t.equal((await b.get(done.id))?.status, 'succeeded', 'a finished job is left alone');
+  // The owner, still running after all, no longer writes the job: it stays failed.
+  running.log('plan', 'late');
+  running.succeed();
+  await a.settled(running);
+  t.equal((await b.get(running.id))?.error?.code, 'engine_lost', 'still failed engine_lost');
+});
+
+t.test('finished rows past retention go, beyond the newest keep-total', async (t) => {
+  let now = Date.now();
+  const { board } = await boards(t, { retentionMs: 1000, keepTotal: 1 });
+  const a = board('engine-a', () => new Date(now));
+  const jobs = [newJob(), newJob(), newJob()];
+  for (const j of jobs) {
+    a.publish(j);
+    j.emit({ type: 'status', status: 'queued' });
+  }
+  jobs[0]?.succeed();
+  jobs[1]?.succeed();
+  await Promise.all(jobs.map((j) => a.settled(j)));
+  t.equal(await a.trim(), 0, 'within retention: none');
+  now += 5000;
+  t.equal(await a.trim(), 1, 'past it: all but the newest finished');
+  const left = (await a.list()).map((s) => s.job_id).sort();
+  t.same(left, [jobs[1]?.id, jobs[2]?.id].sort(), 'the newest finished and the unfinished stay');
+});
+
+t.test('a long job keeps its first and latest events on the board', async (t) => {
+  const { board } = await boards(t);
+  const a = board('engine-a');
+  const job = newJob();
+  a.publish(job);
+  for (let i = 0; i < 2000; i++) {
+    job.emit({ type: 'log', message: `line ${i}` });
+    if (i % 300 === 0) await a.settled(job);
+  }
+  job.succeed();
+  await a.settled(job);
+  const all = await a.events(job.id, 0);
+  const kept = (await a.list())[0];
+  t.ok(kept, 'listed');
+  t.same(all?.events.slice(0, 256), job.events.slice(0, 256), 'the first 256');
+  t.same(all?.events.slice(-256), job.events.slice(-256), 'the latest 256');
+  t.ok((all?.events.length ?? 0) < 1200, `bounded (${all?.events.length} kept of 2002)`);
+});
