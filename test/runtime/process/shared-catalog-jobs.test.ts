@@ -99,7 +99,8 @@ t.test(
   async (t) => {
     const id = await submit(a.call, 'select pg_sleep(600)');
     await until(() => stepRunning(id), 'the step runs');
-    t.equal((await buildDatabases()).length, 1, 'its build database is on the server');
+    // The step's `running` event can reach B before its clone has made the build database.
+    await until(async () => (await buildDatabases()).length === 1, 'its build database is made');
     a.child.kill('SIGKILL');
     await a.exit;
     await until(async () => (await statusOf(b.call, id)).status === 'failed', 'B failed the job');
