@@ -57,12 +57,13 @@ async function run(t: Test) {
       () => `create table t_${hex(6)}(x int); select pg_sleep(1.5)`,
     );
     const asks = [...slow, ...Array.from({ length: HITS }, () => hitScript)];
-    const toDelete = instances.splice(0, 2);
-    t.comment(`round ${round} deletes ${toDelete.join(' ')}`);
+    const toDelete = instances.splice(0, 3);
     const work = Promise.all([
-      ...asks.map(async (sql, i) =>
-        judge(`prepare ${i}`, prepareOutcome(await prepare(at(i), sql))),
-      ),
+      ...asks.map(async (sql, i) => {
+        const res = await prepare(at(i), sql);
+        judge(`prepare ${i}`, prepareOutcome(res));
+        if (res.body?.result) instances.push(res.body.result.instance_id);
+      }),
       ...toDelete.map(async (id, i) =>
         judge(`delete ${id}`, plainOutcome(await at(i).call('DELETE', `/v1/instances/${id}`))),
       ),
@@ -72,8 +73,10 @@ async function run(t: Test) {
     t.ok(building, `round ${round}: a build was under way when the catalog server stopped`);
     await cluster.stop();
     for (const [i, e] of engines.entries()) {
-      const res = await e.call('GET', '/v1/states');
-      judge(`engine ${i} during the outage`, plainOutcome(res));
+      judge(`engine ${i} lists during the outage`, plainOutcome(await e.call('GET', '/v1/states')));
+      const res = await prepare(e, hitScript);
+      judge(`engine ${i} prepares during the outage`, prepareOutcome(res));
+      if (res.body?.result) instances.push(res.body.result.instance_id);
     }
     await work.then(() => undefined);
     await cluster.start();

@@ -6,12 +6,15 @@ import type { Test } from 'tap';
  * the middle of a COMMIT, as a server restart or a network failure does: `before`, the COMMIT
  * never reaches the server (nothing is written); `after`, the server runs it and answers, and
  * the answer is lost (the write landed, the client cannot know). Armed for the next COMMIT
- * (a simple-protocol Query message) on any of its connections, once.
+ * (a simple-protocol Query message) on any of its connections, once. `down` cuts every
+ * connection and refuses new ones until `up`: the server away, as far as its clients can tell.
  */
 export interface CutProxy {
   /** `postgres://postgres@127.0.0.1:<proxy port>/<db>` */
   url(db: string): string;
   armCommit(when: 'before' | 'after'): void;
+  down(): void;
+  up(): void;
   /** How many COMMITs were cut so far. */
   cuts: number;
 }
@@ -20,15 +23,27 @@ const COMMIT = Buffer.from('COMMIT\0');
 
 export async function cutProxy(t: Test, port = 5432): Promise<CutProxy> {
   let armed: 'before' | 'after' | undefined;
+  let away = false;
   const sockets = new Set<Socket>();
   const proxy: CutProxy = {
     url: (db) => `postgres://postgres@127.0.0.1:${address()}/${db}`,
     armCommit(when) {
       armed = when;
     },
+    down() {
+      away = true;
+      for (const s of sockets) s.destroy();
+    },
+    up() {
+      away = false;
+    },
     cuts: 0,
   };
   const server = createServer((client) => {
+    if (away) {
+      client.destroy();
+      return;
+    }
     const upstream = tcpConnect(port, '127.0.0.1');
     sockets.add(client).add(upstream);
     let dropAnswer = false;
