@@ -158,9 +158,9 @@ async function engine(t: Test, cluster: OwnCluster): Promise<Engine> {
 const buildDbs = async (catalogId: string) =>
   (await catalogDatabases(catalogId)).filter((d) => d.includes('_b_'));
 
-/** Polls `check` up to 600 times, 50 ms apart; whether it came true. */
+/** Polls `check` up to 2400 times, 50 ms apart; whether it came true. */
 async function until(check: () => Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 2400; i++) {
     if (await check()) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
