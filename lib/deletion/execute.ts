@@ -1,6 +1,7 @@
 import { sqlrsError } from '../errors.js';
 import { randomHex } from '../id.js';
 import type { DeleteResult } from '../schema-types.js';
+import { writeOrQueue } from '../store/write-or-queue.js';
 import type { DeletionContext } from './context.js';
 import { countSessions, type DeletePlan, type Drop, propagateBlocked } from './plan.js';
 
@@ -126,7 +127,8 @@ async function recordDrops(
 async function forgetDropped(ctx: DeletionContext, plan: DeletePlan, opIds: string[], stop?: Drop) {
   const upTo = stop ? plan.drops.indexOf(stop) : plan.drops.length;
   const dropped = plan.drops.slice(0, upTo);
-  await ctx.store.write((w) => {
+  // The databases are gone: their rows go too, now or with the catalog's next flush.
+  await writeOrQueue(ctx.store, (w) => {
     for (const id of opIds) w.removePending(id);
     for (const d of dropped) {
       if (d.kind === 'instance') w.deleteInstance(d.id);

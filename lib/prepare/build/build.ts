@@ -1,4 +1,5 @@
 import type { DbmsServer } from '../../dbms/types.js';
+import { writeOrQueue } from '../../store/write-or-queue.js';
 import type { PrepareContext } from '../context.js';
 import type { Job } from '../jobs/job.js';
 import { renameCopy } from '../records/instance-record.js';
@@ -103,7 +104,7 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
       targetId: planned.stateId,
       jobId: job.id,
     });
-    await ctx.store.write((w) => {
+    await writeOrQueue(ctx.store, (w) => {
       w.removePending(opId);
       recordLeft(w);
     });

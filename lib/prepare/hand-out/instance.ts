@@ -3,6 +3,7 @@ import type { DbmsServer } from '../../dbms/types.js';
 import { jobCancelled } from '../../errors.js';
 import { randomHex } from '../../id.js';
 import type { StateRow } from '../../store/types.js';
+import { writeOrQueue } from '../../store/write-or-queue.js';
 import { deletedMeanwhile, orDeleted } from '../build/deleted-meanwhile.js';
 import type { PrepareContext } from '../context.js';
 import {
@@ -201,7 +202,7 @@ async function recordedClone(
       targetId: plan.row.instance_id,
       jobId: plan.jobId,
     });
-    await ctx.store.write((w) => {
+    await writeOrQueue(ctx.store, (w) => {
       w.removePending(opId);
       unrecordInstance(w, plan, ctx.store);
       recordLeft(w);

@@ -1,6 +1,7 @@
 import type { DbmsServer } from '../../dbms/types.js';
 import { randomHex } from '../../id.js';
 import type { StoreWriter } from '../../store/types.js';
+import { writeOrQueue } from '../../store/write-or-queue.js';
 import type { PlannedStep } from '../build/planner.js';
 import type { PrepareContext } from '../context.js';
 import { baseSource, type PoolSource, stateSource } from '../hand-out/pool-source.js';
@@ -171,7 +172,7 @@ export async function releaseSeed(
   if (!seed) return;
   work.seed = undefined;
   await server.drop(seed.db, true);
-  await ctx.store.write((w) => w.removePending(seed.opId));
+  await writeOrQueue(ctx.store, (w) => w.removePending(seed.opId));
 }
 
 /** Clears, without a flush of its own, the records of steps the plan found cached. */
@@ -199,7 +200,7 @@ export async function forgetWork(
 ): Promise<void> {
   // A seed that cannot be dropped now keeps its drop record: reconciliation drops it.
   await releaseSeed(ctx, server, work).catch(() => undefined);
-  await ctx.store.write((w) => {
+  await writeOrQueue(ctx.store, (w) => {
     for (const opId of [...work.builds.values(), work.instance.opId]) w.removePending(opId);
     unrecordInstance(w, work.instance.plan, ctx.store);
   });

@@ -26,6 +26,11 @@ const KEEP_RECORDS = 10_000;
 const TRIM_EVERY = 500;
 
 type Record = { seq: number; calls: WriterCall[] };
+/** A record whose COMMIT got no answer: its seq, its text, the commit() calls it carried. */
+type Doubt = { seq: number; text: string; queued: WriterCall[][] };
+
+/** Errors of appends whose COMMIT got no answer (the outcome is learned from the log). */
+const DOUBTED = new WeakSet<object>();
 
 /**
  * The shared catalog (docs/scaling.md): a replica in sql.js memory serves every read; the
@@ -47,7 +52,9 @@ export class PostgresStore extends CatalogDb implements Store {
   /** Our record being committed: a fetch stops before it (its calls are applied by us). */
   private ownSeq?: number;
   /** A COMMIT whose outcome is unknown (the connection died in it). */
-  private inDoubt?: { seq: number; text: string; queued: WriterCall[][] };
+  private inDoubt?: Doubt;
+  /** The one settling of `inDoubt` under way: every caller shares it (see settle). */
+  private settling?: Promise<boolean>;
   private closed = false;
   private appended = 0;
   /** The background flush of commit() calls, when one is due (see flushSoon). */
@@ -88,7 +95,14 @@ export class PostgresStore extends CatalogDb implements Store {
           return result;
         }
         const seq = this.seq;
-        if (await this.append(own, seq)) return result;
+        try {
+          if (await this.append(own, seq)) return result;
+        } catch (err) {
+          // The connection died in COMMIT: the log, read on a new connection, says whether the
+          // record landed (done) or not (run again at the head). A server still away: 503.
+          if (!DOUBTED.has(err as object)) throw err;
+          if (await this.settle().catch(() => Promise.reject(err))) return result;
+        }
       }
       throw sqlrsError(
         'busy',
@@ -200,6 +214,7 @@ export class PostgresStore extends CatalogDb implements Store {
     const calls = [...queued.flat(), ...own];
     const text = JSON.stringify(calls);
     let next = 0;
+    let doubted = false;
     try {
       const outcome = await inTransaction(
         pool,
@@ -219,6 +234,7 @@ export class PostgresStore extends CatalogDb implements Store {
           return 'committed';
         },
         () => {
+          doubted = true;
           this.inDoubt = { seq: next, text, queued };
         },
       );
@@ -227,7 +243,10 @@ export class PostgresStore extends CatalogDb implements Store {
         return false;
       }
     } catch (err) {
-      if (!this.inDoubt) this.queued.unshift(...queued);
+      // Taken back only when surely not written; a doubted record's calls go back (or not)
+      // once its outcome is known, by whichever caller settles it first.
+      if (!doubted) this.queued.unshift(...queued);
+      else if (err && typeof err === 'object') DOUBTED.add(err);
       throw err;
     } finally {
       this.ownSeq = undefined;
@@ -255,7 +274,10 @@ export class PostgresStore extends CatalogDb implements Store {
 
   private async fetchAll(): Promise<void> {
     if (this.closed) return;
-    if (this.inDoubt) return this.settleDoubt(this.inDoubt);
+    if (this.inDoubt) {
+      await this.settle();
+      return;
+    }
     const { pool, s, server } = this.pg;
     for (;;) {
       const rows = await pool
@@ -296,8 +318,22 @@ export class PostgresStore extends CatalogDb implements Store {
     return true;
   }
 
+  /**
+   * Settles the COMMIT in doubt, if any: whether its record landed. Callers that come while
+   * one settles share it: two settlings would each put the record's commit() calls back, and
+   * the second copy would fail every later flush on its keys.
+   */
+  private settle(): Promise<boolean> {
+    const doubt = this.inDoubt;
+    if (!doubt) return Promise.resolve(false);
+    this.settling ??= this.settleDoubt(doubt).finally(() => {
+      this.settling = undefined;
+    });
+    return this.settling;
+  }
+
   /** After a COMMIT of unknown outcome: learn it from the log, then load the replica again. */
-  private async settleDoubt(doubt: { seq: number; text: string; queued: WriterCall[][] }) {
+  private async settleDoubt(doubt: Doubt): Promise<boolean> {
     const { pool, s, server } = this.pg;
     const row = await pool
       .query<{ calls: string }>(`SELECT calls FROM ${s}.journal WHERE seq = $1`, [doubt.seq])
@@ -305,9 +341,11 @@ export class PostgresStore extends CatalogDb implements Store {
         throw catalogError(server, err);
       });
     const snapshot = await readSnapshot(pool, s, server);
+    const landed = row.rows[0]?.calls === doubt.text;
     this.inDoubt = undefined;
-    if (row.rows[0]?.calls !== doubt.text) this.queued.unshift(...doubt.queued);
+    if (!landed) this.queued.unshift(...doubt.queued);
     this.load(snapshot, this.queued);
+    return landed;
   }
 
   /** Old records go, in the background; a replica behind them loads the catalog again. */
