@@ -28,7 +28,7 @@ export async function streamJobEvents(
   }
   const first = await deps.jobBoard?.events(id, since);
   if (!first || !deps.jobBoard) throw notFound(`job ${id} not found`);
-  return { status: 200, headers, stream: followBoard(deps.jobBoard, id, first) };
+  return { status: 200, headers, stream: followBoard(deps.jobBoard, id, since, first) };
 }
 
 const line = (e: JobEvent) => `${JSON.stringify(e)}\n`;
@@ -59,15 +59,21 @@ async function* follow(job: Job, since: number, board?: JobBoard): AsyncGenerato
   }
 }
 
-/** Another engine's job: its rows read again every BOARD_POLL_MS until it ends. */
+/**
+ * Another engine's job: its rows read again every BOARD_POLL_MS until it ends. `since` past
+ * the job's count skips what it says up to there; its terminal event ends the stream anyway.
+ */
 async function* followBoard(
   board: JobBoard,
   jobId: string,
+  since: number,
   first: BoardEvents,
 ): AsyncGenerator<string> {
   let page: BoardEvents | undefined = first;
+  let next = since;
   let sentTerminal = false;
   while (page) {
+    next = Math.max(next, page.count);
     if (page.events.length > 0) {
       sentTerminal = page.ended;
       yield page.events.map(line).join('');
@@ -81,6 +87,6 @@ async function* followBoard(
       return;
     }
     if (page.events.length === 0) await new Promise((r) => setTimeout(r, BOARD_POLL_MS));
-    page = await board.events(jobId, page.count); // gone (deleted meanwhile): the stream ends
+    page = await board.events(jobId, next); // gone (deleted meanwhile): the stream ends
   }
 }

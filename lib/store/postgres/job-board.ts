@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ErrorBody } from '../../errors.js';
+import { JOB_ID } from '../../id.js';
 import type { Job } from '../../prepare/jobs/job.js';
 import type { BoardCancel, BoardEvents, JobBoard } from '../../prepare/jobs/job-board.js';
 import type { JobEvent, JobStatus, TaskEntry } from '../../schema-types.js';
@@ -101,6 +102,9 @@ export class PgJobBoard implements JobBoard {
   }
 
   async get(jobId: string): Promise<JobStatus | undefined> {
+    // An id not of a job's shape names no job, here as on the engine holding jobs in memory;
+    // asked for, one with a NUL character would be a server error (a 500) rather than a 404.
+    if (!JOB_ID.test(jobId)) return undefined;
     const res = await this.query<JobRow>(
       `SELECT ${JOB_COLUMNS} FROM ${this.s}.jobs WHERE job_id = $1`,
       [jobId],
@@ -118,8 +122,13 @@ export class PgJobBoard implements JobBoard {
     return res.rows.map(statusOf);
   }
 
-  /** The row and its events from `since` in one statement: both of one moment. */
+  /**
+   * The row and its events from `since` in one statement: both of one moment. The count is the
+   * job's own (not `since`): a follower asking past the end still learns where its terminal
+   * event is.
+   */
   async events(jobId: string, since: number): Promise<BoardEvents | undefined> {
+    if (!JOB_ID.test(jobId)) return undefined;
     const res = await this.query<{
       finished: boolean;
       event_count: number;
@@ -138,11 +147,12 @@ export class PgJobBoard implements JobBoard {
     if (!row) return undefined;
     const events = (row.events ?? []).map((e) => JSON.parse(e) as JobEvent);
     const full = events.length === EVENTS_PAGE;
-    const count = full ? (row.seqs?.at(-1) ?? since) + 1 : Math.max(since, row.event_count);
+    const count = full ? (row.seqs?.at(-1) ?? since) + 1 : row.event_count;
     return { events, count, ended: row.finished && count >= row.event_count };
   }
 
   async requestCancel(jobId: string): Promise<BoardCancel | undefined> {
+    if (!JOB_ID.test(jobId)) return undefined;
     const res = await this.query<JobRow & { asked: boolean }>(
       `WITH asked AS (
          UPDATE ${this.s}.jobs SET cancel_requested = true
@@ -157,6 +167,7 @@ export class PgJobBoard implements JobBoard {
   }
 
   async remove(jobId: string): Promise<boolean> {
+    if (!JOB_ID.test(jobId)) return false;
     const res = await this.query(
       `WITH gone AS (DELETE FROM ${this.s}.jobs WHERE job_id = $1 AND finished_at IS NOT NULL
          RETURNING job_id)

@@ -65,7 +65,7 @@ export class JobWriter {
 
   private event(job: Job, seq: number, event: JobEvent): void {
     if (this.lost.has(job.id)) {
-      if (job.ended) this.lost.delete(job.id);
+      if (job.ended) this.forget(job.id);
       return;
     }
     let q = this.queued.get(job.id);
@@ -81,7 +81,8 @@ export class JobWriter {
   settled(job: Job): Promise<void> {
     const count = job.eventCount;
     const done = this.written.get(job.id);
-    if (done === undefined || done >= count) return Promise.resolve();
+    // A lost job's later events are never written: nothing to wait for.
+    if (done === undefined || done >= count || this.lost.has(job.id)) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, SETTLE_TIMEOUT_MS);
       const list = this.waiters.get(job.id) ?? [];
@@ -249,17 +250,22 @@ export class JobWriter {
       const finished = row.finished_at !== null || !kept.has(id);
       this.written.set(id, row.count);
       const waiting = this.waiters.get(id) ?? [];
-      const still = waiting.filter((w) => w.count > row.count);
-      for (const w of waiting) if (w.count <= row.count) w.resolve();
+      // A lost job's later events are never written: none of its waits goes on.
+      const still = this.lost.has(id) ? [] : waiting.filter((w) => w.count > row.count);
+      for (const w of waiting) if (!still.includes(w)) w.resolve();
       if (still.length > 0) this.waiters.set(id, still);
       else this.waiters.delete(id);
-      if (finished && q.job.ended && !this.queued.has(id)) {
-        this.written.delete(id);
-        this.trimmedTo.delete(id);
-        for (const w of still) w.resolve();
-        this.waiters.delete(id);
-      }
+      if (finished && q.job.ended && !this.queued.has(id)) this.forget(id);
     });
+  }
+
+  /** A job with nothing more to write: its waits end and it is no longer looked after. */
+  private forget(id: string): void {
+    this.written.delete(id);
+    this.trimmedTo.delete(id);
+    this.lost.delete(id);
+    for (const w of this.waiters.get(id) ?? []) w.resolve();
+    this.waiters.delete(id);
   }
 
   /** Writes what is still queued (once), then stops. */

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { newJobId } from '../../../../lib/id.js';
 import { Job } from '../../../../lib/prepare/jobs/job.js';
 import { PgJobBoard } from '../../../../lib/store/postgres/job-board.js';
+import { SETTLE_TIMEOUT_MS } from '../../../../lib/store/postgres/job-writer.js';
 import { pgCatalog } from '../../../helpers/pg-catalog.js';
 import { query } from '../../../helpers/postgres.js';
 import { until } from '../../../helpers/until.js';
@@ -163,6 +164,53 @@ t.test("a dead engine's unfinished jobs are failed engine_lost, once", async (t)
   running.succeed();
   await a.settled(running);
   t.equal((await b.get(running.id))?.error?.code, 'engine_lost', 'still failed engine_lost');
+});
+
+t.test(
+  'the owner of a job failed engine_lost does not wait to write what it says after',
+  async (t) => {
+    const { board } = await boards(t);
+    const [a, b] = [board('engine-a'), board('engine-b')];
+    const job = newJob();
+    a.publish(job);
+    job.emit({ type: 'status', status: 'queued' });
+    job.setStatus('running');
+    await a.settled(job);
+    t.equal(await b.failJobsOf(['engine-a']), 1, 'failed by the other engine');
+    job.log('plan', 'said while the other engine failed it'); // written: the loss found
+    await a.settled(job);
+    job.fail({ code: 'cancelled', message: 'job cancelled' }); // its own end, never written
+    // A settle that waited for these events would hold a GET or a ?wait= of the job on its own
+    // engine for SETTLE_TIMEOUT_MS: it resolves at once, well before a third of that.
+    const timeout = new Promise((r) => setTimeout(() => r('waited'), SETTLE_TIMEOUT_MS / 3));
+    t.equal(await Promise.race([a.settled(job).then(() => 'settled'), timeout]), 'settled');
+    t.equal((await b.get(job.id))?.error?.code, 'engine_lost', 'still failed engine_lost');
+  },
+);
+
+t.test("an id not of a job's shape names no job (a NUL in it is no server error)", async (t) => {
+  const { board } = await boards(t);
+  const b = board('engine-b');
+  for (const id of ['ab\u0000cd', 'x'.repeat(40), '../..']) {
+    t.equal(await b.get(id), undefined, JSON.stringify(id));
+    t.equal(await b.events(id, 0), undefined);
+    t.equal(await b.requestCancel(id), undefined);
+    t.equal(await b.remove(id), false);
+  }
+});
+
+t.test('events asked past the end of a finished job: its count, so its end is found', async (t) => {
+  const { board } = await boards(t);
+  const [a, b] = [board('engine-a'), board('engine-b')];
+  const job = newJob();
+  a.publish(job);
+  job.emit({ type: 'status', status: 'queued' });
+  job.succeed();
+  await a.settled(job);
+  const past = await b.events(job.id, 1000);
+  t.same(past?.events, [], 'no events from there');
+  t.equal(past?.count, job.eventCount, "the job's count");
+  t.ok(past?.ended, 'ended');
 });
 
 t.test('finished rows past retention go, beyond the newest keep-total', async (t) => {
