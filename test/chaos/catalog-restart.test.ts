@@ -82,7 +82,8 @@ async function run(t: Test) {
     await cluster.start();
     for (const [i, e] of engines.entries()) {
       const res = await prepare(e, `create table after_${hex(6)}(x int)`);
-      t.equal(res.body.status, 'succeeded', `round ${round}: engine ${i} builds again`);
+      const why = res.body.error ? ` (${res.body.error.code}: ${res.body.error.message})` : '';
+      t.equal(res.body.status, 'succeeded', `round ${round}: engine ${i} builds again${why}`);
       if (res.body.result) instances.push(res.body.result.instance_id);
     }
   }
