@@ -1,3 +1,12 @@
+import {
+  engineInsert,
+  instanceInsert,
+  nameInsert,
+  pendingInsert,
+  pooledInsert,
+  type RowInsert,
+  stateInsert,
+} from '../row-columns.js';
 import type {
   EngineRow,
   InstanceRow,
@@ -25,23 +34,7 @@ export function pgWriter(s: string): { writer: StoreWriter; statements: () => St
   const add = (text: string, values: unknown[]) => out.push({ text, values });
   const writer: StoreWriter = {
     insertState(r: StateRow) {
-      add(
-        `INSERT INTO ${s}.states (state_id, parent_state_id, image_id, resolved_image_id,
-          prepare_kind, prepare_args_normalized, db_name, created_at, size_bytes, last_used_at)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          r.state_id,
-          r.parent_state_id,
-          r.image_id,
-          r.resolved_image_id,
-          r.prepare_kind,
-          r.prepare_args_normalized,
-          r.db_name,
-          r.created_at,
-          r.size_bytes,
-          r.last_used_at,
-        ],
-      );
+      add(...insertSql(s, stateInsert(r)));
     },
     deleteState(stateId: string) {
       add(`DELETE FROM ${s}.states WHERE state_id = $1`, [stateId]);
@@ -50,55 +43,20 @@ export function pgWriter(s: string): { writer: StoreWriter; statements: () => St
       add(`UPDATE ${s}.states SET last_used_at = $1 WHERE state_id = $2`, [at, stateId]);
     },
     insertInstance(r: InstanceRow) {
-      add(
-        `INSERT INTO ${s}.instances (instance_id, image_id, state_id, db_name, dsn, created_at,
-          expires_at, idle_ttl_seconds, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          r.instance_id,
-          r.image_id,
-          r.state_id,
-          r.db_name,
-          r.dsn,
-          r.created_at,
-          r.expires_at,
-          r.idle_ttl_seconds ?? null,
-          r.last_used_at ?? r.created_at,
-        ],
-      );
+      add(...insertSql(s, instanceInsert(r)));
     },
     deleteInstance(instanceId: string) {
       add(`DELETE FROM ${s}.instances WHERE instance_id = $1`, [instanceId]);
     },
     putName(r: NameRow) {
       // SQLite's INSERT OR REPLACE: the row as given, whatever was there.
-      add(
-        `INSERT INTO ${s}.names (name, instance_id, image_id, state_id, created_at, last_used_at)
-          VALUES ($1, $2, $3, $4, $5, $6)
-          ON CONFLICT (name) DO UPDATE SET instance_id = EXCLUDED.instance_id,
-            image_id = EXCLUDED.image_id, state_id = EXCLUDED.state_id,
-            created_at = EXCLUDED.created_at, last_used_at = EXCLUDED.last_used_at`,
-        [r.name, r.instance_id, r.image_id, r.state_id, r.created_at, r.last_used_at],
-      );
+      add(...insertSql(s, nameInsert(r), 'name'));
     },
     deleteName(name: string) {
       add(`DELETE FROM ${s}.names WHERE name = $1`, [name]);
     },
     addPending(r: PendingRow) {
-      add(
-        `INSERT INTO ${s}.pending (op_id, kind, image_id, db_name, target_id, job_id, created_at,
-          reason, engine_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          r.op_id,
-          r.kind,
-          r.image_id,
-          r.db_name,
-          r.target_id,
-          r.job_id,
-          r.created_at,
-          r.reason ?? null,
-          r.engine_id ?? null,
-        ],
-      );
+      add(...insertSql(s, pendingInsert(r)));
     },
     removePending(opId: string) {
       add(`DELETE FROM ${s}.pending WHERE op_id = $1`, [opId]);
@@ -107,19 +65,7 @@ export function pgWriter(s: string): { writer: StoreWriter; statements: () => St
       add(`UPDATE ${s}.pending SET job_id = $1 WHERE op_id = $2`, [jobId, opId]);
     },
     addPooled(r: PooledRow) {
-      add(
-        `INSERT INTO ${s}.pool (db_name, state_id, image_id, created_at, access, password,
-          engine_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          r.db_name,
-          r.state_id,
-          r.image_id,
-          r.created_at,
-          r.access ?? 'admin',
-          r.password ?? null,
-          r.engine_id ?? null,
-        ],
-      );
+      add(...insertSql(s, pooledInsert(r)));
     },
     removePooled(dbName: string) {
       add(`DELETE FROM ${s}.pool WHERE db_name = $1`, [dbName]);
@@ -152,13 +98,8 @@ export function pgWriter(s: string): { writer: StoreWriter; statements: () => St
       );
     },
     putEngine(r: EngineRow) {
-      // SQLite's INSERT OR REPLACE, as putName.
-      add(
-        `INSERT INTO ${s}.engines (engine_id, started_at, lease_expires_at) VALUES ($1, $2, $3)
-          ON CONFLICT (engine_id) DO UPDATE SET started_at = EXCLUDED.started_at,
-            lease_expires_at = EXCLUDED.lease_expires_at`,
-        [r.engine_id, r.started_at, r.lease_expires_at],
-      );
+      // SQLite's INSERT OR REPLACE: the row as given, whatever was there.
+      add(...insertSql(s, engineInsert(r), 'engine_id'));
     },
     removeEngine(engineId: string) {
       add(`DELETE FROM ${s}.engines WHERE engine_id = $1`, [engineId]);
@@ -173,4 +114,18 @@ export async function runStatements(
   statements: Statement[],
 ): Promise<void> {
   for (const st of statements) await client.query(st.text, st.values);
+}
+
+/**
+ * One row's insert (lib/store/row-columns.ts) in schema `s`; with `key`, a row already there
+ * under that key is replaced, as SQLite's INSERT OR REPLACE does.
+ */
+function insertSql(s: string, row: RowInsert, key?: string): [string, unknown[]] {
+  const marks = row.columns.map((_, i) => `$${i + 1}`).join(', ');
+  let text = `INSERT INTO ${s}.${row.table} (${row.columns.join(', ')}) VALUES (${marks})`;
+  if (key) {
+    const set = row.columns.filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`);
+    text += ` ON CONFLICT (${key}) DO UPDATE SET ${set.join(', ')}`;
+  }
+  return [text, row.values];
 }

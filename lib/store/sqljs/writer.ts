@@ -1,4 +1,13 @@
 import type { Database } from 'sql.js';
+import {
+  engineInsert,
+  instanceInsert,
+  nameInsert,
+  pendingInsert,
+  pooledInsert,
+  type RowInsert,
+  stateInsert,
+} from '../row-columns.js';
 import type {
   EngineRow,
   InstanceRow,
@@ -14,24 +23,7 @@ import { run } from './sql.js';
 export function sqljsWriter(db: Database): StoreWriter {
   return {
     insertState(r: StateRow) {
-      run(
-        db,
-        `INSERT INTO states (state_id, parent_state_id, image_id, resolved_image_id, prepare_kind,
-          prepare_args_normalized, db_name, created_at, size_bytes, last_used_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          r.state_id,
-          r.parent_state_id,
-          r.image_id,
-          r.resolved_image_id,
-          r.prepare_kind,
-          r.prepare_args_normalized,
-          r.db_name,
-          r.created_at,
-          r.size_bytes,
-          r.last_used_at,
-        ],
-      );
+      insert(db, 'INSERT', stateInsert(r));
     },
     deleteState(stateId: string) {
       run(db, 'DELETE FROM states WHERE state_id = ?', [stateId]);
@@ -40,54 +32,19 @@ export function sqljsWriter(db: Database): StoreWriter {
       run(db, 'UPDATE states SET last_used_at = ? WHERE state_id = ?', [at, stateId]);
     },
     insertInstance(r: InstanceRow) {
-      run(
-        db,
-        `INSERT INTO instances (instance_id, image_id, state_id, db_name, dsn, created_at,
-          expires_at, idle_ttl_seconds, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          r.instance_id,
-          r.image_id,
-          r.state_id,
-          r.db_name,
-          r.dsn,
-          r.created_at,
-          r.expires_at,
-          r.idle_ttl_seconds ?? null,
-          r.last_used_at ?? r.created_at,
-        ],
-      );
+      insert(db, 'INSERT', instanceInsert(r));
     },
     deleteInstance(instanceId: string) {
       run(db, 'DELETE FROM instances WHERE instance_id = ?', [instanceId]);
     },
     putName(r: NameRow) {
-      run(
-        db,
-        `INSERT OR REPLACE INTO names (name, instance_id, image_id, state_id, created_at, last_used_at)
-          VALUES (?, ?, ?, ?, ?, ?)`,
-        [r.name, r.instance_id, r.image_id, r.state_id, r.created_at, r.last_used_at],
-      );
+      insert(db, 'INSERT OR REPLACE', nameInsert(r));
     },
     deleteName(name: string) {
       run(db, 'DELETE FROM names WHERE name = ?', [name]);
     },
     addPending(r: PendingRow) {
-      run(
-        db,
-        `INSERT INTO pending (op_id, kind, image_id, db_name, target_id, job_id, created_at, reason,
-          engine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          r.op_id,
-          r.kind,
-          r.image_id,
-          r.db_name,
-          r.target_id,
-          r.job_id,
-          r.created_at,
-          r.reason ?? null,
-          r.engine_id ?? null,
-        ],
-      );
+      insert(db, 'INSERT', pendingInsert(r));
     },
     removePending(opId: string) {
       run(db, 'DELETE FROM pending WHERE op_id = ?', [opId]);
@@ -96,20 +53,7 @@ export function sqljsWriter(db: Database): StoreWriter {
       run(db, 'UPDATE pending SET job_id = ? WHERE op_id = ?', [jobId, opId]);
     },
     addPooled(r: PooledRow) {
-      run(
-        db,
-        `INSERT INTO pool (db_name, state_id, image_id, created_at, access, password, engine_id)
-          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [
-          r.db_name,
-          r.state_id,
-          r.image_id,
-          r.created_at,
-          r.access ?? 'admin',
-          r.password ?? null,
-          r.engine_id ?? null,
-        ],
-      );
+      insert(db, 'INSERT', pooledInsert(r));
     },
     removePooled(dbName: string) {
       run(db, 'DELETE FROM pool WHERE db_name = ?', [dbName]);
@@ -142,14 +86,16 @@ export function sqljsWriter(db: Database): StoreWriter {
       );
     },
     putEngine(r: EngineRow) {
-      run(
-        db,
-        'INSERT OR REPLACE INTO engines (engine_id, started_at, lease_expires_at) VALUES (?, ?, ?)',
-        [r.engine_id, r.started_at, r.lease_expires_at],
-      );
+      insert(db, 'INSERT OR REPLACE', engineInsert(r));
     },
     removeEngine(engineId: string) {
       run(db, 'DELETE FROM engines WHERE engine_id = ?', [engineId]);
     },
   };
+}
+
+/** One row's insert (lib/store/row-columns.ts); `INSERT OR REPLACE` puts the row as given. */
+function insert(db: Database, verb: 'INSERT' | 'INSERT OR REPLACE', row: RowInsert): void {
+  const marks = row.columns.map(() => '?').join(', ');
+  run(db, `${verb} INTO ${row.table} (${row.columns.join(', ')}) VALUES (${marks})`, row.values);
 }
