@@ -233,15 +233,17 @@ export class PgJobBoard implements JobBoard {
 
   /**
    * Forgets finished rows past `job_retention`, beyond the newest `keepTotal` finished ones
-   * (docs/prepare.md, "Jobs"); their events go with them.
+   * (docs/prepare.md, "Jobs"); their events go with them. Past by the catalog server's clock,
+   * the one every engine shares: an engine whose own clock is ahead would forget the other
+   * engines' jobs early. `finished_at` is the API's ISO text, compared as text, in its format.
    */
   async trim(): Promise<number> {
-    const cutoff = new Date(this.opts.clock().getTime() - this.opts.retentionMs).toISOString();
     const res = await this.query(
-      `DELETE FROM ${this.s}.jobs WHERE finished_at < $1 AND job_id NOT IN (
-         SELECT job_id FROM ${this.s}.jobs WHERE finished_at IS NOT NULL
+      `DELETE FROM ${this.s}.jobs WHERE finished_at < to_char(
+           (now() - $1 * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+         AND job_id NOT IN (SELECT job_id FROM ${this.s}.jobs WHERE finished_at IS NOT NULL
           ORDER BY finished_at DESC LIMIT $2)`,
-      [cutoff, this.opts.keepTotal],
+      [this.opts.retentionMs, this.opts.keepTotal],
     );
     return res.rowCount ?? 0;
   }
