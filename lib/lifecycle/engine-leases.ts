@@ -7,7 +7,10 @@ type LeaseContext = Pick<Kernel, 'store' | 'catalogClock' | 'logger' | 'engineId
 export interface DeadEngineWork {
   /** Reconciles the work of dead engines only (lib/deletion/reconcile.ts, deadOnly). */
   reconcile(): Promise<unknown>;
-  /** Fails the unfinished jobs of these engines (`engine_lost`); absent: none to fail. */
+  /**
+   * Fails the unfinished jobs of these engines and of engines with no lease row
+   * (`engine_lost`); absent: none to fail.
+   */
   failJobs?(engineIds: string[]): Promise<void>;
 }
 
@@ -179,10 +182,12 @@ export class EngineLeases {
         .filter((p) => ownerOf(this.ctx, p.engine_id, at) === 'dead')
         .map((p) => p.engine_id ?? ''),
     );
+    const engines = [...new Set([...dead, ...deadOwners])].filter((id) => id !== '');
+    // At every pass: the jobs of an engine with no row are failed too, and no row is found
+    // dead here (an engine whose stop removed its row but could not write its jobs' ends).
+    if (this.work.failJobs) await this.work.failJobs(engines);
     if (dead.length === 0 && deadOwners.size === 0) return { dead, reconciled: false };
     this.ctx.logger.info('dead_engines', { engines: dead, owners: [...deadOwners] });
-    const engines = [...new Set([...dead, ...deadOwners])].filter((id) => id !== '');
-    if (this.work.failJobs && engines.length > 0) await this.work.failJobs(engines);
     await this.work.reconcile();
     // A dead engine's row goes once its work is reconciled, if it is still dead: one that came
     // back meanwhile wrote it again and keeps it (it stopped its jobs first).

@@ -179,15 +179,20 @@ export class PgJobBoard implements JobBoard {
 
   /**
    * Ends the unfinished jobs of dead engines as their engine would have failed them: queued
-   * tasks skipped, running ones failed, then the status and error events. One transaction,
-   * rows locked, so engines running the pass together fail each job once.
+   * tasks skipped, running ones failed, then the status and error events. Dead are the engines
+   * named and those with no lease row: one whose row is gone while its jobs still run (its
+   * stop could not write their ends, or it was found dead and its row removed before a job it
+   * published then was failed). An engine writes its row before it accepts a job, so a job's
+   * engine without a row never is one starting. One transaction, rows locked, so engines
+   * running the pass together fail each job once.
    */
   async failJobsOf(engineIds: string[]): Promise<number> {
-    if (engineIds.length === 0) return 0;
     const failed = await inTransaction(this.pool, this.server, async (c) => {
       const res = await c.query<JobRow>(
-        `SELECT ${JOB_COLUMNS} FROM ${this.s}.jobs
-          WHERE engine_id = ANY($1) AND finished_at IS NULL FOR UPDATE`,
+        `SELECT ${JOB_COLUMNS} FROM ${this.s}.jobs j
+          WHERE finished_at IS NULL AND (engine_id = ANY($1) OR NOT EXISTS (
+            SELECT 1 FROM ${this.s}.engines e WHERE e.engine_id = j.engine_id))
+          FOR UPDATE OF j`,
         [engineIds],
       );
       for (const row of res.rows) await this.failRow(c, row);
@@ -200,7 +205,7 @@ export class PgJobBoard implements JobBoard {
     const ts = this.opts.clock().toISOString();
     const error: ErrorBody = {
       code: 'engine_lost',
-      message: `the engine running this job (${row.engine_id}) stopped answering: its lease lapsed`,
+      message: `the engine running this job (${row.engine_id}) stopped answering: its lease lapsed or is gone`,
     };
     const tasks = row.tasks ? (JSON.parse(row.tasks) as TaskEntry[]) : [];
     const events: JobEvent[] = [];

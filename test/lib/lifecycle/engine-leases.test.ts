@@ -1,8 +1,11 @@
 import t from 'tap';
 import { imageTarget } from '../../../lib/config.js';
+import { newJobId } from '../../../lib/id.js';
 import { CatalogClock } from '../../../lib/kernel/catalog-clock.js';
 import { EngineLeases } from '../../../lib/lifecycle/engine-leases.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
+import { Job } from '../../../lib/prepare/jobs/job.js';
+import { PgJobBoard } from '../../../lib/store/postgres/job-board.js';
 import { pgCatalog } from '../../helpers/pg-catalog.js';
 import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
 import { hex, stateIdFor, stateRow } from '../../helpers/rows.js';
@@ -336,7 +339,7 @@ t.test('a slow clock sync does not make a live engine look dead', async (t) => {
   const report = await leases.pass();
   t.same(report.dead, [], 'nobody is judged dead');
   t.notOk(reconciled, 'nothing reconciled');
-  t.same(failed, [], 'no job failed');
+  t.same(failed.flat(), [], 'no job failed');
   await store.refresh();
   t.ok(store.getEngine(live), 'its row is kept');
 });
@@ -378,4 +381,52 @@ t.test('a slow clock sync at a renewal does not make an engine think its lease l
   const moved = renewed - Date.parse(first as string);
   // Each renewal's server time is 3 s on: a lease counted from a sync's error is not.
   t.ok(moved > 0 && moved % 3000 === 0, `renewed by whole stalls of the server's time (${moved})`);
+});
+
+t.test('a pass fails the jobs of an engine that has no lease row', async (t) => {
+  const catalog = await pgCatalog(t);
+  const store = await catalog.open();
+  const board = (engineId: string) => {
+    const b = new PgJobBoard({
+      url: catalog.url,
+      schema: 'sqlrs_catalog',
+      engineId,
+      clock: () => new Date(),
+      retentionMs: 60_000,
+      keepTotal: 1000,
+      pollMs: 100,
+      onError: (e) => t.comment(`board: ${e}`),
+    });
+    t.teardown(() => b.close());
+    return b;
+  };
+  const [mine, gone] = [board(hex(16)), board(hex(16))];
+  const leases = new EngineLeases(
+    {
+      store,
+      catalogClock: new CatalogClock(store, () => new Date()),
+      logger: { info: () => undefined, error: () => undefined },
+      engineId: hex(16),
+      leaseMs: 30_000,
+    },
+    { reconcile: async () => undefined, failJobs: (ids) => mine.failJobsOf(ids).then(() => {}) },
+  );
+  // The engine that ran it is gone and so is its row: no engine is found dead.
+  const job = new Job({
+    id: newJobId(),
+    kind: 'psql',
+    imageId: 'postgres',
+    planOnly: false,
+    argsNormalized: '-c select 1',
+    signature: 'sig',
+    createdAt: new Date().toISOString(),
+    clock: () => new Date(),
+  });
+  gone.publish(job);
+  job.emit({ type: 'status', status: 'queued' });
+  job.setStatus('running');
+  await gone.settled(job);
+  const report = await leases.pass();
+  t.same(report.dead, [], 'no engine found dead');
+  t.equal((await mine.get(job.id))?.error?.code, 'engine_lost', 'its job failed engine_lost');
 });

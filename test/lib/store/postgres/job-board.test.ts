@@ -167,6 +167,29 @@ t.test("a dead engine's unfinished jobs are failed engine_lost, once", async (t)
   t.equal((await b.get(running.id))?.error?.code, 'engine_lost', 'still failed engine_lost');
 });
 
+t.test('the unfinished jobs of an engine with no lease row are failed too', async (t) => {
+  const { cat, board } = await boards(t);
+  const store = await cat.open();
+  // A live engine holds its row; the other engine's is gone (its stop removed it but could
+  // not write its jobs' ends), so no pass finds it dead by its lease.
+  await store.write((w) =>
+    w.putEngine({
+      engine_id: 'engine-live',
+      started_at: new Date().toISOString(),
+      lease_expires_at: new Date(Date.now() + 60_000).toISOString(),
+    }),
+  );
+  const [live, gone, b] = [board('engine-live'), board('engine-gone'), board('engine-b')];
+  const [kept, orphan] = [newJob(), newJob()];
+  live.publish(kept);
+  gone.publish(orphan);
+  for (const j of [kept, orphan]) j.emit({ type: 'status', status: 'queued' });
+  await Promise.all([live.settled(kept), gone.settled(orphan)]);
+  t.equal(await b.failJobsOf([]), 1, 'one job failed');
+  t.equal((await b.get(orphan.id))?.error?.code, 'engine_lost', "the rowless engine's job");
+  t.equal((await b.get(kept.id))?.status, 'queued', "a live engine's job is left alone");
+});
+
 t.test(
   'the owner of a job failed engine_lost does not wait to write what it says after',
   async (t) => {
