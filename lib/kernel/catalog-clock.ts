@@ -6,19 +6,39 @@ import type { Store } from '../store/types.js';
  * and an engine ahead by more than a lease's grace would find live engines dead and drop their
  * builds. `sync()` (at each lease renewal) reads the server's clock and keeps the offset to the
  * engine's, taken at the middle of the round trip, so `now()` stays synchronous for ownership
- * checks; its error is half the round trip, far below the grace. On the embedded catalog (one
- * engine, no server) it is the engine's clock.
+ * checks. Where in the round trip the server read its clock is unknown, so the offset is only
+ * known to half the round trip (`uncertainty()`): `earliest()` and `latest()` bound the
+ * server's time. A round trip stretched by a stalled event loop (a loaded machine) would move
+ * the offset by up to half of it: a sync whose uncertainty is above `maxUncertaintyMs` and
+ * above the kept one's is ignored, the offset measured before kept (clock rates differ far
+ * too little for it to age). On the embedded catalog (one engine, no server) it is the
+ * engine's clock, exactly.
  */
 export class CatalogClock {
   private offsetMs = 0;
+  private uncertaintyMs = 0;
+  private synced = false;
 
   constructor(
     private readonly store: Pick<Store, 'serverTime'>,
     private readonly clock: () => Date,
+    /** The largest uncertainty a sync may bring in place of a smaller one (ms). */
+    private readonly maxUncertaintyMs = Number.POSITIVE_INFINITY,
   ) {}
 
+  /** The best estimate of the server's time. */
   now(): Date {
     return new Date(this.clock().getTime() + this.offsetMs);
+  }
+
+  /** The server's time is no earlier than this (ms): others are judged dead by it. */
+  earliest(): number {
+    return this.now().getTime() - this.uncertaintyMs;
+  }
+
+  /** The server's time is no later than this (ms): this engine's own lease is judged by it. */
+  latest(): number {
+    return this.now().getTime() + this.uncertaintyMs;
   }
 
   /** How far the server's clock is ahead of the engine's (ms), as last measured. */
@@ -26,12 +46,27 @@ export class CatalogClock {
     return this.offsetMs;
   }
 
-  /** Measures the offset again; a server that cannot be reached throws, the old offset kept. */
-  async sync(): Promise<void> {
-    if (!this.store.serverTime) return;
+  /** Half the round trip of the sync the offset came from (ms). */
+  uncertainty(): number {
+    return this.uncertaintyMs;
+  }
+
+  /**
+   * Measures the offset again; a server that cannot be reached throws, the old offset kept.
+   * Resolves whether the measure was kept (a slow round trip's is not, see above).
+   */
+  async sync(): Promise<boolean> {
+    if (!this.store.serverTime) return true;
     const before = this.clock().getTime();
     const server = (await this.store.serverTime()).getTime();
     const after = this.clock().getTime();
+    const uncertainty = Math.ceil(Math.max(0, after - before) / 2);
+    const kept =
+      !this.synced || uncertainty <= this.maxUncertaintyMs || uncertainty <= this.uncertaintyMs;
+    if (!kept) return false;
     this.offsetMs = Math.round(server - (before + after) / 2);
+    this.uncertaintyMs = uncertainty;
+    this.synced = true;
+    return true;
   }
 }

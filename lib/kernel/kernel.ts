@@ -7,7 +7,7 @@ import type { TrustSettings } from '../trust.js';
 import { CatalogClock } from './catalog-clock.js';
 import { DeletionsInProgress } from './deletions-in-progress.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { engineLeaseMs } from './ownership.js';
+import { engineLeaseMs, leaseGraceMs } from './ownership.js';
 import { createServers, type ServerLookup } from './servers.js';
 
 /**
@@ -60,11 +60,13 @@ export interface OwnedKernel {
 export function createKernel(opts: KernelOptions): OwnedKernel {
   const engineId = opts.engineId ?? newEngineInstanceId();
   const servers = createServers({ ...opts, engineId });
+  const leaseMs = engineLeaseMs(opts.config);
   const kernel: Kernel = {
     store: opts.store,
     names: dbNames(opts.store.catalogId),
     clock: opts.clock,
-    catalogClock: new CatalogClock(opts.store, opts.clock),
+    // A sync is trusted to a quarter of the grace, so that its error stays well inside it.
+    catalogClock: new CatalogClock(opts.store, opts.clock, leaseGraceMs(leaseMs) / 4),
     logger: opts.logger,
     config: opts.config,
     trust: opts.trust,
@@ -72,7 +74,7 @@ export function createKernel(opts: KernelOptions): OwnedKernel {
     locks: new KeyedMutex(),
     deletions: new DeletionsInProgress(),
     engineId,
-    leaseMs: engineLeaseMs(opts.config),
+    leaseMs,
   };
   return { kernel, close: () => servers.close() };
 }

@@ -33,7 +33,7 @@ export function engineLeaseMs(config: EngineConfig): number {
 export interface OwnershipDeps {
   store: Store;
   /** Leases are judged by the catalog's clock, not the engine's (./catalog-clock.ts). */
-  catalogClock: Pick<CatalogClock, 'now'>;
+  catalogClock: Pick<CatalogClock, 'earliest'>;
   /** This engine (deps.engine.instanceId). */
   engineId: string;
   /** Config `engine_lease`, in ms. */
@@ -43,17 +43,27 @@ export interface OwnershipDeps {
 /** The grace after a lapsed lease: one renewal (a third of the lease). */
 export const leaseGraceMs = (leaseMs: number) => Math.ceil(leaseMs / 3);
 
-export function ownerOf(deps: OwnershipDeps, engineId: string | null | undefined): Owner {
+/** `at`: the catalog time to judge by (ms), as in engineDead. */
+export function ownerOf(
+  deps: OwnershipDeps,
+  engineId: string | null | undefined,
+  at?: number,
+): Owner {
   if (engineId === deps.engineId) return 'mine';
   if (!engineId || !deps.store.shared) return 'dead';
   const row = deps.store.getEngine(engineId);
   if (!row) return 'dead';
-  return engineDead(deps, row.lease_expires_at) ? 'dead' : 'alive';
+  return engineDead(deps, row.lease_expires_at, at) ? 'dead' : 'alive';
 }
 
-/** Whether a lease that ends at `leaseExpiresAt` lapsed, grace included. */
-export function engineDead(deps: OwnershipDeps, leaseExpiresAt: string): boolean {
-  return (
-    Date.parse(leaseExpiresAt) + leaseGraceMs(deps.leaseMs) < deps.catalogClock.now().getTime()
-  );
+/**
+ * Whether a lease that ends at `leaseExpiresAt` lapsed, grace included, by the earliest the
+ * catalog's time can be (a sync's error never makes a live engine look dead). `at`: a time
+ * read before the replica was refreshed, for a caller that may stall between the two: a
+ * renewal committed meanwhile is not in the rows it judges, so it must not judge them by a
+ * later time.
+ */
+export function engineDead(deps: OwnershipDeps, leaseExpiresAt: string, at?: number): boolean {
+  const now = at ?? deps.catalogClock.earliest();
+  return Date.parse(leaseExpiresAt) + leaseGraceMs(deps.leaseMs) < now;
 }

@@ -7,7 +7,10 @@ type LeaseContext = Pick<Kernel, 'store' | 'catalogClock' | 'logger' | 'engineId
 export interface DeadEngineWork {
   /** Reconciles the work of dead engines only (lib/deletion/reconcile.ts, deadOnly). */
   reconcile(): Promise<unknown>;
-  /** Fails the unfinished jobs of these engines (`engine_lost`); absent: none to fail. */
+  /**
+   * Fails the unfinished jobs of these engines and of engines with no lease row
+   * (`engine_lost`); absent: none to fail.
+   */
   failJobs?(engineIds: string[]): Promise<void>;
 }
 
@@ -113,15 +116,22 @@ export class EngineLeases {
   /**
    * Renews the lease, or, when this engine's row is gone or lapsed, takes the loss: its jobs
    * stopped, then its row written again. The row is judged lost half a grace before the other
-   * engines would judge it dead, so that a pass that found this engine dead (by a clock read
-   * up to a round trip apart) is always seen here as a loss.
+   * engines would judge it dead, and by the latest the catalog's time can be (they judge by
+   * the earliest), so that a pass that found this engine dead is always seen here as a loss.
+   * The new end is counted from that latest time too: a sync's error never shortens the lease
+   * the others see. Both are read in the write, after the replica's refresh: a write that
+   * waited (behind a pass's write) does not count from a time before it.
    */
   private async renew(): Promise<void> {
     const { store, catalogClock, engineId, leaseMs } = this.ctx;
-    await catalogClock.sync();
+    const kept = await catalogClock.sync();
+    if (!kept)
+      this.ctx.logger.info('catalog_clock_sync_ignored', {
+        uncertainty_ms: catalogClock.uncertainty(),
+      });
     const found = await store.write((w) => {
       const mine = store.getEngine(engineId);
-      const now = catalogClock.now().getTime();
+      const now = catalogClock.latest();
       const lost =
         this.registered &&
         (!mine || Date.parse(mine.lease_expires_at) + leaseGraceMs(leaseMs) / 2 < now);
@@ -141,7 +151,7 @@ export class EngineLeases {
     await this.own.abandon(
       "this engine's lease on the shared catalog lapsed (it was stopped or cut off from the catalog); its work may have been taken over by another engine",
     );
-    await store.write((w) => w.putEngine(this.row(catalogClock.now().getTime())));
+    await store.write((w) => w.putEngine(this.row(catalogClock.latest())));
     this.ctx.logger.info('engine_lease_taken_again', { engine_id: engineId });
   }
 
@@ -156,21 +166,28 @@ export class EngineLeases {
   /** Finds dead engines and dead owners' records; takes their work over. */
   async pass(): Promise<LeasePassReport> {
     const { store } = this.ctx;
+    // Judged by the time before the refresh: a stall after it (a loaded machine) would judge
+    // the rows it fetched by a later time than they are of, missing renewals made meanwhile.
+    const at = this.ctx.catalogClock.earliest();
     await store.refresh();
     const dead = store
       .listEngines()
-      .filter((e) => e.engine_id !== this.ctx.engineId && engineDead(this.ctx, e.lease_expires_at))
+      .filter(
+        (e) => e.engine_id !== this.ctx.engineId && engineDead(this.ctx, e.lease_expires_at, at),
+      )
       .map((e) => e.engine_id);
     const deadOwners = new Set(
       store
         .listPending()
-        .filter((p) => ownerOf(this.ctx, p.engine_id) === 'dead')
+        .filter((p) => ownerOf(this.ctx, p.engine_id, at) === 'dead')
         .map((p) => p.engine_id ?? ''),
     );
+    const engines = [...new Set([...dead, ...deadOwners])].filter((id) => id !== '');
+    // At every pass: the jobs of an engine with no row are failed too, and no row is found
+    // dead here (an engine whose stop removed its row but could not write its jobs' ends).
+    if (this.work.failJobs) await this.work.failJobs(engines);
     if (dead.length === 0 && deadOwners.size === 0) return { dead, reconciled: false };
     this.ctx.logger.info('dead_engines', { engines: dead, owners: [...deadOwners] });
-    const engines = [...new Set([...dead, ...deadOwners])].filter((id) => id !== '');
-    if (this.work.failJobs && engines.length > 0) await this.work.failJobs(engines);
     await this.work.reconcile();
     // A dead engine's row goes once its work is reconciled, if it is still dead: one that came
     // back meanwhile wrote it again and keeps it (it stopped its jobs first).

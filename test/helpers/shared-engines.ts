@@ -20,7 +20,8 @@ export interface SharedCore {
 /**
  * A shared catalog database of the test's own and a way to start engine cores on it, each with
  * its own state directory, every one stopped and the catalog's server databases dropped at
- * test end. Leases are short (`engine_lease` 2s) unless the config says otherwise.
+ * test end. Leases are short (`engine_lease` 4s: a loaded machine's stalls stay far inside them)
+ * unless the config says otherwise.
  */
 export async function sharedEngines(t: Test) {
   const catalog = await pgCatalog(t);
@@ -42,7 +43,7 @@ export async function sharedEngines(t: Test) {
       store,
       authToken: 'token',
       clock: opts.clock,
-      config: { warm_pool: { per_state: 0 }, engine_lease: '2s', ...config },
+      config: { warm_pool: { per_state: 0 }, engine_lease: '4s', ...config },
     });
     let stopped: Promise<void> | undefined;
     const call = async (method: string, path: string, body?: unknown) => {

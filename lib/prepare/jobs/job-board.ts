@@ -46,7 +46,10 @@ export interface JobBoard {
   requestCancel(jobId: string): Promise<BoardCancel | undefined>;
   /** Removes a finished job's row and events; false when there is none or it is unfinished. */
   remove(jobId: string): Promise<boolean>;
-  /** Fails the unfinished jobs of engines found dead (`engine_lost`); how many it failed. */
+  /**
+   * Fails the unfinished jobs of engines found dead, and of engines with no lease row
+   * (`engine_lost`); how many it failed.
+   */
   failJobsOf(engineIds: string[]): Promise<number>;
   /** Told of each job of this engine whose cancel was asked through another engine. */
   onCancelRequested(listener: (jobId: string) => void): void;

@@ -179,15 +179,20 @@ export class PgJobBoard implements JobBoard {
 
   /**
    * Ends the unfinished jobs of dead engines as their engine would have failed them: queued
-   * tasks skipped, running ones failed, then the status and error events. One transaction,
-   * rows locked, so engines running the pass together fail each job once.
+   * tasks skipped, running ones failed, then the status and error events. Dead are the engines
+   * named and those with no lease row: one whose row is gone while its jobs still run (its
+   * stop could not write their ends, or it was found dead and its row removed before a job it
+   * published then was failed). An engine writes its row before it accepts a job, so a job's
+   * engine without a row never is one starting. One transaction, rows locked, so engines
+   * running the pass together fail each job once.
    */
   async failJobsOf(engineIds: string[]): Promise<number> {
-    if (engineIds.length === 0) return 0;
     const failed = await inTransaction(this.pool, this.server, async (c) => {
       const res = await c.query<JobRow>(
-        `SELECT ${JOB_COLUMNS} FROM ${this.s}.jobs
-          WHERE engine_id = ANY($1) AND finished_at IS NULL FOR UPDATE`,
+        `SELECT ${JOB_COLUMNS} FROM ${this.s}.jobs j
+          WHERE finished_at IS NULL AND (engine_id = ANY($1) OR NOT EXISTS (
+            SELECT 1 FROM ${this.s}.engines e WHERE e.engine_id = j.engine_id))
+          FOR UPDATE OF j`,
         [engineIds],
       );
       for (const row of res.rows) await this.failRow(c, row);
@@ -200,7 +205,7 @@ export class PgJobBoard implements JobBoard {
     const ts = this.opts.clock().toISOString();
     const error: ErrorBody = {
       code: 'engine_lost',
-      message: `the engine running this job (${row.engine_id}) stopped answering: its lease lapsed`,
+      message: `the engine running this job (${row.engine_id}) stopped answering: its lease lapsed or is gone`,
     };
     const tasks = row.tasks ? (JSON.parse(row.tasks) as TaskEntry[]) : [];
     const events: JobEvent[] = [];
@@ -233,15 +238,17 @@ export class PgJobBoard implements JobBoard {
 
   /**
    * Forgets finished rows past `job_retention`, beyond the newest `keepTotal` finished ones
-   * (docs/prepare.md, "Jobs"); their events go with them.
+   * (docs/prepare.md, "Jobs"); their events go with them. Past by the catalog server's clock,
+   * the one every engine shares: an engine whose own clock is ahead would forget the other
+   * engines' jobs early. `finished_at` is the API's ISO text, compared as text, in its format.
    */
   async trim(): Promise<number> {
-    const cutoff = new Date(this.opts.clock().getTime() - this.opts.retentionMs).toISOString();
     const res = await this.query(
-      `DELETE FROM ${this.s}.jobs WHERE finished_at < $1 AND job_id NOT IN (
-         SELECT job_id FROM ${this.s}.jobs WHERE finished_at IS NOT NULL
+      `DELETE FROM ${this.s}.jobs WHERE finished_at < to_char(
+           (now() - $1 * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+         AND job_id NOT IN (SELECT job_id FROM ${this.s}.jobs WHERE finished_at IS NOT NULL
           ORDER BY finished_at DESC LIMIT $2)`,
-      [cutoff, this.opts.keepTotal],
+      [this.opts.retentionMs, this.opts.keepTotal],
     );
     return res.rowCount ?? 0;
   }

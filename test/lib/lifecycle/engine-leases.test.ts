@@ -1,12 +1,16 @@
 import t from 'tap';
 import { imageTarget } from '../../../lib/config.js';
+import { newJobId } from '../../../lib/id.js';
 import { CatalogClock } from '../../../lib/kernel/catalog-clock.js';
 import { EngineLeases } from '../../../lib/lifecycle/engine-leases.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
+import { Job } from '../../../lib/prepare/jobs/job.js';
+import { PgJobBoard } from '../../../lib/store/postgres/job-board.js';
 import { pgCatalog } from '../../helpers/pg-catalog.js';
 import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
 import { hex, stateIdFor, stateRow } from '../../helpers/rows.js';
 import { sharedEngines } from '../../helpers/shared-engines.js';
+import { stallingClock } from '../../helpers/stalling-clock.js';
 import { until } from '../../helpers/until.js';
 
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -209,7 +213,7 @@ t.test('a pass that takes long does not hold back the lease renewals', async (t)
 t.test('engines whose clocks are skewed judge leases by the catalog server’s clock', async (t) => {
   const { start } = await sharedEngines(t);
   const skewed = (ms: number) => () => new Date(Date.now() + ms);
-  // A lease of 2s has a grace of 667 ms: either skew alone made the engine ahead find the
+  // A lease of 4s has a grace of 1.33 s: either skew alone made the engine ahead find the
   // others dead at its first pass, and the others find the engine behind dead at theirs.
   const engines = [
     await start(),
@@ -260,7 +264,7 @@ t.test('engines whose clocks are skewed judge leases by the catalog server’s c
   )) as [{ now: string }];
   for (const id of ids) {
     const ends = Date.parse(store.getEngine(id)?.lease_expires_at as string);
-    t.ok(Math.abs(ends - Number(now) - 2000) < 2000, `${id}'s lease ends about 2s from now`);
+    t.ok(Math.abs(ends - Number(now) - 4000) < 2000, `${id}'s lease ends about 4s from now`);
   }
 });
 
@@ -291,4 +295,138 @@ t.test("a dead engine's build record leaves the database a live build published"
   await until(() => b.core.store.listPending().length === 0, 'the dead record resolved');
   t.ok(await databaseExists(db), "the live build's database is kept");
   t.ok(b.core.store.getState(stateId), 'and its state');
+});
+
+// A stalled event loop (a loaded machine) stretches the round trip of a clock sync; the
+// server's clock read at its end put the engine's "now" half of it ahead, past the grace.
+t.test('a slow clock sync does not make a live engine look dead', async (t) => {
+  const catalog = await pgCatalog(t);
+  const store = await catalog.open();
+  const f = stallingClock(5000);
+  const leaseMs = 3000; // a grace of 1 s
+  const catalogClock = new CatalogClock(f.store, f.local, 250);
+  let reconciled = false;
+  const failed: string[][] = [];
+  const leases = new EngineLeases(
+    {
+      store,
+      catalogClock,
+      logger: { info: () => undefined, error: () => undefined },
+      engineId: hex(16),
+      leaseMs,
+    },
+    {
+      reconcile: async () => {
+        reconciled = true;
+      },
+      failJobs: async (ids) => {
+        failed.push(ids);
+      },
+    },
+  );
+  await catalogClock.sync();
+  f.stallMs = 3000;
+  await catalogClock.sync();
+  // Another engine's lease, by the server's time, lapsed 300 ms ago: alive 700 ms more.
+  const live = hex(16);
+  await store.write((w) =>
+    w.putEngine({
+      engine_id: live,
+      started_at: new Date(f.server() - 60_000).toISOString(),
+      lease_expires_at: new Date(f.server() - 300).toISOString(),
+    }),
+  );
+  const report = await leases.pass();
+  t.same(report.dead, [], 'nobody is judged dead');
+  t.notOk(reconciled, 'nothing reconciled');
+  t.same(failed.flat(), [], 'no job failed');
+  await store.refresh();
+  t.ok(store.getEngine(live), 'its row is kept');
+});
+
+t.test('a slow clock sync at a renewal does not make an engine think its lease lost', async (t) => {
+  const catalog = await pgCatalog(t);
+  const store = await catalog.open();
+  const f = stallingClock(5000);
+  const engineId = hex(16);
+  const leaseMs = 3000; // renewed every second of real time; a grace of 1 s
+  const catalogClock = new CatalogClock(f.store, f.local, 250);
+  const abandoned: string[] = [];
+  const leases = new EngineLeases(
+    {
+      store,
+      catalogClock,
+      logger: { info: () => undefined, error: () => undefined },
+      engineId,
+      leaseMs,
+    },
+    { reconcile: async () => undefined },
+    {
+      abandon: async (reason) => {
+        abandoned.push(reason);
+      },
+    },
+  );
+  t.teardown(() => leases.close());
+  await leases.start();
+  const first = store.getEngine(engineId)?.lease_expires_at;
+  t.equal(first, new Date(f.server() + leaseMs).toISOString());
+  // Each renewal's sync now stalls 3 s: the engine's clock moves as much (the lease, by the
+  // server's time, has 0 s left, half a grace short of a loss), its sync is 1.5 s off.
+  f.stallMs = 3000;
+  await until(() => leases.passes >= 2, 'two renewals and their passes');
+  t.same(abandoned, [], 'no loss taken');
+  await store.refresh();
+  const renewed = Date.parse(store.getEngine(engineId)?.lease_expires_at as string);
+  const moved = renewed - Date.parse(first as string);
+  // Each renewal's server time is 3 s on: a lease counted from a sync's error is not.
+  t.ok(moved > 0 && moved % 3000 === 0, `renewed by whole stalls of the server's time (${moved})`);
+});
+
+t.test('a pass fails the jobs of an engine that has no lease row', async (t) => {
+  const catalog = await pgCatalog(t);
+  const store = await catalog.open();
+  const board = (engineId: string) => {
+    const b = new PgJobBoard({
+      url: catalog.url,
+      schema: 'sqlrs_catalog',
+      engineId,
+      clock: () => new Date(),
+      retentionMs: 60_000,
+      keepTotal: 1000,
+      pollMs: 100,
+      onError: (e) => t.comment(`board: ${e}`),
+    });
+    t.teardown(() => b.close());
+    return b;
+  };
+  const [mine, gone] = [board(hex(16)), board(hex(16))];
+  const leases = new EngineLeases(
+    {
+      store,
+      catalogClock: new CatalogClock(store, () => new Date()),
+      logger: { info: () => undefined, error: () => undefined },
+      engineId: hex(16),
+      leaseMs: 30_000,
+    },
+    { reconcile: async () => undefined, failJobs: (ids) => mine.failJobsOf(ids).then(() => {}) },
+  );
+  // The engine that ran it is gone and so is its row: no engine is found dead.
+  const job = new Job({
+    id: newJobId(),
+    kind: 'psql',
+    imageId: 'postgres',
+    planOnly: false,
+    argsNormalized: '-c select 1',
+    signature: 'sig',
+    createdAt: new Date().toISOString(),
+    clock: () => new Date(),
+  });
+  gone.publish(job);
+  job.emit({ type: 'status', status: 'queued' });
+  job.setStatus('running');
+  await gone.settled(job);
+  const report = await leases.pass();
+  t.same(report.dead, [], 'no engine found dead');
+  t.equal((await mine.get(job.id))?.error?.code, 'engine_lost', 'its job failed engine_lost');
 });

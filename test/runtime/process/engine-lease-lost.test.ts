@@ -11,7 +11,8 @@ import { until } from '../../helpers/until.js';
 // serving (docs/scaling.md, Failover).
 t.test('an engine that comes back after its lease lapsed', async (t) => {
   const cat = await sharedCatalog(t);
-  const lease = { engine_lease: '2s' };
+  // Long enough that a loaded machine's stalls never make A look dead before it is frozen.
+  const lease = { engine_lease: '4s' };
   const a = await sharedEngineProcess(t, cat, 'env', lease);
   const b = await sharedEngineProcess(t, cat, 'env', lease);
   const catalogId = await cat.catalogId();

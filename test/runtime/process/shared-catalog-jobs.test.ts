@@ -7,9 +7,10 @@ import { sharedCatalog, sharedEngineProcess } from '../../helpers/shared-catalog
 import { until } from '../../helpers/until.js';
 
 // Jobs on a shared catalog (docs/scaling.md, "Jobs"): engine processes A and B on one catalog,
-// short leases so that a killed engine is found dead soon. A job accepted by A is read,
+// leases short enough that a killed engine is found dead soon, long enough that a loaded
+// machine's stalls never make a live one look dead. A job accepted by A is read,
 // followed, cancelled and deleted through B.
-const LEASE = { engine_lease: '2s' };
+const LEASE = { engine_lease: '5s' };
 const cat = await sharedCatalog(t);
 const a = await sharedEngineProcess(t, cat, 'config', LEASE);
 const b = await sharedEngineProcess(t, cat, 'env', LEASE);

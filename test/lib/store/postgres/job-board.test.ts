@@ -32,7 +32,8 @@ async function boards(t: Test, opts: { retentionMs?: number; keepTotal?: number 
   return { cat, board };
 }
 
-function newJob(): Job {
+/** A job whose clock (its events' and end's times) is `skewMs` off. */
+function newJob(skewMs = 0): Job {
   return new Job({
     id: newJobId(),
     kind: 'psql',
@@ -40,8 +41,8 @@ function newJob(): Job {
     planOnly: false,
     argsNormalized: '-c select 1',
     signature: 'sig',
-    createdAt: new Date().toISOString(),
-    clock: () => new Date(),
+    createdAt: new Date(Date.now() + skewMs).toISOString(),
+    clock: () => new Date(Date.now() + skewMs),
   });
 }
 
@@ -166,6 +167,29 @@ t.test("a dead engine's unfinished jobs are failed engine_lost, once", async (t)
   t.equal((await b.get(running.id))?.error?.code, 'engine_lost', 'still failed engine_lost');
 });
 
+t.test('the unfinished jobs of an engine with no lease row are failed too', async (t) => {
+  const { cat, board } = await boards(t);
+  const store = await cat.open();
+  // A live engine holds its row; the other engine's is gone (its stop removed it but could
+  // not write its jobs' ends), so no pass finds it dead by its lease.
+  await store.write((w) =>
+    w.putEngine({
+      engine_id: 'engine-live',
+      started_at: new Date().toISOString(),
+      lease_expires_at: new Date(Date.now() + 60_000).toISOString(),
+    }),
+  );
+  const [live, gone, b] = [board('engine-live'), board('engine-gone'), board('engine-b')];
+  const [kept, orphan] = [newJob(), newJob()];
+  live.publish(kept);
+  gone.publish(orphan);
+  for (const j of [kept, orphan]) j.emit({ type: 'status', status: 'queued' });
+  await Promise.all([live.settled(kept), gone.settled(orphan)]);
+  t.equal(await b.failJobsOf([]), 1, 'one job failed');
+  t.equal((await b.get(orphan.id))?.error?.code, 'engine_lost', "the rowless engine's job");
+  t.equal((await b.get(kept.id))?.status, 'queued', "a live engine's job is left alone");
+});
+
 t.test(
   'the owner of a job failed engine_lost does not wait to write what it says after',
   async (t) => {
@@ -214,22 +238,54 @@ t.test('events asked past the end of a finished job: its count, so its end is fo
 });
 
 t.test('finished rows past retention go, beyond the newest keep-total', async (t) => {
-  let now = Date.now();
-  const { board } = await boards(t, { retentionMs: 1000, keepTotal: 1 });
-  const a = board('engine-a', () => new Date(now));
-  const jobs = [newJob(), newJob(), newJob()];
-  for (const j of jobs) {
+  const { board } = await boards(t, { retentionMs: 60_000, keepTotal: 1 });
+  const a = board('engine-a');
+  // Two jobs ended long ago, the older first; one a while ago, one just now; one unfinished.
+  const [older, old, recent, newest, running] = [
+    newJob(-600_000),
+    newJob(-500_000),
+    newJob(-30_000),
+    newJob(),
+    newJob(),
+  ];
+  for (const j of [older, old, recent, newest, running]) {
     a.publish(j);
     j.emit({ type: 'status', status: 'queued' });
   }
-  jobs[0]?.succeed();
-  jobs[1]?.succeed();
-  await Promise.all(jobs.map((j) => a.settled(j)));
-  t.equal(await a.trim(), 0, 'within retention: none');
-  now += 5000;
-  t.equal(await a.trim(), 1, 'past it: all but the newest finished');
+  for (const j of [older, old, recent, newest]) j.succeed();
+  await Promise.all([older, old, recent, newest, running].map((j) => a.settled(j)));
+  t.equal(await a.trim(), 2, 'past retention: the two that ended long ago');
   const left = (await a.list()).map((s) => s.job_id).sort();
-  t.same(left, [jobs[1]?.id, jobs[2]?.id].sort(), 'the newest finished and the unfinished stay');
+  t.same(left, [recent.id, newest.id, running.id].sort(), 'within retention and unfinished stay');
+  const b = await boards(t, { retentionMs: 60_000, keepTotal: 1 });
+  const c = b.board('engine-c');
+  const [first, last] = [newJob(-600_000), newJob(-500_000)];
+  for (const j of [first, last]) {
+    c.publish(j);
+    j.emit({ type: 'status', status: 'queued' });
+    j.succeed();
+  }
+  await Promise.all([first, last].map((j) => c.settled(j)));
+  t.equal(await c.trim(), 1, 'past retention: all but the newest finished');
+  t.same(
+    (await c.list()).map((s) => s.job_id),
+    [last.id],
+    'the newest finished stays',
+  );
+});
+
+t.test("old rows are trimmed by the catalog server's clock, not the engine's", async (t) => {
+  const { board } = await boards(t, { retentionMs: 60_000, keepTotal: 0 });
+  // The engine's clock is a day ahead: by it, every job that ends now is past retention.
+  const a = board('engine-a', () => new Date(Date.now() + 86_400_000));
+  const b = board('engine-b');
+  const job = newJob();
+  b.publish(job);
+  job.emit({ type: 'status', status: 'queued' });
+  job.succeed();
+  await b.settled(job);
+  t.equal(await a.trim(), 0, 'nothing trimmed');
+  t.equal((await a.get(job.id))?.status, 'succeeded', 'the job is kept');
 });
 
 t.test('a long job keeps its first and latest events on the board', async (t) => {
