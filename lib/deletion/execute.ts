@@ -3,7 +3,13 @@ import { randomHex } from '../id.js';
 import type { DeleteResult } from '../schema-types.js';
 import { writeOrQueue } from '../store/write-or-queue.js';
 import type { DeletionContext } from './context.js';
-import { countSessions, type DeletePlan, type Drop, propagateBlocked } from './plan.js';
+import {
+  countSessions,
+  type DeletePlan,
+  type Drop,
+  planOutgrown,
+  propagateBlocked,
+} from './plan.js';
 
 /**
  * Runs a deletion plan all-or-nothing (docs/deletion.md). Without force, instance databases are
@@ -15,7 +21,7 @@ import { countSessions, type DeletePlan, type Drop, propagateBlocked } from './p
 export async function executeDelete(
   ctx: DeletionContext,
   plan: DeletePlan,
-  opts: { force: boolean; dryRun: boolean; onlyIf?: () => boolean },
+  opts: { force: boolean; dryRun: boolean; recurse?: boolean; onlyIf?: () => boolean },
 ): Promise<DeleteResult> {
   const blocked = propagateBlocked(plan.root);
   if (opts.dryRun)
@@ -37,6 +43,18 @@ export async function executeDelete(
     if (!opts.force) await fence(plan, true);
     throw err;
   });
+  if (!opIds) {
+    // The tree grew since it was planned (another engine built on it): nothing was recorded.
+    if (!opts.force) await fence(plan, true);
+    if (opts.recurse) {
+      throw sqlrsError(
+        'conflict',
+        `state ${plan.root.id} gained a child state or instance while its delete was planned; try again`,
+      );
+    }
+    plan.root.blocked = 'has_descendants';
+    return { dry_run: false, outcome: 'blocked', root: plan.root };
+  }
   for (const drop of plan.drops) {
     const outcome = await drop.server.drop(drop.db, opts.force);
     if (outcome === 'busy') {
@@ -77,13 +95,16 @@ async function fence(plan: DeletePlan, allow: boolean): Promise<void> {
  * Records every drop as pending before the first one starts: an engine killed in the middle
  * (or a DROP still running on the server when it restarts) is finished by reconciliation.
  * The records commit the delete: `onlyIf` is asked in the same turn, so nothing that changes
- * its answer can come in between (a renew sees the records and is refused).
+ * its answer can come in between (a renew sees the records and is refused). The write checks
+ * that the tree is still the planned one (its function runs at a shared catalog's head, where
+ * builds and clones of other engines are seen): grown, nothing is recorded (undefined), and
+ * from the records on, those builds and clones see the delete and give up (docs/deletion.md).
  */
 async function recordDrops(
   ctx: DeletionContext,
   plan: DeletePlan,
   onlyIf?: () => boolean,
-): Promise<string[]> {
+): Promise<string[] | undefined> {
   if (onlyIf && !onlyIf()) {
     throw sqlrsError(
       'conflict',
@@ -96,7 +117,8 @@ async function recordDrops(
     (d.kind === 'instance' ? ctx.store.getInstance(d.id) : ctx.store.getState(d.id))?.image_id ??
     '';
   try {
-    await ctx.store.write((w) => {
+    const grown = await ctx.store.write((w) => {
+      if (planOutgrown(ctx, plan)) return true;
       for (const [i, d] of plan.drops.entries()) {
         w.addPending({
           op_id: ids[i] as string,
@@ -110,7 +132,9 @@ async function recordDrops(
           engine_id: ctx.engineId,
         });
       }
+      return false;
     });
+    if (grown) return undefined;
   } catch (err) {
     // Committed but not saved (a full disk): left in memory, the records would reach the disk
     // with a later flush, and the next start's reconciliation would drop databases the user

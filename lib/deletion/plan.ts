@@ -132,3 +132,18 @@ export function propagateBlocked(node: DeleteNode): boolean {
   if (below && !node.blocked) node.blocked = 'blocked_by_descendant';
   return below || node.blocked !== undefined;
 }
+
+/**
+ * Whether a state the plan drops has a child state or a shown instance the plan does not
+ * cover. Asked in the write that records the drops, which on a shared catalog runs at the
+ * head: another engine may have added one after the plan was read from the replica.
+ */
+export function planOutgrown(ctx: Pick<Kernel, 'store'>, plan: DeletePlan): boolean {
+  const covered = new Set(plan.drops.map((d) => d.id));
+  return plan.drops.some(
+    (d) =>
+      d.kind === 'state' &&
+      (ctx.store.childStateIds(d.id).some((c) => !covered.has(c)) ||
+        ctx.store.instancesOfState(d.id).some((i) => !covered.has(i.instance_id))),
+  );
+}

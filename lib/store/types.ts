@@ -236,6 +236,12 @@ export interface Store {
   stateEntry(stateId: string): StateEntry | undefined;
   listStates(filter: StateFilter, page: Page): StateEntry[];
   childStateIds(stateId: string): string[];
+  /**
+   * Whether the state's row is there and no delete's drop record names it, in one indexed
+   * read: asked in the write that records a child of it or shows an instance of it, which on
+   * a shared catalog runs at the head, so a delete recorded anywhere is seen (docs/deletion.md).
+   */
+  stateLive(stateId: string): boolean;
 
   getInstance(instanceId: string): InstanceRow | undefined;
   instanceEntry(instanceId: string): InstanceEntry | undefined;

@@ -1,11 +1,12 @@
 import type { DbmsServer } from '../../dbms/types.js';
+import type { StoreWriter } from '../../store/types.js';
 import { writeOrQueue } from '../../store/write-or-queue.js';
 import type { PrepareContext } from '../context.js';
 import type { Job } from '../jobs/job.js';
 import { renameCopy } from '../records/instance-record.js';
 import { dropLeftovers } from '../records/leftovers.js';
 import type { Seed } from '../records/recorded-work.js';
-import { deletedMeanwhile, orDeleted } from './deleted-meanwhile.js';
+import { assertStateLive, deletedMeanwhile, orDeleted } from './deleted-meanwhile.js';
 import type { PlannedStep } from './planner.js';
 
 export interface BuildInput {
@@ -78,9 +79,11 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     const size = await server.publish(buildDb, planned.stateDb);
     const deleted = await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it');
     if (deleted) throw deleted;
-    // Committed in the same turn as the check above; flushed below, outside this try: a
-    // failed flush leaves the state published and in the catalog, as it is in memory.
-    ctx.store.commit((w) => {
+    // Embedded: committed in the same turn as the check above; flushed below, outside this
+    // try: a failed flush leaves the state published and in the catalog, as it is in memory.
+    // Shared: written at the head, where another engine's delete of the parent is seen.
+    const record = (w: StoreWriter) => {
+      assertStateLive(ctx, b.parentStateId, 'a step was built on it');
       w.insertState({
         state_id: planned.stateId,
         parent_state_id: b.parentStateId,
@@ -94,7 +97,9 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
         last_used_at: null,
       });
       w.removePending(opId);
-    });
+    };
+    if (ctx.store.shared) await ctx.store.write(record);
+    else ctx.store.commit(record);
   } catch (err) {
     // The state database too: its row was never written, and a publish that failed once it
     // had made it (MySQL's copies schema by schema) leaves it, and every later build of the

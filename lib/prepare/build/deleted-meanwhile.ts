@@ -22,3 +22,14 @@ export async function deletedMeanwhile(
 export function orDeleted(err: unknown, deleted: CodedError | undefined): unknown {
   return errorCode(err) === undefined && deleted ? deleted : err;
 }
+
+/**
+ * In the write that records a child of the state or shows an instance of it: the state must
+ * still be there and no delete may have recorded its drop. On a shared catalog that write runs
+ * at the head, where another engine's delete is seen (docs/deletion.md, "Across engines");
+ * throwing leaves the write empty, and the caller drops what it made.
+ */
+export function assertStateLive(ctx: PrepareContext, stateId: string | null, doing: string): void {
+  if (stateId && !ctx.store.stateLive(stateId))
+    throw sqlrsError('conflict', `state ${stateId} was deleted while ${doing}`);
+}

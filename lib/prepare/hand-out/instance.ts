@@ -2,9 +2,9 @@ import { catalogTarget } from '../../config.js';
 import type { DbmsServer } from '../../dbms/types.js';
 import { jobCancelled } from '../../errors.js';
 import { randomHex } from '../../id.js';
-import type { StateRow } from '../../store/types.js';
+import type { StateRow, StoreWriter } from '../../store/types.js';
 import { writeOrQueue } from '../../store/write-or-queue.js';
-import { deletedMeanwhile, orDeleted } from '../build/deleted-meanwhile.js';
+import { assertStateLive, deletedMeanwhile, orDeleted } from '../build/deleted-meanwhile.js';
 import type { PrepareContext } from '../context.js';
 import {
   addPending,
@@ -112,7 +112,10 @@ async function adoptCopy(
   // Asked first: on a connection of its own the question leaves at once (probe.ts) and its
   // answer is back before the flush's fsync, which it slowed when the two overlapped.
   const checking = server.existing([copy]);
+  let stateGone = false;
   const written = ctx.store.write((w) => {
+    stateGone = !ctx.store.stateLive(state.state_id);
+    assertStateLive(ctx, state.state_id, 'it was copied');
     w.removePooled(copy);
     next = recordInstanceAndNext(ctx, w, plan);
     handOut(ctx, w, plan); // no record pending: this write shows it
@@ -120,6 +123,15 @@ async function adoptCopy(
   written.catch(() => undefined); // awaited after the check: failing first must not end the process
   const putBack = async (err: unknown) => {
     await written.catch(() => undefined);
+    if (stateGone) {
+      // Its state is being deleted (or is gone): the copy goes, not back to the pool.
+      const dropped = await server.drop(copy, true).then(
+        (outcome) => outcome !== 'busy',
+        () => false,
+      );
+      if (dropped) await writeOrQueue(ctx.store, (w) => w.removePooled(copy));
+      throw err;
+    }
     await ctx.store.write((w) => {
       unrecordInstance(w, plan, ctx.store);
       // Back as the newest copy: its age only orders hand-outs.
@@ -223,12 +235,20 @@ async function recordedClone(
     await undo();
     throw stop;
   }
-  // Shown now: its expiry counts from here, not from the job's first write.
-  return () =>
-    ctx.store.commit((w) => {
-      w.removePending(opId);
-      handOut(ctx, w, plan);
-    });
+  // Shown now: its expiry counts from here, not from the job's first write. A delete of the
+  // state recorded by another engine is seen only at the catalog's head: a shared catalog
+  // shows it by a write, which runs there (docs/deletion.md, "Across engines").
+  const show = (w: StoreWriter) => {
+    assertStateLive(ctx, state.state_id, copying);
+    w.removePending(opId);
+    handOut(ctx, w, plan);
+  };
+  if (!ctx.store.shared) return () => ctx.store.commit(show);
+  await ctx.store.write(show).catch(async (err) => {
+    await undo();
+    throw err;
+  });
+  return () => undefined;
 }
 
 /**

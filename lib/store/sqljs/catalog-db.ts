@@ -35,6 +35,11 @@ export const READY_INSTANCES = `CREATE TEMP VIEW ready_instances AS SELECT i.* F
   WHERE NOT EXISTS (SELECT 1 FROM pending p
     WHERE p.kind = 'instance_create' AND p.target_id = i.instance_id)`;
 
+/** A state's row, unless a delete's drop record names it (null reason: records of schema v4). */
+const STATE_LIVE = `SELECT 1 FROM states s WHERE s.state_id = ?1
+  AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.target_id = ?1 AND p.kind = 'drop'
+    AND (p.reason = 'delete' OR p.reason IS NULL))`;
+
 let sqlJs: Promise<SqlJsStatic> | undefined;
 export const loadSqlJs = () => {
   sqlJs ??= initSqlJs();
@@ -186,6 +191,8 @@ export class CatalogDb implements CatalogReads {
     all<{ state_id: string }>(this.db, 'SELECT state_id FROM states WHERE parent_state_id = ?', [
       id,
     ]).map((r) => r.state_id);
+
+  stateLive = (id: string) => one(this.db, STATE_LIVE, [id]) !== undefined;
 
   getInstance = (id: string) =>
     one<InstanceRow>(this.db, 'SELECT * FROM instances WHERE instance_id = ?', [id]);
