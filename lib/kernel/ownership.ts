@@ -33,7 +33,7 @@ export function engineLeaseMs(config: EngineConfig): number {
 export interface OwnershipDeps {
   store: Store;
   /** Leases are judged by the catalog's clock, not the engine's (./catalog-clock.ts). */
-  catalogClock: Pick<CatalogClock, 'now'>;
+  catalogClock: Pick<CatalogClock, 'now' | 'leasesFrom'>;
   /** This engine (deps.engine.instanceId). */
   engineId: string;
   /** Config `engine_lease`, in ms. */
@@ -51,9 +51,13 @@ export function ownerOf(deps: OwnershipDeps, engineId: string | null | undefined
   return engineDead(deps, row.lease_expires_at) ? 'dead' : 'alive';
 }
 
-/** Whether a lease that ends at `leaseExpiresAt` lapsed, grace included. */
+/**
+ * Whether a lease that ends at `leaseExpiresAt` lapsed, grace included. A lease that ran out
+ * while this engine could not reach the catalog either is given a whole lease from when it
+ * could again (catalog-clock.ts): its engine could not renew meanwhile, and judged dead at the
+ * first pass after a catalog restart it would have its published work dropped under it.
+ */
 export function engineDead(deps: OwnershipDeps, leaseExpiresAt: string): boolean {
-  return (
-    Date.parse(leaseExpiresAt) + leaseGraceMs(deps.leaseMs) < deps.catalogClock.now().getTime()
-  );
+  const ends = Math.max(Date.parse(leaseExpiresAt), deps.catalogClock.leasesFrom(deps.leaseMs));
+  return ends + leaseGraceMs(deps.leaseMs) < deps.catalogClock.now().getTime();
 }

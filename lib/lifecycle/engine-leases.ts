@@ -118,15 +118,13 @@ export class EngineLeases {
    */
   private async renew(): Promise<void> {
     const { store, catalogClock, engineId, leaseMs } = this.ctx;
-    await catalogClock.sync();
-    const found = await store.write((w) => {
+    const found = await this.write(() => {
       const mine = store.getEngine(engineId);
       const now = catalogClock.now().getTime();
       const lost =
         this.registered &&
         (!mine || Date.parse(mine.lease_expires_at) + leaseGraceMs(leaseMs) / 2 < now);
-      if (!lost) w.putEngine(this.row(now));
-      return { lost, mine };
+      return { lost, mine, now };
     });
     if (!found.lost) {
       this.registered = true;
@@ -143,6 +141,28 @@ export class EngineLeases {
     );
     await store.write((w) => w.putEngine(this.row(catalogClock.now().getTime())));
     this.ctx.logger.info('engine_lease_taken_again', { engine_id: engineId });
+  }
+
+  /**
+   * Syncs the clock and writes this engine's row unless `judge` finds it lost; the clock learns
+   * whether the catalog was in reach (ownership.ts gives leases that lapsed out of reach a
+   * whole lease more).
+   */
+  private async write<T extends { lost: boolean; now: number }>(judge: () => T): Promise<T> {
+    const { store, catalogClock } = this.ctx;
+    try {
+      await catalogClock.sync();
+      const found = await store.write((w) => {
+        const found = judge();
+        if (!found.lost) w.putEngine(this.row(found.now));
+        return found;
+      });
+      catalogClock.renewed();
+      return found;
+    } catch (err) {
+      catalogClock.renewalFailed();
+      throw err;
+    }
   }
 
   private row(now: number): EngineRow {
