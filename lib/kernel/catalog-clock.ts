@@ -9,10 +9,11 @@ import type { Store } from '../store/types.js';
  * checks; its error is half the round trip, far below the grace. On the embedded catalog (one
  * engine, no server) it is the engine's clock.
  *
- * It also remembers when this engine last could not renew its lease: while the catalog was out
- * of its reach it was most likely out of the other engines' reach too (the server restarting),
- * and their leases lapsed only because no renewal could land. Until they have had a whole
- * lease to renew once the catalog answers again, no lease counts as lapsed (`leasesFrom`).
+ * It also keeps when the server started and when this engine last could not renew its lease:
+ * while the server was down, or out of this engine's reach, it was most likely out of the
+ * other engines' reach too, and their leases lapsed only because no renewal could land. Until
+ * they have had a whole lease to renew once it answers again, no lease counts as lapsed
+ * (`leasesFrom`, `leasesRunFrom`).
  */
 export class CatalogClock {
   private offsetMs = 0;
@@ -20,6 +21,8 @@ export class CatalogClock {
   private cutOff = false;
   /** Catalog time of the first renewal that succeeded after a failed one. */
   private backAt = Number.NEGATIVE_INFINITY;
+  /** When the catalog server started, as last read (catalog time). */
+  private serverStartedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: Pick<Store, 'serverTime'>,
@@ -39,9 +42,10 @@ export class CatalogClock {
   async sync(): Promise<void> {
     if (!this.store.serverTime) return;
     const before = this.clock().getTime();
-    const server = (await this.store.serverTime()).getTime();
+    const { now, startedAt } = await this.store.serverTime();
     const after = this.clock().getTime();
-    this.offsetMs = Math.round(server - (before + after) / 2);
+    this.offsetMs = Math.round(now.getTime() - (before + after) / 2);
+    this.serverStartedAt = startedAt.getTime();
   }
 
   /** This engine's lease renewal failed: the catalog is out of its reach. */
@@ -57,10 +61,21 @@ export class CatalogClock {
   }
 
   /**
-   * The earliest a lease of `leaseMs` may be judged to end (catalog time): never while this
-   * engine cannot renew its own, and not before a whole lease after it could again.
+   * The earliest any engine's lease of `leaseMs` ends (catalog time): no engine could renew
+   * while the catalog server was down, so every lease runs a whole lease after it started.
+   * An engine judges its own lease by this (a takeover by any engine is judged no earlier).
+   */
+  leasesRunFrom(leaseMs: number): number {
+    return this.serverStartedAt + leaseMs;
+  }
+
+  /**
+   * The earliest this engine judges another engine's lease of `leaseMs` to end (catalog
+   * time): never while it cannot renew its own, and not before a whole lease after it could
+   * again or after the server started.
    */
   leasesFrom(leaseMs: number): number {
-    return this.cutOff ? Number.POSITIVE_INFINITY : this.backAt + leaseMs;
+    if (this.cutOff) return Number.POSITIVE_INFINITY;
+    return Math.max(this.backAt + leaseMs, this.leasesRunFrom(leaseMs));
   }
 }

@@ -121,9 +121,11 @@ export class EngineLeases {
     const found = await this.write(() => {
       const mine = store.getEngine(engineId);
       const now = catalogClock.now().getTime();
+      // A catalog server that restarted gave every lease a whole one from its start.
+      const ends =
+        mine && Math.max(Date.parse(mine.lease_expires_at), catalogClock.leasesRunFrom(leaseMs));
       const lost =
-        this.registered &&
-        (!mine || Date.parse(mine.lease_expires_at) + leaseGraceMs(leaseMs) / 2 < now);
+        this.registered && (ends === undefined || ends + leaseGraceMs(leaseMs) / 2 < now);
       return { lost, mine, now };
     });
     if (!found.lost) {

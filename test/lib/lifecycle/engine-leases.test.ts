@@ -5,6 +5,7 @@ import { EngineLeases } from '../../../lib/lifecycle/engine-leases.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
 import { openPostgresStore } from '../../../lib/store/postgres/index.js';
 import { cutProxy } from '../../helpers/cut-proxy.js';
+import { clusterToolsMissing, ownCluster } from '../../helpers/own-cluster.js';
 import { pgCatalog } from '../../helpers/pg-catalog.js';
 import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
 import { hex, stateIdFor, stateRow } from '../../helpers/rows.js';
@@ -275,6 +276,60 @@ t.test(
     t.same(judgedDead, [], 'nor after it renewed');
     await store.refresh();
     t.ok(store.getEngine(otherId), 'its row is kept');
+  },
+);
+
+const noCluster = await clusterToolsMissing();
+t.test(
+  'a catalog server restart longer than a lease does not make the engine take its own for lost',
+  { skip: noCluster },
+  async (t) => {
+    // Its renewals fail while the server is down; its first one after the restart finds its
+    // row lapsed. No engine could renew meanwhile, and none judges a lease lapsed before a
+    // whole lease from the server's start: its work was not taken over, and ending its jobs
+    // (those the clients started once the catalog answered again) would be for nothing.
+    const cluster = await ownCluster(t);
+    const store = await openPostgresStore({ url: cluster.url });
+    t.teardown(() => store.close().catch(() => undefined));
+    const leaseMs = 3000;
+    const events: string[] = [];
+    let abandoned = 0;
+    const leases = new EngineLeases(
+      {
+        store,
+        catalogClock: new CatalogClock(store, () => new Date()),
+        logger: { info: (e) => events.push(e), error: (e) => events.push(e) },
+        engineId: hex(16),
+        leaseMs,
+      },
+      { reconcile: async () => undefined },
+      {
+        abandon: async () => {
+          abandoned++;
+        },
+      },
+    );
+    t.teardown(() => leases.close());
+    await leases.start();
+    await cluster.stop();
+    const lapsed = Date.now() + leaseMs + leaseMs / 3 + 500;
+    await until(() => Date.now() > lapsed, 'the lease and its grace ran out');
+    await cluster.start();
+    const renewals = () => events.filter((e) => e === 'engine_lease_not_renewed').length;
+    const failed = renewals();
+    t.ok(failed > 0, 'renewals failed while the server was down');
+    // A lease written before the stop ends before this; one renewed after the restart, after.
+    const renewedBy = Date.now() + leaseMs / 2;
+    const renewed = async () =>
+      (
+        await query<{ at: string }>(
+          cluster.url,
+          'SELECT lease_expires_at AS at FROM sqlrs_catalog.engines',
+        ).catch(() => [])
+      ).some((r) => Date.parse(r.at) > renewedBy);
+    await until(renewed, 'a renewal after the restart');
+    t.equal(abandoned, 0, 'its jobs are not ended');
+    t.notOk(events.includes('engine_lease_lost'), 'no lease lost is logged');
   },
 );
 
