@@ -53,9 +53,10 @@ export function ownerOf(deps: OwnershipDeps, engineId: string | null | undefined
 
 /**
  * Whether a lease that ends at `leaseExpiresAt` lapsed, grace included. A lease that ran out
- * while this engine could not reach the catalog either is given a whole lease from when it
- * could again (catalog-clock.ts): its engine could not renew meanwhile, and judged dead at the
- * first pass after a catalog restart it would have its published work dropped under it.
+ * while the catalog server was down, or while this engine could not reach it either, is given
+ * a whole lease from when it answered again (catalog-clock.ts): its engine could not renew
+ * meanwhile, and judged dead at the first pass after a catalog restart it would have its
+ * published work dropped under it.
  */
 export function engineDead(deps: OwnershipDeps, leaseExpiresAt: string): boolean {
   const ends = Math.max(Date.parse(leaseExpiresAt), deps.catalogClock.leasesFrom(deps.leaseMs));
