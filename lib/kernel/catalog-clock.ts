@@ -13,11 +13,23 @@ import type { Store } from '../store/types.js';
  * above the kept one's is ignored, the offset measured before kept (clock rates differ far
  * too little for it to age). On the embedded catalog (one engine, no server) it is the
  * engine's clock, exactly.
+ *
+ * It also keeps when the server started and when this engine last could not renew its lease:
+ * while the server was down, or out of this engine's reach, it was most likely out of the
+ * other engines' reach too, and their leases lapsed only because no renewal could land. Until
+ * they have had a whole lease to renew once it answers again, no lease counts as lapsed
+ * (`leasesFrom`, `leasesRunFrom`).
  */
 export class CatalogClock {
   private offsetMs = 0;
   private uncertaintyMs = 0;
   private synced = false;
+  /** A renewal failed, and none succeeded since. */
+  private cutOff = false;
+  /** Catalog time of the first renewal that succeeded after a failed one. */
+  private backAt = Number.NEGATIVE_INFINITY;
+  /** When the catalog server started, as last read (catalog time). */
+  private serverStartedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: Pick<Store, 'serverTime'>,
@@ -58,8 +70,10 @@ export class CatalogClock {
   async sync(): Promise<boolean> {
     if (!this.store.serverTime) return true;
     const before = this.clock().getTime();
-    const server = (await this.store.serverTime()).getTime();
+    const { now, startedAt } = await this.store.serverTime();
     const after = this.clock().getTime();
+    this.serverStartedAt = startedAt.getTime(); // the server's own reading: no round trip in it
+    const server = now.getTime();
     const uncertainty = Math.ceil(Math.max(0, after - before) / 2);
     const kept =
       !this.synced || uncertainty <= this.maxUncertaintyMs || uncertainty <= this.uncertaintyMs;
@@ -68,5 +82,36 @@ export class CatalogClock {
     this.uncertaintyMs = uncertainty;
     this.synced = true;
     return true;
+  }
+
+  /** This engine's lease renewal failed: the catalog is out of its reach. */
+  renewalFailed(): void {
+    this.cutOff = true;
+  }
+
+  /** This engine's lease renewal landed. */
+  renewed(): void {
+    if (!this.cutOff) return;
+    this.cutOff = false;
+    this.backAt = this.now().getTime();
+  }
+
+  /**
+   * The earliest any engine's lease of `leaseMs` ends (catalog time): no engine could renew
+   * while the catalog server was down, so every lease runs a whole lease after it started.
+   * An engine judges its own lease by this (a takeover by any engine is judged no earlier).
+   */
+  leasesRunFrom(leaseMs: number): number {
+    return this.serverStartedAt + leaseMs;
+  }
+
+  /**
+   * The earliest this engine judges another engine's lease of `leaseMs` to end (catalog
+   * time): never while it cannot renew its own, and not before a whole lease after it could
+   * again or after the server started.
+   */
+  leasesFrom(leaseMs: number): number {
+    if (this.cutOff) return Number.POSITIVE_INFINITY;
+    return Math.max(this.backAt + leaseMs, this.leasesRunFrom(leaseMs));
   }
 }

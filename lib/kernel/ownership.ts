@@ -33,7 +33,7 @@ export function engineLeaseMs(config: EngineConfig): number {
 export interface OwnershipDeps {
   store: Store;
   /** Leases are judged by the catalog's clock, not the engine's (./catalog-clock.ts). */
-  catalogClock: Pick<CatalogClock, 'earliest'>;
+  catalogClock: Pick<CatalogClock, 'earliest' | 'leasesFrom'>;
   /** This engine (deps.engine.instanceId). */
   engineId: string;
   /** Config `engine_lease`, in ms. */
@@ -61,9 +61,13 @@ export function ownerOf(
  * catalog's time can be (a sync's error never makes a live engine look dead). `at`: a time
  * read before the replica was refreshed, for a caller that may stall between the two: a
  * renewal committed meanwhile is not in the rows it judges, so it must not judge them by a
- * later time.
+ * later time. A lease that ran out while the catalog server was down, or while this engine
+ * could not reach it either, is given a whole lease from when it answered again
+ * (catalog-clock.ts): its engine could not renew meanwhile, and judged dead at the first pass
+ * after a catalog restart it would have its published work dropped under it.
  */
 export function engineDead(deps: OwnershipDeps, leaseExpiresAt: string, at?: number): boolean {
   const now = at ?? deps.catalogClock.earliest();
-  return Date.parse(leaseExpiresAt) + leaseGraceMs(deps.leaseMs) < now;
+  const ends = Math.max(Date.parse(leaseExpiresAt), deps.catalogClock.leasesFrom(deps.leaseMs));
+  return ends + leaseGraceMs(deps.leaseMs) < now;
 }

@@ -124,19 +124,15 @@ export class EngineLeases {
    */
   private async renew(): Promise<void> {
     const { store, catalogClock, engineId, leaseMs } = this.ctx;
-    const kept = await catalogClock.sync();
-    if (!kept)
-      this.ctx.logger.info('catalog_clock_sync_ignored', {
-        uncertainty_ms: catalogClock.uncertainty(),
-      });
-    const found = await store.write((w) => {
+    const found = await this.write(() => {
       const mine = store.getEngine(engineId);
       const now = catalogClock.latest();
+      // A catalog server that restarted gave every lease a whole one from its start.
+      const ends =
+        mine && Math.max(Date.parse(mine.lease_expires_at), catalogClock.leasesRunFrom(leaseMs));
       const lost =
-        this.registered &&
-        (!mine || Date.parse(mine.lease_expires_at) + leaseGraceMs(leaseMs) / 2 < now);
-      if (!lost) w.putEngine(this.row(now));
-      return { lost, mine };
+        this.registered && (ends === undefined || ends + leaseGraceMs(leaseMs) / 2 < now);
+      return { lost, mine, now };
     });
     if (!found.lost) {
       this.registered = true;
@@ -153,6 +149,32 @@ export class EngineLeases {
     );
     await store.write((w) => w.putEngine(this.row(catalogClock.latest())));
     this.ctx.logger.info('engine_lease_taken_again', { engine_id: engineId });
+  }
+
+  /**
+   * Syncs the clock and writes this engine's row unless `judge` finds it lost; the clock learns
+   * whether the catalog was in reach (ownership.ts gives leases that lapsed out of reach a
+   * whole lease more).
+   */
+  private async write<T extends { lost: boolean; now: number }>(judge: () => T): Promise<T> {
+    const { store, catalogClock } = this.ctx;
+    try {
+      const kept = await catalogClock.sync();
+      if (!kept)
+        this.ctx.logger.info('catalog_clock_sync_ignored', {
+          uncertainty_ms: catalogClock.uncertainty(),
+        });
+      const found = await store.write((w) => {
+        const found = judge();
+        if (!found.lost) w.putEngine(this.row(found.now));
+        return found;
+      });
+      catalogClock.renewed();
+      return found;
+    } catch (err) {
+      catalogClock.renewalFailed();
+      throw err;
+    }
   }
 
   private row(now: number): EngineRow {

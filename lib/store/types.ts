@@ -205,10 +205,11 @@ export interface Store {
    */
   readonly shared: boolean;
   /**
-   * The catalog server's clock now, on a shared catalog (docs/scaling.md, Engines and
-   * leases): leases are written and judged by it, not by each engine's own clock.
+   * The catalog server's clock now, and when the server started, on a shared catalog
+   * (docs/scaling.md, Engines and leases): leases are written and judged by it, not by each
+   * engine's own clock.
    */
-  serverTime?(): Promise<Date>;
+  serverTime?(): Promise<{ now: Date; startedAt: Date }>;
   /**
    * A shared catalog's PostgreSQL URL and schema, for what keeps rows of its own there beside
    * the replica (the job board, lib/store/postgres/job-board.ts); absent when embedded.

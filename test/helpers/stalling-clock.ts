@@ -18,7 +18,8 @@ export function stallingClock(aheadMs: number, start = Date.parse('2030-01-01T00
     store: {
       serverTime: async () => {
         local += clock.stallMs;
-        return new Date(local + aheadMs);
+        // A server started long ago: no lease is held back by its start.
+        return { now: new Date(local + aheadMs), startedAt: new Date(start - 86_400_000) };
       },
     },
   };

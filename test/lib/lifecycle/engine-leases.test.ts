@@ -5,7 +5,10 @@ import { CatalogClock } from '../../../lib/kernel/catalog-clock.js';
 import { EngineLeases } from '../../../lib/lifecycle/engine-leases.js';
 import type { PrepareContext } from '../../../lib/prepare/context.js';
 import { Job } from '../../../lib/prepare/jobs/job.js';
+import { openPostgresStore } from '../../../lib/store/postgres/index.js';
 import { PgJobBoard } from '../../../lib/store/postgres/job-board.js';
+import { cutProxy } from '../../helpers/cut-proxy.js';
+import { clusterToolsMissing, ownCluster } from '../../helpers/own-cluster.js';
 import { pgCatalog } from '../../helpers/pg-catalog.js';
 import { ADMIN_URL, databaseExists, query } from '../../helpers/postgres.js';
 import { hex, stateIdFor, stateRow } from '../../helpers/rows.js';
@@ -209,6 +212,130 @@ t.test('a pass that takes long does not hold back the lease renewals', async (t)
   t.pass('the lease was renewed during the pass');
   go();
 });
+
+t.test(
+  'after the catalog was out of reach, no engine is judged dead before it could renew',
+  async (t) => {
+    // Both engines lose the catalog (its server restarting) for longer than a lease and its
+    // grace. The first pass after it answers again must not find the other engine dead: that
+    // engine could not renew either, and its next renewal is up to a third of a lease away.
+    // Judged dead, its half-built work would be reconciled: a state it published, whose row it
+    // still holds to write, dropped under it.
+    const proxy = await cutProxy(t);
+    const cat = await pgCatalog(t);
+    const other = await cat.open();
+    const store = await openPostgresStore({ url: proxy.url(cat.db) });
+    t.teardown(() => store.close().catch(() => undefined));
+    const leaseMs = 3000;
+    const otherId = hex(16);
+    const renewOther = () =>
+      other.write((w) =>
+        w.putEngine({ engine_id: otherId, started_at: later(0), lease_expires_at: later(leaseMs) }),
+      );
+    await renewOther();
+    const judgedDead: string[][] = [];
+    const quiet = { info: () => undefined, error: () => undefined };
+    const leases = new EngineLeases(
+      {
+        store,
+        catalogClock: new CatalogClock(store, () => new Date()),
+        logger: quiet,
+        engineId: hex(16),
+        leaseMs,
+      },
+      {
+        reconcile: async () => undefined,
+        failJobs: async (ids) => {
+          judgedDead.push(ids);
+        },
+      },
+    );
+    t.teardown(() => leases.close());
+    await leases.start();
+    proxy.down();
+    // The other engine's lease and its grace run out while neither can reach the catalog.
+    const lapsedBy = Date.now() + leaseMs + leaseMs / 3;
+    await until(() => Date.now() > lapsedBy + 500, "the other engine's lease lapsed");
+    const passesBefore = leases.passes;
+    await until(() => leases.passes > passesBefore, 'a pass while the catalog is away');
+    proxy.up();
+    // A renewal lands, then a whole pass runs after it: the other engine has not renewed yet.
+    const renewedAt = async () =>
+      (
+        await query<{ at: string }>(
+          cat.url,
+          'SELECT lease_expires_at AS at FROM sqlrs_catalog.engines',
+        )
+      )
+        .map((r) => r.at)
+        .join();
+    const seen = await renewedAt();
+    await until(async () => (await renewedAt()) !== seen, 'a renewal after the outage');
+    const passesAfter = leases.passes;
+    await until(() => leases.passes > passesAfter + 1, 'a pass after that renewal');
+    t.same(judgedDead, [], 'the other engine is not judged dead before it could renew');
+    await renewOther();
+    const passes = leases.passes;
+    await until(() => leases.passes > passes + 1, 'passes after its renewal');
+    t.same(judgedDead, [], 'nor after it renewed');
+    await store.refresh();
+    t.ok(store.getEngine(otherId), 'its row is kept');
+  },
+);
+
+const noCluster = await clusterToolsMissing();
+t.test(
+  'a catalog server restart longer than a lease does not make the engine take its own for lost',
+  { skip: noCluster },
+  async (t) => {
+    // Its renewals fail while the server is down; its first one after the restart finds its
+    // row lapsed. No engine could renew meanwhile, and none judges a lease lapsed before a
+    // whole lease from the server's start: its work was not taken over, and ending its jobs
+    // (those the clients started once the catalog answered again) would be for nothing.
+    const cluster = await ownCluster(t);
+    const store = await openPostgresStore({ url: cluster.url });
+    t.teardown(() => store.close().catch(() => undefined));
+    const leaseMs = 3000;
+    const events: string[] = [];
+    let abandoned = 0;
+    const leases = new EngineLeases(
+      {
+        store,
+        catalogClock: new CatalogClock(store, () => new Date()),
+        logger: { info: (e) => events.push(e), error: (e) => events.push(e) },
+        engineId: hex(16),
+        leaseMs,
+      },
+      { reconcile: async () => undefined },
+      {
+        abandon: async () => {
+          abandoned++;
+        },
+      },
+    );
+    t.teardown(() => leases.close());
+    await leases.start();
+    await cluster.stop();
+    const lapsed = Date.now() + leaseMs + leaseMs / 3 + 500;
+    await until(() => Date.now() > lapsed, 'the lease and its grace ran out');
+    await cluster.start();
+    const renewals = () => events.filter((e) => e === 'engine_lease_not_renewed').length;
+    const failed = renewals();
+    t.ok(failed > 0, 'renewals failed while the server was down');
+    // A lease written before the stop ends before this; one renewed after the restart, after.
+    const renewedBy = Date.now() + leaseMs / 2;
+    const renewed = async () =>
+      (
+        await query<{ at: string }>(
+          cluster.url,
+          'SELECT lease_expires_at AS at FROM sqlrs_catalog.engines',
+        ).catch(() => [])
+      ).some((r) => Date.parse(r.at) > renewedBy);
+    await until(renewed, 'a renewal after the restart');
+    t.equal(abandoned, 0, 'its jobs are not ended');
+    t.notOk(events.includes('engine_lease_lost'), 'no lease lost is logged');
+  },
+);
 
 t.test('engines whose clocks are skewed judge leases by the catalog server’s clock', async (t) => {
   const { start } = await sharedEngines(t);
