@@ -4,6 +4,7 @@ import { resolveInstanceIdPrefix, resolveStateId } from '../registry.js';
 import type { DeleteResult } from '../schema-types.js';
 import type { DeletionContext, JobControl } from './context.js';
 import { executeDelete } from './execute.js';
+import { deleteJobWith } from './job-delete.js';
 import { planInstanceDelete, planStateDelete, subtreeStateIds } from './plan.js';
 import { type ReconcileOptions, type ReconcileReport, reconcile } from './reconcile.js';
 
@@ -112,18 +113,11 @@ export class DeletionService {
   async deleteJob(jobId: string, opts: DeleteOptions): Promise<DeleteResult> {
     const job = this.jobs.get(jobId);
     if (!job) throw sqlrsError('not_found', `job ${jobId} not found`);
-    const active = !job.finished;
-    const root = {
-      kind: 'job' as const,
-      id: jobId,
-      ...(active && !opts.force ? { blocked: 'active_tasks' as const } : {}),
-    };
-    if (opts.dryRun)
-      return { dry_run: true, outcome: root.blocked ? 'blocked' : 'would_delete', root };
-    if (root.blocked) return { dry_run: false, outcome: 'blocked', root };
-    if (active) await this.jobs.cancel(jobId);
-    this.jobs.remove(jobId);
-    return { dry_run: false, outcome: 'deleted', root };
+    return deleteJobWith(jobId, opts, {
+      active: !job.finished,
+      end: () => this.jobs.cancel(jobId),
+      remove: () => this.jobs.remove(jobId),
+    });
   }
 
   /** At start-up, and on demand (tests): never touches the work of jobs running now. */

@@ -1,3 +1,4 @@
+import { deleteJobWith } from '../../deletion/job-delete.js';
 import { sqlrsError } from '../../errors.js';
 import type { DeleteResult } from '../../schema-types.js';
 import type { JobBoard } from './job-board.js';
@@ -18,18 +19,11 @@ export async function deleteBoardJob(
 ): Promise<DeleteResult> {
   const status = await board.get(jobId);
   if (!status) throw sqlrsError('not_found', `job ${jobId} not found`);
-  const active = status.finished_at === undefined;
-  const root = {
-    kind: 'job' as const,
-    id: jobId,
-    ...(active && !opts.force ? { blocked: 'active_tasks' as const } : {}),
-  };
-  if (opts.dryRun)
-    return { dry_run: true, outcome: root.blocked ? 'blocked' : 'would_delete', root };
-  if (root.blocked) return { dry_run: false, outcome: 'blocked', root };
-  if (active) await cancelAndWait(board, jobId);
-  await board.remove(jobId);
-  return { dry_run: false, outcome: 'deleted', root };
+  return deleteJobWith(jobId, opts, {
+    active: status.finished_at === undefined,
+    end: () => cancelAndWait(board, jobId),
+    remove: () => board.remove(jobId),
+  });
 }
 
 async function cancelAndWait(board: JobBoard, jobId: string): Promise<void> {
