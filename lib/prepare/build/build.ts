@@ -79,9 +79,20 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     const size = await server.publish(buildDb, planned.stateDb);
     const deleted = await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it');
     if (deleted) throw deleted;
-    // Embedded: committed in the same turn as the check above; flushed below, outside this
-    // try: a failed flush leaves the state published and in the catalog, as it is in memory.
-    // Shared: written at the head, where another engine's delete of the parent is seen.
+    // Committed in the same turn as the check above; flushed below, outside this try: a
+    // failed flush leaves the state published and in the catalog, as it is in memory, and a
+    // shared catalog's flush lands it once the server answers, settling a COMMIT whose answer
+    // was lost (docs/scaling.md, Failures). A shared catalog first reads in what other
+    // engines wrote, so a delete of the parent they recorded is seen (docs/deletion.md,
+    // "Across engines"); with the catalog server away it cannot be, and the row waits.
+    if (
+      ctx.store.shared &&
+      (await ctx.store.refresh().then(
+        () => true,
+        () => false,
+      ))
+    )
+      assertStateLive(ctx, b.parentStateId, 'a step was built on it');
     const record = (w: StoreWriter) => {
       assertStateLive(ctx, b.parentStateId, 'a step was built on it');
       w.insertState({
@@ -98,8 +109,7 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
       });
       w.removePending(opId);
     };
-    if (ctx.store.shared) await ctx.store.write(record);
-    else ctx.store.commit(record);
+    ctx.store.commit(record);
   } catch (err) {
     // The state database too: its row was never written, and a publish that failed once it
     // had made it (MySQL's copies schema by schema) leaves it, and every later build of the

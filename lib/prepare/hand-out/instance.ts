@@ -1,6 +1,6 @@
 import { catalogTarget } from '../../config.js';
 import type { DbmsServer } from '../../dbms/types.js';
-import { jobCancelled } from '../../errors.js';
+import { jobCancelled, sqlrsError } from '../../errors.js';
 import { randomHex } from '../../id.js';
 import type { StateRow, StoreWriter } from '../../store/types.js';
 import { writeOrQueue } from '../../store/write-or-queue.js';
@@ -235,20 +235,33 @@ async function recordedClone(
     await undo();
     throw stop;
   }
-  // Shown now: its expiry counts from here, not from the job's first write. A delete of the
-  // state recorded by another engine is seen only at the catalog's head: a shared catalog
-  // shows it by a write, which runs there (docs/deletion.md, "Across engines").
-  const show = (w: StoreWriter) => {
-    assertStateLive(ctx, state.state_id, copying);
-    w.removePending(opId);
-    handOut(ctx, w, plan);
-  };
-  if (!ctx.store.shared) return () => ctx.store.commit(show);
-  await ctx.store.write(show).catch(async (err) => {
-    await undo();
-    throw err;
-  });
-  return () => undefined;
+  // A delete of the state recorded by another engine is read in first (docs/deletion.md,
+  // "Across engines"). With the catalog server away it cannot be: the showing is committed
+  // and waits in the replica for the flush, which settles a COMMIT whose answer was lost
+  // (docs/scaling.md, Failures); a write here could fail with its outcome unknown, and undo
+  // would then drop a database whose row had landed.
+  if (
+    ctx.store.shared &&
+    (await ctx.store.refresh().then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    const gone = ctx.store.stateLive(state.state_id)
+      ? undefined
+      : sqlrsError('conflict', `state ${state.state_id} was deleted while ${copying}`);
+    if (gone) {
+      await undo();
+      throw gone;
+    }
+  }
+  // Shown now: its expiry counts from here, not from the job's first write.
+  return () =>
+    ctx.store.commit((w: StoreWriter) => {
+      assertStateLive(ctx, state.state_id, copying);
+      w.removePending(opId);
+      handOut(ctx, w, plan);
+    });
 }
 
 /**
