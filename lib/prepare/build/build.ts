@@ -6,7 +6,12 @@ import type { Job } from '../jobs/job.js';
 import { renameCopy } from '../records/instance-record.js';
 import { dropLeftovers } from '../records/leftovers.js';
 import type { Seed } from '../records/recorded-work.js';
-import { assertStateLive, deletedMeanwhile, orDeleted } from './deleted-meanwhile.js';
+import {
+  assertStateLive,
+  deletedBeforeRecord,
+  deletedMeanwhile,
+  orDeleted,
+} from './deleted-meanwhile.js';
 import type { PlannedStep } from './planner.js';
 
 export interface BuildInput {
@@ -77,22 +82,11 @@ async function build(ctx: PrepareContext, job: Job, b: BuildInput) {
     job.log(planned.taskId, `building ${planned.stateId.slice(0, 12)} in ${buildDb}`);
     await b.run(buildDb);
     const size = await server.publish(buildDb, planned.stateDb);
-    const deleted = await deletedMeanwhile(ctx, b.parentStateId, 'a step was built on it');
+    const deleted = await deletedBeforeRecord(ctx, b.parentStateId, 'a step was built on it');
     if (deleted) throw deleted;
     // Committed in the same turn as the check above; flushed below, outside this try: a
     // failed flush leaves the state published and in the catalog, as it is in memory, and a
-    // shared catalog's flush lands it once the server answers, settling a COMMIT whose answer
-    // was lost (docs/scaling.md, Failures). A shared catalog first reads in what other
-    // engines wrote, so a delete of the parent they recorded is seen (docs/deletion.md,
-    // "Across engines"); with the catalog server away it cannot be, and the row waits.
-    if (
-      ctx.store.shared &&
-      (await ctx.store.refresh().then(
-        () => true,
-        () => false,
-      ))
-    )
-      assertStateLive(ctx, b.parentStateId, 'a step was built on it');
+    // shared catalog's flush lands it once the server answers (docs/scaling.md, Failures).
     const record = (w: StoreWriter) => {
       assertStateLive(ctx, b.parentStateId, 'a step was built on it');
       w.insertState({

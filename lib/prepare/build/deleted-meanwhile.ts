@@ -15,8 +15,30 @@ export async function deletedMeanwhile(
 ): Promise<CodedError | undefined> {
   await ctx.deletions.settled(stateId);
   if (!stateId || ctx.store.getState(stateId)) return undefined;
-  return sqlrsError('conflict', `state ${stateId} was deleted while ${doing}`);
+  return stateGone(stateId, doing);
 }
+
+/**
+ * deletedMeanwhile, asked right before the work is recorded, the caller committing in the same
+ * turn. A state whose drop a delete recorded counts as deleted, and on a shared catalog the
+ * replica first reads in what other engines wrote, so a delete they recorded is seen
+ * (docs/deletion.md, "Across engines"). With the catalog server away it cannot be read: the
+ * record is then committed and waits in the replica for the flush, which settles a COMMIT
+ * whose answer was lost (docs/scaling.md, Failures).
+ */
+export async function deletedBeforeRecord(
+  ctx: PrepareContext,
+  stateId: string | null,
+  doing: string,
+): Promise<CodedError | undefined> {
+  await ctx.deletions.settled(stateId);
+  if (ctx.store.shared) await ctx.store.refresh().catch(() => undefined);
+  if (!stateId || ctx.store.stateLive(stateId)) return undefined;
+  return stateGone(stateId, doing);
+}
+
+const stateGone = (stateId: string, doing: string) =>
+  sqlrsError('conflict', `state ${stateId} was deleted while ${doing}`);
 
 /** The error to report: a server's own error (a clone whose template was dropped) gives way. */
 export function orDeleted(err: unknown, deleted: CodedError | undefined): unknown {
@@ -24,12 +46,10 @@ export function orDeleted(err: unknown, deleted: CodedError | undefined): unknow
 }
 
 /**
- * In the write that records a child of the state or shows an instance of it: the state must
- * still be there and no delete may have recorded its drop. On a shared catalog that write runs
- * at the head, where another engine's delete is seen (docs/deletion.md, "Across engines");
- * throwing leaves the write empty, and the caller drops what it made.
+ * In the write or commit that records a child of the state or shows an instance of it: the
+ * state must still be there and no delete may have recorded its drop. Throwing leaves the
+ * write empty, and the caller drops what it made.
  */
 export function assertStateLive(ctx: PrepareContext, stateId: string | null, doing: string): void {
-  if (stateId && !ctx.store.stateLive(stateId))
-    throw sqlrsError('conflict', `state ${stateId} was deleted while ${doing}`);
+  if (stateId && !ctx.store.stateLive(stateId)) throw stateGone(stateId, doing);
 }

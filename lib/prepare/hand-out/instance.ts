@@ -1,10 +1,15 @@
 import { catalogTarget } from '../../config.js';
 import type { DbmsServer } from '../../dbms/types.js';
-import { jobCancelled, sqlrsError } from '../../errors.js';
+import { jobCancelled } from '../../errors.js';
 import { randomHex } from '../../id.js';
 import type { StateRow, StoreWriter } from '../../store/types.js';
 import { writeOrQueue } from '../../store/write-or-queue.js';
-import { assertStateLive, deletedMeanwhile, orDeleted } from '../build/deleted-meanwhile.js';
+import {
+  assertStateLive,
+  deletedBeforeRecord,
+  deletedMeanwhile,
+  orDeleted,
+} from '../build/deleted-meanwhile.js';
 import type { PrepareContext } from '../context.js';
 import {
   addPending,
@@ -115,7 +120,7 @@ async function adoptCopy(
   let stateGone = false;
   const written = ctx.store.write((w) => {
     stateGone = !ctx.store.stateLive(state.state_id);
-    assertStateLive(ctx, state.state_id, 'it was copied');
+    assertStateLive(ctx, state.state_id, 'it was copied'); // throws when stateGone
     w.removePooled(copy);
     next = recordInstanceAndNext(ctx, w, plan);
     handOut(ctx, w, plan); // no record pending: this write shows it
@@ -230,30 +235,10 @@ async function recordedClone(
   await settle(server, plan, flushed);
   // A delete of the state while it was copied did not see this instance (still pending).
   // The caller clears the record in the same turn as this check.
-  const stop = (await deletedMeanwhile(ctx, state.state_id, copying)) ?? abortedBy(signal);
+  const stop = (await deletedBeforeRecord(ctx, state.state_id, copying)) ?? abortedBy(signal);
   if (stop) {
     await undo();
     throw stop;
-  }
-  // A delete of the state recorded by another engine is read in first (docs/deletion.md,
-  // "Across engines"). With the catalog server away it cannot be: the showing is committed
-  // and waits in the replica for the flush, which settles a COMMIT whose answer was lost
-  // (docs/scaling.md, Failures); a write here could fail with its outcome unknown, and undo
-  // would then drop a database whose row had landed.
-  if (
-    ctx.store.shared &&
-    (await ctx.store.refresh().then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    const gone = ctx.store.stateLive(state.state_id)
-      ? undefined
-      : sqlrsError('conflict', `state ${state.state_id} was deleted while ${copying}`);
-    if (gone) {
-      await undo();
-      throw gone;
-    }
   }
   // Shown now: its expiry counts from here, not from the job's first write.
   return () =>
