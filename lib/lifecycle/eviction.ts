@@ -2,6 +2,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { DeleteResult } from '../schema-types.js';
 import type { PooledRow } from '../store/types.js';
 import type { CacheBudget } from './budget.js';
+import { MEASURE_AT_LEAST_EVERY_MS, recordedOverBudget } from './recorded-usage.js';
 import { holdingsByServer, measure, type ServerUsage } from './usage.js';
 import { Victims } from './victims.js';
 
@@ -46,17 +47,29 @@ export class CacheEviction {
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<Evicted[]> | undefined;
   private last: EvictionReport | undefined;
+  /** When a pass last measured the servers (ms by the kernel's clock). */
+  private measuredAt: number;
 
-  constructor(private readonly deps: EvictionDeps) {}
+  constructor(private readonly deps: EvictionDeps) {
+    this.measuredAt = deps.kernel.clock().getTime();
+  }
 
-  /** After a build that published a state: a pass in the background (joined if one waits). */
+  /**
+   * After a build that published a state, and after each reaper pass: a pass in the background
+   * (joined if one waits) that measures only when the catalog's record says a server is over
+   * its budget, or none measured for MEASURE_AT_LEAST_EVERY_MS.
+   */
   afterBuild(): void {
     if (this.deps.budget.maxBytes === 0 || this.queued) return;
     // Cleared as the pass starts, not as it ends: a build done while it runs, after it read
     // the catalog, queues one more pass rather than join one that cannot see that build.
-    const queued = this.enqueue(false, () => {
-      if (this.queued === queued) this.queued = undefined;
-    });
+    const queued = this.enqueue(
+      false,
+      () => {
+        if (this.queued === queued) this.queued = undefined;
+      },
+      true,
+    );
     this.queued = queued;
     queued.catch((err) =>
       this.deps.kernel.logger.error('cache_eviction_failed', { error: String(err) }),
@@ -99,20 +112,32 @@ export class CacheEviction {
     return all.reduce((n, e) => n + e.bytes, 0);
   }
 
-  private enqueue(dryRun: boolean, starting: () => void = () => {}): Promise<Evicted[]> {
+  private enqueue(
+    dryRun: boolean,
+    starting: () => void = () => {},
+    onlyIfRecordedOver = false,
+  ): Promise<Evicted[]> {
     const run = this.chain
       .catch(() => undefined)
       .then(() => {
         starting();
-        return this.pass(dryRun);
+        return onlyIfRecordedOver && !this.measureDue() ? [] : this.pass(dryRun);
       });
     this.chain = run.catch(() => undefined);
     return run;
   }
 
+  /** Whether the record says a server is over its budget, or a measure is due anyway. */
+  private measureDue(): boolean {
+    const { store, config, clock } = this.deps.kernel;
+    if (clock().getTime() - this.measuredAt >= MEASURE_AT_LEAST_EVERY_MS) return true;
+    return recordedOverBudget(store, config, this.deps.budget.maxBytes);
+  }
+
   private async pass(dryRun: boolean): Promise<Evicted[]> {
     const { maxBytes, lowWatermark } = this.deps.budget;
     if (maxBytes === 0) return [];
+    this.measuredAt = this.deps.kernel.clock().getTime();
     const out: Evicted[] = [];
     for (const u of await this.usage()) {
       if (u.usageBytes <= maxBytes) continue;

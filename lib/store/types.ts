@@ -271,6 +271,12 @@ export interface Store {
   /** Instances per image id (every instance row, pending ones too). */
   instanceCounts(): Map<string, number>;
   /**
+   * Per image id, the bytes the catalog recorded for its states (each at its size when
+   * published) and warm copies (a copy of a state at its state's size, of a base at 0): kept
+   * as rows change, so this reads one row per image, not every state (docs/lifecycle.md).
+   */
+  recordedBytes(): Map<string, number>;
+  /**
    * In one query, the shown instances the reaper must look at (docs/lifecycle.md), in id
    * order: those expired at `now`, and of those with a sliding expiry, the ones that expire
    * by `slidingBy` (the next pass), or every one when `slidingBy` is not given (the first

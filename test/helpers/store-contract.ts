@@ -81,6 +81,46 @@ export function storeContract(t: Test, catalog: CatalogFactory): void {
     t.equal(store.stateHoldsPage({ limit: 10 }).length, 10);
   });
 
+  t.test('recorded bytes per image follow the rows, and a reopened catalog has them', async (t) => {
+    const cat = await catalog(t);
+    const store = await cat.open();
+    const a = stateRow({ image_id: 'pg:15', size_bytes: 1000 });
+    const b = stateRow({ image_id: 'pg:15', size_bytes: 300 });
+    const unsized = stateRow({ image_id: 'pg:15', size_bytes: null });
+    const other = stateRow({ image_id: 'pg:16', size_bytes: 50 });
+    const pooled = (db: string, stateId: string, image: string) => ({
+      db_name: db,
+      state_id: stateId,
+      image_id: image,
+      created_at: T0,
+    });
+    await store.write((w) => {
+      for (const s of [a, b, unsized, other]) w.insertState(s);
+      w.addPooled(pooled('sqlrs_test_copy_a', a.state_id, 'pg:15'));
+      w.addPooled(pooled('sqlrs_test_copy_base', 'base:pg:16@16.0/1', 'pg:16'));
+    });
+    t.same([...store.recordedBytes()].sort(), [
+      ['pg:15', 2300],
+      ['pg:16', 50],
+    ]);
+    await store.write((w) => {
+      w.deleteState(b.state_id);
+      w.removePooled('sqlrs_test_copy_a');
+      w.touchState(a.state_id, T0);
+    });
+    t.same([...store.recordedBytes()].sort(), [
+      ['pg:15', 1000],
+      ['pg:16', 50],
+    ]);
+    await store.close();
+    const again = await cat.open();
+    t.teardown(() => again.close());
+    t.same([...again.recordedBytes()].sort(), [
+      ['pg:15', 1000],
+      ['pg:16', 50],
+    ]);
+  });
+
   t.test('expired instances and names; expiry candidates', async (t) => {
     const store = await (await catalog(t, () => new Date('2026-06-01T00:00:00.000Z'))).open();
     t.teardown(() => store.close());

@@ -21,6 +21,7 @@ import {
   DATABASE_RECORDED,
   EXPIRY_ALL_SLIDING,
   EXPIRY_DUE_BY,
+  RECORDED_BYTES,
   STATE_HOLDS_PAGE,
 } from './passes.js';
 import { all, one } from './sql.js';
@@ -230,6 +231,13 @@ export class CatalogDb implements CatalogReads {
         this.db,
         'SELECT image_id, COUNT(*) AS n FROM instances GROUP BY image_id',
       ).map((r) => [r.image_id, r.n]),
+    );
+  recordedBytes = () =>
+    new Map(
+      all<{ image_id: string; bytes: number }>(this.db, RECORDED_BYTES).map((r) => [
+        r.image_id,
+        r.bytes,
+      ]),
     );
   expiryCandidates = (now: string, slidingBy?: string) =>
     slidingBy === undefined

@@ -12,6 +12,14 @@ export const STATE_HOLDS_PAGE = `SELECT s.state_id, s.parent_state_id, s.image_i
     (SELECT COUNT(*) FROM states c WHERE c.parent_state_id = s.state_id) AS children
   FROM states s WHERE s.state_id > ? ORDER BY s.state_id LIMIT ?`;
 
+// The bytes recorded per image (docs/lifecycle.md, A pass): state_bytes holds one row per
+// image, kept by triggers; warm copies are few (the pool's size), each at its state's size.
+export const RECORDED_BYTES = `SELECT image_id, SUM(bytes) AS bytes FROM (
+    SELECT image_id, bytes FROM state_bytes
+    UNION ALL SELECT p.image_id, COALESCE(s.size_bytes, 0) FROM pool p
+      LEFT JOIN states s ON s.state_id = p.state_id
+  ) GROUP BY image_id`;
+
 // The reaper's candidates (docs/lifecycle.md, The reaper). A sliding expiry is kept in
 // expires_at too, so the instances due by the next pass are one range of instances_expires;
 // every sliding one (the first pass after a start) is instances_sliding, a partial index,

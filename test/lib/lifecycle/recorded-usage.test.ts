@@ -1,0 +1,81 @@
+import t from 'tap';
+import {
+  MEASURE_AT_LEAST_EVERY_MS,
+  recordedOverBudget,
+} from '../../../lib/lifecycle/recorded-usage.js';
+import { openSqljsStore } from '../../../lib/store/sqljs/index.js';
+import type { Page, Store } from '../../../lib/store/types.js';
+import { type TestEngine, testClock, testEngine } from '../../helpers/engine.js';
+import { prepare } from '../../helpers/prepare.js';
+import { stateRow } from '../../helpers/rows.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+t.test('over by the record: per server, images of one URL summed, others left out', async (t) => {
+  const store = await openSqljsStore({ dir: await tempDir(t) });
+  t.teardown(() => store.close());
+  await store.write((w) => {
+    w.insertState(stateRow({ image_id: 'postgres', size_bytes: 600 }));
+    w.insertState(stateRow({ image_id: 'postgres:15', size_bytes: 500 }));
+    w.insertState(stateRow({ image_id: 'mysql', size_bytes: 900 }));
+    w.insertState(stateRow({ image_id: 'gone', size_bytes: 5000 }));
+  });
+  const config = {};
+  // postgres and postgres:15 name the same server: 1,100 bytes there, 900 on MySQL; an image
+  // no longer configured (no server of its name) counts nowhere.
+  t.equal(recordedOverBudget(store, config, 1100), false);
+  t.equal(recordedOverBudget(store, config, 1099), true);
+  t.equal(
+    recordedOverBudget(store, { images: { 'postgres:15': 'postgres://x@h/db' } }, 1000),
+    false,
+  );
+});
+
+/** Counts the pages of states a pass reads from the engine's catalog. */
+function countPages(e: TestEngine): { pages: number } {
+  const seen = { pages: 0 };
+  const read = e.store.stateHoldsPage.bind(e.store);
+  (e.store as { stateHoldsPage: Store['stateHoldsPage'] }).stateHoldsPage = (page: Page) => {
+    seen.pages++;
+    return read(page);
+  };
+  return seen;
+}
+
+const cache = (e: TestEngine) => e.deps.cache as NonNullable<TestEngine['deps']['cache']>;
+const script = (i: number) => ['-c', `create table r${i}(x int)`];
+
+t.test('a pass after a build reads the states only when due', async (t) => {
+  const clock = testClock();
+  const e = await testEngine(t, {
+    config: { cache_max_bytes: 1024 ** 3, cache_min_age: '0' },
+    clock: clock.now,
+  });
+  const seen = countPages(e);
+  const first = await prepare(e, { psql_args: script(1) });
+  t.equal(first.job.status, 'succeeded');
+  await cache(e).idle();
+  t.equal(seen.pages, 0, 'under the budget by the record: no state is read');
+
+  clock.advance(MEASURE_AT_LEAST_EVERY_MS);
+  const second = await prepare(e, { psql_args: script(2) });
+  t.equal(second.job.status, 'succeeded');
+  await cache(e).idle();
+  t.ok(seen.pages > 0, 'no measure for the interval: the next pass measures');
+  const after = seen.pages;
+  await prepare(e, { psql_args: script(3) });
+  await cache(e).idle();
+  t.equal(seen.pages, after, 'and the one after it does not again');
+});
+
+t.test('over the budget by the record: the pass after a build measures and evicts', async (t) => {
+  const e = await testEngine(t, { config: { cache_max_bytes: 1, cache_min_age: '0' } });
+  const seen = countPages(e);
+  const a = await prepare(e, { psql_args: script(4) });
+  t.equal((await e.call('DELETE', `/v1/instances/${a.result?.instance_id}`)).status, 200);
+  const b = await prepare(e, { psql_args: script(5) });
+  t.equal(b.job.status, 'succeeded');
+  await cache(e).idle();
+  t.ok(seen.pages > 0, 'the states were read');
+  t.notOk(e.store.getState(a.result?.state_id as string), 'the unheld state was evicted');
+  t.ok(e.store.getState(b.result?.state_id as string), 'the one with an instance stays');
+});
