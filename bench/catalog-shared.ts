@@ -198,9 +198,12 @@ function print(all: Figures[]) {
     const hit = at(kind, big).hitMs / at(kind, small).hitMs;
     const cold = at(kind, big).coldMs / at(kind, small).coldMs;
     const raw = at(kind, big).rawMs / at(kind, small).rawMs;
-    const target = kind === 'shared' ? ` (target <= 1.2x: ${verdict(hit <= 1.2)})` : '';
+    // The target is the shared catalog's, per request of both kinds; the embedded catalog's
+    // growth is printed beside it.
+    const target = (r: number) =>
+      kind === 'shared' ? ` (target <= 1.2x: ${verdict(r <= 1.2)})` : '';
     console.log(
-      `  ${kind}: hit ${ratioText(hit, 1.2)}x${target}, cold prepare ${ratioText(cold, 1.2)}x, raw clone beside them ${raw.toFixed(2)}x`,
+      `  ${kind}: hit ${ratioText(hit, 1.2)}x${target(hit)}, cold prepare ${ratioText(cold, 1.2)}x${target(cold)}, raw clone beside them ${raw.toFixed(2)}x`,
     );
   }
   const shared = at('shared', big);
