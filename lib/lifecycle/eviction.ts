@@ -2,7 +2,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { DeleteResult } from '../schema-types.js';
 import type { PooledRow } from '../store/types.js';
 import type { CacheBudget } from './budget.js';
-import { MEASURE_AT_LEAST_EVERY_MS, recordedOverBudget } from './recorded-usage.js';
+import { MEASURE_AT_LEAST_EVERY_MS, mayBeOverBudget } from './recorded-usage.js';
 import { holdingsByServer, measure, type ServerUsage } from './usage.js';
 import { Victims } from './victims.js';
 
@@ -127,17 +127,23 @@ export class CacheEviction {
     return run;
   }
 
-  /** Whether the record says a server is over its budget, or a measure is due anyway. */
+  /**
+   * Whether the record says a server may be over its budget, or a measure is due anyway: the
+   * interval passed, or the clock went back since the last measure (the wall clock can be set
+   * back; a measure too many is harmless, one missed for an hour is not).
+   */
   private measureDue(): boolean {
     const { store, config, clock } = this.deps.kernel;
-    if (clock().getTime() - this.measuredAt >= MEASURE_AT_LEAST_EVERY_MS) return true;
-    return recordedOverBudget(store, config, this.deps.budget.maxBytes);
+    const since = clock().getTime() - this.measuredAt;
+    if (since < 0 || since >= MEASURE_AT_LEAST_EVERY_MS) return true;
+    return mayBeOverBudget(store, config, this.deps.budget.maxBytes);
   }
 
   private async pass(dryRun: boolean): Promise<Evicted[]> {
     const { maxBytes, lowWatermark } = this.deps.budget;
     if (maxBytes === 0) return [];
-    this.measuredAt = this.deps.kernel.clock().getTime();
+    // A dry run evicts nothing: it must not put off the measure that would.
+    if (!dryRun) this.measuredAt = this.deps.kernel.clock().getTime();
     const out: Evicted[] = [];
     for (const u of await this.usage()) {
       if (u.usageBytes <= maxBytes) continue;

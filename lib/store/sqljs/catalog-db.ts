@@ -25,6 +25,7 @@ import {
   STATE_HOLDS_PAGE,
 } from './passes.js';
 import { all, one } from './sql.js';
+import { STATE_BYTES } from './state-bytes.js';
 import { sqljsWriter } from './writer.js';
 
 /**
@@ -90,9 +91,13 @@ export class CatalogDb implements CatalogReads {
     protected readonly now: () => Date,
   ) {}
 
-  /** From here on, commits note which states' entries they change (after the migrations). */
+  /**
+   * From here on, commits note which states' entries they change, and the recorded bytes per
+   * image are kept (state-bytes.ts); after the migrations and the first load.
+   */
   trackChangedStates(): void {
     this.db.exec(READY_INSTANCES);
+    this.db.exec(STATE_BYTES);
     this.changed = new ChangedStates(this.db, this.generation);
   }
 

@@ -122,31 +122,6 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE pending ADD COLUMN engine_id TEXT;
   ALTER TABLE pool ADD COLUMN engine_id TEXT;
   `,
-  // v10: the bytes of each image's states as recorded at publish, kept by the catalog itself as
-  // states come and go (docs/lifecycle.md, A pass). A pass after a build asks this first, one
-  // row per image, and reads every state only when the record says a server may be over its
-  // budget: at 100,000 states the full read took about 0.5 s of the main thread per build.
-  // Triggers, not the writer: the replica of a shared catalog and a journal's replay apply
-  // the same rows and keep the same sums.
-  `
-  CREATE TABLE state_bytes (image_id TEXT PRIMARY KEY, bytes INTEGER NOT NULL);
-  INSERT INTO state_bytes
-    SELECT image_id, COALESCE(SUM(size_bytes), 0) FROM states GROUP BY image_id;
-  CREATE TRIGGER state_bytes_insert AFTER INSERT ON states BEGIN
-    INSERT INTO state_bytes VALUES (NEW.image_id, COALESCE(NEW.size_bytes, 0))
-      ON CONFLICT (image_id) DO UPDATE SET bytes = bytes + excluded.bytes;
-  END;
-  CREATE TRIGGER state_bytes_delete AFTER DELETE ON states BEGIN
-    UPDATE state_bytes SET bytes = bytes - COALESCE(OLD.size_bytes, 0)
-      WHERE image_id = OLD.image_id;
-  END;
-  CREATE TRIGGER state_bytes_update AFTER UPDATE OF image_id, size_bytes ON states BEGIN
-    UPDATE state_bytes SET bytes = bytes - COALESCE(OLD.size_bytes, 0)
-      WHERE image_id = OLD.image_id;
-    INSERT INTO state_bytes VALUES (NEW.image_id, COALESCE(NEW.size_bytes, 0))
-      ON CONFLICT (image_id) DO UPDATE SET bytes = bytes + excluded.bytes;
-  END;
-  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

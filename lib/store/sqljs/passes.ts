@@ -12,8 +12,8 @@ export const STATE_HOLDS_PAGE = `SELECT s.state_id, s.parent_state_id, s.image_i
     (SELECT COUNT(*) FROM states c WHERE c.parent_state_id = s.state_id) AS children
   FROM states s WHERE s.state_id > ? ORDER BY s.state_id LIMIT ?`;
 
-// The bytes recorded per image (docs/lifecycle.md, A pass): state_bytes holds one row per
-// image, kept by triggers; warm copies are few (the pool's size), each at its state's size.
+// The bytes recorded per image (docs/lifecycle.md, A pass): state_bytes (state-bytes.ts) holds
+// one row per image; warm copies are few (the pool's size), each at its state's size.
 export const RECORDED_BYTES = `SELECT image_id, SUM(bytes) AS bytes FROM (
     SELECT image_id, bytes FROM state_bytes
     UNION ALL SELECT p.image_id, COALESCE(s.size_bytes, 0) FROM pool p

@@ -1,7 +1,7 @@
 import t from 'tap';
 import {
   MEASURE_AT_LEAST_EVERY_MS,
-  recordedOverBudget,
+  mayBeOverBudget,
 } from '../../../lib/lifecycle/recorded-usage.js';
 import { openSqljsStore } from '../../../lib/store/sqljs/index.js';
 import type { Page, Store } from '../../../lib/store/types.js';
@@ -16,18 +16,16 @@ t.test('over by the record: per server, images of one URL summed, others left ou
   await store.write((w) => {
     w.insertState(stateRow({ image_id: 'postgres', size_bytes: 600 }));
     w.insertState(stateRow({ image_id: 'postgres:15', size_bytes: 500 }));
-    w.insertState(stateRow({ image_id: 'mysql', size_bytes: 900 }));
     w.insertState(stateRow({ image_id: 'gone', size_bytes: 5000 }));
   });
-  const config = {};
-  // postgres and postgres:15 name the same server: 1,100 bytes there, 900 on MySQL; an image
-  // no longer configured (no server of its name) counts nowhere.
-  t.equal(recordedOverBudget(store, config, 1100), false);
-  t.equal(recordedOverBudget(store, config, 1099), true);
-  t.equal(
-    recordedOverBudget(store, { images: { 'postgres:15': 'postgres://x@h/db' } }, 1000),
-    false,
-  );
+  // postgres and postgres:15 name the same server: 1,100 bytes there; an image no longer
+  // configured (no server of its name) counts nowhere.
+  t.equal(mayBeOverBudget(store, {}, 1100), false);
+  t.equal(mayBeOverBudget(store, {}, 1099), true);
+  const apart = { images: { 'postgres:15': 'postgres://x@h/db' } };
+  t.equal(mayBeOverBudget(store, apart, 1000), false, 'on two servers, each is under');
+  await store.write((w) => w.insertState(stateRow({ image_id: 'mysql', size_bytes: 1 })));
+  t.equal(mayBeOverBudget(store, {}, 1100), true, 'a MySQL server is always measured');
 });
 
 /** Counts the pages of states a pass reads from the engine's catalog. */
@@ -78,4 +76,27 @@ t.test('over the budget by the record: the pass after a build measures and evict
   t.ok(seen.pages > 0, 'the states were read');
   t.notOk(e.store.getState(a.result?.state_id as string), 'the unheld state was evicted');
   t.ok(e.store.getState(b.result?.state_id as string), 'the one with an instance stays');
+});
+
+t.test('a dry run does not put off the measure; a clock set back makes one due', async (t) => {
+  const clock = testClock();
+  const e = await testEngine(t, {
+    config: { cache_max_bytes: 1024 ** 3, cache_min_age: '0' },
+    clock: clock.now,
+  });
+  const seen = countPages(e);
+  clock.advance(MEASURE_AT_LEAST_EVERY_MS - 60_000);
+  t.equal((await e.call('POST', '/v1/cache/evict?dry_run=true')).status, 200);
+  const afterDry = seen.pages;
+  t.ok(afterDry > 0, 'the dry run read the states');
+  clock.advance(60_000);
+  await prepare(e, { psql_args: script(6) });
+  await cache(e).idle();
+  t.ok(seen.pages > afterDry, 'the interval counts from the last real measure');
+
+  const measured = seen.pages;
+  clock.advance(-3_600_000);
+  await prepare(e, { psql_args: script(7) });
+  await cache(e).idle();
+  t.ok(seen.pages > measured, 'a clock set back an hour: the next pass measures');
 });
