@@ -2,7 +2,11 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { DeleteResult } from '../schema-types.js';
 import type { PooledRow } from '../store/types.js';
 import type { CacheBudget } from './budget.js';
-import { MEASURE_AT_LEAST_EVERY_MS, mayBeOverBudget } from './recorded-usage.js';
+import {
+  FIRST_MEASURE_AFTER_START_MS,
+  MEASURE_AT_LEAST_EVERY_MS,
+  mayBeOverBudget,
+} from './recorded-usage.js';
 import { holdingsByServer, measure, type ServerUsage } from './usage.js';
 import { Victims } from './victims.js';
 
@@ -47,11 +51,15 @@ export class CacheEviction {
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<Evicted[]> | undefined;
   private last: EvictionReport | undefined;
-  /** When a pass last measured the servers (ms by the kernel's clock). */
+  /**
+   * When a pass last measured the servers (ms by the kernel's clock); at start, set so that the
+   * first measure falls due FIRST_MEASURE_AFTER_START_MS after it.
+   */
   private measuredAt: number;
 
   constructor(private readonly deps: EvictionDeps) {
-    this.measuredAt = deps.kernel.clock().getTime();
+    this.measuredAt =
+      deps.kernel.clock().getTime() - MEASURE_AT_LEAST_EVERY_MS + FIRST_MEASURE_AFTER_START_MS;
   }
 
   /**
@@ -76,7 +84,7 @@ export class CacheEviction {
     );
   }
 
-  /** A pass now (the reaper's, `POST /v1/cache/evict`); a dry run changes nothing. */
+  /** A pass now (`POST /v1/cache/evict`, `sqlrs gc`); a dry run changes nothing. */
   evictNow(opts: { dryRun?: boolean } = {}): Promise<Evicted[]> {
     return this.enqueue(opts.dryRun ?? false);
   }

@@ -9,6 +9,13 @@ import type { Store } from '../store/types.js';
 export const MEASURE_AT_LEAST_EVERY_MS = 5 * 60_000;
 
 /**
+ * The first measure after a start, whatever the record says: an engine started on demand lives
+ * at least its idle timeout (2 minutes from the CLI), so each start is measured once, but not
+ * while the start's own reads and the first requests run.
+ */
+export const FIRST_MEASURE_AFTER_START_MS = 60_000;
+
+/**
  * Whether a server may be over `maxBytes`, judged from what the catalog recorded (its images'
  * states and warm copies, Store.recordedBytes): one row per image is read, not every state, so
  * a pass after each build costs the same at any catalog size. A MySQL server with states is

@@ -3,8 +3,9 @@
  * states come and go: the cache budget's pass after a build asks these, one row per image,
  * before it reads every state. A temporary table filled once from the rows, then kept by
  * temporary triggers, as changed-states.ts keeps its log: derived data stays out of the file
- * and its schema, a replica's load or a journal's replay fires nothing, and code that writes
- * states cannot forget to count them. NULL sizes count 0.
+ * and its schema, the first load of a shared replica and a journal's replay at open fire
+ * nothing (a replica reloaded later fires them per row, and its sums come out the same), and
+ * code that writes states cannot forget to count them. NULL sizes count 0.
  */
 export const STATE_BYTES = `
   CREATE TEMP TABLE state_bytes (image_id TEXT PRIMARY KEY, bytes INTEGER NOT NULL) WITHOUT ROWID;
