@@ -64,8 +64,8 @@ export class CacheEviction {
 
   /**
    * After a build that published a state, and after each reaper pass: a pass in the background
-   * (joined if one waits) that measures only when the catalog's record says a server is over
-   * its budget, or none measured for MEASURE_AT_LEAST_EVERY_MS.
+   * (joined if one waits) that goes on to measure only when measureDue says so
+   * (docs/lifecycle.md, A pass).
    */
   afterBuild(): void {
     if (this.deps.budget.maxBytes === 0 || this.queued) return;
@@ -123,22 +123,23 @@ export class CacheEviction {
   private enqueue(
     dryRun: boolean,
     starting: () => void = () => {},
-    onlyIfRecordedOver = false,
+    onlyIfDue = false,
   ): Promise<Evicted[]> {
     const run = this.chain
       .catch(() => undefined)
       .then(() => {
         starting();
-        return onlyIfRecordedOver && !this.measureDue() ? [] : this.pass(dryRun);
+        return onlyIfDue && !this.measureDue() ? [] : this.pass(dryRun);
       });
     this.chain = run.catch(() => undefined);
     return run;
   }
 
   /**
-   * Whether the record says a server may be over its budget, or a measure is due anyway: the
-   * interval passed, or the clock went back since the last measure (the wall clock can be set
-   * back; a measure too many is harmless, one missed for an hour is not).
+   * Whether the record says a server may be over its budget (mayBeOverBudget), or a measure is
+   * due anyway: the first after a start, one MEASURE_AT_LEAST_EVERY_MS after the last, or the
+   * clock went back since the last (the wall clock can be set back; a measure too many is
+   * harmless, one missed for an hour is not).
    */
   private measureDue(): boolean {
     const { store, config, clock } = this.deps.kernel;
