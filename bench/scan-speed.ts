@@ -45,6 +45,10 @@ async function main() {
       const dump = await writeDumpScript(join(dir, `copy-${size}.sql`), [size * MB]);
       measure(`COPY data, ${size} MB block`, await readFile(dump.path));
     }
+    // Blocks after the first `\.` line are read every way psql could have been in COPY
+    // (docs/prepare.md): a dump of more than one table.
+    const two = await writeDumpScript(join(dir, 'copy-5-50.sql'), [5 * MB, 50 * MB]);
+    measure('COPY data, 5 MB and 50 MB blocks', await readFile(two.path));
     measure('SQL text (INSERT statements)', Buffer.from(insertsScript(5 * MB), 'utf8'));
   } finally {
     await rm(dir, { recursive: true, force: true });

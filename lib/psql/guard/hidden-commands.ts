@@ -10,6 +10,7 @@ import {
   type HiddenCommand,
   liveVariants,
   readLine,
+  type ScannedLine,
 } from './line-readings.js';
 import { maskedLines } from './masked-lines.js';
 
@@ -71,7 +72,16 @@ export function hiddenCommand(
     // Only a line some masked reading may lex otherwise is measured again, to make them.
     const variants = live.has(lineStart) ? liveVariants(line) : NONE;
     if (walk.readsAsReference(line, variants, lineStart)) continue;
-    const read = readLine(line, walk.lineNo, walk.reference, walk.others, hazardous, variants);
+    const scanned = walk.scanned(lineStart);
+    const read = readLine(
+      line,
+      walk.lineNo,
+      walk.reference,
+      walk.others,
+      hazardous,
+      variants,
+      scanned,
+    );
     if ('hidden' in read) return read.hidden;
     walk.readOn(read.reference, read.others);
   }
@@ -151,13 +161,39 @@ class Walk {
     return this.full || this.lines.commandWithin(lineStart, this.start);
   }
 
+  /**
+   * What the scan found of the reference's reading of the line just taken (nextLine), which
+   * starts at `lineStart`: exact where the reference starts it in the state the scan found
+   * there and the scan kept every state whole (not `full`). Else the line is lexed again.
+   */
+  scanned(lineStart: number): ScannedLine | undefined {
+    if (this.full || this.lines.peek(lineStart) !== this.reference) return undefined;
+    return {
+      reopen: this.lines.peek(this.start),
+      command: this.lines.commandWithin(lineStart, this.start),
+    };
+  }
+
   /** After a line read every way: the states the readings go on from. */
   readOn(reference: string, others: Map<string, From>): void {
     this.reference = reference;
     this.others = others;
     this.copied = 0;
     this.othersSeen = false;
-    this.closers = new Set([...others.keys()].map(closerOf));
+    // Most lines read every way leave the states they found: their closers are kept.
+    if (others.size !== this.closers.size || !this.closersOf(others)) {
+      this.closers = new Set([...others.keys()].map(closerOf));
+    }
+  }
+
+  /**
+   * Whether `closers`, as many as `others` has states, hold each state's closer: then they are
+   * those closers, or one more where two states share one, which only stops the walk at more
+   * lines than it needs to.
+   */
+  private closersOf(others: Map<string, From>): boolean {
+    for (const state of others.keys()) if (!this.closers.has(closerOf(state))) return false;
+    return true;
   }
 
   /**
@@ -184,6 +220,8 @@ class Walk {
 
   /** The start of the next line that could end what another reading has open. */
   private nextLineToRead(): number {
+    // A reading with nothing open may find something on any line: the next one is read.
+    if (this.closers.has('\n')) return this.start;
     let at = this.text.length;
     for (const closer of this.closers) at = Math.min(at, this.next(closer));
     if (at === this.text.length) return at;

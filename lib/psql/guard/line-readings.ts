@@ -1,4 +1,4 @@
-import { type PsqlToken, scanPsqlTo } from '../scan/scanner.js';
+import { copyEndStarts, type PsqlToken, scanPsqlTo } from '../scan/scanner.js';
 import { liveVariants, type MaskedLine } from './client-encodings.js';
 
 export { liveVariants };
@@ -37,6 +37,16 @@ export const BACK_TO_SQL = /\\[\\;:]/;
 /** How many ways to have a line start (open literals, comments) before giving up: crafted text. */
 export const MAX_STATES = 16;
 
+/**
+ * What the scan of the whole text already knows of the reference's reading of a line: the state
+ * the next line starts in, and whether it found a command on the line. Given, the line is not
+ * lexed again from the reference's state unless another reading finds something hazardous.
+ */
+export interface ScannedLine {
+  reopen: string;
+  command: boolean;
+}
+
 /** Reads a line every way from every state: what it finds, or the states it leaves. */
 export function readLine(
   line: string,
@@ -45,29 +55,35 @@ export function readLine(
   others: Map<string, From>,
   hazardous: (token: PsqlToken) => boolean,
   variants: MaskedLine[] = liveVariants(line),
+  scanned?: ScannedLine,
 ): { hidden: HiddenCommand } | { reference: string; others: Map<string, From> } {
   // Only `\.` lines leave more (a line read every way leaves at most as many): reading the line
   // from each state would cost its length once per state seen before, and almost never ends
   // them in few enough states.
   if (others.size > MAX_STATES) return tooMany(lineNo, others);
-  const ref = scanLine(reference, line);
+  const lexed = scanned ? undefined : scanLine(reference, line);
+  const ref = scanned ?? { reopen: lexed?.reopen ?? '', command: hasMeta(lexed?.tokens ?? []) };
+  // What the reference finds matters only once another reading finds something hazardous.
   let known: Set<string> | undefined;
+  const knownTokens = () => {
+    known ??= new Set(
+      (lexed ?? scanLine(reference, line)).tokens.map((t) => tokenKey(t, reference)),
+    );
+    return known;
+  };
   const next = new Map<string, From>();
   const goOn = (state: string, from: From) => {
     if (state !== ref.reopen && !next.has(state)) next.set(state, from);
   };
   // A command that fails makes psql drop the rest of its line, SQL after `\\` too.
   const drops = BACK_TO_SQL.test(line);
-  if (drops && hasMeta(ref.tokens)) goOn('', { line: lineNo, dropped: true });
+  if (drops && ref.command) goOn('', { line: lineNo, dropped: true });
   for (const reading of readingsOf(line, variants, reference, others, lineNo)) {
     const read = inert(reading.state, reading.text) ?? scanLine(reading.state, reading.text);
-    if (read.tokens.length > 0) {
-      known ??= new Set(ref.tokens.map((t) => tokenKey(t, reference)));
-      const extra = read.tokens.find(
-        (t) => !known?.has(tokenKey(t, reading.state)) && hazardous(t),
-      );
-      if (extra) return { hidden: { line: lineNo, found: describe(extra), from: reading.from } };
-    }
+    const extra = read.tokens.find(
+      (t) => hazardous(t) && !knownTokens().has(tokenKey(t, reading.state)),
+    );
+    if (extra) return { hidden: { line: lineNo, found: describe(extra), from: reading.from } };
     goOn(read.reopen, reading.from);
     if (drops && hasMeta(read.tokens)) goOn('', reading.from);
   }
@@ -119,7 +135,10 @@ export function closerOf(state: string): string {
 
 /** Tokens of one line lexed from a state. */
 function scanLine(state: string, line: string) {
-  return scanPsqlTo(`${state}${line}\n`);
+  const text = `${state}${line}\n`;
+  // One line holds no `\.` line but at its start, from nothing open: no search for one.
+  const copyEnds = state === '' && line.startsWith('\\.') ? copyEndStarts(text) : [];
+  return scanPsqlTo(text, undefined, undefined, copyEnds);
 }
 
 /** A token by what it is and where it is in its line (lexed after `state`). */

@@ -22,7 +22,7 @@ const HIGH = /[\x80-\uffff]/g;
 export function maskedLines(text: string): MaskedLines {
   const found: MaskedLines = { starts: [], live: [] };
   /** Per way to measure: the ASCII bytes it masks on the current line, and where it is. */
-  let masked: number[][] = MEASURES.map(() => []);
+  const masked: number[][] = MEASURES.map(() => []);
   const next = MEASURES.map(() => 0);
   let dirty = false;
   let lineEnd = -1;
@@ -35,7 +35,7 @@ export function maskedLines(text: string): MaskedLines {
     if (from > lineEnd) {
       if (dirty) {
         endLine(text, lineEnd, masked, found);
-        masked = masked.map((at) => (at.length > 0 ? [] : at));
+        for (const at of masked) at.length = 0;
         dirty = false;
       }
       const nl = text.indexOf('\n', to);
@@ -105,13 +105,19 @@ function endLine(text: string, lineEnd: number, masked: number[][], found: Maske
   for (let m = 0; m < masked.length; m++) {
     const at = masked[m] as number[];
     // Measures often mask the same bytes (a space after a three-byte character): read once.
-    if (masked.slice(0, m).some((other) => same(other, at))) continue;
+    if (readBefore(masked, m)) continue;
     for (const p of at)
       if (!inertAt(text, lineStart, lineEnd, p, at)) {
         found.live.push(lineStart);
         return;
       }
   }
+}
+
+/** Whether a measure before `m` masks the same bytes as `m` does. */
+function readBefore(masked: number[][], m: number): boolean {
+  for (let k = 0; k < m; k++) if (same(masked[k] as number[], masked[m] as number[])) return true;
+  return false;
 }
 
 function same(a: number[], b: number[]): boolean {

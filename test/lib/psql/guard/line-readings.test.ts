@@ -18,3 +18,23 @@ t.test('a line read every way: the states it leaves, or what it finds', async (t
 t.test('what could end each state', async (t) => {
   t.same(["'", "E'", '"', '$q$', '/*/*', ''].map(closerOf), ["'", "'", '"', '$', '*', '\n']);
 });
+
+t.test('with what the scan found of the reference, the line is lexed only as needed', async (t) => {
+  const from = { line: 1, copy: true as const };
+  const scanned = { reopen: "'", command: false };
+  t.match(readLine("' \\! x", 2, '', new Map([["'", from]]), always, [], scanned), {
+    hidden: { line: 2, found: 'the meta-command \\!', from },
+  });
+  // The reference finds the same command in the same place: it is its own, not a hidden one.
+  const own = readLine('x */ \\! y', 3, '', new Map([['/*', from]]), always, [], {
+    reopen: '',
+    command: true,
+  });
+  t.same(own, { reference: '', others: new Map() }, 'the readings meet; nothing refused');
+  // A failing command drops the rest of its line: the reference's command, as the scan found it.
+  const dropped = readLine('\\echo a \\\\ select $$', 4, '', new Map(), always, [], {
+    reopen: '$$',
+    command: true,
+  });
+  t.same(dropped, { reference: '$$', others: new Map([['', { line: 4, dropped: true }]]) });
+});

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { LineStateCursor, LineStateIndex } from '../../../../lib/psql/scan/line-states.js';
-import { scanPsqlLines } from '../../../../lib/psql/scan/scanner.js';
+import { scanPsqlLines, scanPsqlTo } from '../../../../lib/psql/scan/scanner.js';
 
 /** The state each line of `text` starts in, as the index says. */
 function statesOf(text: string): string[] {
@@ -72,3 +72,60 @@ t.test('past 17 distinct states a comment is kept by its kind', async (t) => {
   t.ok(lines.full);
   t.ok((lines.states[16] as string).length > 2, 'the first ones as deep as they are');
 });
+
+t.test(
+  'a line lexed from the state it starts in ends where the scan says the next starts',
+  async (t) => {
+    // What lib/psql/guard/hidden-commands.ts takes from the index instead of lexing a line again:
+    // the state the next line starts in, and whether the line has a command the scan found.
+    const pieces = [
+      ...["'", "''", '"', '$$', '$a$', "E'", '--', '/*', '*/', ':x', '::', ';', ' ', '1', 'a'],
+      ...[
+        '\\\\',
+        "\\'",
+        '\\',
+        '\\.\n',
+        '\\.\r\n',
+        '\\;',
+        '\\:',
+        '\\echo ',
+        '\\N',
+        '\n',
+        '\n',
+        '\r',
+      ],
+      ...['copy t from stdin;\n', 'U&', 'X', '$1', 'あ', '\t'],
+    ];
+    let seed = 11; // a fixed generator: the same texts every run
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    let lines = 0;
+    for (let round = 0; round < 4000; round++) {
+      let text = '';
+      for (let k = random(60); k > 0; k--) text += pieces[random(pieces.length)];
+      text = `${Buffer.from(text, 'utf8').toString('latin1')}\n`;
+      const index = scanPsqlLines(text).lines;
+      if (index.full) continue;
+      const cursor = new LineStateCursor(index);
+      for (let at = 0; at < text.length; ) {
+        const end = text.indexOf('\n', at);
+        const line = text.slice(at, end);
+        const state = cursor.peek(at);
+        const next = cursor.peek(end + 1);
+        if (line !== '\\.' && line !== '\\.\r') {
+          const lexed = scanPsqlTo(`${state}${line}\n`);
+          const lexedCommand = lexed.tokens.some((token) => token.kind === 'meta');
+          if (lexed.reopen !== next || lexedCommand !== cursor.commandWithin(at, end + 1)) {
+            t.fail(`line at ${at} of ${JSON.stringify(text)}`);
+            return;
+          }
+          lines++;
+        }
+        at = end + 1;
+      }
+    }
+    t.ok(lines > 10_000, `${lines} lines compared`);
+  },
+);
