@@ -164,10 +164,13 @@ class Walk {
   /**
    * What the scan found of the reference's reading of the line just taken (nextLine), which
    * starts at `lineStart`: exact where the reference starts it in the state the scan found
-   * there and the scan kept every state whole (not `full`). Else the line is lexed again.
+   * there and the scan kept every state whole (not `full`), and the line ends in a newline (a
+   * last line without one leaves open what the scan, at the end of the text, does not note).
+   * Else the line is lexed again.
    */
   scanned(lineStart: number): ScannedLine | undefined {
-    if (this.full || this.lines.peek(lineStart) !== this.reference) return undefined;
+    if (this.full || this.text.charCodeAt(this.start - 1) !== 10) return undefined;
+    if (this.lines.peek(lineStart) !== this.reference) return undefined;
     return {
       reopen: this.lines.peek(this.start),
       command: this.lines.commandWithin(lineStart, this.start),

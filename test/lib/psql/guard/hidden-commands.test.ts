@@ -106,6 +106,12 @@ t.test('a command that fails makes psql drop the rest of its line', async (t) =>
     from: { line: 1, dropped: true },
   });
   t.match(hiddenCommand('\\echo a \\:" x\n\\! touch x\n', tainted), { line: 2 });
+  // The last line has no newline: psql still reads it, and so do the readings.
+  t.match(hiddenCommand("\\echo x \\\\ '\n\\! ls", tainted), {
+    line: 2,
+    found: 'the meta-command \\!',
+    from: { line: 1, dropped: true },
+  });
 });
 
 t.test('a line that starts inside a literal drops SQL only after a command on it', async (t) => {
