@@ -6,6 +6,7 @@ import type { PrepareContext } from '../context.js';
 import type { Job } from '../jobs/job.js';
 import { KINDS } from '../kinds/index.js';
 import type { PrepareKind, PrepareKindName } from '../kinds/kind.js';
+import { warmBaseForLargeScripts } from './warm-base.js';
 
 export type StepRunner = (
   job: Job,
@@ -46,6 +47,8 @@ export async function acceptRequest(
     );
   }
   const steps = await kind.accept(ctx, argsFor(req, kind), req.stdin);
+  // A large script is most often a dump to build: its build database is copied meanwhile.
+  warmBaseForLargeScripts(ctx, target, steps.scriptBytes ?? 0);
   const hashes = await kind.hash(ctx, steps, clientGone);
   return {
     kind: kind.name,

@@ -16,6 +16,8 @@ export interface AcceptedSteps {
   args: string[];
   /** Each step's own normalized arguments, recorded on the state it builds. */
   stepArgs: string[];
+  /** Bytes of the scripts the arguments name (not their includes); absent: not known. */
+  scriptBytes?: number;
 }
 
 /** The steps' hashes, in step order: each names the state its step builds (docs/prepare.md). */

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fromErrorBody } from '../../../errors.js';
 import { normalizePsqlArgs, type PsqlStep } from '../../../psql/argv/args.js';
@@ -40,6 +41,7 @@ export const psqlKind: PrepareKind<PsqlSteps, PsqlHashes> = {
       steps: n.steps,
       stdin,
       cwd: n.firstFile ? dirname(n.firstFile) : ctx.runDir,
+      scriptBytes: scriptBytes(n.steps, stdin),
     };
   },
 
@@ -84,4 +86,26 @@ function digestsRead(hashed: TaskSuccess<'hashPsqlSteps'>, index: number): Recor
     if (digest !== undefined) digests[path] = digest;
   }
   return digests;
+}
+
+/**
+ * Bytes of the steps' scripts as named (a file's size, stdin's, a command's), for the warm
+ * pool's guess that a request is a dump to build (lib/prepare/accept/warm-base.ts). A file that
+ * cannot be read counts 0: the hash reports it.
+ */
+function scriptBytes(steps: PsqlStep[], stdin: string | undefined): number {
+  let bytes = 0;
+  for (const { source } of steps) {
+    if (source.kind === 'file') bytes += fileBytes(source.path);
+    else bytes += source.kind === 'command' ? source.sql.length : (stdin?.length ?? 0);
+  }
+  return bytes;
+}
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

@@ -1,0 +1,43 @@
+import type { ImageTarget } from '../../config.js';
+import type { PrepareContext } from '../context.js';
+import { baseSource } from '../hand-out/pool-source.js';
+
+/**
+ * From this many bytes of scripts a request is most often a dump about to be built, whose hash
+ * takes long enough (tens of ms per MB) for a copy of the empty base to be made meanwhile; a
+ * smaller one is most often a cache hit, which needs no base (docs/prepare.md, warm pool).
+ */
+export const WARM_BASE_MIN_BYTES = 1024 * 1024;
+
+/**
+ * When the request's scripts come to `scriptBytes` or more and the warm pool holds no copy of
+ * the target image's empty base, has the pool make copies of it while the steps are hashed, so
+ * that a first step to build takes one as its build database instead of waiting for a
+ * `CREATE DATABASE` after the hash. Resolves the image first when no job has yet; a server
+ * that cannot answer is left to the job, which reports it. Never waits and never throws.
+ */
+export function warmBaseForLargeScripts(
+  ctx: PrepareContext,
+  target: ImageTarget,
+  scriptBytes: number,
+): void {
+  if (!ctx.warmPool?.enabled || scriptBytes < WARM_BASE_MIN_BYTES) return;
+  warmBase(ctx, target).catch((err) =>
+    ctx.logger.info('warm_base_skipped', { image_id: target.imageId, error: String(err) }),
+  );
+}
+
+async function warmBase(ctx: PrepareContext, target: ImageTarget): Promise<void> {
+  const server = ctx.servers(target);
+  // Without RENAME DATABASE (MySQL) a build cannot take a copy: the pool keeps none of a base.
+  if (!server.rename) return;
+  const { imageId } = target;
+  let resolved = ctx.resolved.get(imageId);
+  if (resolved === undefined) {
+    resolved = await server.resolve(imageId);
+    ctx.resolved.set(imageId, resolved);
+  }
+  const base = baseSource(imageId, resolved);
+  // A ready copy will do: the base is not marked used, so it takes no place from states' copies.
+  if (ctx.warmPool?.nextCopy(base.key) === undefined) ctx.warmPool?.used(base, server);
+}
