@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fromErrorBody } from '../../../errors.js';
 import { normalizePsqlArgs, type PsqlStep } from '../../../psql/argv/args.js';
@@ -41,7 +41,7 @@ export const psqlKind: PrepareKind<PsqlSteps, PsqlHashes> = {
       steps: n.steps,
       stdin,
       cwd: n.firstFile ? dirname(n.firstFile) : ctx.runDir,
-      scriptBytes: scriptBytes(n.steps, stdin),
+      scriptBytes: await scriptBytes(n.steps, stdin),
     };
   },
 
@@ -91,21 +91,16 @@ function digestsRead(hashed: TaskSuccess<'hashPsqlSteps'>, index: number): Recor
 /**
  * Bytes of the steps' scripts as named (a file's size, stdin's, a command's), for the warm
  * pool's guess that a request is a dump to build (lib/prepare/accept/warm-base.ts). A file that
- * cannot be read counts 0: the hash reports it.
+ * cannot be read counts 0: the hash reports it. Asked of the file system off the main thread.
  */
-function scriptBytes(steps: PsqlStep[], stdin: string | undefined): number {
-  let bytes = 0;
-  for (const { source } of steps) {
-    if (source.kind === 'file') bytes += fileBytes(source.path);
-    else bytes += source.kind === 'command' ? source.sql.length : (stdin?.length ?? 0);
-  }
-  return bytes;
-}
-
-function fileBytes(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
+async function scriptBytes(steps: PsqlStep[], stdin: string | undefined): Promise<number> {
+  const sizes = steps.map(({ source }) => {
+    if (source.kind === 'file')
+      return stat(source.path).then(
+        (s) => s.size,
+        () => 0,
+      );
+    return source.kind === 'command' ? source.sql.length : (stdin?.length ?? 0);
+  });
+  return (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
 }
