@@ -48,7 +48,7 @@ export async function acceptRequest(
   }
   const steps = await kind.accept(ctx, argsFor(req, kind), req.stdin);
   // A large script is most often a dump to build: its build database is copied meanwhile.
-  warmBaseForLargeScripts(ctx, target, steps.scriptBytes ?? 0);
+  if (!req.plan_only) warmBaseForLargeScripts(ctx, target, steps.scriptBytes ?? 0);
   const hashes = await kind.hash(ctx, steps, clientGone);
   return {
     kind: kind.name,

@@ -10,11 +10,12 @@ import { baseSource } from '../hand-out/pool-source.js';
 export const WARM_BASE_MIN_BYTES = 1024 * 1024;
 
 /**
- * When the request's scripts come to `scriptBytes` or more and the warm pool holds no copy of
- * the target image's empty base, has the pool make copies of it while the steps are hashed, so
- * that a first step to build takes one as its build database instead of waiting for a
- * `CREATE DATABASE` after the hash. Resolves the image first when no job has yet; a server
- * that cannot answer is left to the job, which reports it. Never waits and never throws.
+ * When the request's scripts come to `scriptBytes` or more, has the warm pool make a copy of the
+ * target image's empty base while the steps are hashed, where it has room (WarmPool.copyAhead:
+ * no state's copy gives way to it), so that a first step to build takes it as its build
+ * database instead of waiting for a `CREATE DATABASE` after the hash. The image is resolved
+ * here without being kept: the job resolves it as always, and reports it. A server that cannot
+ * answer is left to the job. Never waits and never throws.
  */
 export function warmBaseForLargeScripts(
   ctx: PrepareContext,
@@ -32,12 +33,6 @@ async function warmBase(ctx: PrepareContext, target: ImageTarget): Promise<void>
   // Without RENAME DATABASE (MySQL) a build cannot take a copy: the pool keeps none of a base.
   if (!server.rename) return;
   const { imageId } = target;
-  let resolved = ctx.resolved.get(imageId);
-  if (resolved === undefined) {
-    resolved = await server.resolve(imageId);
-    ctx.resolved.set(imageId, resolved);
-  }
-  const base = baseSource(imageId, resolved);
-  // A ready copy will do: the base is not marked used, so it takes no place from states' copies.
-  if (ctx.warmPool?.nextCopy(base.key) === undefined) ctx.warmPool?.used(base, server);
+  const resolved = ctx.resolved.get(imageId) ?? (await server.resolve(imageId));
+  ctx.warmPool?.copyAhead(baseSource(imageId, resolved), server);
 }

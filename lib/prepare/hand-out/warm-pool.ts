@@ -92,6 +92,24 @@ export class WarmPool {
       .catch((err) => this.deps.logger.error('warm_pool_fill_failed', { error: String(err) }));
   }
 
+  /**
+   * One copy of `source` ahead of a use that may come (lib/prepare/accept/warm-base.ts), only
+   * into room the pool has: the source is not marked used, nothing is evicted, and the copy is
+   * the first to give way when a used source needs room. None when a copy is ready or being
+   * made.
+   */
+  copyAhead(source: PoolSource, server: DbmsServer): void {
+    if (!this.enabled || this.closed) return;
+    if (source.stateId === undefined && !server.rename) return;
+    this.chain = this.chain
+      .then(async () => {
+        if (this.closed || this.ready(source.key).length > 0) return;
+        if (this.held() >= this.opts.maxTotal || !this.live(source)) return;
+        await this.makeCopy(source);
+      })
+      .catch((err) => this.deps.logger.error('warm_pool_fill_failed', { error: String(err) }));
+  }
+
   /** The copy being made right now, which reconciliation must leave alone. */
   inProgress(): string[] {
     return this.making ? [this.making.db] : [];

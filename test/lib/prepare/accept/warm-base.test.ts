@@ -10,7 +10,7 @@ import { type TestEngine, testEngine } from '../../../helpers/engine.js';
 import { contextOf, poolOf, prepare } from '../../../helpers/prepare.js';
 import { tempDir } from '../../../helpers/tmp.js';
 import { until } from '../../../helpers/until.js';
-import { baseCopies, POOL, SEED } from '../../../helpers/warm-pool.js';
+import { baseCopies, POOL, pooledDbs, SEED } from '../../../helpers/warm-pool.js';
 
 // A request with a large script has the image's empty base copied while its steps are hashed
 // (docs/prepare.md, the warm pool): the build it leads to takes a copy instead of waiting.
@@ -42,24 +42,45 @@ async function script(t: Parameters<typeof tempDir>[0], bytes: number): Promise<
 }
 
 t.test(
-  'a large script: the base is copied while it is hashed, and its build takes a copy',
+  'a large script: the base is copied while it is hashed, and its build takes it',
   async (t) => {
     const e = await testEngine(t, { config: POOL });
     const release = holdHashing(e);
     const file = await script(t, WARM_BASE_MIN_BYTES);
     const prepared = prepare(e, { psql_args: ['-f', file] });
-    await until(() => baseCopies(e).length === 2, 'two copies of the base while the hash waits');
+    await until(() => baseCopies(e).length === 1, 'a copy of the base while the hash waits');
     await poolOf(e).idle();
-    const copied = baseCopies(e);
+    const [ahead] = baseCopies(e);
     release();
     const p = await prepared;
     t.ok(p.result, 'the prepare succeeds');
+    t.ok(
+      (p.job.tasks ?? []).some((task) => task.type === 'resolve_image'),
+      'the job still resolves the image, and says so',
+    );
     await poolOf(e).idle();
-    const left = baseCopies(e);
-    t.equal(copied.filter((db) => !left.includes(db)).length, 1, 'its build took one copy');
-    t.equal(left.length, 2, 'and the pool made another');
+    t.notOk(baseCopies(e).includes(ahead as string), 'its build took the copy made ahead');
   },
 );
+
+t.test('a hit of a large script keeps its warm copy: nothing gives way to the base', async (t) => {
+  const e = await testEngine(t, { config: { warm_pool: { per_state: 1, max_total: 1 } } });
+  const file = await script(t, WARM_BASE_MIN_BYTES);
+  t.ok((await prepare(e, { psql_args: ['-f', file] })).result, 'built');
+  await poolOf(e).idle();
+  const hit = await prepare(e, { psql_args: ['-f', file] });
+  await poolOf(e).idle();
+  const stateId = hit.result?.state_id as string;
+  const [copy] = pooledDbs(e, stateId);
+  t.ok(copy, 'the hit earned its state a copy');
+  const release = holdHashing(e);
+  const again = prepare(e, { psql_args: ['-f', file] });
+  await poolOf(e).idle();
+  t.same(pooledDbs(e), [copy], 'the pool is full: no copy of the base is made');
+  release();
+  const p = await again;
+  t.equal(new URL(p.result?.dsn as string).pathname.slice(1), copy, 'the hit took the warm copy');
+});
 
 t.test('a small script asks for no copy, nor a warm pool turned off', async (t) => {
   const e = await testEngine(t, { config: POOL });
@@ -75,7 +96,7 @@ t.test('a small script asks for no copy, nor a warm pool turned off', async (t) 
   t.same(asked, [], 'below the size: the server is not even looked up');
   warmBaseForLargeScripts(ctx, target, WARM_BASE_MIN_BYTES);
   t.same(asked, ['postgres'], 'at the size it is');
-  await until(() => baseCopies(e).length === 2, 'the base copied');
+  await until(() => baseCopies(e).length === 1, 'the base copied');
   const off = await testEngine(t);
   const offCtx = contextOf(off);
   offCtx.servers = ctx.servers;
