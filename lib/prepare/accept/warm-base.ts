@@ -12,7 +12,7 @@ export const WARM_BASE_MIN_BYTES = 1024 * 1024;
 /**
  * When the request's scripts come to `scriptBytes` or more, has the warm pool make a copy of the
  * target image's empty base while the steps are hashed, where it has room (WarmPool.copyAhead:
- * no state's copy gives way to it), so that a first step to build takes it as its build
+ * no copy gives way to it), so that a first step to build takes it as its build
  * database instead of waiting for a `CREATE DATABASE` after the hash. The image is resolved
  * here without being kept: the job resolves it as always, and reports it. A server that cannot
  * answer is left to the job. Never waits and never throws.

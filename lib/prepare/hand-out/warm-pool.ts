@@ -94,9 +94,9 @@ export class WarmPool {
 
   /**
    * One copy of `source` ahead of a use that may come (lib/prepare/accept/warm-base.ts), only
-   * into room the pool has: the source is not marked used, nothing is evicted, and the copy is
-   * the first to give way when a used source needs room. None when a copy is ready or being
-   * made.
+   * into room the pool has: nothing is evicted, and the source is not marked used, so the copy
+   * gives way as the source's last use ranks it (first, if it was never used). None when a
+   * copy is ready or being made.
    */
   copyAhead(source: PoolSource, server: DbmsServer): void {
     if (!this.enabled || this.closed) return;
