@@ -40,16 +40,21 @@ function countPages(e: TestEngine): { pages: number } {
   return seen;
 }
 
-const cache = (e: TestEngine) => e.deps.cache as NonNullable<TestEngine['deps']['cache']>;
-const script = (i: number) => ['-c', `create table r${i}(x int)`];
-
-t.test('a pass after a build reads the states only when due', async (t) => {
+/** An engine far under its cache budget, on a clock the test moves, counting pages read. */
+async function underBudget(t: Parameters<typeof testEngine>[0]) {
   const clock = testClock();
   const e = await testEngine(t, {
     config: { cache_max_bytes: 1024 ** 3, cache_min_age: '0' },
     clock: clock.now,
   });
-  const seen = countPages(e);
+  return { clock, e, seen: countPages(e) };
+}
+
+const cache = (e: TestEngine) => e.deps.cache as NonNullable<TestEngine['deps']['cache']>;
+const script = (i: number) => ['-c', `create table r${i}(x int)`];
+
+t.test('a pass after a build reads the states only when due', async (t) => {
+  const { clock, e, seen } = await underBudget(t);
   const first = await prepare(e, { psql_args: script(1) });
   t.equal(first.job.status, 'succeeded');
   await cache(e).idle();
@@ -85,12 +90,7 @@ t.test('over the budget by the record: the pass after a build measures and evict
 });
 
 t.test('a dry run does not put off the measure; a clock set back makes one due', async (t) => {
-  const clock = testClock();
-  const e = await testEngine(t, {
-    config: { cache_max_bytes: 1024 ** 3, cache_min_age: '0' },
-    clock: clock.now,
-  });
-  const seen = countPages(e);
+  const { clock, e, seen } = await underBudget(t);
   clock.advance(FIRST_MEASURE_AFTER_START_MS);
   await prepare(e, { psql_args: script(9) });
   await cache(e).idle();
