@@ -61,14 +61,17 @@ export function readLine(
   // from each state would cost its length once per state seen before, and almost never ends
   // them in few enough states.
   if (others.size > MAX_STATES) return tooMany(lineNo, others);
-  const lexed = scanned ? undefined : scanLine(reference, line);
-  const ref = scanned ?? { reopen: lexed?.reopen ?? '', command: hasMeta(lexed?.tokens ?? []) };
+  // The reference's own lexing, once, when the scan's result is not given or its tokens matter.
+  let lexed: ReturnType<typeof scanLine> | undefined;
+  const lexReference = () => {
+    lexed ??= scanLine(reference, line);
+    return lexed;
+  };
+  const ref = scanned ?? { reopen: lexReference().reopen, command: hasMeta(lexReference().tokens) };
   // What the reference finds matters only once another reading finds something hazardous.
   let known: Set<string> | undefined;
   const knownTokens = () => {
-    known ??= new Set(
-      (lexed ?? scanLine(reference, line)).tokens.map((t) => tokenKey(t, reference)),
-    );
+    known ??= new Set(lexReference().tokens.map((t) => tokenKey(t, reference)));
     return known;
   };
   const next = new Map<string, From>();
