@@ -20,13 +20,15 @@ function retarget(sql: string, src: string, dst: string, definer?: string): stri
 }
 
 /**
- * Copies a schema inside the server (docs/mysql.md): reads every definition in two round
- * trips, then on each of `conns` at once replays tables from SHOW CREATE TABLE with foreign key
- * checks off (indexes, foreign keys, comments, collations and the AUTO_INCREMENT position come
- * with it) and copies their rows server-side; then views (in dependency order), routines,
- * triggers and events with their references to the source schema rewritten, each created
- * under the SQL mode it was defined with. `conns` must allow multiple statements.
- * `definersReady`: the definers' account exists (it is made while the tables are copied).
+ * Copies a schema inside the server (docs/mysql.md, The schema clone): reads every definition
+ * in two round trips, then on each of `conns` at once replays tables from SHOW CREATE TABLE
+ * with foreign key checks off (indexes, foreign keys, comments, collations and the
+ * AUTO_INCREMENT position come with it), each with its rows copied server-side and then its
+ * triggers; routines go to whichever connection is free once the tables are taken; then views
+ * (in dependency order) and events. References to the source schema are rewritten, and each
+ * definition is created under the SQL mode it was defined with. `conns` must allow multiple
+ * statements. `definersReady`: the definers' account exists (it is made while the tables are
+ * copied).
  */
 export async function cloneSchema(
   conns: Conn[],
@@ -37,17 +39,75 @@ export async function cloneSchema(
 ): Promise<void> {
   await within(conns, dst, async () => {
     const objects = await readSchema(conns[0] as Conn, src);
-    // A table and its rows in one round trip: SHOW CREATE gives one statement, every name in
-    // the copy is quoted.
-    await eachOn(conns, objects.tables, async (c, t) => {
-      const list = t.columns.map(q).join(', ');
-      const rows = `INSERT INTO ${q(dst)}.${q(t.name)} (${list}) SELECT ${list} FROM ${q(src)}.${q(t.name)}`;
-      const create = retarget(t.sql, src, dst);
-      await c.query(t.columns.length === 0 ? create : `${create};\n${rows}`);
-    });
+    const code = definers?.account;
+    const { jobs, leftTriggers } = copyJobs(objects, src, dst, code, definersReady);
+    await eachOn(conns, jobs, (c, job) => job(c));
     await definersReady;
-    await createDefinitions(conns, objects, src, dst, definers);
+    // A trigger whose table was not among those copied (none is expected) is still made.
+    await eachOn(conns, leftTriggers, async (c, list) => {
+      await c.query(definitionsSql(list, src, dst, code).join(';\n'));
+    });
+    // Views after the routines: a view that calls a function is refused until it exists.
+    await createViews(conns, src, dst, objects.views, code);
+    await createEvents(conns, objects, src, dst, definers);
   });
+}
+
+type CopyJob = (c: Conn) => Promise<void>;
+
+/**
+ * A round trip per table: SHOW CREATE gives one statement and every name in the copy is quoted.
+ * Its triggers (those of one table together, in the order they fire) come after its rows, so
+ * they never fire on the copied rows. Then the routines (those of one name together, a package
+ * body after its package): a routine's body is not checked against the schema until it runs,
+ * so they fill the connections the last tables leave idle.
+ */
+function copyJobs(
+  objects: SchemaObjects,
+  src: string,
+  dst: string,
+  definer: string | undefined,
+  definersReady: Promise<void>,
+): { jobs: CopyJob[]; leftTriggers: Definition[][] } {
+  const triggers = groupBy(objects.triggers, (t) => t.table ?? '');
+  const tables = objects.tables.map((t) => async (c: Conn) => {
+    const list = t.columns.map(q).join(', ');
+    const sql = [retarget(t.sql, src, dst)];
+    if (t.columns.length > 0)
+      sql.push(
+        `INSERT INTO ${q(dst)}.${q(t.name)} (${list}) SELECT ${list} FROM ${q(src)}.${q(t.name)}`,
+      );
+    const own = triggers.get(t.name) ?? [];
+    if (own.length > 0) await definersReady;
+    await c.query([...sql, ...definitionsSql(own, src, dst, definer)].join(';\n'));
+  });
+  const routines = [...groupBy(objects.routines, (r) => r.name.toLowerCase()).values()].map(
+    (list) => async (c: Conn) => {
+      await definersReady;
+      await c.query(definitionsSql(list, src, dst, definer).join(';\n'));
+    },
+  );
+  const tableNames = new Set(objects.tables.map((t) => t.name));
+  const leftTriggers = [...triggers].flatMap(([table, list]) =>
+    tableNames.has(table) ? [] : [list],
+  );
+  return { jobs: [...tables, ...routines], leftTriggers };
+}
+
+/**
+ * The statements that make `list` in `dst`, each under the SQL mode it was defined with (the
+ * server parses each statement of a multi-statement query after running the one before), then
+ * the copy's own mode back (`@sqlrs_copy_mode`, set by `within`).
+ */
+function definitionsSql(list: Definition[], src: string, dst: string, definer?: string) {
+  if (list.length === 0) return [];
+  return [
+    ...list.flatMap((d) => [
+      format('SET SESSION sql_mode = ?', [d.sqlMode ?? '']),
+      retarget(d.sql, src, dst, definer),
+    ]),
+    'SET SESSION sql_mode = @sqlrs_copy_mode',
+  ];
 }
 
 /**
@@ -82,18 +142,24 @@ export async function moveSchema(
  * the row copy); restores all three after.
  */
 async function within(conns: Conn[], dst: string, fn: () => Promise<void>) {
-  for (const c of conns)
-    await c.query(
-      `SET SESSION foreign_key_checks = 0; SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO'); USE ${q(dst)}`,
-    );
+  await Promise.all(
+    conns.map((c) =>
+      c.query(
+        `SET SESSION foreign_key_checks = 0; SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO'); SET @sqlrs_copy_mode = @@SESSION.sql_mode; USE ${q(dst)}`,
+      ),
+    ),
+  );
   try {
     await fn();
   } finally {
     // Leave the schema: a pooled connection sitting in it would count as a session on it.
-    for (const c of conns)
-      await c.query(
-        'SET SESSION foreign_key_checks = 1; SET SESSION sql_mode = DEFAULT; USE information_schema',
-      );
+    await Promise.all(
+      conns.map((c) =>
+        c.query(
+          'SET SESSION foreign_key_checks = 1; SET SESSION sql_mode = DEFAULT; USE information_schema',
+        ),
+      ),
+    );
   }
 }
 
@@ -124,15 +190,8 @@ async function createDefinitions(
   definers: Definers,
 ) {
   const code = definers?.account;
-  const events = definers?.of === 'all' ? definers.account : undefined;
-  // Each definition under its own SQL mode, set just before it in the same round trip: the
-  // server parses each statement of a multi-statement query after running the one before.
   const make = (definer?: string) => async (c: Conn, list: Definition[]) => {
-    const sql = list.flatMap((d) => [
-      format('SET SESSION sql_mode = ?', [d.sqlMode ?? '']),
-      retarget(d.sql, src, dst, definer),
-    ]);
-    await c.query(sql.join(';\n'));
+    await c.query(definitionsSql(list, src, dst, definer).join(';\n'));
   };
   // One connection's session mode is set per definition, so each goes whole to one worker;
   // the routines of one name stay together (a package body needs its package), and so do
@@ -148,15 +207,25 @@ async function createDefinitions(
   // whose bodies are not checked either.
   const triggers = [...groupBy(objects.triggers, (t) => t.table ?? '').values()];
   const [first, ...rest] = conns as [Conn, ...Conn[]];
-  const views = createViews(first, src, dst, objects.views, code);
+  const views = createViews([first], src, dst, objects.views, code);
   if (rest.length === 0) await views;
   const made = eachOn(rest.length > 0 ? rest : conns, triggers, make(code));
   await Promise.all([views, made]);
-  await eachOn(
-    conns,
-    objects.events.map((e) => [e]),
-    make(events),
-  );
+  await createEvents(conns, objects, src, dst, definers);
+}
+
+/** Events last: one that runs at once finds everything else made. */
+async function createEvents(
+  conns: Conn[],
+  objects: SchemaObjects,
+  src: string,
+  dst: string,
+  definers: Definers,
+) {
+  const definer = definers?.of === 'all' ? definers.account : undefined;
+  await eachOn(conns, objects.events, async (c, e) => {
+    await c.query(definitionsSql([e], src, dst, definer).join(';\n'));
+  });
 }
 
 /** `items` in lists of one key each, in the order given. */
@@ -166,29 +235,42 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return groups;
 }
 
-/** Views may use views: create those whose dependencies exist, until none is left. */
+/**
+ * Views may use views: each round makes, on every connection at once, the views that name no
+ * view still to be made (SHOW CREATE VIEW names every object it uses as `schema`.`name`), and
+ * those that fail wait for the next round. A round that makes nothing tries every view left,
+ * and only a round over every view left that makes nothing fails.
+ */
 async function createViews(
-  conn: Conn,
+  conns: Conn[],
   src: string,
   dst: string,
   views: Definition[],
   definer?: string,
 ) {
-  // Under the server's default mode, not that of the routine this connection made last.
-  if (views.length > 0) await conn.query('SET SESSION sql_mode = DEFAULT');
+  if (views.length === 0) return;
+  // Under the server's default mode, not that of the definition a connection made last.
+  await Promise.all(conns.map((c) => c.query('SET SESSION sql_mode = DEFAULT')));
+  const names = (v: Definition, u: Definition) => v.sql.includes(`${q(src)}.${q(u.name)}`);
   let pending = views;
+  let byNames = true;
   while (pending.length > 0) {
-    const failed: Definition[] = [];
+    const ready = byNames
+      ? pending.filter((v) => !pending.some((u) => u !== v && names(v, u)))
+      : [];
+    const round = ready.length > 0 ? ready : pending;
+    const failed = new Set<Definition>();
     let lastError: unknown;
-    for (const v of pending) {
-      try {
-        await conn.query(retarget(v.sql, src, dst, definer));
-      } catch (err) {
-        failed.push(v);
+    await eachOn(conns, round, async (c, v) => {
+      await c.query(retarget(v.sql, src, dst, definer)).catch((err: unknown) => {
+        failed.add(v);
         lastError = err;
-      }
+      });
+    });
+    if (failed.size === round.length) {
+      if (round === pending) throw lastError;
+      byNames = false;
     }
-    if (failed.length === pending.length) throw lastError;
-    pending = failed;
+    pending = pending.filter((v) => !round.includes(v) || failed.has(v));
   }
 }

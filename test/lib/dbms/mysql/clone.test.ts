@@ -230,3 +230,40 @@ t.test('a view that calls a function of its schema is copied and moved', async (
   await pool.with((conns) => moveSchema(conns, src, moved));
   t.same(await mysqlQuery(`SELECT y FROM \`${moved}\`.v`), [{ y: 29 }], 'moved');
 });
+
+t.test('views on views are copied whatever order their names sort in', async (t) => {
+  // Each round makes the views that name no view still to be made, on every connection at once.
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [src, dst] = [await make('s'), await make('i')];
+  await mysqlQuery('CREATE TABLE t (x INT)', [], src);
+  await mysqlQuery('INSERT INTO t VALUES (1), (2)', [], src);
+  await mysqlQuery('CREATE VIEW z_base AS SELECT x FROM t', [], src);
+  await mysqlQuery('CREATE VIEW m_mid AS SELECT x * 10 AS x FROM z_base', [], src);
+  await mysqlQuery('CREATE VIEW a_top AS SELECT SUM(x) AS s FROM m_mid', [], src);
+  await mysqlQuery('CREATE VIEW b_side AS SELECT COUNT(*) AS n FROM z_base', [], src);
+  // Strings that name views as uses do (two naming each other) only order the rounds.
+  const named = (v: string) => `'see \`${src}\`.\`${v}\`'`;
+  await mysqlQuery(`CREATE VIEW c_quote AS SELECT ${named('d_quote')} AS note FROM t`, [], src);
+  await mysqlQuery(`CREATE VIEW d_quote AS SELECT ${named('c_quote')} AS note`, [], src);
+  await pool.with((conns) => cloneSchema(conns, src, dst));
+  t.same(await mysqlQuery(`SELECT s FROM \`${dst}\`.a_top`), [{ s: '30' }]);
+  t.same(await mysqlQuery(`SELECT n FROM \`${dst}\`.b_side`), [{ n: 2 }]);
+  t.same(await mysqlQuery(`SELECT COUNT(*) AS n FROM \`${dst}\`.c_quote`), [{ n: 2 }]);
+  t.same(await mysqlQuery(`SELECT COUNT(*) AS n FROM \`${dst}\`.d_quote`), [{ n: 1 }]);
+});
+
+t.test('a view that cannot be made fails the copy with the server error', async (t) => {
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [src, dst] = [await make('s'), await make('i')];
+  await mysqlQuery('CREATE TABLE gone (x INT)', [], src);
+  await mysqlQuery('CREATE VIEW fine AS SELECT 1 AS one', [], src);
+  await mysqlQuery('CREATE VIEW broken AS SELECT x FROM gone', [], src);
+  await mysqlQuery('DROP TABLE gone', [], src);
+  await t.rejects(pool.with((conns) => cloneSchema(conns, src, dst)), {
+    code: /^ER_(NO_SUCH_TABLE|VIEW_INVALID)$/,
+  });
+});
