@@ -137,23 +137,24 @@ export async function moveSchema(
 }
 
 /**
- * Runs `fn` with every connection in `dst`, foreign key checks off and a 0 in an
- * AUTO_INCREMENT column kept as 0 (a row mysqldump's dumps load so would be numbered anew by
- * the row copy); restores all three after.
+ * Runs `fn` with every connection in `dst`, foreign key checks off and the server's default
+ * sql_mode (not whatever mode a connection was left in) with a 0 in an AUTO_INCREMENT column
+ * kept as 0 (a row mysqldump's dumps load so would be numbered anew by the row copy); restores
+ * all three after.
  */
 async function within(conns: Conn[], dst: string, fn: () => Promise<void>) {
-  await Promise.all(
-    conns.map((c) =>
-      c.query(
-        `SET SESSION foreign_key_checks = 0; SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO'); SET @sqlrs_copy_mode = @@SESSION.sql_mode; USE ${q(dst)}`,
-      ),
-    ),
-  );
   try {
+    await allEnded(
+      conns.map((c) =>
+        c.query(
+          `SET SESSION foreign_key_checks = 0; SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@GLOBAL.sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO'); SET @sqlrs_copy_mode = @@SESSION.sql_mode; USE ${q(dst)}`,
+        ),
+      ),
+    );
     await fn();
   } finally {
     // Leave the schema: a pooled connection sitting in it would count as a session on it.
-    await Promise.all(
+    await allEnded(
       conns.map((c) =>
         c.query(
           'SET SESSION foreign_key_checks = 1; SET SESSION sql_mode = DEFAULT; USE information_schema',
@@ -163,11 +164,23 @@ async function within(conns: Conn[], dst: string, fn: () => Promise<void>) {
   }
 }
 
-/** Items taken in turn by one worker per connection; the first failure is thrown. */
+/** Waits for every promise to end, then throws the first failure, if one failed. */
+async function allEnded(promises: Array<Promise<unknown>>): Promise<void> {
+  const ended = await Promise.allSettled(promises);
+  const first = ended.find((e) => e.status === 'rejected');
+  if (first) throw first.reason;
+}
+
+/**
+ * Items taken in turn by one worker per connection. After a failure no item is started, and
+ * the first failure is thrown once every item started has ended: nothing of the copy may reach
+ * a connection after it is handed back (an item waiting for its definers' account would
+ * otherwise send its SQL, and its sql_mode, on a connection another copy has taken).
+ */
 async function eachOn<T>(conns: Conn[], items: T[], fn: (c: Conn, item: T) => Promise<void>) {
   let next = 0;
   let failed = false;
-  await Promise.all(
+  await allEnded(
     conns.map(async (c) => {
       while (!failed && next < items.length) {
         const item = items[next++] as T;
@@ -210,7 +223,7 @@ async function createDefinitions(
   const views = createViews([first], src, dst, objects.views, code);
   if (rest.length === 0) await views;
   const made = eachOn(rest.length > 0 ? rest : conns, triggers, make(code));
-  await Promise.all([views, made]);
+  await allEnded([views, made]);
   await createEvents(conns, objects, src, dst, definers);
 }
 

@@ -263,7 +263,63 @@ t.test('a view that cannot be made fails the copy with the server error', async 
   await mysqlQuery('CREATE VIEW fine AS SELECT 1 AS one', [], src);
   await mysqlQuery('CREATE VIEW broken AS SELECT x FROM gone', [], src);
   await mysqlQuery('DROP TABLE gone', [], src);
-  await t.rejects(pool.with((conns) => cloneSchema(conns, src, dst)), {
-    code: /^ER_(NO_SUCH_TABLE|VIEW_INVALID)$/,
+  await t.rejects(
+    pool.with((conns) => cloneSchema(conns, src, dst)),
+    {
+      code: /^ER_(NO_SUCH_TABLE|VIEW_INVALID)$/,
+    },
+  );
+});
+
+t.test('a copy that fails sends nothing once its connections are handed back', async (t) => {
+  // Two tables and a routine on three connections: the routine waits for its definers' account
+  // while the second table fails. The copy ends only after the routine's round trip, so its
+  // ORACLE sql_mode never reaches the next copy (where it would make DATE a DATETIME).
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [src, dst, next, into] = [
+    await make('s'),
+    await make('i'),
+    await make('s'),
+    await make('i'),
+  ];
+  const c = await mysql.createConnection({ uri: MYSQL_URL, database: src });
+  for (const sql of [
+    'CREATE TABLE a_fine (x INT)',
+    'CREATE TABLE b_in_the_way (x INT)',
+    "SET sql_mode = 'ORACLE'",
+    'CREATE PROCEDURE p1 AS BEGIN NULL; END',
+  ])
+    await c.query(sql);
+  await c.end();
+  await mysqlQuery(`CREATE TABLE \`${dst}\`.b_in_the_way (y INT)`); // in the way of the copy's own
+  let ready = () => {};
+  const account = new Promise<void>((resolve) => {
+    ready = resolve;
   });
+  const copy = pool.with((conns) => cloneSchema(conns, src, dst, undefined, account));
+  let ended = false;
+  copy.then(
+    () => undefined,
+    () => {
+      ended = true;
+    },
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(ended, false, 'the failed copy waits for the routine it started');
+  ready();
+  await t.rejects(copy, { code: 'ER_TABLE_EXISTS_ERROR' });
+  for (const n of ['t1', 't2', 't3', 't4'])
+    await mysqlQuery(`CREATE TABLE ${n} (d DATE)`, [], next);
+  await pool.with((conns) => cloneSchema(conns, next, into));
+  const types = await mysqlQuery<{ t: string }>(
+    'SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?',
+    [into],
+  );
+  t.same(
+    types.map((r) => r.t),
+    ['date', 'date', 'date', 'date'],
+    'the next copy is made under the default mode',
+  );
 });
