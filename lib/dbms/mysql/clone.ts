@@ -40,7 +40,9 @@ export async function cloneSchema(
   await within(conns, dst, async () => {
     const objects = await readSchema(conns[0] as Conn, src);
     const code = definers?.account;
-    const { jobs, leftTriggers } = copyJobs(objects, src, dst, code, definersReady);
+    const { sequences, jobs, leftTriggers } = copyJobs(objects, src, dst, code, definersReady);
+    // Sequences first: a table whose DEFAULT calls NEXTVAL is refused until its sequence exists.
+    await eachOn(conns, sequences, (c, job) => job(c));
     await eachOn(conns, jobs, (c, job) => job(c));
     await definersReady;
     // A trigger whose table was not among those copied (none is expected) is still made.
@@ -56,7 +58,8 @@ export async function cloneSchema(
 type CopyJob = (c: Conn) => Promise<void>;
 
 /**
- * A round trip per table: SHOW CREATE gives one statement and every name in the copy is quoted.
+ * A round trip per table (sequences apart, made first): SHOW CREATE gives one statement and
+ * every name in the copy is quoted.
  * Its triggers (those of one table together, in the order they fire) come after its rows, so
  * they never fire on the copied rows. Then the routines (those of one name together, a package
  * body after its package): a routine's body is not checked against the schema until it runs,
@@ -68,9 +71,9 @@ function copyJobs(
   dst: string,
   definer: string | undefined,
   definersReady: Promise<void>,
-): { jobs: CopyJob[]; leftTriggers: Definition[][] } {
+): { sequences: CopyJob[]; jobs: CopyJob[]; leftTriggers: Definition[][] } {
   const triggers = groupBy(objects.triggers, (t) => t.table ?? '');
-  const tables = objects.tables.map((t) => async (c: Conn) => {
+  const table = (t: SchemaObjects['tables'][number]) => async (c: Conn) => {
     const list = t.columns.map(q).join(', ');
     const sql = [retarget(t.sql, src, dst)];
     if (t.columns.length > 0)
@@ -80,7 +83,7 @@ function copyJobs(
     const own = triggers.get(t.name) ?? [];
     if (own.length > 0) await definersReady;
     await c.query([...sql, ...definitionsSql(own, src, dst, definer)].join(';\n'));
-  });
+  };
   const routines = [...groupBy(objects.routines, (r) => r.name.toLowerCase()).values()].map(
     (list) => async (c: Conn) => {
       await definersReady;
@@ -91,7 +94,11 @@ function copyJobs(
   const leftTriggers = [...triggers].flatMap(([table, list]) =>
     tableNames.has(table) ? [] : [list],
   );
-  return { jobs: [...tables, ...routines], leftTriggers };
+  return {
+    sequences: objects.tables.filter((t) => t.sequence).map(table),
+    jobs: [...objects.tables.filter((t) => !t.sequence).map(table), ...routines],
+    leftTriggers,
+  };
 }
 
 /**

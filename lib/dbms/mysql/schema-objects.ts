@@ -19,10 +19,10 @@ const ROUTINE_KINDS = new Set(['FUNCTION', 'PACKAGE', 'PACKAGE BODY', 'PROCEDURE
 /** What a schema holds, read in two round trips whatever its size (docs/mysql.md). */
 export interface SchemaObjects {
   /**
-   * Base tables (and sequences): their CREATE statement and the columns to copy rows by (none
+   * Base tables and sequences: their CREATE statement and the columns to copy rows by (none
    * for a MERGE table).
    */
-  tables: Array<Definition & { columns: string[] }>;
+  tables: Array<Definition & { columns: string[]; sequence: boolean }>;
   views: Definition[];
   /** Procedures, functions and packages; those of one name in the order they can be made. */
   routines: Definition[];
@@ -62,6 +62,7 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
     columns.set(r.t as string, list);
   }
   const tableRows = pick('T').filter((r) => r.type !== 'VIEW');
+  const sequences = new Set(tableRows.filter((r) => r.type === 'SEQUENCE').map((r) => r.name));
   // Triggers in the order they fire per table (ACTION_ORDER), as SHOW CREATE gives no order.
   const triggerRows = pick('G').sort(
     (a, b) => String(a.type).localeCompare(String(b.type)) || Number(a.ord) - Number(b.ord),
@@ -83,7 +84,11 @@ export async function readSchema(conn: Conn, src: string): Promise<SchemaObjects
       k === kind ? [definition(r.name as string, shown[i] as Row)] : [],
     );
   return {
-    tables: defs('TABLE').map((d) => ({ ...d, columns: columns.get(d.name) ?? [] })),
+    tables: defs('TABLE').map((d) => ({
+      ...d,
+      columns: columns.get(d.name) ?? [],
+      sequence: sequences.has(d.name),
+    })),
     views: defs('VIEW'),
     routines: asks.flatMap(([k, r], i) =>
       ROUTINE_KINDS.has(k) ? [definition(r.name as string, shown[i] as Row)] : [],

@@ -323,3 +323,34 @@ t.test('a copy that fails sends nothing once its connections are handed back', a
     'the next copy is made under the default mode',
   );
 });
+
+t.test('a table whose default takes the next value of a sequence is copied', async (t) => {
+  // Sequences are made first: the table's name sorts before its sequence's.
+  const make = await schemas(t);
+  const pool = new ClonePool(MYSQL_URL, 3);
+  t.teardown(() => pool.close());
+  const [src, dst] = [await make('s'), await make('i')];
+  await mysqlQuery('CREATE SEQUENCE zseq', [], src);
+  await mysqlQuery('CREATE TABLE a (id INT DEFAULT NEXTVAL(zseq), v INT)', [], src);
+  await mysqlQuery('INSERT INTO a (v) VALUES (1), (2)', [], src);
+  await pool.with((conns) => cloneSchema(conns, src, dst));
+  await mysqlQuery('INSERT INTO a (v) VALUES (3)', [], dst);
+  const rows = await mysqlQuery<{ id: number; v: number }>(
+    'SELECT id, v FROM a ORDER BY v',
+    [],
+    dst,
+  );
+  t.same(
+    rows.map((r) => r.v),
+    [1, 2, 3],
+    'its rows, and a new one',
+  );
+  t.same(
+    rows.slice(0, 2).map((r) => r.id),
+    [1, 2],
+    'the copied rows keep their numbers',
+  );
+  t.ok(Number(rows[2]?.id) > 2, 'a new row takes a number from the copy of the sequence');
+  const [src2] = await mysqlQuery<{ n: number }>('SELECT COUNT(*) AS n FROM a', [], src);
+  t.equal(Number(src2?.n), 2, 'the source is untouched');
+});
