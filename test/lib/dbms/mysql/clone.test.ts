@@ -27,6 +27,19 @@ function schemas(t: Test) {
   };
 }
 
+/** A pool of `width` copy connections and a source and a target schema, gone at the end. */
+async function copyCase(t: Test, width = 3) {
+  const make = schemas(t);
+  const pool = new ClonePool(MYSQL_URL, width);
+  t.teardown(() => pool.close());
+  return { pool, src: await make('s'), dst: await make('i') };
+}
+
+/** Statements run in `db` one by one, each on a connection of its own. */
+async function runIn(db: string, statements: string[]) {
+  for (const sql of statements) await mysqlQuery(sql, [], db);
+}
+
 /** The fixture loaded into `db`, statement by statement, as a step would run it. */
 async function load(db: string, extra: string[] = []) {
   const c = await mysql.createConnection({ uri: MYSQL_URL, database: db });
@@ -85,10 +98,7 @@ const EXTRA = [
 ];
 
 t.test('a copy carries every object as SHOW CREATE shows it', async (t) => {
-  const make = await schemas(t);
-  const pool = new ClonePool(MYSQL_URL, 3);
-  t.teardown(() => pool.close());
-  const [src, dst] = [await make('s'), await make('i')];
+  const { pool, src, dst } = await copyCase(t);
   await load(src, EXTRA);
   await pool.with((conns) => cloneSchema(conns, src, dst));
   t.same(
@@ -132,10 +142,7 @@ t.test('a move carries every object and leaves the source without tables', async
 });
 
 t.test('a copy that fails part-way throws the server error', async (t) => {
-  const make = await schemas(t);
-  const pool = new ClonePool(MYSQL_URL, 2);
-  t.teardown(() => pool.close());
-  const [src, dst] = [await make('s'), await make('i')];
+  const { pool, src, dst } = await copyCase(t, 2);
   await load(src);
   await mysqlQuery(`CREATE TABLE \`${dst}\`.parent (x INT)`); // in the way of the copy's own
   await t.rejects(
@@ -180,10 +187,7 @@ t.test('a move and a copy carry packages, their body made after their specificat
 t.test("a copy of a MERGE table shows its tables' rows once", async (t) => {
   // A MERGE table holds no rows of its own: copying its rows would write them again into
   // the last of its tables.
-  const make = await schemas(t);
-  const pool = new ClonePool(MYSQL_URL, 3);
-  t.teardown(() => pool.close());
-  const [src, dst] = [await make('s'), await make('i')];
+  const { pool, src, dst } = await copyCase(t);
   await load(src, [
     'CREATE TABLE part1 (a INT) ENGINE=MyISAM',
     'CREATE TABLE part2 (a INT) ENGINE=MyISAM',
@@ -198,10 +202,7 @@ t.test("a copy of a MERGE table shows its tables' rows once", async (t) => {
 t.test('a row whose AUTO_INCREMENT key is 0 keeps it in the copy', async (t) => {
   // mysqldump's dumps load under NO_AUTO_VALUE_ON_ZERO: a row with id 0 is a row like any
   // other, and a copy that inserted it under the server's default mode would number it anew.
-  const make = await schemas(t);
-  const pool = new ClonePool(MYSQL_URL, 3);
-  t.teardown(() => pool.close());
-  const [src, dst] = [await make('s'), await make('i')];
+  const { pool, src, dst } = await copyCase(t);
   const c = await mysql.createConnection({ uri: MYSQL_URL, database: src });
   await c.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
   await c.query('CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)');
@@ -233,16 +234,15 @@ t.test('a view that calls a function of its schema is copied and moved', async (
 
 t.test('views on views are copied whatever order their names sort in', async (t) => {
   // Each round makes the views that name no view still to be made, on every connection at once.
-  const make = await schemas(t);
-  const pool = new ClonePool(MYSQL_URL, 3);
-  t.teardown(() => pool.close());
-  const [src, dst] = [await make('s'), await make('i')];
-  await mysqlQuery('CREATE TABLE t (x INT)', [], src);
-  await mysqlQuery('INSERT INTO t VALUES (1), (2)', [], src);
-  await mysqlQuery('CREATE VIEW z_base AS SELECT x FROM t', [], src);
-  await mysqlQuery('CREATE VIEW m_mid AS SELECT x * 10 AS x FROM z_base', [], src);
-  await mysqlQuery('CREATE VIEW a_top AS SELECT SUM(x) AS s FROM m_mid', [], src);
-  await mysqlQuery('CREATE VIEW b_side AS SELECT COUNT(*) AS n FROM z_base', [], src);
+  const { pool, src, dst } = await copyCase(t);
+  await runIn(src, [
+    'CREATE TABLE t (x INT)',
+    'INSERT INTO t VALUES (1), (2)',
+    'CREATE VIEW z_base AS SELECT x FROM t',
+    'CREATE VIEW m_mid AS SELECT x * 10 AS x FROM z_base',
+    'CREATE VIEW a_top AS SELECT SUM(x) AS s FROM m_mid',
+    'CREATE VIEW b_side AS SELECT COUNT(*) AS n FROM z_base',
+  ]);
   // Strings that name views as uses do (two naming each other) only order the rounds.
   const named = (v: string) => `'see \`${src}\`.\`${v}\`'`;
   await mysqlQuery(`CREATE VIEW c_quote AS SELECT ${named('d_quote')} AS note FROM t`, [], src);
@@ -255,14 +255,13 @@ t.test('views on views are copied whatever order their names sort in', async (t)
 });
 
 t.test('a view that cannot be made fails the copy with the server error', async (t) => {
-  const make = await schemas(t);
-  const pool = new ClonePool(MYSQL_URL, 3);
-  t.teardown(() => pool.close());
-  const [src, dst] = [await make('s'), await make('i')];
-  await mysqlQuery('CREATE TABLE gone (x INT)', [], src);
-  await mysqlQuery('CREATE VIEW fine AS SELECT 1 AS one', [], src);
-  await mysqlQuery('CREATE VIEW broken AS SELECT x FROM gone', [], src);
-  await mysqlQuery('DROP TABLE gone', [], src);
+  const { pool, src, dst } = await copyCase(t);
+  await runIn(src, [
+    'CREATE TABLE gone (x INT)',
+    'CREATE VIEW fine AS SELECT 1 AS one',
+    'CREATE VIEW broken AS SELECT x FROM gone',
+    'DROP TABLE gone',
+  ]);
   await t.rejects(
     pool.with((conns) => cloneSchema(conns, src, dst)),
     {
@@ -326,13 +325,12 @@ t.test('a copy that fails sends nothing once its connections are handed back', a
 
 t.test('a table whose default takes the next value of a sequence is copied', async (t) => {
   // Sequences are made first: the table's name sorts before its sequence's.
-  const make = await schemas(t);
-  const pool = new ClonePool(MYSQL_URL, 3);
-  t.teardown(() => pool.close());
-  const [src, dst] = [await make('s'), await make('i')];
-  await mysqlQuery('CREATE SEQUENCE zseq', [], src);
-  await mysqlQuery('CREATE TABLE a (id INT DEFAULT NEXTVAL(zseq), v INT)', [], src);
-  await mysqlQuery('INSERT INTO a (v) VALUES (1), (2)', [], src);
+  const { pool, src, dst } = await copyCase(t);
+  await runIn(src, [
+    'CREATE SEQUENCE zseq',
+    'CREATE TABLE a (id INT DEFAULT NEXTVAL(zseq), v INT)',
+    'INSERT INTO a (v) VALUES (1), (2)',
+  ]);
   await pool.with((conns) => cloneSchema(conns, src, dst));
   await mysqlQuery('INSERT INTO a (v) VALUES (3)', [], dst);
   const rows = await mysqlQuery<{ id: number; v: number }>(
