@@ -59,11 +59,11 @@ type CopyJob = (c: Conn) => Promise<void>;
 
 /**
  * A round trip per table (sequences apart, made first): SHOW CREATE gives one statement and
- * every name in the copy is quoted.
- * Its triggers (those of one table together, in the order they fire) come after its rows, so
- * they never fire on the copied rows. Then the routines (those of one name together, a package
- * body after its package): a routine's body is not checked against the schema until it runs,
- * so they fill the connections the last tables leave idle.
+ * every name in the copy is quoted. Its triggers (those of one table together, in the order
+ * they fire) come after its rows, so they never fire on the copied rows. Then the routines
+ * (those of one name together, a package body after its package): a routine's body is not
+ * checked against the schema until it runs, so they fill the connections the last tables
+ * leave idle.
  */
 function copyJobs(
   objects: SchemaObjects,
