@@ -270,14 +270,15 @@ async function createViews(
 ) {
   if (views.length === 0) return;
   // Under the server's default mode, not that of the definition a connection made last.
-  await Promise.all(conns.map((c) => c.query('SET SESSION sql_mode = DEFAULT')));
-  const names = (v: Definition, u: Definition) => v.sql.includes(`${q(src)}.${q(u.name)}`);
+  await allEnded(conns.map((c) => c.query('SET SESSION sql_mode = DEFAULT')));
+  const uses = namedObjects(views, src);
   let pending = views;
   let byNames = true;
   while (pending.length > 0) {
-    const ready = byNames
-      ? pending.filter((v) => !pending.some((u) => u !== v && names(v, u)))
-      : [];
+    const left = new Set(pending.map((v) => v.name));
+    const waits = (v: Definition) =>
+      [...(uses.get(v) ?? [])].some((n) => n !== v.name && left.has(n));
+    const ready = byNames ? pending.filter((v) => !waits(v)) : [];
     const round = ready.length > 0 ? ready : pending;
     const failed = new Set<Definition>();
     let lastError: unknown;
@@ -293,4 +294,16 @@ async function createViews(
     }
     pending = pending.filter((v) => !round.includes(v) || failed.has(v));
   }
+}
+
+/** The names each definition gives as `src`.`name`, read once from its text. */
+function namedObjects(list: Definition[], src: string): Map<Definition, Set<string>> {
+  const prefix = q(src).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const named = new RegExp(`${prefix}\\.\`((?:[^\`]|\`\`)*)\``, 'g');
+  return new Map(
+    list.map((d) => [
+      d,
+      new Set([...d.sql.matchAll(named)].map((m) => (m[1] ?? '').replaceAll('``', '`'))),
+    ]),
+  );
 }

@@ -239,8 +239,8 @@ t.test('views on views are copied whatever order their names sort in', async (t)
     'CREATE TABLE t (x INT)',
     'INSERT INTO t VALUES (1), (2)',
     'CREATE VIEW z_base AS SELECT x FROM t',
-    'CREATE VIEW m_mid AS SELECT x * 10 AS x FROM z_base',
-    'CREATE VIEW a_top AS SELECT SUM(x) AS s FROM m_mid',
+    'CREATE VIEW `m``mid` AS SELECT x * 10 AS x FROM z_base',
+    'CREATE VIEW a_top AS SELECT SUM(x) AS s FROM `m``mid`',
     'CREATE VIEW b_side AS SELECT COUNT(*) AS n FROM z_base',
   ]);
   // Strings that name views as uses do (two naming each other) only order the rounds.
