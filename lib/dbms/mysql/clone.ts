@@ -46,9 +46,7 @@ export async function cloneSchema(
     await eachOn(conns, jobs, (c, job) => job(c));
     await definersReady;
     // A trigger whose table was not among those copied (none is expected) is still made.
-    await eachOn(conns, leftTriggers, async (c, list) => {
-      await c.query(definitionsSql(list, src, dst, code).join(';\n'));
-    });
+    await eachOn(conns, leftTriggers, (c, list) => define(c, list, src, dst, code));
     // Views after the routines: a view that calls a function is refused until it exists.
     await createViews(conns, src, dst, objects.views, code);
     await createEvents(conns, objects, src, dst, definers);
@@ -87,7 +85,7 @@ function copyJobs(
   const routines = [...groupBy(objects.routines, (r) => r.name.toLowerCase()).values()].map(
     (list) => async (c: Conn) => {
       await definersReady;
-      await c.query(definitionsSql(list, src, dst, definer).join(';\n'));
+      await define(c, list, src, dst, definer);
     },
   );
   const tableNames = new Set(objects.tables.map((t) => t.name));
@@ -115,6 +113,11 @@ function definitionsSql(list: Definition[], src: string, dst: string, definer?: 
     ]),
     'SET SESSION sql_mode = @sqlrs_copy_mode',
   ];
+}
+
+/** Makes `list` in `dst` in one round trip (definitionsSql). */
+async function define(c: Conn, list: Definition[], src: string, dst: string, definer?: string) {
+  await c.query(definitionsSql(list, src, dst, definer).join(';\n'));
 }
 
 /**
@@ -210,9 +213,8 @@ async function createDefinitions(
   definers: Definers,
 ) {
   const code = definers?.account;
-  const make = (definer?: string) => async (c: Conn, list: Definition[]) => {
-    await c.query(definitionsSql(list, src, dst, definer).join(';\n'));
-  };
+  const make = (definer?: string) => (c: Conn, list: Definition[]) =>
+    define(c, list, src, dst, definer);
   // One connection's session mode is set per definition, so each goes whole to one worker;
   // the routines of one name stay together (a package body needs its package), and so do
   // the triggers of one table, made in the order they fire.
@@ -243,9 +245,7 @@ async function createEvents(
   definers: Definers,
 ) {
   const definer = definers?.of === 'all' ? definers.account : undefined;
-  await eachOn(conns, objects.events, async (c, e) => {
-    await c.query(definitionsSql([e], src, dst, definer).join(';\n'));
-  });
+  await eachOn(conns, objects.events, (c, e) => define(c, [e], src, dst, definer));
 }
 
 /** `items` in lists of one key each, in the order given. */
