@@ -9,10 +9,12 @@ import {
   type From,
   type HiddenCommand,
   liveVariants,
+  MAX_STATES,
   readLine,
   type ScannedLine,
 } from './line-readings.js';
 import { maskedLines } from './masked-lines.js';
+import { ReadingsAtOnce } from './one-reading.js';
 
 export type { From, HiddenCommand };
 
@@ -20,6 +22,13 @@ const NONE: MaskedLine[] = [];
 
 /** What can open or close a literal or comment, or be found: lines without any read alike. */
 const LEXICAL = /['"$\-/*\\:]/;
+
+/**
+ * Bytes the first scan of an other reading over many lines takes (Walk.readOthersAtOnce), and
+ * the most it grows to while the reading stays open: one that ends soon wastes little.
+ */
+const MIN_AT_ONCE = 4096;
+const MAX_AT_ONCE = 8 * 2 ** 20;
 
 /**
  * Follows every way psql could lex `text` that the scan does not take. Between lines psql's
@@ -40,14 +49,17 @@ const LEXICAL = /['"$\-/*\\:]/;
  * commands psql does not know (COPY data read as script is full of `\N`).
  *
  * Cost: none for text with no such reading (ASCII, no `\.` line, no `\\`) or nothing to find (no
- * backslash, no such `:name`); else a few scans per line where readings differ. The reference
- * reading between those lines is the scan's own: `lines`, the states its lines start in
+ * backslash, no such `:name`); else, where other readings are open, one scan of the lines
+ * ahead for each that the lines can change (Walk.readOthersAtOnce) and a few comparisons a line.
+ * `atOnce` false lexes each line for each reading instead, which tests compare it with. The
+ * reference reading is the scan's own: `lines`, the states its lines start in
  * (lib/psql/scan/scanner.ts scanPsqlLines), which the text is scanned for here when not given.
  */
 export function hiddenCommand(
   text: string,
   mayHoldBackslash: (name: string) => boolean,
   lines?: LineStateIndex,
+  atOnce = true,
 ): HiddenCommand | undefined {
   const copyEnds = lines?.copyEnds ?? copyEndStarts(text);
   const stop = lastFindable(text, copyEnds.length > 0, mayHoldBackslash);
@@ -57,11 +69,19 @@ export function hiddenCommand(
     return token.kind === 'ambiguous' || mayHoldBackslash(token.name);
   };
   const masked = maskedLines(text);
-  const stops = merged(merged(masked.live, copyEnds), linesWithSeparators(text));
-  const walk = new Walk(text, stops, masked.starts, lines ?? scanPsqlLines(text).lines);
+  const barriers = merged(masked.live, copyEnds);
+  const separators = linesWithSeparators(text);
+  const walk = new Walk(
+    text,
+    barriers,
+    separators,
+    masked.starts,
+    lines ?? scanPsqlLines(text).lines,
+  );
   const live = new Set(masked.live);
   while (walk.start <= stop) {
     if (walk.skipQuietLines() > stop) break;
+    if (atOnce && walk.readOthersAtOnce(stop, hazardous)) continue;
     const lineStart = walk.start;
     const line = walk.nextLine();
     if (isCopyEnd(line)) {
@@ -109,6 +129,10 @@ class Walk {
   private closers = new Set<string>();
   private readonly stops: number[];
   private nextStop = 0;
+  private nextBarrier = 0;
+  private nextSeparator = 0;
+  /** How many bytes readOthersAtOnce scans next: more while the other reading stays open. */
+  private budget = MIN_AT_ONCE;
   private nextMasked = 0;
   private readonly nextAt = new Map<string, number>();
   private lineOf = { at: -1, start: 0 };
@@ -119,19 +143,21 @@ class Walk {
   private readonly meet = (state: string) => this.seen.add(state);
 
   /**
-   * `stops`: the starts of the lines some reading reads otherwise than the reference, in order
-   * (one may come twice); `masked`: of the lines a client encoding masks ASCII bytes of, where
-   * every masked byte is inert (and those that are not), in order, which read as the reference
-   * does unless another reading is open (lib/psql/guard/masked-lines.ts); `lines`:
+   * `barriers`: the starts of the lines a masked reading may lex otherwise and of `\.` lines,
+   * in order (one may come twice); `separators`: the starts of the lines with a `\\`, `\;` or
+   * `\:` (linesWithSeparators); `masked`: of the lines a client encoding masks ASCII bytes of,
+   * where every masked byte is inert (and those that are not), in order, which read as the
+   * reference does unless another reading is open (lib/psql/guard/masked-lines.ts); `lines`:
    * the states the reference reading starts lines in.
    */
   constructor(
     private readonly text: string,
-    stops: number[],
+    private readonly barriers: number[],
+    private readonly separators: number[],
     private readonly masked: number[],
     lines: LineStateIndex,
   ) {
-    this.stops = stops;
+    this.stops = merged(barriers, separators);
     this.lines = new LineStateCursor(lines);
     this.full = lines.full;
   }
@@ -187,6 +213,76 @@ class Walk {
     if (others.size !== this.closers.size || !this.closersOf(others)) {
       this.closers = new Set([...others.keys()].map(closerOf));
     }
+  }
+
+  /**
+   * Reads the lines ahead with every other reading lexed in one scan of them
+   * (lib/psql/guard/one-reading.ts), up to a line read masked or a `\\.` line, and leaves the
+   * readings as reading them a line at a time would: line by line, the states the readings
+   * start it in are seen, and the next line's states are what statesAfter makes of where the
+   * reference (the scan's states) and the other readings end the line. Stops after a line that
+   * ends the other readings or opens one more, and before a line where one of them finds a
+   * hazardous token: a line at a time tells whether the reference finds it too. Whether it
+   * read a line. `last`: where the last thing a reading could find is.
+   */
+  readOthersAtOnce(last: number, hazardous: (token: PsqlToken) => boolean): boolean {
+    const { text, start: from, others: open } = this;
+    // A line may add one state (a dropped line's ''): one more than MAX_STATES is refused on
+    // the line that makes it, which a line at a time finds.
+    if (open.size === 0 || open.size >= MAX_STATES || this.full) return false;
+    if (this.lines.peek(from) !== this.reference) return false;
+    const to = this.atOnceEnd(last);
+    // A reading whose closer is nowhere in the lines stays as it is: it needs no scan.
+    const active = (state: string) => closerOf(state) === '\n' || this.next(closerOf(state)) < to;
+    const readings =
+      to > from ? ReadingsAtOnce.start({ text, from, to }, open, active, hazardous) : undefined;
+    if (!readings) return false;
+    let at = from;
+    let others: Map<string, From> | undefined;
+    while (at < to && !others) {
+      const end = text.indexOf('\n', at) + 1;
+      if (readings.firstHazard < end) break;
+      // As nextLine: the reference's states (its runs met so far; this.reference is one of
+      // them, or nothing open), then the other readings'.
+      this.lines.advanceTo(at, this.meet);
+      readings.meet(this.meet);
+      this.lineNo++;
+      const separator = this.isSeparatorLine(at);
+      const reopen = this.lines.peek(end);
+      const ref = { reopen, command: separator && this.lines.commandWithin(at, end) };
+      others = readings.endLine(at, end, ref, separator, this.lineNo);
+      this.reference = reopen;
+      at = end;
+    }
+    this.budget = at === to && !others ? Math.min(2 * this.budget, MAX_AT_ONCE) : MIN_AT_ONCE;
+    if (at === from) return false;
+    this.start = at;
+    this.readOn(this.reference, others ?? readings.others());
+    return true;
+  }
+
+  /**
+   * Where readOthersAtOnce's scan ends: a line start after a newline, before the next line read
+   * masked or `\.` line, past the line of `last`, and about `budget` bytes on (a whole line).
+   */
+  private atOnceEnd(last: number): number {
+    const { barriers, text } = this;
+    while ((barriers[this.nextBarrier] ?? text.length) < this.start) this.nextBarrier++;
+    const firstLine = text.indexOf('\n', this.start) + 1;
+    const lastLine = text.indexOf('\n', last) + 1 || text.length;
+    const end = Math.min(
+      barriers[this.nextBarrier] ?? text.length,
+      Math.max(this.start + this.budget, firstLine),
+      lastLine,
+    );
+    return text.lastIndexOf('\n', end - 1) + 1;
+  }
+
+  /** Whether the line starting at `at` has a `\\`, `\;` or `\:` (asked in increasing order). */
+  private isSeparatorLine(at: number): boolean {
+    const { separators } = this;
+    while ((separators[this.nextSeparator] ?? Number.POSITIVE_INFINITY) < at) this.nextSeparator++;
+    return separators[this.nextSeparator] === at;
   }
 
   /**
@@ -280,8 +376,14 @@ class Walk {
 class SeenStates {
   private readonly known = new Set<string>(['']);
   readonly inOrder: string[] = [''];
+  /** The last two states asked for, known: lines mostly start in one of a few. */
+  private last = '';
+  private before = '';
 
   add(state: string): void {
+    if (state === this.last || state === this.before) return;
+    this.before = this.last;
+    this.last = state;
     if (this.known.has(state)) return;
     this.known.add(state);
     this.inOrder.push(state);

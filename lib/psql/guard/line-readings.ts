@@ -74,24 +74,50 @@ export function readLine(
     known ??= new Set(lexReference().tokens.map((t) => tokenKey(t, reference)));
     return known;
   };
-  const next = new Map<string, From>();
-  const goOn = (state: string, from: From) => {
-    if (state !== ref.reopen && !next.has(state)) next.set(state, from);
-  };
-  // A command that fails makes psql drop the rest of its line, SQL after `\\` too.
-  const drops = BACK_TO_SQL.test(line);
-  if (drops && ref.command) goOn('', { line: lineNo, dropped: true });
+  const ends: ReadingEnd[] = [];
   for (const reading of readingsOf(line, variants, reference, others, lineNo)) {
     const read = inert(reading.state, reading.text) ?? scanLine(reading.state, reading.text);
     const extra = read.tokens.find(
       (t) => hazardous(t) && !knownTokens().has(tokenKey(t, reading.state)),
     );
     if (extra) return { hidden: { line: lineNo, found: describe(extra), from: reading.from } };
-    goOn(read.reopen, reading.from);
-    if (drops && hasMeta(read.tokens)) goOn('', reading.from);
+    ends.push({ reopen: read.reopen, from: reading.from, command: hasMeta(read.tokens) });
   }
+  const next = statesAfter(ref, BACK_TO_SQL.test(line), ends, lineNo);
   if (next.size > MAX_STATES) return tooMany(lineNo, next);
   return { reference: ref.reopen, others: next };
+}
+
+/** Where one reading of a line leaves it: the state the next line starts in, and whether it found a command. */
+export interface ReadingEnd {
+  reopen: string;
+  from: From;
+  command: boolean;
+}
+
+/**
+ * The states other readings start the next line in, each with where such a reading first left,
+ * after a line the reference ends as `ref` says and other readings as `ends` say, in order. A
+ * state the reference is in joins it. `drops`: the line has a `\\`, `\;` or `\:`, and a command
+ * on it that fails makes psql drop the rest of the line, SQL after them too: then the line may
+ * also end in nothing open.
+ */
+export function statesAfter(
+  ref: ScannedLine,
+  drops: boolean,
+  ends: ReadingEnd[],
+  lineNo: number,
+): Map<string, From> {
+  const next = new Map<string, From>();
+  const goOn = (state: string, from: From) => {
+    if (state !== ref.reopen && !next.has(state)) next.set(state, from);
+  };
+  if (drops && ref.command) goOn('', { line: lineNo, dropped: true });
+  for (const end of ends) {
+    goOn(end.reopen, end.from);
+    if (drops && end.command) goOn('', end.from);
+  }
+  return next;
 }
 
 function tooMany(lineNo: number, states: Map<string, From>): { hidden: HiddenCommand } {
