@@ -157,7 +157,13 @@ function scanSegment(
   lineStates?: LineStates,
 ): string {
   const out = new Placed(sink, at);
-  const positions = { lineAt: lineCounter(text), wordStart: wordStarts(text) };
+  // A word starts no further back than where the construct before it ended: psql reads
+  // `$a$ x$a$1$$` as a body up to its second `$a$`, then `1$$`, a number glued to a dollar
+  // quote (dollarAfterNumber), where the walk back over `$`, letters and digits finds `x`.
+  let wordFloor = 0;
+  const words = wordStarts(text);
+  const wordStart = (end: number) => Math.max(words(end), wordFloor);
+  const positions = { lineAt: lineCounter(text), wordStart };
   let reopen = '';
   let metaEnd = -1;
   const notes = lineStates && new ConstructLines(text, lineStates, at.offset);
@@ -174,6 +180,7 @@ function scanSegment(
     }
     out.forget();
     const end = scanAt(text, i, positions, out);
+    if (end > i + 1) wordFloor = end;
     if (out.last?.kind === 'meta') {
       metaEnd = end;
       lineStates?.command?.(out.last.start);

@@ -52,6 +52,9 @@ const PIECES = [
   "O'Brien\t\\N\t2026-12-07 10:01:00+00",
   'plain words',
   '\t',
+  // A word glued to a dollar body's end: each reading must start it where the body ends.
+  'x$y',
+  'xx$a$1$$',
 ];
 
 function script(next: () => number, lines: number): string {
@@ -82,6 +85,17 @@ t.test('the readings taken at once find what a line at a time finds', async (t) 
   }
   t.ok(found > 300, `some scripts hide a command (${found})`);
   t.ok(found < 2700, 'and some do not');
+});
+
+t.test('found by trying to break it: both ways of taking the readings refuse', async (t) => {
+  // A number glued to a dollar quote after a body's end, on a line after the first the
+  // other reading is lexed from: lexed with the lines before it, the walk back over `$`,
+  // letters and digits once stopped at the line's start and missed it.
+  for (const text of ['select $a$\n$a$;\n\\.\nx$y\nxx$a$1$$\n\\N\n']) {
+    const { lineAtATime, atOnce } = both(text);
+    t.same(atOnce, lineAtATime, JSON.stringify(text));
+    t.match(atOnce, { line: 5, found: 'a dollar quote after a number' });
+  }
 });
 
 t.test('over more lines than one scan takes, the readings are the same', async (t) => {

@@ -119,6 +119,13 @@ t.test('a dollar quote glued to a number or parameter: psql reads it by version'
   t.same(tokens('select 1$'), [], 'no opener');
   t.same(tokens("select :x$$ ' $$"), ['1:x', '1:ambiguous'], 'psql ends :x before the $$');
   t.same(tokens('select a::x$$'), ['1:ambiguous'], 'after a cast too');
+  t.same(
+    tokens("select $a$ x$a$1$$ ' $$ \\! touch x\n';"),
+    ['1:ambiguous'],
+    'a number right after a dollar body ends',
+  );
+  t.same(tokens("select $a$\nxx$a$1$$ ' $$;"), ['2:ambiguous'], 'on a line after the opener');
+  t.same(tokens("select $a$ x $a$b$$ ' x'"), [], 'a word after a body: an identifier, $ and all');
   const [dollar] = scanPsql('select 1$$');
   t.match(dollar, { kind: 'ambiguous', cause: 'dollar', at: 8 });
 });
