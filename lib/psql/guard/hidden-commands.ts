@@ -24,10 +24,13 @@ const NONE: MaskedLine[] = [];
 const LEXICAL = /['"$\-/*\\:]/;
 
 /**
- * Bytes the first scan of an other reading over many lines takes (Walk.readOthersAtOnce), and
- * the most it grows to while the reading stays open: one that ends soon wastes little.
+ * Bytes the scan of other readings over many lines takes (Walk.readOthersAtOnce) at least and
+ * at most. It doubles while the readings run on past its end, and is twice what the last one
+ * read where that stopped short, at a line where a reading ends or finds a hazardous token:
+ * what a scan lexes past that line is lexed again, so lines with such tokens close together
+ * (each read a line at a time) cost a scan of a few lines each, not of the whole budget.
  */
-const MIN_AT_ONCE = 4096;
+const MIN_AT_ONCE = 512;
 const MAX_AT_ONCE = 8 * 2 ** 20;
 
 /**
@@ -254,7 +257,8 @@ class Walk {
       this.reference = reopen;
       at = end;
     }
-    this.budget = at === to && !others ? Math.min(2 * this.budget, MAX_AT_ONCE) : MIN_AT_ONCE;
+    const read = at === to && !others ? this.budget : at - from;
+    this.budget = Math.min(Math.max(2 * read, MIN_AT_ONCE), MAX_AT_ONCE);
     if (at === from) return false;
     this.start = at;
     this.readOn(this.reference, others ?? readings.others());
