@@ -181,5 +181,6 @@ function tokenKey(token: PsqlToken, state: string): string {
 function describe(token: PsqlToken): string {
   if (token.kind === 'meta') return `the meta-command \\${token.name}`;
   if (token.kind === 'variable') return `:${token.name} unquoted`;
-  return token.cause === 'dollar' ? 'a dollar quote after a number' : 'a backslash before a quote';
+  if (token.cause === 'dollar') return 'a dollar quote after a number';
+  return token.cause === 'exponent' ? '-- after a number' : 'a backslash before a quote';
 }

@@ -81,6 +81,11 @@ export function checkSqlToken(
       `${where}: a dollar quote right after a number, a $n parameter or a :name is not allowed: psql reads it as the start of a dollar-quoted body or as part of the word before it, by version; put a space before it`,
       shown,
     );
+  if (token.kind === 'ambiguous' && token.cause === 'exponent')
+    throw invalidArgument(
+      `${where}: -- right after a number's e (1e--) is not allowed: psql reads 1e- as one token, so no comment starts there; put a space before the --`,
+      shown,
+    );
   if (token.kind === 'ambiguous')
     throw invalidArgument(
       `${where}: a backslash before a quote in '...' is not allowed: psql ends the literal there only while standard_conforming_strings is on, and a script can turn it off; write it as E'...' (where a backslash is \\\\) or with chr(92)`,

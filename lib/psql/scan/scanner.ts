@@ -3,6 +3,7 @@ import { LineStateIndex } from './line-states.js';
 import { lineEnd, type MetaCommand, readMetaToken } from './meta-scan.js';
 import {
   dollarAfterNumber,
+  exponentBefore,
   isEscapeString,
   plainQuoteEnd,
   reopening,
@@ -36,10 +37,12 @@ export interface Interpolation {
  * escaped quote once a script turns it off. `dollar`: a dollar-quote opener right after a
  * number or a `$1` parameter (`1$$`), which psql reads as the start of a dollar-quoted body
  * or as part of the number, by version (`0x1F$$`: PostgreSQL 16 added hex numbers).
+ * `exponent`: `--` right after a number's `e` (`1e--`), where psql takes `1e-` as one token
+ * (an exponent without digits) and lexes on from the second `-`: no comment starts there.
  */
 export interface AmbiguousLiteral {
   kind: 'ambiguous';
-  cause: 'backslash' | 'dollar';
+  cause: 'backslash' | 'dollar' | 'exponent';
   line: number;
   start: number;
   end: number;
@@ -332,6 +335,17 @@ function scanAt(text: string, i: number, { lineAt, wordStart }: Positions, out: 
   if (c === '$' && dollarAfterNumber(text, i, wordStart)) {
     out.push({ kind: 'ambiguous', cause: 'dollar', line: lineAt(i), start: i, end: i + 1, at: i });
     return i + 1;
+  }
+  if (code === DASH && text.charCodeAt(i + 1) === DASH && exponentBefore(text, i, wordStart)) {
+    out.push({
+      kind: 'ambiguous',
+      cause: 'exponent',
+      line: lineAt(i),
+      start: i,
+      end: i + 2,
+      at: i,
+    });
+    return i + 1; // psql goes on from the second `-`
   }
   return skipLiteralOrComment(text, i) ?? i + 1;
 }

@@ -32,6 +32,25 @@ export function dollarAfterNumber(
 }
 
 /**
+ * Whether the `--` at `i` follows a number's exponent marker (`1e`, `1.5E`, `.5e`, `1.e`):
+ * psql's lexer takes `1e-` as one token (realfail in psqlscan.l, an exponent with no digits),
+ * so the first `-` is the number's and no comment starts there. A digit-led word ending in
+ * `e` counts whatever else is in it (`1_0e`, a number from PostgreSQL 16 on; `0x1Fe`): such
+ * text is refused, not read one way.
+ */
+export function exponentBefore(
+  text: string,
+  i: number,
+  wordStart: (end: number) => number = wordStarts(text),
+): boolean {
+  const e = text.charCodeAt(i - 1);
+  if (e !== 0x65 && e !== 0x45) return false;
+  const k = wordStart(i);
+  const digit = (at: number) => /[0-9]/.test(text[at] ?? '');
+  return digit(k) || (text[k - 1] === '.' && digit(k - 2));
+}
+
+/**
  * Where the word (identifier or number) that ends just before an offset starts. It remembers
  * the last answer, so a scan going forward walks back over each word once: walking back from
  * every `$` of a long word (`x$a$a$a...`) made the scan quadratic.

@@ -77,36 +77,38 @@ t.test('psql runs no command in a script the scan accepts (random scripts)', asy
   t.ok(accepted > 60, `${accepted} of 250 accepted and run through psql`);
 });
 
-// Each runs `\! touch` under psql 15 past a number glued to a dollar quote right after a
-// dollar body ends (`x$a$1$$`), which the scan once read as one identifier: in a line, on the
-// line after the opener, past a `\.` line (psql not in COPY) and past a failed command.
-const AFTER_A_BODY = [
+// Each runs `\! touch` under psql 15, found by trying to break the scan: a number glued to a
+// dollar quote right after a dollar body ends (`x$a$1$$`), which the scan once read as one
+// identifier (in a line, on the line after the opener, past a `\.` line with psql not in
+// COPY, past a failed command); and `--` after a number's `e`, which psql does not take as a
+// comment (`1e-` is one token), where the scan once did.
+const FOUND_BY_FUZZING = [
+  "select 1e-- '\n' \\! touch MARK\n",
+  "select .5E-- '\n' \\! touch MARK\n",
+  "select 1.e-- '\n' \\! touch MARK\n",
   "select $a$ x$a$1$$ ' $$ \\! touch MARK\n';\n",
   "select $a$\nxx$a$1$$ ' $$ \\! touch MARK\n';\n",
   "create temp table t(a text);\ncopy t from stdin; select $a$\ndata\n\\.\nx$y\nxx$a$1$$ ' $$ \\! touch MARK\n'\n",
   "\\foo x \\\\ select 'q\nselect $a$ '\ny$z\nxx$a$1$$ ' $$ \\! touch MARK\n'\n",
 ];
 
-t.test(
-  'a number glued to a dollar quote after a body: psql runs it, the scan refuses',
-  async (t) => {
-    const dir = await tempDir(t);
-    for (const [n, template] of AFTER_A_BODY.entries()) {
-      const marker = join(dir, `ran-${n}`);
-      const text = template.replace('MARK', marker);
-      t.throws(
-        () => expandSql(Buffer.from(text).toString('latin1'), { label: 'f.sql', dir }, dir),
-        { code: 'invalid_argument' },
-        JSON.stringify(template),
-      );
-      const file = join(dir, `s${n}.sql`);
-      await writeFile(file, text);
-      const args = ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-f', file];
-      await run('psql', args, { timeout: 10_000 }).catch(() => undefined); // the SQL may fail
-      t.ok(await stat(marker), `psql ran it: ${JSON.stringify(template)}`);
-    }
-  },
-);
+t.test('scripts found by fuzzing: psql runs their command, the scan refuses them', async (t) => {
+  const dir = await tempDir(t);
+  for (const [n, template] of FOUND_BY_FUZZING.entries()) {
+    const marker = join(dir, `ran-${n}`);
+    const text = template.replace('MARK', marker);
+    t.throws(
+      () => expandSql(Buffer.from(text).toString('latin1'), { label: 'f.sql', dir }, dir),
+      { code: 'invalid_argument' },
+      JSON.stringify(template),
+    );
+    const file = join(dir, `s${n}.sql`);
+    await writeFile(file, text);
+    const args = ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-f', file];
+    await run('psql', args, { timeout: 10_000 }).catch(() => undefined); // the SQL may fail
+    t.ok(await stat(marker), `psql ran it: ${JSON.stringify(template)}`);
+  }
+});
 
 /** Every way a script could act on the host, each leaving `marker` behind if psql ran it. */
 const HOST_EFFECTS = [

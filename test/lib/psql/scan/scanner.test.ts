@@ -130,6 +130,14 @@ t.test('a dollar quote glued to a number or parameter: psql reads it by version'
   t.match(dollar, { kind: 'ambiguous', cause: 'dollar', at: 8 });
 });
 
+t.test("-- right after a number's e: psql takes 1e- as one token, no comment", async (t) => {
+  for (const number of ['1e', '1E', '1.e', '.5e', '1.5e', '0x1Fe', '1_0e'])
+    t.same(tokens(`select ${number}-- '\n' \\! touch x\n`), ['1:ambiguous', '2:meta'], number);
+  for (const text of ['select x1e-- c', 'select x.e-- c', 'select 1e-5 -- c', "select 'a'e-- c"])
+    t.same(tokens(text), [], `${text}: a comment`);
+  t.same(tokens('select 1e+-- c'), [], '1e+ then a comment');
+});
+
 t.test('\\; and \\: are a plain ; and : to psql, not commands', async (t) => {
   t.same(names("select 1 \\; select '\n' \\! touch x #';"), ['2:!'], 'the literal ends on line 2');
   t.same(names("select 1 \\: select '\n' \\! x #';\n\\o"), ['2:!', '3:o']);
