@@ -108,10 +108,17 @@ function dashCommentEnd(text: string, from: number): number {
   return text.length;
 }
 
-/** E'...' (or e'...') strings treat backslash as an escape; E must start a token. */
+/**
+ * E'...' (or e'...') strings treat backslash as an escape; E must start a token. After `:` the
+ * E is a variable's name to psql (`:E'`), and after `.` it may end a number (`1.E'`, one token
+ * to psql 15): such a literal is read plain, which refuses any backslash before a quote in it,
+ * so it is safe whichever way psql reads it.
+ */
 export function isEscapeString(text: string, quote: number): boolean {
   const e = text.charCodeAt(quote - 1);
-  return (e === 0x45 || e === 0x65) && !identAt(text, quote - 2);
+  if (e !== 0x45 && e !== 0x65) return false;
+  const before = text.charCodeAt(quote - 2);
+  return !identAt(text, quote - 2) && before !== 0x3a && before !== 0x2e;
 }
 
 /** A '...' literal as psql reads it by default; where it would read it otherwise, if anywhere. */

@@ -80,12 +80,20 @@ t.test('psql runs no command in a script the scan accepts (random scripts)', asy
 // Each runs `\! touch` under psql 15, found by trying to break the scan: a number glued to a
 // dollar quote right after a dollar body ends (`x$a$1$$`), which the scan once read as one
 // identifier (in a line, on the line after the opener, past a `\.` line with psql not in
-// COPY, past a failed command); and `--` after a number's `e`, which psql does not take as a
-// comment (`1e-` is one token), where the scan once did.
+// COPY, past a failed command); `--` after a number's `e`, which psql does not take as a
+// comment (`1e-` is one token), where the scan once did, in a script or a variable's value;
+// and `E'` after `:` or a number's `.`, a plain literal to psql (`:E` is a variable, `1.E` one
+// token), where the scan once read an escape string.
 const FOUND_BY_FUZZING = [
   "select 1e-- '\n' \\! touch MARK\n",
   "select .5E-- '\n' \\! touch MARK\n",
   "select 1.e-- '\n' \\! touch MARK\n",
+  'select 1e-- \\! touch MARK\n',
+  "\\set x '1e-- '''\nselect :x;\n' \\! touch MARK #';\n",
+  "select :E'\\' \\! touch MARK #';\n",
+  "select :::E'\\' \\! touch MARK #';\n",
+  "select 1.E'\\' \\! touch MARK #';\n",
+  "select 1.E'\\'\n\\! touch MARK\n';\n",
   "select $a$ x$a$1$$ ' $$ \\! touch MARK\n';\n",
   "select $a$\nxx$a$1$$ ' $$ \\! touch MARK\n';\n",
   "create temp table t(a text);\ncopy t from stdin; select $a$\ndata\n\\.\nx$y\nxx$a$1$$ ' $$ \\! touch MARK\n'\n",

@@ -35,6 +35,10 @@ t.test("E'...' strings: a backslash escapes, and E must start a token", async (t
   t.ok(isEscapeString(text, 1));
   t.equal(skipLiteralOrComment(text, 1), 8, "the \\' does not end it");
   t.notOk(isEscapeString("xE'a'", 2), 'xE is an identifier');
+  t.notOk(isEscapeString(":E'a'", 2), ':E is a variable to psql');
+  t.notOk(isEscapeString("1.E'a'", 3), '1.E is one token to psql 15');
+  t.notOk(isEscapeString("x.E'a'", 3), 'after any dot: read plain, which is safe either way');
+  t.ok(isEscapeString("(E'a'", 2));
 });
 
 t.test("'...' with an odd run of backslashes before a quote is ambiguous", async (t) => {
