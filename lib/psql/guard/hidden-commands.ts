@@ -380,14 +380,8 @@ class Walk {
 class SeenStates {
   private readonly known = new Set<string>(['']);
   readonly inOrder: string[] = [''];
-  /** The last two states asked for, known: lines mostly start in one of a few. */
-  private last = '';
-  private before = '';
 
   add(state: string): void {
-    if (state === this.last || state === this.before) return;
-    this.before = this.last;
-    this.last = state;
     if (this.known.has(state)) return;
     this.known.add(state);
     this.inOrder.push(state);
