@@ -36,6 +36,8 @@ const PIECES = [
   ...["U&'", "X'", '$1', '$$$', ' -- c\r', 'select 1 \\gset\n', '\\gexec\n', '\\t '],
   // \if blocks and values built from other variables
   ...['\\if false\n', '\\else\n', '\\set x a\n', '\\set y :x\n', ':y', '\\unset x\n'],
+  // numbers and words glued to what follows them (FOUND_BY_FUZZING, below)
+  ...['1e', '1.', ':E', 'x$a$1', '$a$ '],
 ];
 
 /** A script of random pieces, with `\! touch <marker>` after them, in a few places. */
