@@ -36,7 +36,7 @@ const PIECES = [
   ...["U&'", "X'", '$1', '$$$', ' -- c\r', 'select 1 \\gset\n', '\\gexec\n', '\\t '],
   // \if blocks and values built from other variables
   ...['\\if false\n', '\\else\n', '\\set x a\n', '\\set y :x\n', ':y', '\\unset x\n'],
-  // numbers and words glued to what follows them (FOUND_BY_FUZZING, below)
+  // numbers and words glued to what follows them (GLUED_TOKENS, below)
   ...['1e', '1.', ':E', 'x$a$1', '$a$ '],
 ];
 
@@ -79,14 +79,13 @@ t.test('psql runs no command in a script the scan accepts (random scripts)', asy
   t.ok(accepted > 60, `${accepted} of 250 accepted and run through psql`);
 });
 
-// Each runs `\! touch` under psql 15, found by trying to break the scan: a number glued to a
-// dollar quote right after a dollar body ends (`x$a$1$$`), which the scan once read as one
-// identifier (in a line, on the line after the opener, past a `\.` line with psql not in
-// COPY, past a failed command); `--` after a number's `e`, which psql does not take as a
-// comment (`1e-` is one token), where the scan once did, in a script or a variable's value;
-// and `E'` after `:` or a number's `.`, a plain literal to psql (`:E` is a variable, `1.E` one
-// token), where the scan once read an escape string.
-const FOUND_BY_FUZZING = [
+// Each runs `\! touch` under psql 15, where a token is glued to the one before it: a number
+// and a dollar quote right after a dollar body ends (`x$a$1$$`: the body ends at the second
+// `$a$`), in a line, on the line after the opener, past a `\.` line with psql not in COPY and
+// past a failed command; `--` after a number's `e` (`1e-` is one token: no comment starts), in
+// a script and in a variable's value; and `E'` after `:` or a number's `.` (`:E` is a
+// variable, `1.E` one token: the literal is plain).
+const GLUED_TOKENS = [
   "select 1e-- '\n' \\! touch MARK\n",
   "select .5E-- '\n' \\! touch MARK\n",
   "select 1.e-- '\n' \\! touch MARK\n",
@@ -102,9 +101,9 @@ const FOUND_BY_FUZZING = [
   "\\foo x \\\\ select 'q\nselect $a$ '\ny$z\nxx$a$1$$ ' $$ \\! touch MARK\n'\n",
 ];
 
-t.test('scripts found by fuzzing: psql runs their command, the scan refuses them', async (t) => {
+t.test('tokens glued together: psql runs the command, the scan refuses the script', async (t) => {
   const dir = await tempDir(t);
-  for (const [n, template] of FOUND_BY_FUZZING.entries()) {
+  for (const [n, template] of GLUED_TOKENS.entries()) {
     const marker = join(dir, `ran-${n}`);
     const text = template.replace('MARK', marker);
     t.throws(
